@@ -1,0 +1,167 @@
+//! The command-line definition: plain data with doc comments (they become `--help`, man pages
+//! and completion descriptions). Resolution happens in `settings`, behaviour in `commands`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use clap::CommandFactory;
+use clap::Parser;
+
+use crate::commands::Command;
+
+pub const EXIT_CODES_HELP: &str = "\
+Exit status:
+  0    success
+  1    the operation failed (API or network error)
+  2    usage or validation error; nothing was changed
+  3    timed out waiting (the operation goes on in the control plane)
+  4    not authenticated or not permitted (no token, HTTP 401/403)
+  130  interrupted (Ctrl-C)";
+
+/// Manage Aiven services: avn-compatible, with safe forks, point-in-time recovery and renames
+#[derive(Debug, Parser)]
+#[command(
+    name = "avn",
+    version,
+    about,
+    long_about = "Manage Aiven services from the command line.\n\n\
+        avn accepts the official client's `avn service ...` command lines and adds first-class \
+        forking, point-in-time recovery and safe renames. Global options may be given before \
+        or after the subcommand.",
+    after_help = EXIT_CODES_HELP,
+    propagate_version = true,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options accepted by every command, before or after the subcommand.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalArgs {
+    /// Use this API base URL
+    #[arg(
+        long,
+        global = true,
+        env = "AIVEN_WEB_URL",
+        value_name = "URL",
+        help_heading = "Global options"
+    )]
+    pub url: Option<String>,
+
+    /// Authenticate with this API token (prefer AIVEN_AUTH_TOKEN: arguments show up in process lists)
+    #[arg(
+        long,
+        global = true,
+        env = "AIVEN_AUTH_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN",
+        help_heading = "Global options"
+    )]
+    pub auth_token: Option<String>,
+
+    /// Work in this project instead of the default one
+    #[arg(
+        long,
+        global = true,
+        env = "AIVEN_PROJECT",
+        value_name = "PROJECT",
+        help_heading = "Global options"
+    )]
+    pub project: Option<String>,
+
+    /// Read the client config from this file
+    #[arg(
+        long,
+        global = true,
+        env = "AIVEN_CLIENT_CONFIG",
+        value_name = "FILE",
+        help_heading = "Global options"
+    )]
+    pub config: Option<PathBuf>,
+
+    /// Trust this CA bundle (PEM) for the API's TLS certificate
+    #[arg(
+        long,
+        global = true,
+        env = "AIVEN_CA_CERT",
+        value_name = "FILE",
+        help_heading = "Global options"
+    )]
+    pub auth_ca: Option<PathBuf>,
+
+    /// Print the API objects as JSON on stdout
+    #[arg(
+        long,
+        global = true,
+        conflicts_with = "format",
+        help_heading = "Global options"
+    )]
+    pub json: bool,
+
+    /// Print one line per item from a template such as '{service_name} {state}'
+    #[arg(long, global = true, value_name = "TEMPLATE", help_heading = "Global options")]
+    pub format: Option<String>,
+
+    /// Show more detail (can be repeated)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = "Global options")]
+    pub verbose: u8,
+
+    /// Print each HTTP request and response on stderr (token and passwords masked)
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub show_http: bool,
+
+    /// Show passwords and tokens in the output instead of masking them
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub show_secrets: bool,
+
+    /// Give up on one HTTP request after this long (seconds, or like 30s, 2m)
+    #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration, help_heading = "Global options")]
+    pub request_timeout: Option<Duration>,
+
+    /// Allow plain http:// to hosts other than localhost
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub insecure: bool,
+
+    /// Accepted for compatibility with the official client; connections are pooled automatically
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        value_name = "SECONDS",
+        allow_negative_numbers = true
+    )]
+    pub idle_timeout: Option<f64>,
+
+    /// Accepted for compatibility with the official client; connections are pooled automatically
+    #[arg(
+        long,
+        global = true,
+        hide = true,
+        value_name = "SECONDS",
+        allow_negative_numbers = true
+    )]
+    pub max_age: Option<f64>,
+}
+
+/// Parse a duration: plain seconds (`300`, as the official client takes) or units (`90s`, `5m`, `1h30m`).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    crate::time::parse_duration(s)
+}
+
+/// The full clap command, for xtask (completions, man pages) and tests.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn clap_definition_is_consistent() {
+        super::command().debug_assert();
+    }
+}

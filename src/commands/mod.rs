@@ -1,0 +1,42 @@
+//! The command tree and its dispatch.
+
+use clap::Subcommand;
+
+use crate::cli::Cli;
+use crate::context::Context;
+use crate::output::Printer;
+use crate::settings::Settings;
+
+pub mod completion;
+pub mod project;
+pub mod service;
+pub mod user;
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage services: list, create, fork, wait for, update and terminate them
+    #[command(subcommand)]
+    Service(service::ServiceCommand),
+    /// Manage your login
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Manage the default project
+    #[command(subcommand)]
+    Project(project::ProjectCommand),
+    /// Print a shell completion script
+    Completion(completion::CompletionArgs),
+}
+
+pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
+    if let Command::Completion(args) = &cli.command {
+        return completion::run(printer, args);
+    }
+    let settings = Settings::resolve(&cli.global)?;
+    let ctx = Context::new(settings, printer);
+    match cli.command {
+        Command::Service(c) => service::run(&ctx, c).await,
+        Command::User(c) => user::run(&ctx, c).await,
+        Command::Project(c) => project::run(&ctx, c).await,
+        Command::Completion(_) => unreachable!("handled above"),
+    }
+}

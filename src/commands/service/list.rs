@@ -1,0 +1,52 @@
+use clap::Args;
+use serde_json::Value;
+
+use super::service_row;
+use super::SERVICE_COLUMNS;
+use crate::context::Context;
+use crate::error::CliError;
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "List the project's services, optionally only the named ones or one type.\n\n\
+    Examples:\n  avn service list\n  avn service list -t pg\n  avn service list db1 db2 --json\n  \
+    avn service list --format '{service_name} {state}'"
+)]
+pub struct ListArgs {
+    /// Show only these services
+    pub names: Vec<String>,
+    /// Show only services of this type
+    #[arg(short = 't', long = "service-type", value_name = "TYPE")]
+    pub service_type: Option<String>,
+}
+
+pub async fn run(ctx: &Context<'_>, args: ListArgs) -> anyhow::Result<()> {
+    let project = ctx.project()?;
+    let mut services = ctx.client()?.service_list(project).await?;
+    services.retain(|s| {
+        (args.names.is_empty() || args.names.contains(&s.service_name))
+            && args.service_type.as_ref().is_none_or(|t| &s.service_type == t)
+    });
+    services.sort_by(|a, b| a.service_name.cmp(&b.service_name));
+    let missing: Vec<&String> = args
+        .names
+        .iter()
+        .filter(|n| !services.iter().any(|s| &s.service_name == *n))
+        .collect();
+    let rows: Vec<Value> = services.iter().map(service_row).collect();
+    ctx.printer
+        .emit(Value::Array(rows.clone()), &rows, SERVICE_COLUMNS)?;
+    if ctx.printer.verbosity() > 0 && !ctx.printer.json_mode() && ctx.printer.tabular() {
+        for s in &services {
+            ctx.printer.line(&super::get::details(ctx, s))?;
+        }
+    }
+    if !missing.is_empty() {
+        return Err(CliError::failed(format!(
+            "no such service in project '{project}': {}",
+            missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        ))
+        .into());
+    }
+    Ok(())
+}

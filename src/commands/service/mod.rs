@@ -1,0 +1,167 @@
+//! `avn service ...`: the enum and its dispatch.
+
+use clap::Subcommand;
+
+use crate::context::Context;
+
+pub mod backups;
+pub mod create;
+pub mod get;
+pub mod integrations;
+pub mod list;
+pub mod plans;
+pub mod terminate;
+pub mod types;
+pub mod update;
+pub mod wait;
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceCommand {
+    /// List the service types and their options
+    Types(types::TypesArgs),
+    /// List the plans of a service type
+    Plans(plans::PlansArgs),
+    /// List services
+    List(list::ListArgs),
+    /// Show one service
+    Get(get::GetArgs),
+    /// Create a service, or a fork of one
+    Create(create::CreateArgs),
+    /// Wait until services are running
+    Wait(wait::WaitArgs),
+    /// Change a service's plan, power, protection or configuration
+    Update(update::UpdateArgs),
+    /// Delete services and all their data
+    Terminate(terminate::TerminateArgs),
+    /// List a service's backups and its point-in-time recovery window
+    BackupList(backups::BackupListArgs),
+    /// List a service's integrations
+    IntegrationList(integrations::IntegrationListArgs),
+}
+
+pub async fn run(ctx: &Context<'_>, cmd: ServiceCommand) -> anyhow::Result<()> {
+    match cmd {
+        ServiceCommand::Types(a) => types::run(ctx, a).await,
+        ServiceCommand::Plans(a) => plans::run(ctx, a).await,
+        ServiceCommand::List(a) => list::run(ctx, a).await,
+        ServiceCommand::Get(a) => get::run(ctx, a).await,
+        ServiceCommand::Create(a) => create::run(ctx, a).await,
+        ServiceCommand::Wait(a) => wait::run(ctx, a).await,
+        ServiceCommand::Update(a) => update::run(ctx, a).await,
+        ServiceCommand::Terminate(a) => terminate::run(ctx, a).await,
+        ServiceCommand::BackupList(a) => backups::run(ctx, a).await,
+        ServiceCommand::IntegrationList(a) => integrations::run(ctx, a).await,
+    }
+}
+
+/// The columns of `service list` and `service get`, as the official client prints them.
+pub const SERVICE_COLUMNS: &[&str] = &[
+    "service_name",
+    "service_type",
+    "state",
+    "cloud_name",
+    "plan",
+    "create_time",
+    "update_time",
+    "notifications",
+];
+
+/// A service as a JSON row, with the derived `notifications` column.
+pub fn service_row(s: &avn_api::Service) -> serde_json::Value {
+    let mut v = crate::output::json::value(s);
+    let notes: Vec<String> = s
+        .service_notifications
+        .iter()
+        .filter(|n| n.notification_type == "service_end_of_life")
+        .map(|n| {
+            let date = n
+                .metadata
+                .iter()
+                .find(|(k, _)| k.ends_with("_time"))
+                .and_then(|(_, v)| v.as_str())
+                .map(|t| t.get(..10).unwrap_or(t).to_string())
+                .unwrap_or_default();
+            let what = if n.level == "warning" {
+                "Upgrade required"
+            } else {
+                "Upgrade available"
+            };
+            format!("EOL: {date} {what}").replace("  ", " ")
+        })
+        .collect();
+    if let Some(m) = v.as_object_mut() {
+        m.insert("notifications".into(), notes.into());
+    }
+    v
+}
+
+/// Service names: a letter, then letters, digits and hyphens, at most 64 characters in all.
+pub fn validate_name(name: &str) -> Result<(), crate::error::CliError> {
+    let ok = name.len() <= 64
+        && name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::error::CliError::usage(format!("invalid service name '{name}'"))
+            .hint("a service name starts with a lower-case letter and has only a-z, 0-9 and '-', at most 64 characters"))
+    }
+}
+
+/// Print a service as one line of data (or the object under `--json`).
+pub fn print_service_line(ctx: &Context<'_>, s: &avn_api::Service) -> anyhow::Result<()> {
+    let row = service_row(s);
+    if ctx.printer.json_mode() {
+        return Ok(ctx.printer.print_json(crate::output::json::value(s))?);
+    }
+    // One line: name, type, state, cloud, plan (a --format template replaces it).
+    ctx.printer.emit_line(
+        row,
+        "{service_name}  {service_type}  {state}  {cloud_name}  {plan}",
+    )
+}
+
+/// The `user_config_schema` of one service type (single-type endpoint). An unknown type is a
+/// usage error that names the close matches from the catalog.
+pub async fn schema_for(
+    ctx: &Context<'_>,
+    project: &str,
+    service_type: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let client = ctx.client()?;
+    match client.service_type(project, service_type).await {
+        Ok(info) => Ok(info.user_config_schema),
+        Err(e) if matches!(e.status(), Some(400 | 404)) => {
+            let known = client.service_types(project).await.unwrap_or_default();
+            let close = crate::user_config::closest(service_type, known.keys().map(String::as_str));
+            let mut err = crate::error::CliError::usage(format!("unknown service type '{service_type}'"));
+            if !close.is_empty() {
+                err = err.hint(format!("did you mean: {}", close.join(", ")));
+            }
+            if !known.is_empty() {
+                err = err.hint(format!(
+                    "available types: {}",
+                    known.keys().cloned().collect::<Vec<_>>().join(", ")
+                ));
+            }
+            Err(err.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Apply `-c KEY=VALUE` arguments to a config, typed by the schema.
+pub fn apply_options(
+    config: &mut serde_json::Map<String, serde_json::Value>,
+    schema: &serde_json::Value,
+    service_type: &str,
+    options: &[String],
+) -> Result<(), crate::error::CliError> {
+    for opt in options {
+        let (k, v) = crate::user_config::split(opt)?;
+        crate::user_config::apply(config, schema, service_type, k, v)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! Where files live. The only module that asks the platform for directories.
+
+use std::path::PathBuf;
+
+use crate::env_vars;
+
+/// `$AIVEN_CONFIG_DIR`, else `~/.config/aiven` (the official client's directory on every platform).
+pub fn config_dir() -> PathBuf {
+    if let Some(d) = env_vars::get(env_vars::AIVEN_CONFIG_DIR) {
+        return PathBuf::from(d);
+    }
+    home_dir().join(".config").join("aiven")
+}
+
+fn home_dir() -> PathBuf {
+    directories::BaseDirs::new()
+        .map(|b| b.home_dir().to_path_buf())
+        .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("."))
+}

@@ -1,0 +1,52 @@
+//! `avn`: Aiven services from the command line.
+//!
+//! Flow: `cli` parses (data only), `settings` resolves flags, environment and files once,
+//! `context` builds the client and printer, `commands` run, and `error` maps the outcome to a
+//! documented exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub mod cli;
+mod commands;
+mod config;
+mod context;
+mod dirs;
+pub mod env_vars;
+mod error;
+mod output;
+mod prompt;
+mod settings;
+pub mod time;
+mod user_config;
+
+pub use error::ExitStatus;
+
+/// Parse the process arguments, run the command and return its exit code.
+pub fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => return error::clap_exit(e),
+    };
+    let printer = output::Printer::new(&cli.global);
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            return error::report(
+                &printer,
+                anyhow::Error::new(e).context("cannot start the async runtime"),
+            )
+        }
+    };
+    let result = runtime.block_on(async {
+        tokio::select! {
+            r = commands::run(cli, &printer) => r,
+            _ = tokio::signal::ctrl_c() => Err(error::CliError::interrupted().into()),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => error::report(&printer, e),
+    }
+}

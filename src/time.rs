@@ -1,0 +1,269 @@
+//! Durations (`--timeout`) and point-in-time targets (`--pitr`, `--recovery-target-time`).
+//!
+//! Target forms: RFC 3339 with `Z` or an offset; `YYYY-MM-DD HH:MM:SS[.ffffff]` without a zone,
+//! taken as UTC (as the Aiven API does); relative `-90m`, `2h ago`, `1d3h ago`; `@UNIX_SECONDS`;
+//! and `latest`/`now` for no target (the latest transaction).
+
+use std::time::Duration;
+
+use jiff::civil;
+use jiff::Timestamp;
+
+/// Parse `300` (seconds), `90s`, `5m`, `1h30m`, `2d`, `1h 5m`.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("empty duration: give seconds (300) or units (5m, 1h30m)".into());
+    }
+    if let Ok(secs) = t.parse::<f64>() {
+        if secs.is_finite() && secs >= 0.0 {
+            return Ok(Duration::from_secs_f64(secs));
+        }
+        return Err(format!("invalid duration '{s}': must not be negative"));
+    }
+    parse_units(t)
+        .ok_or_else(|| format!("invalid duration '{s}': give seconds (300) or units like 90s, 5m, 1h30m, 2d"))
+}
+
+/// `1d3h`, `90m`, `1h 30m 10s` into a duration; None when malformed.
+fn parse_units(s: &str) -> Option<Duration> {
+    let mut total: u64 = 0;
+    let mut rest = s.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        if digits == 0 {
+            return None;
+        }
+        let n: u64 = rest[..digits].parse().ok()?;
+        rest = rest[digits..].trim_start();
+        let unit_len = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        let mult = match unit {
+            "s" | "sec" | "secs" | "second" | "seconds" => 1,
+            "m" | "min" | "mins" | "minute" | "minutes" => 60,
+            "h" | "hr" | "hrs" | "hour" | "hours" => 3600,
+            "d" | "day" | "days" => 86400,
+            "w" | "week" | "weeks" => 7 * 86400,
+            _ => return None,
+        };
+        total = total.checked_add(n.checked_mul(mult)?)?;
+        rest = rest[unit_len..].trim_start();
+    }
+    Some(Duration::from_secs(total))
+}
+
+/// A resolved recovery target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// No target: restore to the latest transaction.
+    Latest,
+    At {
+        instant: Timestamp,
+        /// The input had no zone and was taken as UTC.
+        assumed_utc: bool,
+    },
+}
+
+/// Parse a target relative to `now`. Rejects instants in the future.
+pub fn parse_target(input: &str, now: Timestamp) -> Result<Target, String> {
+    let s = input.trim();
+    let lower = s.to_ascii_lowercase();
+    if lower == "latest" || lower == "now" {
+        return Ok(Target::Latest);
+    }
+    let (instant, assumed_utc) = if let Some(secs) = s.strip_prefix('@') {
+        let secs: i64 = secs
+            .parse()
+            .map_err(|_| format!("invalid time '{input}': '@' must be followed by UNIX seconds"))?;
+        (
+            Timestamp::from_second(secs).map_err(|e| format!("invalid time '{input}': {e}"))?,
+            false,
+        )
+    } else if let Some(rel) = relative(&lower) {
+        let d = parse_units(rel).ok_or_else(|| {
+            format!("invalid relative time '{input}': use forms like -90m, 2h ago, 1d3h ago")
+        })?;
+        let span = jiff::SignedDuration::try_from(d).map_err(|e| e.to_string())?;
+        (
+            now.checked_sub(span)
+                .map_err(|e| format!("invalid time '{input}': {e}"))?,
+            false,
+        )
+    } else if let Ok(ts) = s.parse::<Timestamp>() {
+        (ts, false)
+    } else if let Ok(dt) = s.parse::<civil::DateTime>() {
+        if has_zone_suffix(s) {
+            return Err(bad_time(input));
+        }
+        let ts = dt
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map_err(|e| format!("invalid time '{input}': {e}"))?
+            .timestamp();
+        (ts, true)
+    } else {
+        return Err(bad_time(input));
+    };
+    if instant > now {
+        return Err(format!(
+            "{} is in the future (now is {}): a fork can only restore the past",
+            format_utc(instant),
+            format_utc(now)
+        ));
+    }
+    Ok(Target::At { instant, assumed_utc })
+}
+
+fn bad_time(input: &str) -> String {
+    format!(
+        "invalid time '{input}': use RFC 3339 (2026-01-02T03:04:05Z, or with +02:00), \
+         'YYYY-MM-DD HH:MM:SS' (UTC), relative (-90m, 2h ago, 1d3h ago), @UNIX_SECONDS, or latest"
+    )
+}
+
+fn has_zone_suffix(s: &str) -> bool {
+    s.ends_with(['Z', 'z']) || s.contains('[')
+}
+
+/// `-90m` or `90m ago` or `2h ago` → the duration text.
+fn relative(s: &str) -> Option<&str> {
+    if let Some(r) = s.strip_prefix('-') {
+        return Some(r.trim());
+    }
+    s.strip_suffix("ago").map(str::trim)
+}
+
+/// The form sent to the API: UTC, microseconds when not whole, `+00:00`, at most 32 characters.
+pub fn to_api(ts: Timestamp) -> String {
+    let micros = ts.subsec_microsecond();
+    let dt = ts.to_zoned(jiff::tz::TimeZone::UTC).datetime();
+    let base = dt.strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    if micros == 0 {
+        format!("{base}+00:00")
+    } else {
+        format!("{base}.{micros:06}+00:00")
+    }
+}
+
+/// The form shown to people: `2026-11-21T05:20:38Z` (with fractions when present).
+pub fn format_utc(ts: Timestamp) -> String {
+    let micros = ts.subsec_microsecond();
+    let dt = ts.to_zoned(jiff::tz::TimeZone::UTC).datetime();
+    let base = dt.strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    if micros == 0 {
+        format!("{base}Z")
+    } else {
+        format!("{base}.{micros:06}Z")
+    }
+}
+
+/// `1d 3h`, `48m 12s`, `5s`: the largest two units of a duration.
+pub fn humanize(d: Duration) -> String {
+    let secs = d.as_secs();
+    let parts = [
+        (secs / 86400, "d"),
+        ((secs % 86400) / 3600, "h"),
+        ((secs % 3600) / 60, "m"),
+        (secs % 60, "s"),
+    ];
+    let shown: Vec<String> = parts
+        .iter()
+        .skip_while(|(n, _)| *n == 0)
+        .take(2)
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, u)| format!("{n}{u}"))
+        .collect();
+    if shown.is_empty() {
+        "0s".into()
+    } else {
+        shown.join(" ")
+    }
+}
+
+/// Parse an API timestamp (`2024-01-02T03:04:05.123456Z`, `+00:00`, or without zone as UTC).
+pub fn parse_api_time(s: &str) -> Option<Timestamp> {
+    s.parse::<Timestamp>().ok().or_else(|| {
+        s.parse::<civil::DateTime>()
+            .ok()
+            .and_then(|dt| dt.to_zoned(jiff::tz::TimeZone::UTC).ok())
+            .map(|z| z.timestamp())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> Timestamp {
+        "2026-11-21T12:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("300").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse_duration("1h 5m 2s").unwrap(), Duration::from_secs(3902));
+        assert_eq!(parse_duration("2.5").unwrap(), Duration::from_millis(2500));
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("-5").is_err());
+        assert!(parse_duration("m").is_err());
+    }
+
+    #[test]
+    fn target_forms() {
+        let at = |s: &str| match parse_target(s, now()).unwrap() {
+            Target::At { instant, .. } => to_api(instant),
+            Target::Latest => "latest".into(),
+        };
+        assert_eq!(at("2026-11-21T10:00:00Z"), "2026-11-21T10:00:00+00:00");
+        assert_eq!(at("2026-11-21T12:00:00+02:00"), "2026-11-21T10:00:00+00:00");
+        assert_eq!(at("2026-11-21 10:00:00"), "2026-11-21T10:00:00+00:00");
+        assert_eq!(
+            at("2026-11-21 10:00:00.123456"),
+            "2026-11-21T10:00:00.123456+00:00"
+        );
+        assert_eq!(
+            at("2023-01-20 11:38:49.926085+00:00"),
+            "2023-01-20T11:38:49.926085+00:00"
+        );
+        assert_eq!(at("-90m"), "2026-11-21T10:30:00+00:00");
+        assert_eq!(at("2h ago"), "2026-11-21T10:00:00+00:00");
+        assert_eq!(at("1d3h ago"), "2026-11-20T09:00:00+00:00");
+        assert_eq!(at("@1700000000"), "2023-11-14T22:13:20+00:00");
+        assert_eq!(at("latest"), "latest");
+        assert_eq!(at("NOW"), "latest");
+        assert!(to_api("2026-11-21T10:00:00.999999Z".parse().unwrap()).len() <= 32);
+    }
+
+    #[test]
+    fn zoneless_is_flagged_as_utc() {
+        assert_eq!(
+            parse_target("2026-11-21 10:00:00", now()).unwrap(),
+            Target::At {
+                instant: "2026-11-21T10:00:00Z".parse().unwrap(),
+                assumed_utc: true
+            }
+        );
+    }
+
+    #[test]
+    fn future_and_garbage_are_rejected() {
+        assert!(parse_target("2026-11-22T00:00:00Z", now())
+            .unwrap_err()
+            .contains("future"));
+        assert!(parse_target("yesterday", now()).unwrap_err().contains("RFC 3339"));
+        assert!(parse_target("-5q", now()).is_err());
+    }
+
+    #[test]
+    fn humanized() {
+        assert_eq!(humanize(Duration::from_secs(3 * 86400 + 5 * 3600 + 7)), "3d 5h");
+        assert_eq!(humanize(Duration::from_secs(125)), "2m 5s");
+        assert_eq!(humanize(Duration::from_secs(0)), "0s");
+    }
+}

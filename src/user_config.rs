@@ -1,0 +1,385 @@
+//! `-c KEY=VALUE` options, typed by the service type's `user_config_schema`.
+//!
+//! Keys are the schema flattened to dotted names (`pg.max_connections`); `patternProperties`
+//! accept any name at their level. Values follow the schema type: integer (also `0x..`, `0o..`,
+//! `0b..`), number, boolean (`true/false/1/0`), string, object or array as JSON, and arrays of
+//! plain values also as comma lists (`ip_filter=10.0.1.0/24,10.0.2.0/24`).
+
+use serde_json::Map;
+use serde_json::Number;
+use serde_json::Value;
+
+use crate::error::CliError;
+
+/// One option of a schema, for `service types -v` and suggestions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptionInfo {
+    pub key: String,
+    pub types: Vec<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub default: Option<Value>,
+}
+
+fn types_of(schema: &Value) -> Vec<String> {
+    match schema.get("type") {
+        Some(Value::String(t)) => vec![t.clone()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        _ if schema.get("properties").is_some() => vec!["object".into()],
+        _ => vec!["string".into()],
+    }
+}
+
+/// Every settable option, sorted by key. Objects with `properties` are walked into.
+pub fn options(schema: &Value) -> Vec<OptionInfo> {
+    let mut out = Vec::new();
+    walk(schema, "", &mut out);
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    out
+}
+
+fn walk(schema: &Value, prefix: &str, out: &mut Vec<OptionInfo>) {
+    let children = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v))
+        .chain(
+            schema
+                .get("patternProperties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flat_map(|m| m.values())
+                .map(|v| ("KEY".to_string(), v)),
+        );
+    for (name, child) in children {
+        let key = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}.{name}")
+        };
+        let nested = child.get("properties").is_some() || child.get("patternProperties").is_some();
+        if nested {
+            walk(child, &key, out);
+        } else {
+            out.push(OptionInfo {
+                key,
+                types: types_of(child),
+                title: child.get("title").and_then(Value::as_str).map(str::to_string),
+                description: child
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                default: child.get("default").cloned(),
+            });
+        }
+    }
+}
+
+/// The schema node for a dotted key, if the key exists.
+fn node<'a>(schema: &'a Value, key: &str) -> Option<&'a Value> {
+    key.split('.').try_fold(schema, |cur, seg| {
+        cur.get("properties").and_then(|p| p.get(seg)).or_else(|| {
+            cur.get("patternProperties")
+                .and_then(Value::as_object)
+                .and_then(|m| m.values().next())
+        })
+    })
+}
+
+/// Split `KEY=VALUE` at the first `=`.
+pub fn split(arg: &str) -> Result<(&str, &str), CliError> {
+    match arg.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k, v)),
+        _ => Err(
+            CliError::usage(format!("invalid -c option '{arg}': expected KEY=VALUE"))
+                .hint("for example -c pg.max_connections=200; see `avn service types -v` for the options"),
+        ),
+    }
+}
+
+fn unknown_key(key: &str, schema: &Value, service_type: &str) -> CliError {
+    let all = options(schema);
+    let close = closest(key, all.iter().map(|o| o.key.as_str()));
+    let mut e = CliError::usage(format!(
+        "unknown option '{key}' for service type '{service_type}'"
+    ));
+    if !close.is_empty() {
+        e = e.hint(format!("did you mean: {}", close.join(", ")));
+    }
+    e.hint(format!(
+        "list the options with `avn service types -v` (service type '{service_type}')"
+    ))
+}
+
+/// Up to three candidates close to `word` (edit distance, or prefix/suffix match).
+pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut scored: Vec<(usize, &str)> = candidates
+        .map(|c| {
+            let d = levenshtein(word, c);
+            let last = c.rsplit('.').next().unwrap_or(c);
+            let bonus = if c.contains(word) || last == word.rsplit('.').next().unwrap_or(word) {
+                0
+            } else {
+                d
+            };
+            (bonus, c)
+        })
+        .filter(|(d, c)| *d <= (word.len().max(c.len()) / 3).max(2))
+        .collect();
+    scored.sort();
+    scored.into_iter().take(3).map(|(_, c)| c.to_string()).collect()
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// Type `raw` for `key` and set it in `config`, nesting dotted keys.
+pub fn apply(
+    config: &mut Map<String, Value>,
+    schema: &Value,
+    service_type: &str,
+    key: &str,
+    raw: &str,
+) -> Result<(), CliError> {
+    let n = node(schema, key).ok_or_else(|| unknown_key(key, schema, service_type))?;
+    let value = typed(n, key, raw)?;
+    set(config, key, value);
+    Ok(())
+}
+
+/// `--remove-option KEY`: send `KEY: null`, allowed only when the schema allows null.
+pub fn remove(
+    config: &mut Map<String, Value>,
+    schema: &Value,
+    service_type: &str,
+    key: &str,
+) -> Result<(), CliError> {
+    let n = node(schema, key).ok_or_else(|| unknown_key(key, schema, service_type))?;
+    if !types_of(n).iter().any(|t| t == "null") {
+        return Err(CliError::usage(format!(
+            "option '{key}' cannot be removed: its schema does not allow null"
+        )));
+    }
+    set(config, key, Value::Null);
+    Ok(())
+}
+
+/// Check the top-level keys of a `--user-config-json` object against the schema.
+pub fn check_keys(config: &Map<String, Value>, schema: &Value, service_type: &str) -> Result<(), CliError> {
+    for k in config.keys() {
+        if node(schema, k).is_none() {
+            return Err(unknown_key(k, schema, service_type));
+        }
+    }
+    Ok(())
+}
+
+fn set(config: &mut Map<String, Value>, key: &str, value: Value) {
+    let mut parts: Vec<&str> = key.split('.').collect();
+    let last = parts.pop().unwrap_or(key);
+    let mut cur = config;
+    for p in parts {
+        let entry = cur
+            .entry(p.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !entry.is_object() {
+            *entry = Value::Object(Map::new());
+        }
+        cur = entry.as_object_mut().expect("just made an object");
+    }
+    cur.insert(last.to_string(), value);
+}
+
+fn typed(schema: &Value, key: &str, raw: &str) -> Result<Value, CliError> {
+    let types = types_of(schema);
+    let has = |t: &str| types.iter().any(|x| x == t);
+    if has("integer") {
+        if let Some(i) = parse_int(raw) {
+            return Ok(Value::Number(i.into()));
+        }
+    }
+    if has("number") {
+        if let Some(n) = raw.trim().parse::<f64>().ok().and_then(Number::from_f64) {
+            return Ok(Value::Number(n));
+        }
+    }
+    if has("boolean") {
+        match raw {
+            "true" | "1" => return Ok(Value::Bool(true)),
+            "false" | "0" => return Ok(Value::Bool(false)),
+            _ => {}
+        }
+    }
+    if has("array") {
+        if let Some(v) = parse_array(schema, key, raw)? {
+            return Ok(v);
+        }
+    }
+    if has("object") {
+        if let Ok(v @ Value::Object(_)) = serde_json::from_str::<Value>(raw) {
+            return Ok(v);
+        }
+    }
+    if has("string") {
+        return Ok(Value::String(raw.to_string()));
+    }
+    if has("null") && (raw == "null" || raw.is_empty()) {
+        return Ok(Value::Null);
+    }
+    let expected = types
+        .iter()
+        .filter(|t| *t != "null")
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let example = match expected.as_str() {
+        "integer" => " (for example 100 or 0x40)",
+        "number" => " (for example 1.5)",
+        "boolean" => " (true, false, 1 or 0)",
+        "array" => " (JSON like [\"a\",\"b\"], or a comma list a,b)",
+        "object" => " (a JSON object like {\"k\": 1})",
+        _ => "",
+    };
+    Err(CliError::usage(format!(
+        "invalid value for -c {key}={raw}: expected {expected}{example}"
+    )))
+}
+
+fn parse_int(raw: &str) -> Option<i64> {
+    let t = raw.trim().replace('_', "");
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d.to_string()),
+        None => (false, t.trim_start_matches('+').to_string()),
+    };
+    let lower = digits.to_ascii_lowercase();
+    let v = if let Some(h) = lower.strip_prefix("0x") {
+        i64::from_str_radix(h, 16).ok()?
+    } else if let Some(o) = lower.strip_prefix("0o") {
+        i64::from_str_radix(o, 8).ok()?
+    } else if let Some(b) = lower.strip_prefix("0b") {
+        i64::from_str_radix(b, 2).ok()?
+    } else if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+        digits.parse().ok()?
+    } else {
+        return None;
+    };
+    Some(if neg { -v } else { v })
+}
+
+fn parse_array(schema: &Value, key: &str, raw: &str) -> Result<Option<Value>, CliError> {
+    let t = raw.trim();
+    if t.starts_with('[') {
+        return match serde_json::from_str::<Value>(t) {
+            Ok(v @ Value::Array(_)) => Ok(Some(v)),
+            _ => Err(
+                CliError::usage(format!("invalid value for -c {key}: '{raw}' is not a JSON array"))
+                    .hint("write [\"a\",\"b\"] with double quotes, or a comma list: a,b"),
+            ),
+        };
+    }
+    let item_schema = schema.get("items").cloned().unwrap_or(Value::Null);
+    if t.is_empty() {
+        return Ok(Some(Value::Array(vec![])));
+    }
+    let items = t
+        .split(',')
+        .map(|part| {
+            let part = part.trim();
+            if item_schema.is_null() {
+                Ok(Value::String(part.to_string()))
+            } else {
+                typed(&item_schema, &format!("{key}[]"), part)
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(Value::Array(items)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schema() -> Value {
+        json!({"type": "object", "properties": {
+            "ip_filter": {"type": "array", "items": {"type": "string"}, "title": "IP filter", "default": ["0.0.0.0/0"]},
+            "service_to_fork_from": {"type": ["string", "null"]},
+            "pg": {"type": "object", "properties": {
+                "max_connections": {"type": "integer", "default": 100},
+                "jit": {"type": "boolean"},
+                "bgwriter_lru_multiplier": {"type": "number"}
+            }},
+            "pgbouncer": {"type": ["object", "null"], "properties": {"autodb_pool_size": {"type": "integer"}}},
+            "tags": {"type": "object", "patternProperties": {"^[a-z]+$": {"type": "string"}}},
+            "migration": {"type": ["object", "null"]}
+        }})
+    }
+
+    fn run(args: &[&str]) -> Result<Value, CliError> {
+        let mut m = Map::new();
+        for a in args {
+            let (k, v) = split(a)?;
+            apply(&mut m, &schema(), "pg", k, v)?;
+        }
+        Ok(Value::Object(m))
+    }
+
+    #[test]
+    fn types_values_by_schema() {
+        let v = run(&[
+            "pg.max_connections=0x10",
+            "pg.jit=false",
+            "pg.bgwriter_lru_multiplier=1.5",
+            "ip_filter=10.0.1.0/24,10.0.2.0/24",
+            "service_to_fork_from=src",
+            "tags.env=prod",
+            "migration={\"host\": \"h\"}",
+        ])
+        .unwrap();
+        assert_eq!(
+            v,
+            json!({"pg": {"max_connections": 16, "jit": false, "bgwriter_lru_multiplier": 1.5},
+                "ip_filter": ["10.0.1.0/24", "10.0.2.0/24"], "service_to_fork_from": "src",
+                "tags": {"env": "prod"}, "migration": {"host": "h"}})
+        );
+        assert_eq!(
+            run(&["ip_filter=[\"1.2.3.4\"]"]).unwrap()["ip_filter"],
+            json!(["1.2.3.4"])
+        );
+    }
+
+    #[test]
+    fn rejects_bad_values_and_keys_with_suggestions() {
+        let e = run(&["pg.max_connections=abc"]).unwrap_err();
+        assert!(e.message.contains("expected integer"), "{}", e.message);
+        assert!(run(&["pg.jit=yes"]).unwrap_err().message.contains("boolean"));
+        let e = run(&["pg.max_conections=5"]).unwrap_err();
+        assert!(e.hints[0].contains("pg.max_connections"), "{:?}", e.hints);
+        assert!(run(&["noequals"]).is_err());
+        assert!(run(&["migration=notjson"]).is_err());
+    }
+
+    #[test]
+    fn lists_options_and_removes_nullable() {
+        let keys: Vec<String> = options(&schema()).into_iter().map(|o| o.key).collect();
+        assert!(keys.contains(&"pg.max_connections".to_string()));
+        assert!(keys.contains(&"tags.KEY".to_string()));
+        let mut m = Map::new();
+        remove(&mut m, &schema(), "pg", "pgbouncer").unwrap();
+        assert_eq!(m["pgbouncer"], Value::Null);
+        assert!(remove(&mut m, &schema(), "pg", "pg.jit").is_err());
+    }
+}
