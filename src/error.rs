@@ -48,10 +48,6 @@ impl CliError {
     pub fn timeout(message: impl Into<String>) -> Self {
         Self::new(ExitStatus::Timeout, message)
     }
-    /// Not authenticated or not permitted. Exit 4.
-    pub fn auth(message: impl Into<String>) -> Self {
-        Self::new(ExitStatus::Auth, message)
-    }
     pub fn interrupted() -> Self {
         Self::new(ExitStatus::Interrupted, "interrupted")
     }

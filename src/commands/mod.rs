@@ -13,6 +13,7 @@ pub mod service;
 pub mod user;
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Manage services: list, create, fork, wait for, update and terminate them
     #[command(subcommand)]

@@ -23,8 +23,6 @@ pub struct Printer {
     format: Option<String>,
     verbose: u8,
     show_secrets: bool,
-    stdout_tty: bool,
-    stderr_tty: bool,
     color: bool,
 }
 
@@ -36,8 +34,6 @@ impl Printer {
             format: g.format.clone(),
             verbose: g.verbose,
             show_secrets: g.show_secrets,
-            stdout_tty: std::io::stdout().is_terminal(),
-            stderr_tty,
             color: stderr_tty && env_vars::get(env_vars::NO_COLOR).is_none(),
         }
     }
@@ -47,15 +43,6 @@ impl Printer {
     }
     pub fn verbosity(&self) -> u8 {
         self.verbose
-    }
-    pub fn show_secrets(&self) -> bool {
-        self.show_secrets
-    }
-    pub fn stderr_is_tty(&self) -> bool {
-        self.stderr_tty
-    }
-    pub fn stdout_is_tty(&self) -> bool {
-        self.stdout_tty
     }
 
     /// Write one line of data to stdout.
@@ -109,13 +96,6 @@ impl Printer {
     /// A status message on stderr.
     pub fn info(&self, msg: &str) {
         eprintln!("{msg}");
-    }
-
-    /// A message shown only with `-v`.
-    pub fn verbose(&self, msg: &str) {
-        if self.verbose > 0 {
-            eprintln!("{msg}");
-        }
     }
 
     pub fn warn(&self, msg: &str) {

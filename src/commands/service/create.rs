@@ -36,7 +36,7 @@ pub struct CreateArgs {
     pub cloud: Option<String>,
     /// Set a configuration option, typed by the schema (can be repeated)
     #[arg(short = 'c', value_name = "KEY=VALUE")]
-    pub config: Vec<String>,
+    pub config_option: Vec<String>,
     /// Start from this user_config object (JSON, or @FILE to read it)
     #[arg(long, value_name = "JSON|@FILE")]
     pub user_config_json: Option<String>,
@@ -117,7 +117,7 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
         None => Map::new(),
     };
     let fork_in_options = args
-        .config
+        .config_option
         .iter()
         .any(|c| c.starts_with("service_to_fork_from=") || c.starts_with("pg_service_to_fork_from="))
         || user_config.contains_key("service_to_fork_from");
@@ -153,7 +153,7 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
     }
     let schema = super::schema_for(ctx, project, &service_type).await?;
     crate::user_config::check_keys(&user_config, &schema, &service_type)?;
-    super::apply_options(&mut user_config, &schema, &service_type, &args.config)?;
+    super::apply_options(&mut user_config, &schema, &service_type, &args.config_option)?;
     if let Some(src) = &args.service_to_fork_from {
         user_config.insert("service_to_fork_from".into(), src.clone().into());
     }

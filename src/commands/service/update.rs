@@ -28,7 +28,7 @@ pub struct UpdateArgs {
     pub disable_termination_protection: bool,
     /// Set a configuration option, typed by the schema (can be repeated)
     #[arg(short = 'c', value_name = "KEY=VALUE")]
-    pub config: Vec<String>,
+    pub config_option: Vec<String>,
     /// Remove a configuration option (can be repeated)
     #[arg(long, value_name = "KEY")]
     pub remove_option: Vec<String>,
@@ -51,9 +51,14 @@ pub async fn run(ctx: &Context<'_>, args: UpdateArgs) -> anyhow::Result<()> {
     let client = ctx.client()?;
     let current = client.service_get(project, &args.name).await?;
     let mut user_config = Map::new();
-    if !args.config.is_empty() || !args.remove_option.is_empty() {
+    if !args.config_option.is_empty() || !args.remove_option.is_empty() {
         let schema = super::schema_for(ctx, project, &current.service_type).await?;
-        super::apply_options(&mut user_config, &schema, &current.service_type, &args.config)?;
+        super::apply_options(
+            &mut user_config,
+            &schema,
+            &current.service_type,
+            &args.config_option,
+        )?;
         for k in &args.remove_option {
             crate::user_config::remove(&mut user_config, &schema, &current.service_type, k)?;
         }

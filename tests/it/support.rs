@@ -1,0 +1,155 @@
+//! Hermetic runs of the real `avn` binary against a mock API on 127.0.0.1:0.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::process::Output;
+
+use serde_json::json;
+use serde_json::Value;
+use wiremock::matchers::method;
+use wiremock::matchers::path;
+use wiremock::Mock;
+use wiremock::MockServer;
+use wiremock::ResponseTemplate;
+
+pub const TOKEN: &str = "tok-SECRET-1234567890";
+
+pub struct Env {
+    pub server: MockServer,
+    pub home: tempfile::TempDir,
+    pub token: Option<String>,
+    pub extra_env: Vec<(String, String)>,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// Assert the exit code, showing the output when it differs.
+    #[track_caller]
+    pub fn code(&self, expected: i32) -> &Self {
+        assert_eq!(
+            self.code, expected,
+            "exit code\n--- stdout:\n{}\n--- stderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+    /// Assert the token appears nowhere in the output.
+    #[track_caller]
+    pub fn no_token(&self) -> &Self {
+        assert!(
+            !self.stdout.contains(TOKEN) && !self.stderr.contains(TOKEN),
+            "token leaked:\n{}\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+}
+
+impl Env {
+    pub async fn new() -> Env {
+        Env {
+            server: MockServer::start().await,
+            home: tempfile::tempdir().unwrap(),
+            token: Some(TOKEN.to_string()),
+            extra_env: vec![],
+        }
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.home.path().join(".config").join("aiven")
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_avn"));
+        c.env_clear()
+            .env("HOME", self.home.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "100")
+            .env("AVN_RETRY_BASE_MS", "20")
+            .env("AIVEN_WEB_URL", self.server.uri())
+            .stdin(std::process::Stdio::null())
+            .args(args);
+        if let Some(t) = &self.token {
+            c.env("AIVEN_AUTH_TOKEN", t);
+        }
+        for (k, v) in &self.extra_env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    /// Run `avn ARGS --project proj`.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--project", "proj"]);
+        self.cmd(&all).output().unwrap().into()
+    }
+
+    pub async fn mock(&self, m: &str, p: &str, status: u16, body: Value) {
+        Mock::given(method(m))
+            .and(path(p))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body))
+            .mount(&self.server)
+            .await;
+    }
+
+    /// Requests received, as (method, path, JSON body or Null).
+    pub async fn requests(&self) -> Vec<(String, String, Value)> {
+        self.server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| {
+                let body = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+                (r.method.to_string(), r.url.path().to_string(), body)
+            })
+            .collect()
+    }
+
+    /// Assert that no request that changes anything was received.
+    pub async fn assert_no_writes(&self) {
+        let writes: Vec<_> = self
+            .requests()
+            .await
+            .into_iter()
+            .filter(|(m, _, _)| m != "GET")
+            .collect();
+        assert!(writes.is_empty(), "unexpected writes: {writes:?}");
+    }
+}
+
+pub fn fixture(name: &str) -> Value {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/it/fixtures")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
+}
+
+pub fn service(name: &str, state: &str) -> Value {
+    let mut s = fixture("service_pg.json");
+    s["service_name"] = json!(name);
+    s["state"] = json!(state);
+    s
+}
