@@ -33,6 +33,13 @@ impl<'a> Context<'a> {
             return Ok(c);
         }
         let s = &self.settings;
+        if let (Some(local), true) = (&s.local, self.printer.verbosity() > 0) {
+            self.printer.info(&format!(
+                "using the local control plane at {} (data in {}); `avn local down` switches back",
+                local.url,
+                local.data_dir.display()
+            ));
+        }
         let ca_pem = match &s.ca_cert {
             Some(path) => Some(
                 std::fs::read(path)

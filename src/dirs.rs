@@ -18,3 +18,14 @@ fn home_dir() -> PathBuf {
         .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("."))
 }
+
+/// Data of the local control plane: `$AVN_LOCAL_DIR`, else the platform data directory
+/// (`~/.local/share/avn/local` on Linux).
+pub fn local_data_dir() -> PathBuf {
+    if let Some(d) = env_vars::get(env_vars::AVN_LOCAL_DIR) {
+        return PathBuf::from(d);
+    }
+    directories::ProjectDirs::from("", "", "avn")
+        .map(|p| p.data_dir().join("local"))
+        .unwrap_or_else(|| home_dir().join(".local/share/avn/local"))
+}

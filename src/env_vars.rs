@@ -21,6 +21,13 @@ pub const NO_COLOR: &str = "NO_COLOR";
 /// Milliseconds of the first retry delay (default 500); for tests and slow links.
 pub const AVN_RETRY_BASE_MS: &str = "AVN_RETRY_BASE_MS";
 
+/// Data directory of the local control plane (default: the platform data directory).
+pub const AVN_LOCAL_DIR: &str = "AVN_LOCAL_DIR";
+/// How often the local control plane takes base backups (seconds or units, default 1h).
+pub const AVN_LOCAL_BACKUP_INTERVAL: &str = "AVN_LOCAL_BACKUP_INTERVAL";
+/// PostgreSQL server binaries for the local control plane (default: `pg_config --bindir`).
+pub const AVN_PG_BINDIR: &str = "AVN_PG_BINDIR";
+
 /// Every variable with a one-line description, for the ENVIRONMENT section of the man page.
 pub const ALL: &[(&str, &str)] = &[
     (

@@ -99,7 +99,10 @@ fn classify_client(e: &avn_client::Error) -> (ExitStatus, Vec<String>) {
     match e {
         E::NotAuthenticated => (
             ExitStatus::Auth,
-            vec!["log in with `avn user login --token`, or set AIVEN_AUTH_TOKEN".into()],
+            vec![
+                "log in with `avn user login --token`, or set AIVEN_AUTH_TOKEN".into(),
+                "no Aiven account? `avn local up` runs a local control plane with real PostgreSQL".into(),
+            ],
         ),
         E::InsecureUrl { .. } => (
             ExitStatus::Usage,

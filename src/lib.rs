@@ -15,6 +15,7 @@ mod context;
 mod dirs;
 pub mod env_vars;
 mod error;
+mod local_state;
 mod output;
 mod prompt;
 mod settings;

@@ -9,9 +9,13 @@ use crate::cli::GlobalArgs;
 use crate::config::JsonFile;
 use crate::dirs;
 use crate::env_vars;
+use crate::local_state;
 
 #[derive(Debug)]
 pub struct Settings {
+    pub config_dir: PathBuf,
+    /// Set when commands talk to the local control plane (after `avn local up`).
+    pub local: Option<local_state::Active>,
     pub url: String,
     pub token: Option<String>,
     pub project: Option<String>,
@@ -35,6 +39,33 @@ impl Settings {
             .unwrap_or_else(|| dir.join("aiven-credentials.json"));
         let client_config = JsonFile::load(&client_config_path)?;
         let credentials = JsonFile::load(&credentials_path)?;
+        let explicit_url = g.url.clone().filter(|u| !u.is_empty());
+        let local = if explicit_url.is_none() {
+            local_state::active(&dir)
+        } else {
+            None
+        };
+        if let Some(a) = &local {
+            return Ok(Settings {
+                url: a.url.clone(),
+                token: local_state::token(&a.data_dir),
+                project: g
+                    .project
+                    .clone()
+                    .filter(|p| !p.is_empty())
+                    .or_else(|| Some(a.project.clone())),
+                client_config,
+                credentials,
+                ca_cert: None,
+                force_env: env_vars::get(env_vars::AIVEN_FORCE).as_deref() == Some("true"),
+                show_http: g.show_http,
+                request_timeout: g.request_timeout,
+                insecure: false,
+                retry_base: retry_base(),
+                config_dir: dir,
+                local,
+            });
+        }
         let token = g
             .auth_token
             .clone()
@@ -50,10 +81,6 @@ impl Settings {
             .clone()
             .filter(|u| !u.is_empty())
             .unwrap_or_else(|| avn_client::DEFAULT_URL.to_string());
-        let retry_base = env_vars::get(env_vars::AVN_RETRY_BASE_MS)
-            .and_then(|v| v.parse::<u64>().ok())
-            .map(Duration::from_millis)
-            .unwrap_or(Duration::from_millis(500));
         Ok(Settings {
             url,
             token,
@@ -65,7 +92,16 @@ impl Settings {
             show_http: g.show_http,
             request_timeout: g.request_timeout,
             insecure: g.insecure,
-            retry_base,
+            retry_base: retry_base(),
+            config_dir: dir,
+            local: None,
         })
     }
+}
+
+fn retry_base() -> Duration {
+    env_vars::get(env_vars::AVN_RETRY_BASE_MS)
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(Duration::from_millis(500))
 }

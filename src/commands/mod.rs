@@ -8,6 +8,7 @@ use crate::output::Printer;
 use crate::settings::Settings;
 
 pub mod completion;
+pub mod local;
 pub mod project;
 pub mod service;
 pub mod user;
@@ -24,6 +25,9 @@ pub enum Command {
     /// Manage the default project
     #[command(subcommand)]
     Project(project::ProjectCommand),
+    /// Run an Aiven-compatible control plane with real PostgreSQL on this machine
+    #[command(subcommand)]
+    Local(local::LocalCommand),
     /// Print a shell completion script
     Completion(completion::CompletionArgs),
 }
@@ -32,12 +36,19 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     if let Command::Completion(args) = &cli.command {
         return completion::run(printer, args);
     }
+    if let Command::Local(local::LocalCommand::Serve(_)) = &cli.command {
+        let Command::Local(local::LocalCommand::Serve(args)) = cli.command else {
+            unreachable!()
+        };
+        return local::serve::run(args).await;
+    }
     let settings = Settings::resolve(&cli.global)?;
     let ctx = Context::new(settings, printer);
     match cli.command {
         Command::Service(c) => service::run(&ctx, c).await,
         Command::User(c) => user::run(&ctx, c).await,
         Command::Project(c) => project::run(&ctx, c).await,
+        Command::Local(c) => local::run(&ctx, &cli.global, c).await,
         Command::Completion(_) => unreachable!("handled above"),
     }
 }

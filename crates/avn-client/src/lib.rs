@@ -608,3 +608,17 @@ mod tests {
         assert!(r.delay(0) >= r.base_delay / 2);
     }
 }
+
+impl Client {
+    /// `POST /v1/project`.
+    pub async fn project_create(&self, name: &str) -> Result<Project> {
+        Ok(self
+            .call::<wrap::ProjectOut, _>(
+                Method::POST,
+                &path(&["project"]),
+                Some(&serde_json::json!({"project": name})),
+            )
+            .await?
+            .project)
+    }
+}

@@ -58,6 +58,17 @@ pub async fn wait_running(
                 ctx.printer.info(&format!("{} {name}: {}", clock(), s.state));
                 last.insert(name, s.state.clone());
             }
+            if let Some(n) = s
+                .service_notifications
+                .iter()
+                .find(|n| n.notification_type == "service_creation_failed")
+            {
+                return Err(CliError::failed(format!("{name}: {}", n.message))
+                    .hint(format!(
+                        "remove it with `avn service terminate {name} --force` and try again"
+                    ))
+                    .into());
+            }
             if s.state == ServiceState::PowerOff && !warned_off {
                 warned_off = true;
                 ctx.printer.warn(&format!(

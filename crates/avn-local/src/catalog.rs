@@ -1,0 +1,151 @@
+//! What this control plane offers: one cloud, the `pg` service type, its plans and the
+//! user_config options it really honours.
+
+use avn_api::BackupConfig;
+use avn_api::Plan;
+use avn_api::ServiceTypeInfo;
+use serde_json::json;
+use serde_json::Value;
+
+pub const CLOUD: &str = "local";
+pub const SERVICE_TYPE: &str = "pg";
+
+/// `pg.*` options written to postgresql.conf, with their schema.
+pub fn pg_settings_schema() -> Value {
+    json!({
+        "type": "object",
+        "title": "postgresql.conf configuration values",
+        "properties": {
+            "max_connections": {"type": "integer", "minimum": 25, "maximum": 10000, "title": "max_connections", "description": "PostgreSQL maximum number of concurrent connections (applied with a restart)"},
+            "work_mem": {"type": "integer", "minimum": 1, "maximum": 1024, "title": "work_mem", "description": "Memory in MB used by internal sort operations and hash tables"},
+            "statement_timeout": {"type": "integer", "minimum": 0, "title": "statement_timeout", "description": "Abort statements that take longer than this many milliseconds (0 disables)"},
+            "idle_in_transaction_session_timeout": {"type": "integer", "minimum": 0, "title": "idle_in_transaction_session_timeout", "description": "Time out sessions idle in a transaction after this many milliseconds (0 disables)"},
+            "log_min_duration_statement": {"type": "integer", "minimum": -1, "title": "log_min_duration_statement", "description": "Log statements that take at least this many milliseconds (-1 disables)"},
+            "timezone": {"type": "string", "maxLength": 64, "title": "timezone", "description": "PostgreSQL service timezone"}
+        }
+    })
+}
+
+pub fn user_config_schema(pg_major: &str) -> Value {
+    json!({
+        "type": "object",
+        "title": "PostgreSQL user configurable settings",
+        "properties": {
+            "pg_version": {"type": ["string", "null"], "enum": [pg_major, null], "title": "PostgreSQL major version", "description": "The PostgreSQL version installed on this machine"},
+            "service_to_fork_from": {"type": ["string", "null"], "maxLength": 64, "pattern": "^[a-z][-a-z0-9]{0,63}$|^$", "title": "Name of another service to fork from. This has effect only when a new service is being created.", "create_only": true},
+            "project_to_fork_from": {"type": ["string", "null"], "maxLength": 63, "pattern": "^[a-z][-a-z0-9]{0,63}$|^$", "title": "Name of another project to fork a service from. This has effect only when a new service is being created.", "create_only": true},
+            "recovery_target_time": {"type": ["string", "null"], "maxLength": 32, "title": "Recovery target time when forking a service. This has effect only when a new service is being created.", "example": "2019-01-01 23:34:45", "create_only": true},
+            "pg": pg_settings_schema()
+        }
+    })
+}
+
+/// Plans, named like Aiven's. Hobbyist keeps no backups and cannot be forked.
+pub fn plans(backup_interval_hours: u32) -> Vec<Plan> {
+    let mk = |name: &str, max_count: u32, disk_mb: u64| {
+        Plan {
+        service_plan: name.into(),
+        service_type: SERVICE_TYPE.into(),
+        node_count: 1,
+        backup_config: BackupConfig {
+            interval: backup_interval_hours,
+            max_count,
+            recovery_mode: Some(if max_count > 0 { "pitr" } else { "basic" }.into()),
+            extra: Default::default(),
+        },
+        regions: [(
+            CLOUD.to_string(),
+            serde_json::from_value(json!({"price_usd": "0.0000", "disk_space_mb": disk_mb, "node_memory_mb": 1024, "node_cpu_count": 1}))
+                .expect("static"),
+        )]
+        .into_iter()
+        .collect(),
+        extra: Default::default(),
+    }
+    };
+    vec![
+        mk("hobbyist", 0, 8192),
+        mk("startup-4", 2, 81920),
+        mk("business-4", 14, 163840),
+        mk("premium-4", 30, 327680),
+    ]
+}
+
+pub fn plan(name: &str, backup_interval_hours: u32) -> Option<Plan> {
+    plans(backup_interval_hours)
+        .into_iter()
+        .find(|p| p.service_plan == name)
+}
+
+pub fn service_type_info(pg_major: &str, with_plans: bool, backup_interval_hours: u32) -> ServiceTypeInfo {
+    ServiceTypeInfo {
+        description: "PostgreSQL - Object-Relational Database Management System (runs on this machine)"
+            .into(),
+        default_version: Some(pg_major.into()),
+        latest_available_version: Some(pg_major.into()),
+        service_plans: with_plans.then(|| plans(backup_interval_hours)),
+        user_config_schema: user_config_schema(pg_major),
+        extra: Default::default(),
+    }
+}
+
+pub fn clouds() -> Value {
+    json!({"clouds": [{"cloud_name": CLOUD, "cloud_description": "This machine - Local", "geo_latitude": 0.0, "geo_longitude": 0.0, "geo_region": "local", "provider": "local", "provider_description": "avn local"}]})
+}
+
+/// Validate a user_config against what this control plane honours (unknown keys are a 400).
+pub fn validate_user_config(
+    cfg: &serde_json::Map<String, Value>,
+    pg_major: &str,
+    creating: bool,
+) -> Result<(), String> {
+    let schema = user_config_schema(pg_major);
+    let props = schema["properties"].as_object().expect("static");
+    for (k, v) in cfg {
+        let Some(s) = props.get(k) else {
+            return Err(format!("Invalid user_config: unsupported option '{k}' for service type pg on the local control plane"));
+        };
+        if !creating && s.get("create_only").is_some() && !v.is_null() {
+            return Err(format!(
+                "Invalid user_config: '{k}' can only be set when a service is created"
+            ));
+        }
+        if k == "pg" {
+            let Some(pg) = v.as_object() else {
+                return Err("Invalid user_config: 'pg' must be an object".into());
+            };
+            let pgp = s["properties"].as_object().expect("static");
+            for (pk, pv) in pg {
+                let Some(ps) = pgp.get(pk) else {
+                    return Err(format!("Invalid user_config: unsupported option 'pg.{pk}'"));
+                };
+                let ok = match ps["type"].as_str() {
+                    Some("integer") => pv.is_i64() && bounds_ok(ps, pv.as_i64().unwrap_or(0)),
+                    Some("string") => pv.as_str().is_some_and(|s| !s.contains('\'') && s.len() <= 64),
+                    _ => false,
+                };
+                if !ok {
+                    return Err(format!("Invalid user_config: bad value {pv} for 'pg.{pk}'"));
+                }
+            }
+        } else if k == "pg_version" {
+            if !(v.is_null() || v.as_str() == Some(pg_major)) {
+                return Err(format!("Invalid user_config: pg_version {v} is not available (this machine has PostgreSQL {pg_major})"));
+            }
+        } else if !(v.is_null() || v.is_string()) {
+            return Err(format!("Invalid user_config: '{k}' must be a string"));
+        }
+    }
+    Ok(())
+}
+
+fn bounds_ok(schema: &Value, v: i64) -> bool {
+    schema
+        .get("minimum")
+        .and_then(Value::as_i64)
+        .is_none_or(|m| v >= m)
+        && schema
+            .get("maximum")
+            .and_then(Value::as_i64)
+            .is_none_or(|m| v <= m)
+}

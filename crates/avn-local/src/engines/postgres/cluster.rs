@@ -1,0 +1,354 @@
+//! Operations on one cluster: initdb, configuration, readiness, roles, base backups, WAL
+//! archiving, fork preparation and promotion.
+
+use std::path::Path;
+use std::time::Duration;
+use std::time::Instant;
+
+use serde_json::Map;
+use serde_json::Value;
+
+use super::layout::Layout;
+use super::process::Pg;
+use super::process::PgError;
+use super::process::Running;
+use super::sql;
+
+/// How a cluster recovers when it starts (forks only).
+#[derive(Debug, Clone)]
+pub struct Recovery {
+    /// The source's WAL archive.
+    pub restore_from: std::path::PathBuf,
+    /// `None`: replay everything archived (the latest transaction).
+    pub target_time: Option<String>,
+}
+
+fn err(e: impl std::error::Error) -> PgError {
+    // tokio-postgres says only "db error" in Display; the server's message is in the source.
+    let mut msg = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        msg = format!("{msg}: {s}");
+        src = s.source();
+    }
+    PgError::Other(msg)
+}
+
+/// `initdb` a new cluster into `layout.data()`.
+pub async fn initdb(pg: &Pg, layout: &Layout) -> Result<(), PgError> {
+    pg.private_dir(&layout.data())?;
+    let data = layout.data();
+    pg.run(
+        "initdb",
+        &[
+            "-D",
+            &data.to_string_lossy(),
+            "-U",
+            "postgres",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        ],
+    )
+    .await?;
+    let conf = data.join("postgresql.conf");
+    let mut text = std::fs::read_to_string(&conf)?;
+    text.push_str("\n# avn local: the service's settings, then the instance's (both rewritten by avn)\ninclude_if_exists = 'avn-user.conf'\ninclude_if_exists = 'avn-instance.conf'\n");
+    std::fs::write(&conf, text)?;
+    Ok(())
+}
+
+/// Prepare the instance directories (archive, base, run) owned by the server user.
+pub fn make_dirs(pg: &Pg, layout: &Layout) -> Result<(), PgError> {
+    std::fs::create_dir_all(&layout.root)?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&layout.root, std::fs::Permissions::from_mode(0o711))?;
+    for d in [layout.archive(), layout.base(), layout.run()] {
+        pg.private_dir(&d)?;
+    }
+    Ok(())
+}
+
+fn write_owned(pg: &Pg, path: &Path, text: &str) -> Result<(), PgError> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text)?;
+    pg.chown(&tmp)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+/// Write `avn-instance.conf`: where to listen, archiving, and recovery for forks.
+pub fn write_instance_conf(
+    pg: &Pg,
+    layout: &Layout,
+    port: u16,
+    archive: bool,
+    recovery: Option<&Recovery>,
+) -> Result<(), PgError> {
+    let q = |p: &Path| sql::literal(&p.to_string_lossy());
+    let arch = layout.archive();
+    let mut s = format!(
+        "# Written by avn local; changes are overwritten.\n\
+         listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = {}\n\
+         wal_level = replica\nmax_wal_senders = 10\nlogging_collector = off\n\
+         log_min_error_statement = panic\n\
+         archive_mode = {}\n",
+        q(&layout.run()),
+        if archive { "on" } else { "off" },
+    );
+    if archive {
+        let a = arch.to_string_lossy();
+        s.push_str(&format!(
+            "archive_command = 'test ! -f \"{a}/%f\" && cp \"%p\" \"{a}/%f\"'\n"
+        ));
+    }
+    if let Some(r) = recovery {
+        let from = r.restore_from.to_string_lossy();
+        s.push_str(&format!(
+            "restore_command = 'cp \"{from}/%f\" \"%p\"'\nrecovery_target_timeline = 'latest'\n"
+        ));
+        if let Some(t) = &r.target_time {
+            s.push_str(&format!(
+                "recovery_target_time = {}\nrecovery_target_action = 'promote'\n",
+                sql::literal(t)
+            ));
+        }
+    }
+    write_owned(pg, &layout.instance_conf(), &s)
+}
+
+/// Write `avn-user.conf` from the service's `pg.*` user_config.
+pub fn write_user_conf(pg: &Pg, layout: &Layout, user_config: &Map<String, Value>) -> Result<(), PgError> {
+    let mut s = String::from("# The service's pg.* user_config, written by avn local.\n");
+    if let Some(Value::Object(pgc)) = user_config.get("pg") {
+        for (k, v) in pgc {
+            let val = match (k.as_str(), v) {
+                ("work_mem", Value::Number(n)) => format!("'{n}MB'"),
+                (_, Value::Number(n)) => n.to_string(),
+                (_, Value::String(t)) => sql::literal(t),
+                _ => continue,
+            };
+            s.push_str(&format!("{k} = {val}\n"));
+        }
+    }
+    write_owned(pg, &layout.user_conf(), &s)
+}
+
+/// Wait until the server accepts connections (read-only during recovery counts).
+pub async fn wait_ready(
+    layout: &Layout,
+    port: u16,
+    running: &Running,
+    timeout: Duration,
+) -> Result<(), PgError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if !running.is_alive() {
+            return Err(PgError::Other(format!(
+                "postgres exited during start-up: {}",
+                log_tail(layout)
+            )));
+        }
+        if sql::connect(layout, port, "postgres").await.is_ok() {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(PgError::Other(format!(
+                "postgres did not accept connections within {timeout:?}"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The last lines of the server log, for error messages.
+pub fn log_tail(layout: &Layout) -> String {
+    let text = std::fs::read_to_string(layout.log()).unwrap_or_default();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("FATAL") || l.contains("ERROR") || l.contains("PANIC"))
+        .collect();
+    lines
+        .iter()
+        .rev()
+        .take(3)
+        .rev()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+/// Create `avnadmin` (with `password`) and `defaultdb`.
+pub async fn create_admin(layout: &Layout, port: u16, password: &str) -> Result<(), PgError> {
+    let c = sql::connect(layout, port, "postgres").await.map_err(err)?;
+    c.batch_execute(&format!(
+        "CREATE ROLE avnadmin LOGIN CREATEDB CREATEROLE REPLICATION PASSWORD {pw};\n\
+         GRANT pg_signal_backend, pg_read_all_stats TO avnadmin;",
+        pw = sql::literal(password)
+    ))
+    .await
+    .map_err(err)?;
+    c.batch_execute("CREATE DATABASE defaultdb OWNER avnadmin")
+        .await
+        .map_err(err)?;
+    // PostgreSQL 15+: let avnadmin stop and restore writes (used by `avn service rename`).
+    let _ = c
+        .batch_execute(
+            "GRANT ALTER SYSTEM ON PARAMETER default_transaction_read_only TO avnadmin;\n\
+             GRANT EXECUTE ON FUNCTION pg_reload_conf() TO avnadmin;",
+        )
+        .await;
+    Ok(())
+}
+
+/// Make sure every transaction committed so far is in the archive: write one transaction
+/// (so a commit record follows any target in the past), switch segments, wait for the archiver.
+pub async fn ensure_archived(layout: &Layout, port: u16, timeout: Duration) -> Result<(), PgError> {
+    let c = sql::connect(layout, port, "postgres").await.map_err(err)?;
+    c.simple_query("SELECT txid_current()").await.map_err(err)?;
+    let row = c
+        .query_one("SELECT pg_walfile_name(pg_switch_wal())", &[])
+        .await
+        .map_err(err)?;
+    let segment: String = row.get(0);
+    let deadline = Instant::now() + timeout;
+    loop {
+        let row = c
+            .query_one(
+                "SELECT coalesce(last_archived_wal, ''), coalesce(last_failed_wal, '') FROM pg_stat_archiver",
+                &[],
+            )
+            .await
+            .map_err(err)?;
+        let archived: String = row.get(0);
+        // Names of one timeline sort by position; history files end in .history.
+        if archived.len() == 24 && archived[8..] >= segment[8..] && archived[..8] >= segment[..8] {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            let failed: String = row.get(1);
+            return Err(PgError::Other(format!(
+                "WAL segment {segment} was not archived within {timeout:?} (last archived {archived:?}, last failed {failed:?})"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Take a plain-format base backup into `base/<name>` (through `<name>.partial`).
+pub async fn base_backup(pg: &Pg, layout: &Layout, port: u16, name: &str) -> Result<u64, PgError> {
+    let partial = layout.base().join(format!("{name}.partial"));
+    let _ = std::fs::remove_dir_all(&partial);
+    let result = pg
+        .run(
+            "pg_basebackup",
+            &[
+                "-h",
+                &layout.run().to_string_lossy(),
+                "-p",
+                &port.to_string(),
+                "-U",
+                "postgres",
+                "-D",
+                &partial.to_string_lossy(),
+                "-Fp",
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+                "--no-manifest",
+            ],
+        )
+        .await;
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&partial);
+        return Err(e);
+    }
+    std::fs::rename(&partial, layout.backup(name))?;
+    Ok(super::layout::dir_size(&layout.backup(name)))
+}
+
+/// `START WAL LOCATION: 0/2000028 (file 000000010000000000000002)` of a base backup.
+pub fn backup_start(backup_dir: &Path) -> Option<(u64, String)> {
+    let label = std::fs::read_to_string(backup_dir.join("backup_label")).ok()?;
+    let line = label.lines().find(|l| l.starts_with("START WAL LOCATION:"))?;
+    let lsn = parse_lsn(line.split_whitespace().nth(3)?)?;
+    let file = line.split("(file ").nth(1)?.trim_end_matches(')').to_string();
+    Some((lsn, file))
+}
+
+/// `16/B374D848` → a byte position.
+pub fn parse_lsn(s: &str) -> Option<u64> {
+    let (hi, lo) = s.split_once('/')?;
+    Some((u64::from_str_radix(hi, 16).ok()? << 32) | u64::from_str_radix(lo, 16).ok()?)
+}
+
+pub async fn current_lsn(layout: &Layout, port: u16) -> Result<u64, PgError> {
+    let c = sql::connect(layout, port, "postgres").await.map_err(err)?;
+    let row = c
+        .query_one("SELECT pg_current_wal_lsn()::text", &[])
+        .await
+        .map_err(err)?;
+    parse_lsn(&row.get::<_, String>(0)).ok_or_else(|| PgError::Other("bad LSN".into()))
+}
+
+/// During recovery: the replay position, or None once promoted.
+pub async fn replay_lsn(layout: &Layout, port: u16) -> Result<Option<u64>, PgError> {
+    let c = sql::connect(layout, port, "postgres").await.map_err(err)?;
+    let row = c
+        .query_one(
+            "SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, '0/0')",
+            &[],
+        )
+        .await
+        .map_err(err)?;
+    let in_recovery: bool = row.get(0);
+    Ok(if in_recovery {
+        parse_lsn(&row.get::<_, String>(1))
+    } else {
+        None
+    })
+}
+
+/// Remove archived WAL older than `oldest_needed` (a segment file name).
+pub async fn archive_cleanup(pg: &Pg, layout: &Layout, oldest_needed: &str) -> Result<(), PgError> {
+    pg.run(
+        "pg_archivecleanup",
+        &[&layout.archive().to_string_lossy(), oldest_needed],
+    )
+    .await
+}
+
+/// Databases and login roles, as a service object lists them.
+pub async fn inventory(layout: &Layout, port: u16) -> Result<(Vec<String>, Vec<String>), PgError> {
+    let c = sql::connect(layout, port, "postgres").await.map_err(err)?;
+    let dbs = c
+        .query("SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' ORDER BY datname", &[])
+        .await
+        .map_err(err)?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let users = c
+        .query(
+            "SELECT rolname::text FROM pg_roles WHERE rolcanlogin AND rolname <> 'postgres' ORDER BY rolname",
+            &[],
+        )
+        .await
+        .map_err(err)?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    Ok((dbs, users))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lsn() {
+        assert_eq!(super::parse_lsn("16/B374D848"), Some((0x16 << 32) | 0xB374D848));
+        assert_eq!(super::parse_lsn("nope"), None);
+    }
+}

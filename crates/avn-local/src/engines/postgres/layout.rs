@@ -1,0 +1,55 @@
+//! Paths of one instance (see the module doc of `engines::postgres`).
+
+use std::path::Path;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub root: PathBuf,
+}
+
+impl Layout {
+    pub fn new(instances: &Path, id: &str) -> Layout {
+        Layout {
+            root: instances.join(id),
+        }
+    }
+    pub fn data(&self) -> PathBuf {
+        self.root.join("data")
+    }
+    pub fn archive(&self) -> PathBuf {
+        self.root.join("archive")
+    }
+    pub fn base(&self) -> PathBuf {
+        self.root.join("base")
+    }
+    pub fn backup(&self, name: &str) -> PathBuf {
+        self.base().join(name)
+    }
+    pub fn run(&self) -> PathBuf {
+        self.root.join("run")
+    }
+    pub fn log(&self) -> PathBuf {
+        self.root.join("postgres.log")
+    }
+    pub fn instance_conf(&self) -> PathBuf {
+        self.data().join("avn-instance.conf")
+    }
+    pub fn user_conf(&self) -> PathBuf {
+        self.data().join("avn-user.conf")
+    }
+}
+
+/// Total size in bytes of the files under a directory (0 when missing).
+pub fn dir_size(p: &Path) -> u64 {
+    let Ok(rd) = std::fs::read_dir(p) else {
+        return 0;
+    };
+    rd.flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => dir_size(&e.path()),
+            Ok(t) if t.is_file() => e.metadata().map(|m| m.len()).unwrap_or(0),
+            _ => 0,
+        })
+        .sum()
+}

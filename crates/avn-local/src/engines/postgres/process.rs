@@ -1,0 +1,261 @@
+//! PostgreSQL binaries, the user they run as, and server processes.
+
+use std::path::Path;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+use std::time::Instant;
+
+use nix::sys::signal::kill;
+use nix::sys::signal::Signal;
+use nix::unistd::Gid;
+use nix::unistd::Pid;
+use nix::unistd::Uid;
+use tokio::sync::watch;
+
+use super::layout::Layout;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PgError {
+    #[error("PostgreSQL server binaries not found: {0}")]
+    NotInstalled(String),
+    #[error("{tool} failed: {detail}")]
+    Tool { tool: String, detail: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<std::io::Error> for PgError {
+    fn from(e: std::io::Error) -> Self {
+        PgError::Other(e.to_string())
+    }
+}
+
+/// The installed PostgreSQL and the user its processes run as.
+#[derive(Debug, Clone)]
+pub struct Pg {
+    pub bindir: PathBuf,
+    pub major: String,
+    /// Set when running as root: the `postgres` user's ids.
+    pub run_as: Option<(Uid, Gid)>,
+}
+
+impl Pg {
+    /// Find the server binaries: `AVN_PG_BINDIR`, `pg_config --bindir`, or the highest
+    /// `/usr/lib/postgresql/*/bin`.
+    pub fn discover() -> Result<Pg, PgError> {
+        let bindir = std::env::var_os("AVN_PG_BINDIR")
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::process::Command::new("pg_config")
+                    .arg("--bindir")
+                    .output()
+                    .ok()
+                    .filter(|o| o.status.success())
+                    .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+            })
+            .filter(|d| d.join("initdb").exists())
+            .or_else(|| {
+                let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+                    .ok()?
+                    .flatten()
+                    .map(|e| e.path().join("bin"))
+                    .filter(|d| d.join("initdb").exists())
+                    .collect();
+                dirs.sort_by_key(|d| {
+                    d.parent()
+                        .and_then(|p| p.file_name())
+                        .and_then(|n| n.to_str())
+                        .and_then(|n| n.parse::<u32>().ok())
+                        .unwrap_or(0)
+                });
+                dirs.pop()
+            })
+            .ok_or_else(|| {
+                PgError::NotInstalled(
+                    "install PostgreSQL (Debian: apt-get install postgresql) or set AVN_PG_BINDIR".into(),
+                )
+            })?;
+        let out = std::process::Command::new(bindir.join("postgres"))
+            .arg("--version")
+            .output()
+            .map_err(|e| PgError::NotInstalled(format!("{}: {e}", bindir.display())))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let major = text
+            .split_whitespace()
+            .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))
+            .and_then(|v| v.split('.').next())
+            .unwrap_or("15")
+            .to_string();
+        let run_as = if Uid::effective().is_root() {
+            let u = nix::unistd::User::from_name("postgres")
+                .map_err(|e| PgError::Other(e.to_string()))?
+                .ok_or_else(|| {
+                    PgError::NotInstalled(
+                        "running as root, but there is no 'postgres' user to run PostgreSQL as".into(),
+                    )
+                })?;
+            Some((u.uid, u.gid))
+        } else {
+            None
+        };
+        Ok(Pg {
+            bindir,
+            major,
+            run_as,
+        })
+    }
+
+    /// A command for a PostgreSQL tool, run as the server user, in its own process group.
+    pub fn command(&self, tool: &str) -> tokio::process::Command {
+        let mut c = tokio::process::Command::new(self.bindir.join(tool));
+        if let Some((u, g)) = self.run_as {
+            c.uid(u.as_raw()).gid(g.as_raw());
+        }
+        c.stdin(Stdio::null())
+            .process_group(0)
+            .env("LC_ALL", "C.UTF-8")
+            .env_remove("PGDATA");
+        c
+    }
+
+    /// Run a tool to completion; its stderr becomes the error.
+    pub async fn run(&self, tool: &str, args: &[&str]) -> Result<(), PgError> {
+        let mut c = self.command(tool);
+        c.args(args);
+        run_captured(tool, c).await
+    }
+
+    /// Give a path to the server user (no-op when not root).
+    pub fn chown(&self, p: &Path) -> Result<(), PgError> {
+        if let Some((u, g)) = self.run_as {
+            nix::unistd::chown(p, Some(u), Some(g))
+                .map_err(|e| PgError::Other(format!("chown {}: {e}", p.display())))?;
+        }
+        Ok(())
+    }
+
+    /// Create a directory owned by the server user, mode 0700.
+    pub fn private_dir(&self, p: &Path) -> Result<(), PgError> {
+        std::fs::create_dir_all(p)?;
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o700))?;
+        self.chown(p)
+    }
+
+    /// Spawn `postgres -D data` with its log appended to the instance log.
+    pub fn spawn(&self, layout: &Layout) -> Result<Running, PgError> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(layout.log())?;
+        let mut c = self.command("postgres");
+        c.arg("-D")
+            .arg(layout.data())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .kill_on_drop(false);
+        let mut child = c
+            .spawn()
+            .map_err(|e| PgError::Other(format!("cannot start postgres: {e}")))?;
+        let pid = child.id().unwrap_or(0) as i32;
+        let (tx, rx) = watch::channel(false);
+        tokio::spawn(async move {
+            let _ = child.wait().await;
+            let _ = tx.send(true);
+        });
+        Ok(Running { pid, exited: rx })
+    }
+}
+
+async fn run_captured(tool: &str, mut c: tokio::process::Command) -> Result<(), PgError> {
+    let out = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .await
+        .map_err(|e| PgError::Tool {
+            tool: tool.into(),
+            detail: e.to_string(),
+        })?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let mut detail = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    if detail.is_empty() {
+        detail = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    }
+    Err(PgError::Tool {
+        tool: tool.into(),
+        detail: format!("{} ({})", detail, out.status),
+    })
+}
+
+/// Copy a directory tree, with reflinks where the filesystem supports them (`cp -a
+/// --reflink=auto`), preserving owners and modes.
+pub async fn copy_tree(from: &Path, to: &Path) -> Result<(), PgError> {
+    let mut c = tokio::process::Command::new("cp");
+    c.arg("-a")
+        .arg("--reflink=auto")
+        .arg(from)
+        .arg(to)
+        .stdin(Stdio::null());
+    run_captured("cp", c).await
+}
+
+/// A server process: spawned by us, or adopted after a restart of the control plane.
+#[derive(Debug, Clone)]
+pub struct Running {
+    pub pid: i32,
+    pub exited: watch::Receiver<bool>,
+}
+
+impl Running {
+    /// Adopt a live postmaster found through `postmaster.pid`.
+    pub fn adopt(data: &Path) -> Option<Running> {
+        let text = std::fs::read_to_string(data.join("postmaster.pid")).ok()?;
+        let pid: i32 = text.lines().next()?.trim().parse().ok()?;
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        let cmd = String::from_utf8_lossy(&cmdline);
+        if !cmd.contains("postgres") || !cmd.contains(&*data.to_string_lossy()) {
+            return None;
+        }
+        kill(Pid::from_raw(pid), None).ok()?;
+        let (tx, rx) = watch::channel(false);
+        tokio::spawn(async move {
+            while kill(Pid::from_raw(pid), None).is_ok() && !is_zombie(pid) {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            let _ = tx.send(true);
+        });
+        Some(Running { pid, exited: rx })
+    }
+
+    pub fn is_alive(&self) -> bool {
+        !*self.exited.borrow()
+    }
+
+    /// Fast shutdown (SIGINT), then immediate (SIGQUIT) and SIGKILL if it will not stop.
+    pub async fn stop(&mut self) {
+        for (sig, wait) in [(Signal::SIGINT, 30), (Signal::SIGQUIT, 10), (Signal::SIGKILL, 10)] {
+            if !self.is_alive() {
+                return;
+            }
+            let _ = kill(Pid::from_raw(self.pid), sig);
+            let deadline = Instant::now() + Duration::from_secs(wait);
+            while self.is_alive() && Instant::now() < deadline {
+                let _ = tokio::time::timeout(Duration::from_millis(200), self.exited.changed()).await;
+            }
+        }
+    }
+}
+
+fn is_zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
+        })
+        .unwrap_or(true)
+}

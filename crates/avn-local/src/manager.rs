@@ -1,0 +1,268 @@
+//! Owns the state store and the running clusters; validates requests and runs the long
+//! operations (create, fork, power on) in the background, reporting their progress.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use avn_api::ProgressUpdate;
+use serde_json::Value;
+
+use crate::engines::postgres::cluster;
+use crate::engines::postgres::layout::Layout;
+use crate::engines::postgres::process::Pg;
+use crate::engines::postgres::process::Running;
+use crate::error::ApiError;
+use crate::store::ServiceRec;
+use crate::store::Store;
+
+pub struct Manager {
+    pub pg: Pg,
+    pub instances: PathBuf,
+    pub backup_interval: Duration,
+    store: Mutex<Store>,
+    running: Mutex<HashMap<String, Running>>,
+    progress: Mutex<HashMap<String, Vec<ProgressUpdate>>>,
+    op_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Sources whose base backups or archive a fork is reading: no rotation meanwhile.
+    in_use: Mutex<HashMap<String, usize>>,
+    inventory: Mutex<HashMap<String, (Vec<String>, Vec<String>)>>,
+    failures: Mutex<HashMap<String, String>>,
+}
+
+/// Current time as the API prints it: `2026-11-21T05:20:38.123456Z`.
+pub fn now_str() -> String {
+    format_time(jiff::Timestamp::now())
+}
+
+pub fn format_time(ts: jiff::Timestamp) -> String {
+    let dt = ts.to_zoned(jiff::tz::TimeZone::UTC).datetime();
+    format!(
+        "{}.{:06}Z",
+        dt.strftime("%Y-%m-%dT%H:%M:%S"),
+        ts.subsec_microsecond()
+    )
+}
+
+pub fn parse_time(s: &str) -> Option<jiff::Timestamp> {
+    let s = s.trim();
+    s.parse::<jiff::Timestamp>().ok().or_else(|| {
+        s.parse::<jiff::civil::DateTime>()
+            .ok()
+            .filter(|_| !s.ends_with(['Z', 'z']))
+            .and_then(|dt| dt.to_zoned(jiff::tz::TimeZone::UTC).ok())
+            .map(|z| z.timestamp())
+    })
+}
+
+/// Random lower-case alphanumerics from the OS's generator.
+pub fn random_string(len: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut buf = vec![0u8; len];
+    use std::io::Read;
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut buf))
+        .expect("/dev/urandom is readable");
+    buf.iter()
+        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .collect()
+}
+
+impl Manager {
+    pub fn new(pg: Pg, instances: PathBuf, store: Store, backup_interval: Duration) -> Manager {
+        Manager {
+            pg,
+            instances,
+            backup_interval,
+            store: Mutex::new(store),
+            running: Mutex::new(HashMap::new()),
+            progress: Mutex::new(HashMap::new()),
+            op_locks: Mutex::new(HashMap::new()),
+            in_use: Mutex::new(HashMap::new()),
+            inventory: Mutex::new(HashMap::new()),
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Run `f` with the state store locked.
+    pub fn store<T>(&self, f: impl FnOnce(&mut Store) -> rusqlite::Result<T>) -> Result<T, ApiError> {
+        let mut s = self.store.lock().expect("store lock");
+        Ok(f(&mut s)?)
+    }
+
+    pub fn layout(&self, id: &str) -> Layout {
+        Layout::new(&self.instances, id)
+    }
+
+    pub fn backup_interval_hours(&self) -> u32 {
+        ((self.backup_interval.as_secs() + 3599) / 3600).max(1) as u32
+    }
+
+    pub fn op_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.op_locks
+            .lock()
+            .expect("lock")
+            .entry(id.to_string())
+            .or_default()
+            .clone()
+    }
+
+    pub fn running(&self, id: &str) -> Option<Running> {
+        self.running
+            .lock()
+            .expect("lock")
+            .get(id)
+            .filter(|r| r.is_alive())
+            .cloned()
+    }
+
+    pub fn set_running(&self, id: &str, r: Option<Running>) {
+        let mut m = self.running.lock().expect("lock");
+        match r {
+            Some(r) => m.insert(id.to_string(), r),
+            None => m.remove(id),
+        };
+    }
+
+    pub fn all_running(&self) -> Vec<(String, Running)> {
+        self.running
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    pub fn progress(&self, id: &str) -> Vec<ProgressUpdate> {
+        self.progress
+            .lock()
+            .expect("lock")
+            .get(id)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Report progress of phase `phase` (earlier phases are marked completed).
+    pub fn report(&self, id: &str, phase: &str, unit: Option<&str>, min: i64, current: i64, max: i64) {
+        let mut m = self.progress.lock().expect("lock");
+        let list = m.entry(id.to_string()).or_default();
+        for p in list.iter_mut() {
+            if p.phase != phase {
+                p.completed = true;
+                if let Some(mx) = p.max {
+                    p.current = Some(mx);
+                }
+            }
+        }
+        let entry = ProgressUpdate {
+            phase: phase.into(),
+            min: Some(min),
+            max: Some(max.max(min)),
+            current: Some(current.clamp(min, max.max(min))),
+            unit: unit.map(str::to_string),
+            completed: false,
+            extra: Default::default(),
+        };
+        match list.iter_mut().find(|p| p.phase == phase) {
+            Some(p) => *p = entry,
+            None => list.push(entry),
+        }
+    }
+
+    pub fn clear_progress(&self, id: &str) {
+        self.progress.lock().expect("lock").remove(id);
+    }
+
+    pub fn set_failure(&self, id: &str, msg: Option<String>) {
+        let mut m = self.failures.lock().expect("lock");
+        match msg {
+            Some(s) => m.insert(id.to_string(), s),
+            None => m.remove(id),
+        };
+    }
+
+    pub fn failure(&self, id: &str) -> Option<String> {
+        self.failures.lock().expect("lock").get(id).cloned()
+    }
+
+    pub fn hold(&self, source_id: &str) {
+        *self
+            .in_use
+            .lock()
+            .expect("lock")
+            .entry(source_id.to_string())
+            .or_default() += 1;
+    }
+
+    pub fn release(&self, source_id: &str) {
+        let mut m = self.in_use.lock().expect("lock");
+        if let Some(n) = m.get_mut(source_id) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(source_id);
+            }
+        }
+    }
+
+    pub fn is_held(&self, source_id: &str) -> bool {
+        self.in_use.lock().expect("lock").contains_key(source_id)
+    }
+
+    /// Databases and users of a running service (cached; refreshed when it answers).
+    pub async fn inventory(&self, rec: &ServiceRec) -> (Vec<String>, Vec<String>) {
+        if rec.state == "RUNNING" && self.running(&rec.id).is_some() {
+            let fresh = tokio::time::timeout(
+                Duration::from_secs(2),
+                cluster::inventory(&self.layout(&rec.id), rec.port),
+            )
+            .await;
+            if let Ok(Ok(inv)) = fresh {
+                self.inventory
+                    .lock()
+                    .expect("lock")
+                    .insert(rec.id.clone(), inv.clone());
+                return inv;
+            }
+        }
+        self.inventory
+            .lock()
+            .expect("lock")
+            .get(&rec.id)
+            .cloned()
+            .unwrap_or_else(|| (vec!["defaultdb".into()], vec!["avnadmin".into()]))
+    }
+
+    /// A free TCP port on 127.0.0.1 not assigned to another service.
+    pub fn free_port(&self) -> Result<u16, ApiError> {
+        let taken: Vec<u16> = self.store(|s| s.services(None))?.iter().map(|s| s.port).collect();
+        for _ in 0..50 {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(ApiError::internal)?;
+            let port = l.local_addr().map_err(ApiError::internal)?.port();
+            if !taken.contains(&port) {
+                return Ok(port);
+            }
+        }
+        Err(ApiError::internal("no free port"))
+    }
+
+    /// The PITR window of a service: (start, end); end None means now.
+    pub fn pitr_window(&self, rec: &ServiceRec) -> Result<Option<(String, Option<String>)>, ApiError> {
+        let backups = self.store(|s| s.backups(&rec.id))?;
+        Ok(backups.first().map(|b| {
+            let end = (rec.state == "POWEROFF").then(|| rec.update_time.clone());
+            (b.backup_time.clone(), end)
+        }))
+    }
+}
+
+/// The fork description stored with a service being forked.
+pub fn fork_info(source: &ServiceRec, target: Option<&jiff::Timestamp>) -> Value {
+    serde_json::json!({
+        "source_id": source.id,
+        "source_project": source.project,
+        "source_service": source.name,
+        "target": target.map(|t| format_time(*t)),
+    })
+}

@@ -1,0 +1,82 @@
+//! Start-up reconciliation after a crash or `kill -9`: adopt clusters that are still running,
+//! start those that should run, redo interrupted creates and forks from scratch, stop clusters
+//! that should be off, and remove directories and processes nothing refers to.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::engines::postgres::process::Running;
+use crate::manager::Manager;
+use crate::ops;
+
+pub async fn reconcile(m: &Arc<Manager>) -> Result<(), String> {
+    let services = m.store(|s| s.services(None)).map_err(|e| e.to_string())?;
+    let known: HashSet<String> = services.iter().map(|s| s.id.clone()).collect();
+    // Orphans: instance directories without a service.
+    if let Ok(rd) = std::fs::read_dir(&m.instances) {
+        for e in rd.flatten() {
+            let id = e.file_name().to_string_lossy().to_string();
+            if !known.contains(&id) {
+                let layout = m.layout(&id);
+                if let Some(mut r) = Running::adopt(&layout.data()) {
+                    r.stop().await;
+                }
+                tracing::info!("removing orphaned instance directory {}", layout.root.display());
+                let _ = std::fs::remove_dir_all(&layout.root);
+            }
+        }
+    }
+    for rec in services {
+        let layout = m.layout(&rec.id);
+        // Half-written base backups are discarded.
+        if let Ok(rd) = std::fs::read_dir(layout.base()) {
+            for e in rd.flatten() {
+                if e.file_name().to_string_lossy().ends_with(".partial") {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let adopted = Running::adopt(&layout.data());
+        match rec.op.as_deref() {
+            Some("create") | Some("fork") => {
+                // Interrupted half-way: start over from a clean directory.
+                if let Some(mut r) = adopted {
+                    r.stop().await;
+                }
+                tracing::info!(service = %rec.name, "redoing interrupted {:?}", rec.op);
+                ops::spawn_op(m, rec.id.clone());
+            }
+            Some("failed") => {
+                if let Some(mut r) = adopted {
+                    r.stop().await;
+                }
+                m.set_failure(&rec.id, Some("the operation failed before the control plane restarted; terminate the service and try again".into()));
+            }
+            _ if !rec.powered => {
+                if let Some(mut r) = adopted {
+                    r.stop().await;
+                }
+            }
+            _ => match adopted {
+                Some(r) => {
+                    tracing::info!(service = %rec.name, pid = r.pid, "adopted running cluster");
+                    m.set_running(&rec.id, Some(r));
+                    if rec.op.is_some() {
+                        let mut r2 = rec.clone();
+                        r2.op = None;
+                        r2.state = "RUNNING".into();
+                        let _ = m.store(|s| s.update_service(&r2));
+                    }
+                }
+                None => {
+                    let mut r2 = rec.clone();
+                    r2.op = Some("poweron".into());
+                    r2.state = "REBUILDING".into();
+                    m.store(|s| s.update_service(&r2)).map_err(|e| e.to_string())?;
+                    ops::spawn_op(m, rec.id.clone());
+                }
+            },
+        }
+    }
+    Ok(())
+}

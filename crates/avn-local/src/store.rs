@@ -1,0 +1,344 @@
+//! Durable state in SQLite (WAL journal, synchronous=FULL): projects, services, backups and
+//! integrations. Every change is one transaction, so a `kill -9` leaves a consistent state that
+//! the next start reconciles with the processes and directories it finds.
+
+use std::path::Path;
+
+use rusqlite::params;
+use rusqlite::Connection;
+use rusqlite::OptionalExtension;
+use serde_json::Map;
+use serde_json::Value;
+
+/// One service as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceRec {
+    /// Instance id: the name of its directory, unique over the server's lifetime.
+    pub id: String,
+    pub project: String,
+    pub name: String,
+    pub plan: String,
+    pub state: String,
+    pub powered: bool,
+    pub port: u16,
+    pub password: String,
+    pub user_config: Map<String, Value>,
+    pub termination_protection: bool,
+    pub create_time: String,
+    pub update_time: String,
+    /// Operation in progress: `create`, `fork` or `poweron`.
+    pub op: Option<String>,
+    /// For forks: `{"source_id", "source_project", "source_service", "target"}`.
+    pub fork: Option<Value>,
+    pub tags: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackupRec {
+    pub service_id: String,
+    pub backup_name: String,
+    /// When the backup finished (its consistency point is at or before this instant).
+    pub backup_time: String,
+    pub data_size: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntegrationRec {
+    pub id: String,
+    pub project: String,
+    pub integration_type: String,
+    pub source_project: String,
+    pub source_service: Option<String>,
+    pub dest_project: String,
+    pub dest_service: Option<String>,
+    pub user_config: Map<String, Value>,
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS projects (name TEXT PRIMARY KEY, create_time TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS services (
+    id TEXT PRIMARY KEY, project TEXT NOT NULL, name TEXT NOT NULL, plan TEXT NOT NULL,
+    state TEXT NOT NULL, powered INTEGER NOT NULL, port INTEGER NOT NULL, password TEXT NOT NULL,
+    user_config TEXT NOT NULL, termination_protection INTEGER NOT NULL,
+    create_time TEXT NOT NULL, update_time TEXT NOT NULL, op TEXT, fork TEXT, tags TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (project, name));
+CREATE TABLE IF NOT EXISTS backups (
+    service_id TEXT NOT NULL, backup_name TEXT NOT NULL, backup_time TEXT NOT NULL, data_size INTEGER NOT NULL,
+    PRIMARY KEY (service_id, backup_name));
+CREATE TABLE IF NOT EXISTS integrations (
+    id TEXT PRIMARY KEY, project TEXT NOT NULL, integration_type TEXT NOT NULL,
+    source_project TEXT NOT NULL, source_service TEXT, dest_project TEXT NOT NULL, dest_service TEXT,
+    user_config TEXT NOT NULL);
+";
+
+fn json_map(s: String) -> Map<String, Value> {
+    serde_json::from_str(&s).unwrap_or_default()
+}
+
+impl Store {
+    pub fn open(path: &Path) -> rusqlite::Result<Store> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Store { conn })
+    }
+
+    pub fn projects(&self) -> rusqlite::Result<Vec<String>> {
+        let mut st = self.conn.prepare("SELECT name FROM projects ORDER BY name")?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        rows.collect()
+    }
+
+    pub fn project_exists(&self, name: &str) -> rusqlite::Result<bool> {
+        Ok(self
+            .conn
+            .query_row("SELECT 1 FROM projects WHERE name = ?1", [name], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// Create a project; false when it already existed.
+    pub fn create_project(&self, name: &str, now: &str) -> rusqlite::Result<bool> {
+        Ok(self.conn.execute(
+            "INSERT OR IGNORE INTO projects (name, create_time) VALUES (?1, ?2)",
+            [name, now],
+        )? == 1)
+    }
+
+    fn row_to_service(r: &rusqlite::Row<'_>) -> rusqlite::Result<ServiceRec> {
+        Ok(ServiceRec {
+            id: r.get(0)?,
+            project: r.get(1)?,
+            name: r.get(2)?,
+            plan: r.get(3)?,
+            state: r.get(4)?,
+            powered: r.get(5)?,
+            port: r.get(6)?,
+            password: r.get(7)?,
+            user_config: json_map(r.get(8)?),
+            termination_protection: r.get(9)?,
+            create_time: r.get(10)?,
+            update_time: r.get(11)?,
+            op: r.get(12)?,
+            fork: r
+                .get::<_, Option<String>>(13)?
+                .and_then(|s| serde_json::from_str(&s).ok()),
+            tags: serde_json::from_str(&r.get::<_, String>(14)?).unwrap_or_default(),
+        })
+    }
+
+    const COLUMNS: &'static str = "id, project, name, plan, state, powered, port, password, user_config, \
+        termination_protection, create_time, update_time, op, fork, tags";
+
+    pub fn services(&self, project: Option<&str>) -> rusqlite::Result<Vec<ServiceRec>> {
+        let sql = format!(
+            "SELECT {} FROM services WHERE (?1 IS NULL OR project = ?1) ORDER BY project, name",
+            Self::COLUMNS
+        );
+        let mut st = self.conn.prepare(&sql)?;
+        let rows = st.query_map([project], Self::row_to_service)?;
+        rows.collect()
+    }
+
+    pub fn service(&self, project: &str, name: &str) -> rusqlite::Result<Option<ServiceRec>> {
+        let sql = format!(
+            "SELECT {} FROM services WHERE project = ?1 AND name = ?2",
+            Self::COLUMNS
+        );
+        self.conn
+            .query_row(&sql, [project, name], Self::row_to_service)
+            .optional()
+    }
+
+    pub fn service_by_id(&self, id: &str) -> rusqlite::Result<Option<ServiceRec>> {
+        let sql = format!("SELECT {} FROM services WHERE id = ?1", Self::COLUMNS);
+        self.conn.query_row(&sql, [id], Self::row_to_service).optional()
+    }
+
+    /// Insert a new service; false when the name is taken in the project.
+    pub fn insert_service(&self, s: &ServiceRec) -> rusqlite::Result<bool> {
+        let n = self.conn.execute(
+            &format!("INSERT OR IGNORE INTO services ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)", Self::COLUMNS),
+            params![
+                s.id,
+                s.project,
+                s.name,
+                s.plan,
+                s.state,
+                s.powered,
+                s.port,
+                s.password,
+                Value::Object(s.user_config.clone()).to_string(),
+                s.termination_protection,
+                s.create_time,
+                s.update_time,
+                s.op,
+                s.fork.as_ref().map(Value::to_string),
+                serde_json::to_string(&s.tags).unwrap_or_else(|_| "{}".into()),
+            ],
+        )?;
+        Ok(n == 1)
+    }
+
+    pub fn update_service(&self, s: &ServiceRec) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE services SET plan = ?2, state = ?3, powered = ?4, port = ?5, user_config = ?6, \
+             termination_protection = ?7, update_time = ?8, op = ?9, tags = ?10 WHERE id = ?1",
+            params![
+                s.id,
+                s.plan,
+                s.state,
+                s.powered,
+                s.port,
+                Value::Object(s.user_config.clone()).to_string(),
+                s.termination_protection,
+                s.update_time,
+                s.op,
+                serde_json::to_string(&s.tags).unwrap_or_else(|_| "{}".into()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Remove a service with its backups and integrations.
+    pub fn delete_service(&mut self, id: &str) -> rusqlite::Result<()> {
+        let tx = self.conn.transaction()?;
+        if let Some((project, name)) = tx
+            .query_row("SELECT project, name FROM services WHERE id = ?1", [id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .optional()?
+        {
+            tx.execute(
+                "DELETE FROM integrations WHERE (source_project = ?1 AND source_service = ?2) OR (dest_project = ?1 AND dest_service = ?2)",
+                [&project, &name],
+            )?;
+        }
+        tx.execute("DELETE FROM backups WHERE service_id = ?1", [id])?;
+        tx.execute("DELETE FROM services WHERE id = ?1", [id])?;
+        tx.commit()
+    }
+
+    pub fn backups(&self, service_id: &str) -> rusqlite::Result<Vec<BackupRec>> {
+        let mut st = self.conn.prepare(
+            "SELECT service_id, backup_name, backup_time, data_size FROM backups WHERE service_id = ?1 ORDER BY backup_time",
+        )?;
+        let rows = st.query_map([service_id], |r| {
+            Ok(BackupRec {
+                service_id: r.get(0)?,
+                backup_name: r.get(1)?,
+                backup_time: r.get(2)?,
+                data_size: r.get::<_, i64>(3)? as u64,
+            })
+        })?;
+        rows.collect()
+    }
+
+    pub fn add_backup(&self, b: &BackupRec) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO backups (service_id, backup_name, backup_time, data_size) VALUES (?1, ?2, ?3, ?4)",
+            params![b.service_id, b.backup_name, b.backup_time, b.data_size as i64],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete_backup(&self, service_id: &str, name: &str) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "DELETE FROM backups WHERE service_id = ?1 AND backup_name = ?2",
+            [service_id, name],
+        )?;
+        Ok(())
+    }
+
+    pub fn integrations(&self, project: &str, service: &str) -> rusqlite::Result<Vec<IntegrationRec>> {
+        let mut st = self.conn.prepare(
+            "SELECT id, project, integration_type, source_project, source_service, dest_project, dest_service, user_config \
+             FROM integrations WHERE (source_project = ?1 AND source_service = ?2) OR (dest_project = ?1 AND dest_service = ?2) ORDER BY id",
+        )?;
+        let rows = st.query_map([project, service], |r| {
+            Ok(IntegrationRec {
+                id: r.get(0)?,
+                project: r.get(1)?,
+                integration_type: r.get(2)?,
+                source_project: r.get(3)?,
+                source_service: r.get(4)?,
+                dest_project: r.get(5)?,
+                dest_service: r.get(6)?,
+                user_config: json_map(r.get(7)?),
+            })
+        })?;
+        rows.collect()
+    }
+
+    pub fn add_integration(&self, i: &IntegrationRec) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "INSERT INTO integrations (id, project, integration_type, source_project, source_service, dest_project, dest_service, user_config) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                i.id,
+                i.project,
+                i.integration_type,
+                i.source_project,
+                i.source_service,
+                i.dest_project,
+                i.dest_service,
+                Value::Object(i.user_config.clone()).to_string()
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_round_trip_and_names_are_unique_per_project() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("state.db")).unwrap();
+        assert!(s.create_project("p", "t").unwrap());
+        assert!(!s.create_project("p", "t").unwrap());
+        let rec = ServiceRec {
+            id: "i1".into(),
+            project: "p".into(),
+            name: "db".into(),
+            plan: "startup-4".into(),
+            state: "REBUILDING".into(),
+            powered: true,
+            port: 5000,
+            password: "pw".into(),
+            user_config: Map::new(),
+            termination_protection: false,
+            create_time: "t".into(),
+            update_time: "t".into(),
+            op: Some("create".into()),
+            fork: None,
+            tags: Default::default(),
+        };
+        assert!(s.insert_service(&rec).unwrap());
+        assert!(!s
+            .insert_service(&ServiceRec {
+                id: "i2".into(),
+                ..rec.clone()
+            })
+            .unwrap());
+        assert_eq!(s.service("p", "db").unwrap().unwrap(), rec);
+        s.add_backup(&BackupRec {
+            service_id: "i1".into(),
+            backup_name: "b".into(),
+            backup_time: "t".into(),
+            data_size: 1,
+        })
+        .unwrap();
+        s.delete_service("i1").unwrap();
+        assert!(s.service("p", "db").unwrap().is_none());
+        assert!(s.backups("i1").unwrap().is_empty());
+    }
+}

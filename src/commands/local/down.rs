@@ -1,0 +1,82 @@
+use std::path::PathBuf;
+use std::time::Duration;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use crate::context::Context;
+use crate::error::CliError;
+use crate::local_state;
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Stop every service process and the local control plane, and switch avn \
+    back to the API it used before. Data is kept (services come back with `avn local up`) unless \
+    --purge is given.\n\n\
+    Examples:\n  avn local down\n  avn local down --purge"
+)]
+pub struct DownArgs {
+    /// Also delete every local service and its data
+    #[arg(long)]
+    pub purge: bool,
+    /// Use the control plane whose data is in this directory
+    #[arg(long, value_name = "DIR", env = "AVN_LOCAL_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+pub async fn run(ctx: &Context<'_>, args: DownArgs) -> anyhow::Result<()> {
+    let data_dir = super::data_dir(args.data_dir, ctx);
+    let p = ctx.printer;
+    match local_state::server_info(&data_dir).filter(|i| local_state::alive(i.pid)) {
+        Some(info) => {
+            p.info(&format!(
+                "Stopping the local control plane at {} (pid {})...",
+                info.url, info.pid
+            ));
+            let pid = nix::unistd::Pid::from_raw(info.pid as i32);
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while local_state::alive(info.pid) {
+                if Instant::now() > deadline {
+                    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+                    p.warn("the control plane did not stop within 120s and was killed");
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let orphans = avn_local::stop_orphans(&data_dir).await;
+            if orphans > 0 {
+                p.warn(&format!("stopped {orphans} PostgreSQL process(es) left behind"));
+            }
+            p.info("Stopped");
+        }
+        None => {
+            let n = avn_local::stop_orphans(&data_dir).await;
+            if n > 0 {
+                p.info(&format!(
+                    "The control plane was not running; stopped {n} PostgreSQL process(es) it left behind"
+                ));
+            } else {
+                p.info("The local control plane is not running");
+            }
+        }
+    }
+    let _ = std::fs::remove_file(data_dir.join("server.json"));
+    if local_state::active(&ctx.settings.config_dir).is_some_and(|a| a.data_dir == data_dir) {
+        std::fs::remove_file(local_state::active_path(&ctx.settings.config_dir))
+            .context("cannot remove avn-local.json")?;
+        p.info("avn no longer uses the local control plane");
+    }
+    if args.purge {
+        let instances = avn_local::instances_location(&data_dir);
+        for d in [instances, data_dir.clone()] {
+            match std::fs::remove_dir_all(&d) {
+                Ok(()) => p.info(&format!("Removed {}", d.display())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(CliError::failed(format!("cannot remove {}: {e}", d.display())).into()),
+            }
+        }
+    }
+    Ok(())
+}
