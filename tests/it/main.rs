@@ -2,6 +2,8 @@
 
 mod client;
 mod config;
+mod local;
+mod local_support;
 mod service_create;
 mod service_read;
 mod service_write;

@@ -570,6 +570,20 @@ fn redacted_headers(h: &HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
+impl Client {
+    /// `POST /v1/project`.
+    pub async fn project_create(&self, name: &str) -> Result<Project> {
+        Ok(self
+            .call::<wrap::ProjectOut, _>(
+                Method::POST,
+                &path(&["project"]),
+                Some(&serde_json::json!({"project": name})),
+            )
+            .await?
+            .project)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -606,19 +620,5 @@ mod tests {
             assert!(r.delay(a) <= r.max_delay);
         }
         assert!(r.delay(0) >= r.base_delay / 2);
-    }
-}
-
-impl Client {
-    /// `POST /v1/project`.
-    pub async fn project_create(&self, name: &str) -> Result<Project> {
-        Ok(self
-            .call::<wrap::ProjectOut, _>(
-                Method::POST,
-                &path(&["project"]),
-                Some(&serde_json::json!({"project": name})),
-            )
-            .await?
-            .project)
     }
 }

@@ -18,6 +18,9 @@ use crate::error::ApiError;
 use crate::store::ServiceRec;
 use crate::store::Store;
 
+/// Databases and login roles of a service.
+type Inventory = (Vec<String>, Vec<String>);
+
 pub struct Manager {
     pub pg: Pg,
     pub instances: PathBuf,
@@ -28,7 +31,7 @@ pub struct Manager {
     op_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Sources whose base backups or archive a fork is reading: no rotation meanwhile.
     in_use: Mutex<HashMap<String, usize>>,
-    inventory: Mutex<HashMap<String, (Vec<String>, Vec<String>)>>,
+    inventory: Mutex<HashMap<String, Inventory>>,
     failures: Mutex<HashMap<String, String>>,
 }
 
@@ -97,7 +100,7 @@ impl Manager {
     }
 
     pub fn backup_interval_hours(&self) -> u32 {
-        ((self.backup_interval.as_secs() + 3599) / 3600).max(1) as u32
+        self.backup_interval.as_secs().div_ceil(3600).max(1) as u32
     }
 
     pub fn op_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {

@@ -328,17 +328,18 @@ async fn fork_from(
     let from = src.backup(&chosen.backup_name);
     let total = dir_size(&from).max(1) as i64;
     m.report(&rec.id, "basebackup", Some("bytes_uncompressed"), 0, 0, total);
-    let data_dir = layout.data();
-    let copy = copy_tree(&from, &data_dir);
+    let partial = layout.root.join("data.partial");
+    let copy = copy_tree(&from, &partial);
     tokio::pin!(copy);
     loop {
         tokio::select! {
             r = &mut copy => { r.map_err(pg_err)?; break; }
             _ = tokio::time::sleep(Duration::from_millis(200)) => {
-                m.report(&rec.id, "basebackup", Some("bytes_uncompressed"), 0, dir_size(&layout.data()) as i64, total);
+                m.report(&rec.id, "basebackup", Some("bytes_uncompressed"), 0, dir_size(&partial) as i64, total);
             }
         }
     }
+    std::fs::rename(&partial, layout.data()).map_err(|e| e.to_string())?;
     m.report(&rec.id, "basebackup", Some("bytes_uncompressed"), 0, total, total);
     // 4. Configure recovery and start.
     let recovery = Recovery {

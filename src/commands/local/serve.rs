@@ -46,6 +46,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
     std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    avn_local::ensure_token(&data_dir).map_err(|e| CliError::failed(e.to_string()))?;
     let info = local_state::ServerInfo {
         pid: std::process::id(),
         url: format!("http://{addr}"),

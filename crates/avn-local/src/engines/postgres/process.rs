@@ -107,7 +107,7 @@ impl Pg {
     }
 
     /// A command for a PostgreSQL tool, run as the server user, in its own process group.
-    pub fn command(&self, tool: &str) -> tokio::process::Command {
+    fn command(&self, tool: &str) -> tokio::process::Command {
         let mut c = tokio::process::Command::new(self.bindir.join(tool));
         if let Some((u, g)) = self.run_as {
             c.uid(u.as_raw()).gid(g.as_raw());
@@ -123,6 +123,7 @@ impl Pg {
     pub async fn run(&self, tool: &str, args: &[&str]) -> Result<(), PgError> {
         let mut c = self.command(tool);
         c.args(args);
+        die_with_parent(&mut c);
         run_captured(tool, c).await
     }
 
@@ -200,7 +201,20 @@ pub async fn copy_tree(from: &Path, to: &Path) -> Result<(), PgError> {
         .arg(from)
         .arg(to)
         .stdin(Stdio::null());
+    die_with_parent(&mut c);
     run_captured("cp", c).await
+}
+
+/// Have the kernel kill this child when the control plane dies (Linux `PR_SET_PDEATHSIG`):
+/// tools are redone after a restart, while servers (spawned without this) are adopted.
+fn die_with_parent(c: &mut tokio::process::Command) {
+    // SAFETY: the closure runs between fork and exec and makes one async-signal-safe prctl call.
+    unsafe {
+        c.pre_exec(|| {
+            nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(std::io::Error::from)?;
+            Ok(())
+        });
+    }
 }
 
 /// A server process: spawned by us, or adopted after a restart of the control plane.

@@ -1,0 +1,212 @@
+//! A real local control plane (`avn local serve`) in a temporary directory.
+
+use std::path::PathBuf;
+use std::process::Child;
+use std::process::Command;
+use std::time::Duration;
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::support::Run;
+
+pub struct Local {
+    pub dir: tempfile::TempDir,
+    pub server: Option<Child>,
+    pub url: String,
+    pub token: String,
+}
+
+impl Local {
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn start() -> Local {
+        let dir = tempfile::tempdir().unwrap();
+        // Let the `postgres` user traverse to the clusters when the tests run as root.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut l = Local {
+            dir,
+            server: None,
+            url: String::new(),
+            token: String::new(),
+        };
+        l.spawn_server();
+        let r = l.avn(&["service", "list"]);
+        assert!(
+            r.code == 1 && r.stderr.contains("Project local does not exist"),
+            "no project yet: {}",
+            r.stderr
+        );
+        l.create_project("local");
+        l
+    }
+
+    pub fn spawn_server(&mut self) {
+        let data = self.data_dir();
+        let _ = std::fs::remove_file(data.join("server.json"));
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("server.log"))
+            .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_avn"))
+            .args([
+                "local",
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--backup-interval",
+                "1h",
+                "--data-dir",
+            ])
+            .arg(&data)
+            .env_remove("AVN_LOCAL_DIR")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        self.server = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(bytes) = std::fs::read(data.join("server.json")) {
+                let v: Value = serde_json::from_slice(&bytes).unwrap();
+                if v["pid"] == pid {
+                    self.url = v["url"].as_str().unwrap().to_string();
+                    self.token = std::fs::read_to_string(data.join("token"))
+                        .unwrap()
+                        .trim()
+                        .to_string();
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "server did not start: {}", self.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    fn create_project(&self, name: &str) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = avn_client::Client::builder()
+            .base_url(&self.url)
+            .token(Some(self.token.clone()))
+            .build()
+            .unwrap();
+        rt.block_on(client.project_create(name)).unwrap();
+    }
+
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_avn"));
+        c.env_clear()
+            .env("HOME", self.dir.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("NO_COLOR", "1")
+            .env("AIVEN_WEB_URL", &self.url)
+            .env("AIVEN_AUTH_TOKEN", &self.token)
+            .env("AIVEN_PROJECT", "local")
+            .stdin(std::process::Stdio::null())
+            .args(args);
+        c
+    }
+
+    pub fn avn(&self, args: &[&str]) -> Run {
+        self.cmd(args).output().unwrap().into()
+    }
+
+    /// The service object (with secrets).
+    pub fn service(&self, name: &str) -> Value {
+        self.avn(&["service", "get", name, "--json", "--show-secrets"])
+            .code(0)
+            .json()
+    }
+
+    pub fn uri(&self, name: &str) -> String {
+        self.service(name)["service_uri"].as_str().unwrap().to_string()
+    }
+
+    /// Kill the server without letting it stop its clusters.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.server.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+
+    /// PostgreSQL server processes running on this control plane's data.
+    pub fn postmasters(&self) -> usize {
+        let needle = self.dir.path().to_string_lossy().to_string();
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .chars()
+                    .all(|c| c.is_ascii_digit())
+            })
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+            .filter(|c| c.contains("postgres -D") && c.contains(&needle))
+            .count()
+    }
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.server.take() {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(c.id() as i32),
+                nix::sys::signal::Signal::SIGTERM,
+            );
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Run SQL on a service URI and return the rows as text.
+pub fn sql(uri: &str, query: &str) -> Result<Vec<Vec<String>>, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(uri, tokio_postgres::NoTls)
+            .await
+            .map_err(|e| format!("{e:?}"))?;
+        tokio::spawn(conn);
+        let msgs = client.simple_query(query).await.map_err(|e| {
+            e.as_db_error()
+                .map(|d| d.message().to_string())
+                .unwrap_or(e.to_string())
+        })?;
+        Ok(msgs
+            .into_iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => {
+                    Some((0..r.len()).map(|i| r.get(i).unwrap_or("").to_string()).collect())
+                }
+                _ => None,
+            })
+            .collect())
+    })
+}
+
+/// `batch|count` lines of table t.
+pub fn batches(uri: &str) -> String {
+    sql(uri, "SELECT batch, count(*) FROM t GROUP BY 1 ORDER BY 1")
+        .unwrap()
+        .iter()
+        .map(|r| r.join("|"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
