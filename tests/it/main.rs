@@ -1,9 +1,12 @@
 //! Integration tests: the real `avn` binary against real HTTP servers on 127.0.0.1.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod client;
 mod config;
 mod local;
+mod local_cli;
 mod local_support;
+mod official_client;
 mod service_create;
 mod service_read;
 mod service_write;
