@@ -44,13 +44,7 @@ pub struct Cli {
 #[derive(Debug, Clone, Default, Args)]
 pub struct GlobalArgs {
     /// Use this API base URL
-    #[arg(
-        long,
-        global = true,
-        env = "AIVEN_WEB_URL",
-        value_name = "URL",
-        help_heading = "Global options"
-    )]
+    #[arg(long, global = true, env = "AIVEN_WEB_URL", value_name = "URL", help_heading = "Global options")]
     pub url: Option<String>,
 
     /// Authenticate with this API token (prefer AIVEN_AUTH_TOKEN: arguments show up in process lists)
@@ -65,42 +59,19 @@ pub struct GlobalArgs {
     pub auth_token: Option<String>,
 
     /// Work in this project instead of the default one
-    #[arg(
-        long,
-        global = true,
-        env = "AIVEN_PROJECT",
-        value_name = "PROJECT",
-        help_heading = "Global options"
-    )]
+    #[arg(long, global = true, env = "AIVEN_PROJECT", value_name = "PROJECT", help_heading = "Global options")]
     pub project: Option<String>,
 
     /// Read the client config from this file
-    #[arg(
-        long,
-        global = true,
-        env = "AIVEN_CLIENT_CONFIG",
-        value_name = "FILE",
-        help_heading = "Global options"
-    )]
+    #[arg(long, global = true, env = "AIVEN_CLIENT_CONFIG", value_name = "FILE", help_heading = "Global options")]
     pub config: Option<PathBuf>,
 
     /// Trust this CA bundle (PEM) for the API's TLS certificate
-    #[arg(
-        long,
-        global = true,
-        env = "AIVEN_CA_CERT",
-        value_name = "FILE",
-        help_heading = "Global options"
-    )]
+    #[arg(long, global = true, env = "AIVEN_CA_CERT", value_name = "FILE", help_heading = "Global options")]
     pub auth_ca: Option<PathBuf>,
 
     /// Print the API objects as JSON on stdout
-    #[arg(
-        long,
-        global = true,
-        conflicts_with = "format",
-        help_heading = "Global options"
-    )]
+    #[arg(long, global = true, conflicts_with = "format", help_heading = "Global options")]
     pub json: bool,
 
     /// Print one line per item from a template such as '{service_name} {state}'
@@ -128,23 +99,11 @@ pub struct GlobalArgs {
     pub insecure: bool,
 
     /// Accepted for compatibility with the official client; connections are pooled automatically
-    #[arg(
-        long,
-        global = true,
-        hide = true,
-        value_name = "SECONDS",
-        allow_negative_numbers = true
-    )]
+    #[arg(long, global = true, hide = true, value_name = "SECONDS", allow_negative_numbers = true)]
     pub idle_timeout: Option<f64>,
 
     /// Accepted for compatibility with the official client; connections are pooled automatically
-    #[arg(
-        long,
-        global = true,
-        hide = true,
-        value_name = "SECONDS",
-        allow_negative_numbers = true
-    )]
+    #[arg(long, global = true, hide = true, value_name = "SECONDS", allow_negative_numbers = true)]
     pub max_age: Option<f64>,
 }
 

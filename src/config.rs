@@ -32,17 +32,11 @@ impl JsonFile {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Map::new(),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
-        Ok(JsonFile {
-            path: path.to_path_buf(),
-            data,
-        })
+        Ok(JsonFile { path: path.to_path_buf(), data })
     }
 
     pub fn get_str(&self, key: &str) -> Option<&str> {
-        self.data
-            .get(key)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
+        self.data.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
     }
 
     /// Write the file atomically with mode 0600. `pretty` uses the official client's layout for
@@ -60,10 +54,7 @@ impl JsonFile {
 /// Write `bytes` to `path` through a temporary file and a rename, creating the parent directory
 /// with mode 0700 if needed.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     create_private_dir(dir)?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));

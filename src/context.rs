@@ -20,11 +20,7 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub fn new(settings: Settings, printer: &'a Printer) -> Self {
-        Context {
-            settings,
-            printer,
-            client: OnceCell::new(),
-        }
+        Context { settings, printer, client: OnceCell::new() }
     }
 
     /// The API client, built on first use.
@@ -41,16 +37,13 @@ impl<'a> Context<'a> {
             ));
         }
         let ca_pem = match &s.ca_cert {
-            Some(path) => Some(
-                std::fs::read(path)
-                    .with_context(|| format!("cannot read CA certificate {}", path.display()))?,
-            ),
+            Some(path) => {
+                Some(std::fs::read(path).with_context(|| format!("cannot read CA certificate {}", path.display()))?)
+            }
             None => None,
         };
-        let observer: Option<Arc<dyn avn_client::Observer>> = Some(Arc::new(HttpLog {
-            show_http: s.show_http,
-            verbose: self.printer.verbosity() > 0,
-        }));
+        let observer: Option<Arc<dyn avn_client::Observer>> =
+            Some(Arc::new(HttpLog { show_http: s.show_http, verbose: self.printer.verbosity() > 0 }));
         let client = Client::builder()
             .base_url(&s.url)
             .token(s.token.clone())
@@ -59,10 +52,7 @@ impl<'a> Context<'a> {
             .insecure(s.insecure)
             .user_agent(format!("avn/{}", env!("CARGO_PKG_VERSION")))
             .observer(observer)
-            .retry(RetryPolicy {
-                base_delay: s.retry_base,
-                ..RetryPolicy::default()
-            })
+            .retry(RetryPolicy { base_delay: s.retry_base, ..RetryPolicy::default() })
             .build()?;
         Ok(self.client.get_or_init(|| client))
     }
@@ -70,9 +60,8 @@ impl<'a> Context<'a> {
     /// The project to work in, or an error that says how to choose one.
     pub fn project(&self) -> Result<&str, CliError> {
         self.settings.project.as_deref().ok_or_else(|| {
-            CliError::usage("no project given").hint(
-                "pass --project NAME, set AIVEN_PROJECT, or choose a default with `avn project switch NAME`",
-            )
+            CliError::usage("no project given")
+                .hint("pass --project NAME, set AIVEN_PROJECT, or choose a default with `avn project switch NAME`")
         })
     }
 

@@ -30,34 +30,16 @@ pub const AVN_PG_BINDIR: &str = "AVN_PG_BINDIR";
 
 /// Every variable with a one-line description, for the ENVIRONMENT section of the man page.
 pub const ALL: &[(&str, &str)] = &[
-    (
-        AIVEN_CONFIG_DIR,
-        "directory of aiven-client.json and aiven-credentials.json (default ~/.config/aiven)",
-    ),
-    (
-        AIVEN_CLIENT_CONFIG,
-        "client config file (default $AIVEN_CONFIG_DIR/aiven-client.json)",
-    ),
-    (
-        AIVEN_CREDENTIALS_FILE,
-        "credentials file (default $AIVEN_CONFIG_DIR/aiven-credentials.json)",
-    ),
-    (
-        AIVEN_AUTH_TOKEN,
-        "API token; used before the credentials file, after --auth-token",
-    ),
+    (AIVEN_CONFIG_DIR, "directory of aiven-client.json and aiven-credentials.json (default ~/.config/aiven)"),
+    (AIVEN_CLIENT_CONFIG, "client config file (default $AIVEN_CONFIG_DIR/aiven-client.json)"),
+    (AIVEN_CREDENTIALS_FILE, "credentials file (default $AIVEN_CONFIG_DIR/aiven-credentials.json)"),
+    (AIVEN_AUTH_TOKEN, "API token; used before the credentials file, after --auth-token"),
     (AIVEN_WEB_URL, "API base URL (default https://api.aiven.io)"),
     (AIVEN_PROJECT, "project to use when --project is not given"),
-    (
-        AIVEN_CA_CERT,
-        "CA bundle (PEM) trusted for the API's TLS certificate",
-    ),
+    (AIVEN_CA_CERT, "CA bundle (PEM) trusted for the API's TLS certificate"),
     (AIVEN_FORCE, "'true' skips confirmation prompts, like --force"),
     (NO_COLOR, "disable colour"),
-    (
-        AVN_RETRY_BASE_MS,
-        "first retry delay in milliseconds (default 500)",
-    ),
+    (AVN_RETRY_BASE_MS, "first retry delay in milliseconds (default 500)"),
 ];
 
 /// The value of a variable, with an empty value treated as unset.

@@ -30,11 +30,7 @@ pub struct CliError {
 
 impl CliError {
     fn new(status: ExitStatus, message: impl Into<String>) -> Self {
-        CliError {
-            status,
-            message: message.into(),
-            hints: Vec::new(),
-        }
+        CliError { status, message: message.into(), hints: Vec::new() }
     }
     /// Bad input; nothing was changed. Exit 2.
     pub fn usage(message: impl Into<String>) -> Self {
@@ -104,32 +100,22 @@ fn classify_client(e: &avn_client::Error) -> (ExitStatus, Vec<String>) {
                 "no Aiven account? `avn local up` runs a local control plane with real PostgreSQL".into(),
             ],
         ),
-        E::InsecureUrl { .. } => (
-            ExitStatus::Usage,
-            vec!["use https://, or pass --insecure if you really mean plain HTTP".into()],
-        ),
+        E::InsecureUrl { .. } => {
+            (ExitStatus::Usage, vec!["use https://, or pass --insecure if you really mean plain HTTP".into()])
+        }
         E::InvalidUrl { .. } | E::Tls(_) => (ExitStatus::Usage, vec![]),
-        E::Connect { .. } => (
-            ExitStatus::Failed,
-            vec!["check the API URL (--url or AIVEN_WEB_URL) and your network".into()],
-        ),
-        E::Timeout { .. } => (
-            ExitStatus::Failed,
-            vec!["raise --request-timeout if the API is slow".into()],
-        ),
+        E::Connect { .. } => {
+            (ExitStatus::Failed, vec!["check the API URL (--url or AIVEN_WEB_URL) and your network".into()])
+        }
+        E::Timeout { .. } => (ExitStatus::Failed, vec!["raise --request-timeout if the API is slow".into()]),
         _ => match e.status() {
-            Some(401) => (
-                ExitStatus::Auth,
-                vec!["the token was refused: log in again with `avn user login --token`".into()],
-            ),
-            Some(403) => (
-                ExitStatus::Auth,
-                vec!["your token lacks permission for this, or the plan does not allow it".into()],
-            ),
-            Some(429) => (
-                ExitStatus::Failed,
-                vec!["the API is rate limiting; try again shortly".into()],
-            ),
+            Some(401) => {
+                (ExitStatus::Auth, vec!["the token was refused: log in again with `avn user login --token`".into()])
+            }
+            Some(403) => {
+                (ExitStatus::Auth, vec!["your token lacks permission for this, or the plan does not allow it".into()])
+            }
+            Some(429) => (ExitStatus::Failed, vec!["the API is rate limiting; try again shortly".into()]),
             _ => (ExitStatus::Failed, vec![]),
         },
     }

@@ -33,12 +33,7 @@ pub fn main() -> ExitCode {
     let printer = output::Printer::new(&cli.global);
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
-        Err(e) => {
-            return error::report(
-                &printer,
-                anyhow::Error::new(e).context("cannot start the async runtime"),
-            )
-        }
+        Err(e) => return error::report(&printer, anyhow::Error::new(e).context("cannot start the async runtime")),
     };
     let result = runtime.block_on(async {
         tokio::select! {

@@ -32,11 +32,7 @@ pub fn server_info(data_dir: &Path) -> Option<ServerInfo> {
 }
 
 pub fn write_server_info(data_dir: &Path, info: &ServerInfo) -> anyhow::Result<()> {
-    write_atomic(
-        &data_dir.join("server.json"),
-        serde_json::to_string(info)?.as_bytes(),
-        0o600,
-    )
+    write_atomic(&data_dir.join("server.json"), serde_json::to_string(info)?.as_bytes(), 0o600)
 }
 
 pub fn active_path(config_dir: &Path) -> PathBuf {
@@ -48,18 +44,11 @@ pub fn active(config_dir: &Path) -> Option<Active> {
 }
 
 pub fn write_active(config_dir: &Path, a: &Active) -> anyhow::Result<()> {
-    write_atomic(
-        &active_path(config_dir),
-        serde_json::to_string_pretty(a)?.as_bytes(),
-        0o600,
-    )
+    write_atomic(&active_path(config_dir), serde_json::to_string_pretty(a)?.as_bytes(), 0o600)
 }
 
 pub fn token(data_dir: &Path) -> Option<String> {
-    std::fs::read_to_string(data_dir.join("token"))
-        .ok()
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty())
+    std::fs::read_to_string(data_dir.join("token")).ok().map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
 }
 
 /// Whether a process with this pid is alive (and not a zombie).
@@ -67,10 +56,6 @@ pub fn alive(pid: u32) -> bool {
     let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None).is_ok();
     alive
         && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .map(|s| {
-                s.rsplit(')')
-                    .next()
-                    .is_some_and(|r| r.trim_start().starts_with('Z'))
-            })
+            .map(|s| s.rsplit(')').next().is_some_and(|r| r.trim_start().starts_with('Z')))
             .unwrap_or(false)
 }

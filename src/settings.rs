@@ -40,20 +40,12 @@ impl Settings {
         let client_config = JsonFile::load(&client_config_path)?;
         let credentials = JsonFile::load(&credentials_path)?;
         let explicit_url = g.url.clone().filter(|u| !u.is_empty());
-        let local = if explicit_url.is_none() {
-            local_state::active(&dir)
-        } else {
-            None
-        };
+        let local = if explicit_url.is_none() { local_state::active(&dir) } else { None };
         if let Some(a) = &local {
             return Ok(Settings {
                 url: a.url.clone(),
                 token: local_state::token(&a.data_dir),
-                project: g
-                    .project
-                    .clone()
-                    .filter(|p| !p.is_empty())
-                    .or_else(|| Some(a.project.clone())),
+                project: g.project.clone().filter(|p| !p.is_empty()).or_else(|| Some(a.project.clone())),
                 client_config,
                 credentials,
                 ca_cert: None,
@@ -76,11 +68,7 @@ impl Settings {
             .clone()
             .filter(|p| !p.is_empty())
             .or_else(|| client_config.get_str("default_project").map(str::to_string));
-        let url = g
-            .url
-            .clone()
-            .filter(|u| !u.is_empty())
-            .unwrap_or_else(|| avn_client::DEFAULT_URL.to_string());
+        let url = g.url.clone().filter(|u| !u.is_empty()).unwrap_or_else(|| avn_client::DEFAULT_URL.to_string());
         Ok(Settings {
             url,
             token,

@@ -21,8 +21,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         }
         return Err(format!("invalid duration '{s}': must not be negative"));
     }
-    parse_units(t)
-        .ok_or_else(|| format!("invalid duration '{s}': give seconds (300) or units like 90s, 5m, 1h30m, 2d"))
+    parse_units(t).ok_or_else(|| format!("invalid duration '{s}': give seconds (300) or units like 90s, 5m, 1h30m, 2d"))
 }
 
 /// `1d3h`, `90m`, `1h 30m 10s` into a duration; None when malformed.
@@ -39,9 +38,7 @@ fn parse_units(s: &str) -> Option<Duration> {
         }
         let n: u64 = rest[..digits].parse().ok()?;
         rest = rest[digits..].trim_start();
-        let unit_len = rest
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(rest.len());
+        let unit_len = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         let mult = match unit {
             "s" | "sec" | "secs" | "second" | "seconds" => 1,
@@ -77,33 +74,21 @@ pub fn parse_target(input: &str, now: Timestamp) -> Result<Target, String> {
         return Ok(Target::Latest);
     }
     let (instant, assumed_utc) = if let Some(secs) = s.strip_prefix('@') {
-        let secs: i64 = secs
-            .parse()
-            .map_err(|_| format!("invalid time '{input}': '@' must be followed by UNIX seconds"))?;
-        (
-            Timestamp::from_second(secs).map_err(|e| format!("invalid time '{input}': {e}"))?,
-            false,
-        )
+        let secs: i64 =
+            secs.parse().map_err(|_| format!("invalid time '{input}': '@' must be followed by UNIX seconds"))?;
+        (Timestamp::from_second(secs).map_err(|e| format!("invalid time '{input}': {e}"))?, false)
     } else if let Some(rel) = relative(&lower) {
-        let d = parse_units(rel).ok_or_else(|| {
-            format!("invalid relative time '{input}': use forms like -90m, 2h ago, 1d3h ago")
-        })?;
+        let d = parse_units(rel)
+            .ok_or_else(|| format!("invalid relative time '{input}': use forms like -90m, 2h ago, 1d3h ago"))?;
         let span = jiff::SignedDuration::try_from(d).map_err(|e| e.to_string())?;
-        (
-            now.checked_sub(span)
-                .map_err(|e| format!("invalid time '{input}': {e}"))?,
-            false,
-        )
+        (now.checked_sub(span).map_err(|e| format!("invalid time '{input}': {e}"))?, false)
     } else if let Ok(ts) = s.parse::<Timestamp>() {
         (ts, false)
     } else if let Ok(dt) = s.parse::<civil::DateTime>() {
         if has_zone_suffix(s) {
             return Err(bad_time(input));
         }
-        let ts = dt
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .map_err(|e| format!("invalid time '{input}': {e}"))?
-            .timestamp();
+        let ts = dt.to_zoned(jiff::tz::TimeZone::UTC).map_err(|e| format!("invalid time '{input}': {e}"))?.timestamp();
         (ts, true)
     } else {
         return Err(bad_time(input));
@@ -164,12 +149,7 @@ pub fn format_utc(ts: Timestamp) -> String {
 /// `1d 3h`, `48m 12s`, `5s`: the largest two units of a duration.
 pub fn humanize(d: Duration) -> String {
     let secs = d.as_secs();
-    let parts = [
-        (secs / 86400, "d"),
-        ((secs % 86400) / 3600, "h"),
-        ((secs % 3600) / 60, "m"),
-        (secs % 60, "s"),
-    ];
+    let parts = [(secs / 86400, "d"), ((secs % 86400) / 3600, "h"), ((secs % 3600) / 60, "m"), (secs % 60, "s")];
     let shown: Vec<String> = parts
         .iter()
         .skip_while(|(n, _)| *n == 0)
@@ -223,14 +203,8 @@ mod tests {
         assert_eq!(at("2026-11-21T10:00:00Z"), "2026-11-21T10:00:00+00:00");
         assert_eq!(at("2026-11-21T12:00:00+02:00"), "2026-11-21T10:00:00+00:00");
         assert_eq!(at("2026-11-21 10:00:00"), "2026-11-21T10:00:00+00:00");
-        assert_eq!(
-            at("2026-11-21 10:00:00.123456"),
-            "2026-11-21T10:00:00.123456+00:00"
-        );
-        assert_eq!(
-            at("2023-01-20 11:38:49.926085+00:00"),
-            "2023-01-20T11:38:49.926085+00:00"
-        );
+        assert_eq!(at("2026-11-21 10:00:00.123456"), "2026-11-21T10:00:00.123456+00:00");
+        assert_eq!(at("2023-01-20 11:38:49.926085+00:00"), "2023-01-20T11:38:49.926085+00:00");
         assert_eq!(at("-90m"), "2026-11-21T10:30:00+00:00");
         assert_eq!(at("2h ago"), "2026-11-21T10:00:00+00:00");
         assert_eq!(at("1d3h ago"), "2026-11-20T09:00:00+00:00");
@@ -244,18 +218,13 @@ mod tests {
     fn zoneless_is_flagged_as_utc() {
         assert_eq!(
             parse_target("2026-11-21 10:00:00", now()).unwrap(),
-            Target::At {
-                instant: "2026-11-21T10:00:00Z".parse().unwrap(),
-                assumed_utc: true
-            }
+            Target::At { instant: "2026-11-21T10:00:00Z".parse().unwrap(), assumed_utc: true }
         );
     }
 
     #[test]
     fn future_and_garbage_are_rejected() {
-        assert!(parse_target("2026-11-22T00:00:00Z", now())
-            .unwrap_err()
-            .contains("future"));
+        assert!(parse_target("2026-11-22T00:00:00Z", now()).unwrap_err().contains("future"));
         assert!(parse_target("yesterday", now()).unwrap_err().contains("RFC 3339"));
         assert!(parse_target("-5q", now()).is_err());
     }

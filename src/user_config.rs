@@ -39,13 +39,8 @@ pub fn options(schema: &Value) -> Vec<OptionInfo> {
 }
 
 fn walk(schema: &Value, prefix: &str, out: &mut Vec<OptionInfo>) {
-    let children = schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), v))
-        .chain(
+    let children =
+        schema.get("properties").and_then(Value::as_object).into_iter().flatten().map(|(k, v)| (k.clone(), v)).chain(
             schema
                 .get("patternProperties")
                 .and_then(Value::as_object)
@@ -54,11 +49,7 @@ fn walk(schema: &Value, prefix: &str, out: &mut Vec<OptionInfo>) {
                 .map(|v| ("KEY".to_string(), v)),
         );
     for (name, child) in children {
-        let key = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}.{name}")
-        };
+        let key = if prefix.is_empty() { name } else { format!("{prefix}.{name}") };
         let nested = child.get("properties").is_some() || child.get("patternProperties").is_some();
         if nested {
             walk(child, &key, out);
@@ -67,10 +58,7 @@ fn walk(schema: &Value, prefix: &str, out: &mut Vec<OptionInfo>) {
                 key,
                 types: types_of(child),
                 title: child.get("title").and_then(Value::as_str).map(str::to_string),
-                description: child
-                    .get("description")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
+                description: child.get("description").and_then(Value::as_str).map(str::to_string),
                 default: child.get("default").cloned(),
             });
         }
@@ -80,11 +68,9 @@ fn walk(schema: &Value, prefix: &str, out: &mut Vec<OptionInfo>) {
 /// The schema node for a dotted key, if the key exists.
 fn node<'a>(schema: &'a Value, key: &str) -> Option<&'a Value> {
     key.split('.').try_fold(schema, |cur, seg| {
-        cur.get("properties").and_then(|p| p.get(seg)).or_else(|| {
-            cur.get("patternProperties")
-                .and_then(Value::as_object)
-                .and_then(|m| m.values().next())
-        })
+        cur.get("properties")
+            .and_then(|p| p.get(seg))
+            .or_else(|| cur.get("patternProperties").and_then(Value::as_object).and_then(|m| m.values().next()))
     })
 }
 
@@ -92,25 +78,19 @@ fn node<'a>(schema: &'a Value, key: &str) -> Option<&'a Value> {
 pub fn split(arg: &str) -> Result<(&str, &str), CliError> {
     match arg.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k, v)),
-        _ => Err(
-            CliError::usage(format!("invalid -c option '{arg}': expected KEY=VALUE"))
-                .hint("for example -c pg.max_connections=200; see `avn service types -v` for the options"),
-        ),
+        _ => Err(CliError::usage(format!("invalid -c option '{arg}': expected KEY=VALUE"))
+            .hint("for example -c pg.max_connections=200; see `avn service types -v` for the options")),
     }
 }
 
 fn unknown_key(key: &str, schema: &Value, service_type: &str) -> CliError {
     let all = options(schema);
     let close = closest(key, all.iter().map(|o| o.key.as_str()));
-    let mut e = CliError::usage(format!(
-        "unknown option '{key}' for service type '{service_type}'"
-    ));
+    let mut e = CliError::usage(format!("unknown option '{key}' for service type '{service_type}'"));
     if !close.is_empty() {
         e = e.hint(format!("did you mean: {}", close.join(", ")));
     }
-    e.hint(format!(
-        "list the options with `avn service types -v` (service type '{service_type}')"
-    ))
+    e.hint(format!("list the options with `avn service types -v` (service type '{service_type}')"))
 }
 
 /// Up to three candidates close to `word` (edit distance, or prefix/suffix match).
@@ -119,11 +99,7 @@ pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Vec
         .map(|c| {
             let d = levenshtein(word, c);
             let last = c.rsplit('.').next().unwrap_or(c);
-            let bonus = if c.contains(word) || last == word.rsplit('.').next().unwrap_or(word) {
-                0
-            } else {
-                d
-            };
+            let bonus = if c.contains(word) || last == word.rsplit('.').next().unwrap_or(word) { 0 } else { d };
             (bonus, c)
         })
         .filter(|(d, c)| *d <= (word.len().max(c.len()) / 3).max(2))
@@ -161,17 +137,10 @@ pub fn apply(
 }
 
 /// `--remove-option KEY`: send `KEY: null`, allowed only when the schema allows null.
-pub fn remove(
-    config: &mut Map<String, Value>,
-    schema: &Value,
-    service_type: &str,
-    key: &str,
-) -> Result<(), CliError> {
+pub fn remove(config: &mut Map<String, Value>, schema: &Value, service_type: &str, key: &str) -> Result<(), CliError> {
     let n = node(schema, key).ok_or_else(|| unknown_key(key, schema, service_type))?;
     if !types_of(n).iter().any(|t| t == "null") {
-        return Err(CliError::usage(format!(
-            "option '{key}' cannot be removed: its schema does not allow null"
-        )));
+        return Err(CliError::usage(format!("option '{key}' cannot be removed: its schema does not allow null")));
     }
     set(config, key, Value::Null);
     Ok(())
@@ -192,9 +161,7 @@ fn set(config: &mut Map<String, Value>, key: &str, value: Value) {
     let last = parts.pop().unwrap_or(key);
     let mut cur = config;
     for p in parts {
-        let entry = cur
-            .entry(p.to_string())
-            .or_insert_with(|| Value::Object(Map::new()));
+        let entry = cur.entry(p.to_string()).or_insert_with(|| Value::Object(Map::new()));
         if !entry.is_object() {
             *entry = Value::Object(Map::new());
         }
@@ -239,12 +206,7 @@ fn typed(schema: &Value, key: &str, raw: &str) -> Result<Value, CliError> {
     if has("null") && (raw == "null" || raw.is_empty()) {
         return Ok(Value::Null);
     }
-    let expected = types
-        .iter()
-        .filter(|t| *t != "null")
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" or ");
+    let expected = types.iter().filter(|t| *t != "null").cloned().collect::<Vec<_>>().join(" or ");
     let example = match expected.as_str() {
         "integer" => " (for example 100 or 0x40)",
         "number" => " (for example 1.5)",
@@ -253,9 +215,7 @@ fn typed(schema: &Value, key: &str, raw: &str) -> Result<Value, CliError> {
         "object" => " (a JSON object like {\"k\": 1})",
         _ => "",
     };
-    Err(CliError::usage(format!(
-        "invalid value for -c {key}={raw}: expected {expected}{example}"
-    )))
+    Err(CliError::usage(format!("invalid value for -c {key}={raw}: expected {expected}{example}")))
 }
 
 fn parse_int(raw: &str) -> Option<i64> {
@@ -284,10 +244,8 @@ fn parse_array(schema: &Value, key: &str, raw: &str) -> Result<Option<Value>, Cl
     if t.starts_with('[') {
         return match serde_json::from_str::<Value>(t) {
             Ok(v @ Value::Array(_)) => Ok(Some(v)),
-            _ => Err(
-                CliError::usage(format!("invalid value for -c {key}: '{raw}' is not a JSON array"))
-                    .hint("write [\"a\",\"b\"] with double quotes, or a comma list: a,b"),
-            ),
+            _ => Err(CliError::usage(format!("invalid value for -c {key}: '{raw}' is not a JSON array"))
+                .hint("write [\"a\",\"b\"] with double quotes, or a comma list: a,b")),
         };
     }
     let item_schema = schema.get("items").cloned().unwrap_or(Value::Null);
@@ -355,10 +313,7 @@ mod tests {
                 "ip_filter": ["10.0.1.0/24", "10.0.2.0/24"], "service_to_fork_from": "src",
                 "tags": {"env": "prod"}, "migration": {"host": "h"}})
         );
-        assert_eq!(
-            run(&["ip_filter=[\"1.2.3.4\"]"]).unwrap()["ip_filter"],
-            json!(["1.2.3.4"])
-        );
+        assert_eq!(run(&["ip_filter=[\"1.2.3.4\"]"]).unwrap()["ip_filter"], json!(["1.2.3.4"]));
     }
 
     #[test]

@@ -37,9 +37,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         return completion::run(printer, args);
     }
     if let Command::Local(local::LocalCommand::Serve(_)) = &cli.command {
-        let Command::Local(local::LocalCommand::Serve(args)) = cli.command else {
-            unreachable!()
-        };
+        let Command::Local(local::LocalCommand::Serve(args)) = cli.command else { unreachable!() };
         return local::serve::run(args).await;
     }
     let settings = Settings::resolve(&cli.global)?;

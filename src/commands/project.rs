@@ -29,21 +29,17 @@ async fn switch(ctx: &Context<'_>, args: SwitchArgs) -> anyhow::Result<()> {
     let projects = ctx.client()?.project_list().await?;
     if !projects.iter().any(|p| p.project_name == args.name) {
         let names: Vec<&str> = projects.iter().map(|p| p.project_name.as_str()).collect();
-        return Err(
-            CliError::failed(format!("project '{}' does not exist", args.name))
-                .hint(if names.is_empty() {
-                    "your token sees no projects".to_string()
-                } else {
-                    format!("available projects: {}", names.join(", "))
-                })
-                .into(),
-        );
+        return Err(CliError::failed(format!("project '{}' does not exist", args.name))
+            .hint(if names.is_empty() {
+                "your token sees no projects".to_string()
+            } else {
+                format!("available projects: {}", names.join(", "))
+            })
+            .into());
     }
     let mut cfg = ctx.settings.client_config.clone();
-    cfg.data
-        .insert("default_project".into(), args.name.clone().into());
+    cfg.data.insert("default_project".into(), args.name.clone().into());
     cfg.save(true)?;
-    ctx.printer
-        .info(&format!("Set project '{}' as the default project", args.name));
+    ctx.printer.info(&format!("Set project '{}' as the default project", args.name));
     Ok(())
 }

@@ -19,13 +19,11 @@ pub enum UserCommand {
 }
 
 #[derive(Debug, Args)]
-#[command(
-    long_about = "Log in with an API token and store it in aiven-credentials.json (mode 0600).\n\n\
+#[command(long_about = "Log in with an API token and store it in aiven-credentials.json (mode 0600).\n\n\
     The token is read from AIVEN_AUTH_TOKEN, else from stdin when it is not a terminal, else from a \
     hidden prompt; it is never taken from the command line. It is checked with the API before it is \
     stored. If no default project is set, the first project the token sees becomes the default.\n\n\
-    Examples:\n  avn user login --token\n  printf '%s' \"$TOKEN\" | avn user login --token me@example.com"
-)]
+    Examples:\n  avn user login --token\n  printf '%s' \"$TOKEN\" | avn user login --token me@example.com")]
 pub struct LoginArgs {
     /// Record this email address beside the token
     pub email: Option<String>,
@@ -50,18 +48,13 @@ fn read_token() -> anyhow::Result<String> {
     }
     if !std::io::stdin().is_terminal() {
         let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .context("cannot read the token from stdin")?;
+        std::io::stdin().lock().read_line(&mut line).context("cannot read the token from stdin")?;
         return Ok(line.trim().to_string());
     }
     if prompt::can_prompt() {
         return prompt::password("Aiven API token");
     }
-    Err(CliError::usage("no token to log in with")
-        .hint("set AIVEN_AUTH_TOKEN or pipe the token on stdin")
-        .into())
+    Err(CliError::usage("no token to log in with").hint("set AIVEN_AUTH_TOKEN or pipe the token on stdin").into())
 }
 
 async fn login(ctx: &Context<'_>, args: LoginArgs) -> anyhow::Result<()> {
@@ -80,26 +73,22 @@ async fn login(ctx: &Context<'_>, args: LoginArgs) -> anyhow::Result<()> {
         .insecure(ctx.settings.insecure)
         .user_agent(format!("avn/{}", env!("CARGO_PKG_VERSION")))
         .build()?;
-    let projects = client
-        .project_list()
-        .await
-        .context("the token could not be checked with the API; nothing was stored")?;
+    let projects =
+        client.project_list().await.context("the token could not be checked with the API; nothing was stored")?;
     let mut creds = ctx.settings.credentials.clone();
     creds.data.insert("auth_token".into(), token.into());
     if let Some(email) = args.email {
         creds.data.insert("user_email".into(), email.into());
     }
     creds.save(false)?;
-    ctx.printer
-        .info(&format!("Aiven credentials written to: {}", creds.path.display()));
+    ctx.printer.info(&format!("Aiven credentials written to: {}", creds.path.display()));
     let mut cfg = ctx.settings.client_config.clone();
     let current = cfg.get_str("default_project").map(str::to_string);
     let listed = |p: &str| projects.iter().any(|x| x.project_name == p);
     match (current, projects.first()) {
         (Some(p), _) if listed(&p) => {}
         (_, Some(first)) => {
-            cfg.data
-                .insert("default_project".into(), first.project_name.clone().into());
+            cfg.data.insert("default_project".into(), first.project_name.clone().into());
             cfg.save(true)?;
             ctx.printer.info(&format!(
                 "Default project set as '{}' (change with 'avn project switch <project>')",
@@ -115,14 +104,11 @@ fn logout(ctx: &Context<'_>) -> anyhow::Result<()> {
     let path = &ctx.settings.credentials.path;
     match std::fs::remove_file(path) {
         Ok(()) => ctx.printer.info(&format!("Removed {}", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            ctx.printer.info("Not logged in; nothing to remove")
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => ctx.printer.info("Not logged in; nothing to remove"),
         Err(e) => return Err(e).with_context(|| format!("cannot remove {}", path.display())),
     }
     if env_vars::get(env_vars::AIVEN_AUTH_TOKEN).is_some() {
-        ctx.printer
-            .warn("AIVEN_AUTH_TOKEN is set in the environment and still authenticates commands");
+        ctx.printer.warn("AIVEN_AUTH_TOKEN is set in the environment and still authenticates commands");
     }
     Ok(())
 }

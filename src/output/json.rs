@@ -22,9 +22,6 @@ mod tests {
     #[test]
     fn sorted_and_indented() {
         let v = serde_json::json!({"b": 1, "a": [1]});
-        assert_eq!(
-            super::to_pretty(&v),
-            "{\n    \"a\": [\n        1\n    ],\n    \"b\": 1\n}\n"
-        );
+        assert_eq!(super::to_pretty(&v), "{\n    \"a\": [\n        1\n    ],\n    \"b\": 1\n}\n");
     }
 }

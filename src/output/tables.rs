@@ -12,19 +12,9 @@ pub fn render(columns: &[&str], rows: &[Value]) -> String {
     if rows.is_empty() {
         return String::new();
     }
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            columns
-                .iter()
-                .map(|c| cell(c, lookup(r, c).unwrap_or(&Value::Null)))
-                .collect()
-        })
-        .collect();
-    let headers: Vec<String> = columns
-        .iter()
-        .map(|c| c.rsplit('.').next().unwrap_or(c).to_uppercase())
-        .collect();
+    let cells: Vec<Vec<String>> =
+        rows.iter().map(|r| columns.iter().map(|c| cell(c, lookup(r, c).unwrap_or(&Value::Null))).collect()).collect();
+    let headers: Vec<String> = columns.iter().map(|c| c.rsplit('.').next().unwrap_or(c).to_uppercase()).collect();
     render_cells(&headers, &cells)
 }
 
@@ -54,11 +44,7 @@ pub fn render_cells(headers: &[String], cells: &[Vec<String>]) -> String {
         col.set_cell_alignment(CellAlignment::Left);
         col.set_constraint(ColumnConstraint::ContentWidth);
     }
-    table
-        .lines()
-        .map(|l| l.trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
+    table.lines().map(|l| l.trim_end().to_string()).collect::<Vec<_>>().join("\n")
 }
 
 /// Follow a dotted path (`user_config.pg_version`) into a JSON object.

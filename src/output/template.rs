@@ -38,10 +38,8 @@ impl Template {
                             Some('}') => break,
                             Some(c) => field.push(c),
                             None => {
-                                return Err(CliError::usage(format!(
-                                    "--format '{s}': '{{' without a closing '}}'"
-                                ))
-                                .hint("write a field as {service_name}; a literal brace as {{ or }}"))
+                                return Err(CliError::usage(format!("--format '{s}': '{{' without a closing '}}'"))
+                                    .hint("write a field as {service_name}; a literal brace as {{ or }}"))
                             }
                         }
                     }
@@ -50,11 +48,7 @@ impl Template {
                     }
                     parts.push(Part::Field(field.trim().to_string()));
                 }
-                '}' => {
-                    return Err(CliError::usage(format!(
-                        "--format '{s}': '}}' without an opening '{{'"
-                    )))
-                }
+                '}' => return Err(CliError::usage(format!("--format '{s}': '}}' without an opening '{{'"))),
                 c => text.push(c),
             }
         }
@@ -72,10 +66,8 @@ impl Template {
                 Part::Field(f) => match tables::lookup(item, f) {
                     Some(v) => out.push_str(&tables::cell(f, v)),
                     None => {
-                        let mut fields: Vec<&str> = item
-                            .as_object()
-                            .map(|m| m.keys().map(String::as_str).collect())
-                            .unwrap_or_default();
+                        let mut fields: Vec<&str> =
+                            item.as_object().map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
                         fields.sort_unstable();
                         return Err(CliError::usage(format!("--format: unknown field '{f}'"))
                             .hint(format!("valid fields: {}", fields.join(", "))));

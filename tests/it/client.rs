@@ -11,11 +11,7 @@ async fn gets_retry_on_429_with_retry_after_and_on_503() {
     let env = Env::new().await;
     Mock::given(method("GET"))
         .and(path("/v1/project/proj/service"))
-        .respond_with(
-            ResponseTemplate::new(429)
-                .insert_header("retry-after", "0")
-                .set_body_string("slow down"),
-        )
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0").set_body_string("slow down"))
         .up_to_n_times(1)
         .mount(&env.server)
         .await;
@@ -25,14 +21,12 @@ async fn gets_retry_on_429_with_retry_after_and_on_503() {
         .up_to_n_times(1)
         .mount(&env.server)
         .await;
-    env.mock("GET", "/v1/project/proj/service", 200, json!({"services": []}))
-        .await;
+    env.mock("GET", "/v1/project/proj/service", 200, json!({"services": []})).await;
     let r = env.run(&["service", "list", "-v"]);
     r.code(0);
     assert!(
-        r.stderr.contains(
-            "retrying GET /v1/project/proj/service in 0.0s (HTTP 429 Too Many Requests; 3 attempts left)"
-        ),
+        r.stderr
+            .contains("retrying GET /v1/project/proj/service in 0.0s (HTTP 429 Too Many Requests; 3 attempts left)"),
         "{}",
         r.stderr
     );
@@ -43,25 +37,11 @@ async fn gets_retry_on_429_with_retry_after_and_on_503() {
 #[tokio::test(flavor = "multi_thread")]
 async fn retries_are_bounded_and_errors_typed() {
     let env = Env::new().await;
-    env.mock(
-        "GET",
-        "/v1/project/proj/service",
-        502,
-        json!({"message": "bad gateway"}),
-    )
-    .await;
+    env.mock("GET", "/v1/project/proj/service", 502, json!({"message": "bad gateway"})).await;
     let r = env.run(&["service", "list"]);
     r.code(1);
-    assert!(
-        r.stderr
-            .contains("bad gateway (HTTP 502 from GET /v1/project/proj/service)"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        !r.stderr.contains("retrying"),
-        "retries are reported only under -v"
-    );
+    assert!(r.stderr.contains("bad gateway (HTTP 502 from GET /v1/project/proj/service)"), "{}", r.stderr);
+    assert!(!r.stderr.contains("retrying"), "retries are reported only under -v");
     assert_eq!(env.requests().await.len(), 4);
 
     let env = Env::new().await;
@@ -72,25 +52,14 @@ async fn retries_are_bounded_and_errors_typed() {
         .await;
     let r = env.run(&["service", "list"]);
     r.code(1);
-    assert!(
-        r.stderr
-            .contains("HTTP 500 from GET /v1/project/proj/service: <html>oops</html>"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("HTTP 500 from GET /v1/project/proj/service: <html>oops</html>"), "{}", r.stderr);
     assert_eq!(env.requests().await.len(), 1, "500 is not retried");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn auth_failures_exit_4() {
     let mut env = Env::new().await;
-    env.mock(
-        "GET",
-        "/v1/project/proj/service",
-        401,
-        json!({"message": "Invalid token", "errors": []}),
-    )
-    .await;
+    env.mock("GET", "/v1/project/proj/service", 401, json!({"message": "Invalid token", "errors": []})).await;
     let r = env.run(&["service", "list"]);
     r.code(4).no_token();
     assert!(r.stderr.contains("avn user login --token"));
@@ -104,40 +73,16 @@ async fn auth_failures_exit_4() {
 #[tokio::test(flavor = "multi_thread")]
 async fn show_http_never_prints_the_token_or_passwords() {
     let env = Env::new().await;
-    env.mock(
-        "GET",
-        "/v1/project/proj/service/db1",
-        200,
-        json!({"service": service("db1", "RUNNING")}),
-    )
-    .await;
+    env.mock("GET", "/v1/project/proj/service/db1", 200, json!({"service": service("db1", "RUNNING")})).await;
     let r = env.run(&["service", "get", "db1", "--show-http"]);
     r.code(0).no_token();
-    assert!(
-        r.stderr
-            .contains("-----Request Begin-----\nGET http://127.0.0.1:"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("authorization: aivenv1 <redacted>"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("-----Request Begin-----\nGET http://127.0.0.1:"), "{}", r.stderr);
+    assert!(r.stderr.contains("authorization: aivenv1 <redacted>"), "{}", r.stderr);
     assert!(r.stderr.contains("-----Response Begin-----\n200"));
     assert!(!r.stderr.contains("PASSWORD-xyz"), "{}", r.stderr);
     // with --auth-token as a flag too, and in error messages
     let r: Run = env
-        .cmd(&[
-            "--show-http",
-            "service",
-            "get",
-            "nope",
-            "--project",
-            "proj",
-            "--auth-token",
-            TOKEN,
-        ])
+        .cmd(&["--show-http", "service", "get", "nope", "--project", "proj", "--auth-token", TOKEN])
         .output()
         .unwrap()
         .into();
@@ -147,18 +92,8 @@ async fn show_http_never_prints_the_token_or_passwords() {
 #[tokio::test(flavor = "multi_thread")]
 async fn plain_http_to_remote_hosts_is_refused() {
     let env = Env::new().await;
-    let r: Run = env
-        .cmd(&[
-            "service",
-            "list",
-            "--project",
-            "p",
-            "--url",
-            "http://api.example.invalid",
-        ])
-        .output()
-        .unwrap()
-        .into();
+    let r: Run =
+        env.cmd(&["service", "list", "--project", "p", "--url", "http://api.example.invalid"]).output().unwrap().into();
     r.code(2);
     assert!(r.stderr.contains("--insecure"));
 }

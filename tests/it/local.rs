@@ -15,53 +15,19 @@ fn wait_running(l: &Local, names: &[&str]) {
 #[test]
 fn fork_latest_and_to_an_instant_restore_exactly_the_right_rows() {
     let l = Local::start();
-    l.avn(&[
-        "service",
-        "create",
-        "src",
-        "-t",
-        "pg",
-        "-p",
-        "startup-4",
-        "--wait",
-        "--timeout",
-        "120",
-    ])
-    .code(0);
+    l.avn(&["service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
     let uri = l.uri("src");
-    sql(
-        &uri,
-        "CREATE TABLE t (id int, batch text); INSERT INTO t SELECT g, 't1' FROM generate_series(1, 100) g",
-    )
-    .unwrap();
+    sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t SELECT g, 't1' FROM generate_series(1, 100) g")
+        .unwrap();
     std::thread::sleep(Duration::from_millis(300));
-    sql(
-        &uri,
-        "INSERT INTO t SELECT g, 't2' FROM generate_series(1, 100) g",
-    )
-    .unwrap();
+    sql(&uri, "INSERT INTO t SELECT g, 't2' FROM generate_series(1, 100) g").unwrap();
     std::thread::sleep(Duration::from_millis(500));
     let between = jiff::Timestamp::now();
     std::thread::sleep(Duration::from_millis(500));
-    sql(
-        &uri,
-        "INSERT INTO t SELECT g, 't3' FROM generate_series(1, 100) g",
-    )
-    .unwrap();
+    sql(&uri, "INSERT INTO t SELECT g, 't3' FROM generate_series(1, 100) g").unwrap();
 
     // Three forks at once from the same source: latest (as Aiven's docs), PITR (RFC 3339), PITR (naive UTC).
-    l.avn(&[
-        "service",
-        "create",
-        "latest",
-        "-t",
-        "pg",
-        "-p",
-        "startup-4",
-        "-c",
-        "service_to_fork_from=src",
-    ])
-    .code(0);
+    l.avn(&["service", "create", "latest", "-t", "pg", "-p", "startup-4", "-c", "service_to_fork_from=src"]).code(0);
     let rfc = between.to_string();
     l.avn(&[
         "service",
@@ -77,11 +43,7 @@ fn fork_latest_and_to_an_instant_restore_exactly_the_right_rows() {
         &rfc,
     ])
     .code(0);
-    let naive = between
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .datetime()
-        .strftime("%Y-%m-%d %H:%M:%S%.6f")
-        .to_string();
+    let naive = between.to_zoned(jiff::tz::TimeZone::UTC).datetime().strftime("%Y-%m-%d %H:%M:%S%.6f").to_string();
     l.avn(&[
         "service",
         "create",
@@ -110,13 +72,7 @@ fn fork_latest_and_to_an_instant_restore_exactly_the_right_rows() {
     assert_eq!(fork["plan"], "business-4");
     // and gets its own backups, so it can be forked in turn
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while l
-        .avn(&["service", "backup-list", "pitr", "--json"])
-        .json()
-        .as_array()
-        .unwrap()
-        .is_empty()
-    {
+    while l.avn(&["service", "backup-list", "pitr", "--json"]).json().as_array().unwrap().is_empty() {
         assert!(std::time::Instant::now() < deadline, "fork got no backup");
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -141,44 +97,11 @@ fn fork_latest_and_to_an_instant_restore_exactly_the_right_rows() {
 #[test]
 fn refused_forks_create_nothing() {
     let l = Local::start();
-    l.avn(&[
-        "service",
-        "create",
-        "src",
-        "-t",
-        "pg",
-        "-p",
-        "startup-4",
-        "--wait",
-        "--timeout",
-        "120",
-    ])
-    .code(0);
-    l.avn(&[
-        "service",
-        "create",
-        "hobby",
-        "-t",
-        "pg",
-        "-p",
-        "hobbyist",
-        "--wait",
-        "--timeout",
-        "120",
-    ])
-    .code(0);
+    l.avn(&["service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
+    l.avn(&["service", "create", "hobby", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
     let backups = l.avn(&["service", "backup-list", "src"]);
-    assert!(
-        backups.stderr.contains("Point-in-time recovery window: "),
-        "{}",
-        backups.stderr
-    );
-    assert!(l
-        .avn(&["service", "backup-list", "hobby", "--json"])
-        .json()
-        .as_array()
-        .unwrap()
-        .is_empty());
+    assert!(backups.stderr.contains("Point-in-time recovery window: "), "{}", backups.stderr);
+    assert!(l.avn(&["service", "backup-list", "hobby", "--json"]).json().as_array().unwrap().is_empty());
 
     // before the first backup: outside the window
     let r = l.avn(&[
@@ -195,86 +118,25 @@ fn refused_forks_create_nothing() {
         "2020-01-01T00:00:00Z",
     ]);
     r.code(1);
-    assert!(
-        r.stderr.contains("outside the point-in-time recovery window"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("outside the point-in-time recovery window"), "{}", r.stderr);
     // from a plan without backups
-    let r = l.avn(&[
-        "service",
-        "create",
-        "f2",
-        "-t",
-        "pg",
-        "-p",
-        "startup-4",
-        "-c",
-        "service_to_fork_from=hobby",
-    ]);
+    let r = l.avn(&["service", "create", "f2", "-t", "pg", "-p", "startup-4", "-c", "service_to_fork_from=hobby"]);
     r.code(1);
     assert!(r.stderr.contains("has no backups"), "{}", r.stderr);
     // to a plan without backups, from a missing source, into an unknown cloud, with an unknown option
-    let r = l.avn(&[
-        "service",
-        "create",
-        "f3",
-        "-t",
-        "pg",
-        "-p",
-        "hobbyist",
-        "-c",
-        "service_to_fork_from=src",
-    ]);
+    let r = l.avn(&["service", "create", "f3", "-t", "pg", "-p", "hobbyist", "-c", "service_to_fork_from=src"]);
     r.code(1);
-    let r = l.avn(&[
-        "service",
-        "create",
-        "f4",
-        "-t",
-        "pg",
-        "-p",
-        "startup-4",
-        "-c",
-        "service_to_fork_from=ghost",
-    ]);
+    let r = l.avn(&["service", "create", "f4", "-t", "pg", "-p", "startup-4", "-c", "service_to_fork_from=ghost"]);
     r.code(1);
     assert!(r.stderr.contains("does not exist"), "{}", r.stderr);
-    let r = l.avn(&[
-        "service",
-        "create",
-        "f5",
-        "-t",
-        "pg",
-        "-p",
-        "startup-4",
-        "--cloud",
-        "aws-eu-west-1",
-    ]);
+    let r = l.avn(&["service", "create", "f5", "-t", "pg", "-p", "startup-4", "--cloud", "aws-eu-west-1"]);
     r.code(1);
     assert!(r.stderr.contains("one cloud, 'local'"), "{}", r.stderr);
-    let r = l.avn(&[
-        "service",
-        "create",
-        "f6",
-        "-t",
-        "pg",
-        "-p",
-        "startup-4",
-        "-c",
-        "pg.nope=1",
-    ]);
+    let r = l.avn(&["service", "create", "f6", "-t", "pg", "-p", "startup-4", "-c", "pg.nope=1"]);
     r.code(2);
     // a future target is refused by the server too (the CLI refuses it before sending)
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let client = avn_client::Client::builder()
-        .base_url(&l.url)
-        .token(Some(l.token.clone()))
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let client = avn_client::Client::builder().base_url(&l.url).token(Some(l.token.clone())).build().unwrap();
     let body: avn_api::ServiceCreate = serde_json::from_value(serde_json::json!({"cloud": null, "plan": "startup-4",
         "service_integrations": [], "service_name": "f7", "service_type": "pg", "termination_protection": false, "static_ips": [],
         "user_config": {"service_to_fork_from": "src", "recovery_target_time": "2099-01-01 00:00:00"}})).unwrap();
@@ -282,13 +144,8 @@ fn refused_forks_create_nothing() {
     assert_eq!(e.status(), Some(400));
     assert!(e.to_string().contains("in the future"), "{e}");
 
-    let names: Vec<String> = l
-        .avn(&["service", "list", "--format", "{service_name}"])
-        .code(0)
-        .stdout
-        .lines()
-        .map(str::to_string)
-        .collect();
+    let names: Vec<String> =
+        l.avn(&["service", "list", "--format", "{service_name}"]).code(0).stdout.lines().map(str::to_string).collect();
     assert_eq!(names, vec!["hobby", "src"]);
     assert_eq!(l.postmasters(), 2);
 }
@@ -311,86 +168,50 @@ fn protection_power_cycle_and_delete() {
     ])
     .code(0);
     let uri = l.uri("db");
-    sql(
-        &uri,
-        "CREATE TABLE t (id int, batch text); INSERT INTO t VALUES (1, 'kept')",
-    )
-    .unwrap();
+    sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t VALUES (1, 'kept')").unwrap();
     let r = l.avn(&["service", "terminate", "db", "--force"]);
     r.code(4);
     assert!(r.stderr.contains("protected"), "{}", r.stderr);
     l.avn(&["service", "update", "db", "--power-off"]).code(4);
-    l.avn(&["service", "update", "db", "--disable-termination-protection"])
-        .code(0);
+    l.avn(&["service", "update", "db", "--disable-termination-protection"]).code(0);
 
     let r = l.avn(&["service", "update", "db", "--power-off", "--json"]);
     assert_eq!(r.code(0).json()["state"], "POWEROFF");
-    assert!(
-        sql(&uri, "SELECT 1").is_err(),
-        "a powered-off service accepts no connections"
-    );
+    assert!(sql(&uri, "SELECT 1").is_err(), "a powered-off service accepts no connections");
     assert_eq!(l.postmasters(), 0);
     l.avn(&["service", "update", "db", "--power-on"]).code(0);
     wait_running(&l, &["db"]);
     assert_eq!(batches(&uri), "kept|1");
 
-    l.avn(&["service", "update", "db", "-c", "pg.statement_timeout=12345"])
-        .code(0);
+    l.avn(&["service", "update", "db", "-c", "pg.statement_timeout=12345"]).code(0);
     assert_eq!(sql(&uri, "SHOW statement_timeout").unwrap()[0][0], "12345ms");
 
     l.avn(&["service", "terminate", "db", "--force"]).code(0);
     l.avn(&["service", "get", "db"]).code(1);
     assert_eq!(l.postmasters(), 0);
-    let left: Vec<_> = std::fs::read_dir(l.data_dir().join("instances"))
-        .unwrap()
-        .collect();
+    let left: Vec<_> = std::fs::read_dir(l.data_dir().join("instances")).unwrap().collect();
     assert!(left.is_empty(), "instance directory removed");
 }
 
 #[test]
-fn restart_after_kill_9_mid_fork_finishes_the_fork_and_adopts_clusters() {
+fn restart_after_kill_9_mid_create_and_mid_fork_finishes_both_and_adopts_clusters() {
     let mut l = Local::start();
-    l.avn(&[
-        "service",
-        "create",
-        "src",
-        "-t",
-        "pg",
-        "-p",
-        "startup-4",
-        "--wait",
-        "--timeout",
-        "120",
-    ])
-    .code(0);
+    l.avn(&["service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
     let uri = l.uri("src");
-    sql(
-        &uri,
-        "CREATE TABLE t (id int, batch text); INSERT INTO t SELECT g, 'a' FROM generate_series(1, 50000) g",
-    )
-    .unwrap();
-    l.avn(&[
-        "service",
-        "create",
-        "fork",
-        "-t",
-        "pg",
-        "-p",
-        "startup-4",
-        "-c",
-        "service_to_fork_from=src",
-    ])
-    .code(0);
+    sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t SELECT g, 'a' FROM generate_series(1, 50000) g")
+        .unwrap();
+    l.avn(&["service", "create", "fork", "-t", "pg", "-p", "startup-4", "-c", "service_to_fork_from=src"]).code(0);
+    l.avn(&["service", "create", "fresh", "-t", "pg", "-p", "startup-4"]).code(0);
     std::thread::sleep(Duration::from_millis(150));
     l.kill9();
     l.spawn_server();
-    wait_running(&l, &["src", "fork"]);
+    wait_running(&l, &["src", "fork", "fresh"]);
     assert_eq!(batches(&l.uri("fork")), "a|50000");
     assert_eq!(batches(&uri), "a|50000");
-    assert_eq!(l.postmasters(), 2, "one postmaster per service, none orphaned");
+    assert_eq!(sql(&l.uri("fresh"), "SELECT current_user").unwrap()[0][0], "avnadmin");
+    assert_eq!(l.postmasters(), 3, "one postmaster per service, none orphaned");
+    let dirs = std::fs::read_dir(l.data_dir().join("instances")).unwrap().count();
+    assert_eq!(dirs, 3, "no leftover instance directories");
     let r = l.log();
-    assert!(
-        r.contains("adopted running cluster") || r.contains("redoing"),
-        "{r}"
-    );
+    assert!(r.contains("adopted running cluster") || r.contains("redoing"), "{r}");
 }

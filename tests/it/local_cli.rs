@@ -51,49 +51,19 @@ fn up_makes_documented_commands_work_without_flags_and_down_undoes_it() {
 
     let r = h.avn(&["local", "up", "--port", "0"]);
     r.code(0);
-    assert!(
-        r.stderr
-            .contains("Local control plane started at http://127.0.0.1:"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("Local control plane started at http://127.0.0.1:"), "{}", r.stderr);
     assert!(r.stderr.contains("your Aiven login is kept"), "{}", r.stderr);
 
-    h.avn(&[
-        "service",
-        "create",
-        "db1",
-        "-t",
-        "pg",
-        "--plan",
-        "startup-4",
-        "--wait",
-        "--timeout",
-        "120",
-    ])
-    .code(0);
+    h.avn(&["service", "create", "db1", "-t", "pg", "--plan", "startup-4", "--wait", "--timeout", "120"]).code(0);
     let r = h.avn(&["-v", "service", "list"]);
     r.code(0);
-    assert!(
-        r.stdout.contains("db1") && r.stdout.contains("RUNNING"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stderr
-            .contains("using the local control plane at http://127.0.0.1:"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stdout.contains("db1") && r.stdout.contains("RUNNING"), "{}", r.stdout);
+    assert!(r.stderr.contains("using the local control plane at http://127.0.0.1:"), "{}", r.stderr);
 
     // --print-env: for other tools, and the control plane is not started twice
     let r = h.avn(&["local", "up", "--print-env"]);
     r.code(0);
-    assert!(
-        r.stderr.contains("Local control plane running at"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("Local control plane running at"), "{}", r.stderr);
     let lines: Vec<&str> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{}", r.stdout);
     let url = lines[0].strip_prefix("export AIVEN_WEB_URL=").unwrap();
@@ -123,27 +93,14 @@ fn up_makes_documented_commands_work_without_flags_and_down_undoes_it() {
 
     let r = h.avn(&["local", "down"]);
     r.code(0);
-    assert!(
-        r.stderr.contains("avn no longer uses the local control plane"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("avn no longer uses the local control plane"), "{}", r.stderr);
     assert!(
         !std::path::Path::new(&format!("/proc/{pid}")).exists()
-            || std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .unwrap_or_default()
-                .contains(") Z")
+            || std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default().contains(") Z")
     );
-    assert_eq!(
-        std::fs::read_to_string(cfg.join("aiven-credentials.json")).unwrap(),
-        creds
-    );
+    assert_eq!(std::fs::read_to_string(cfg.join("aiven-credentials.json")).unwrap(), creds);
     let r = h.avn(&["local", "status"]);
-    assert!(
-        r.code(0).stdout.contains("not running") && r.stdout.contains("Used by avn: no"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.code(0).stdout.contains("not running") && r.stdout.contains("Used by avn: no"), "{}", r.stdout);
 
     // back up: the service is still there, with its data
     h.avn(&["local", "up", "--port", "0"]).code(0);

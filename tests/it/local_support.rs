@@ -27,19 +27,10 @@ impl Local {
         // Let the `postgres` user traverse to the clusters when the tests run as root.
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let mut l = Local {
-            dir,
-            server: None,
-            url: String::new(),
-            token: String::new(),
-        };
+        let mut l = Local { dir, server: None, url: String::new(), token: String::new() };
         l.spawn_server();
         let r = l.avn(&["service", "list"]);
-        assert!(
-            r.code == 1 && r.stderr.contains("Project local does not exist"),
-            "no project yet: {}",
-            r.stderr
-        );
+        assert!(r.code == 1 && r.stderr.contains("Project local does not exist"), "no project yet: {}", r.stderr);
         l.create_project("local");
         l
     }
@@ -47,21 +38,10 @@ impl Local {
     pub fn spawn_server(&mut self) {
         let data = self.data_dir();
         let _ = std::fs::remove_file(data.join("server.json"));
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.dir.path().join("server.log"))
-            .unwrap();
+        let log =
+            std::fs::OpenOptions::new().create(true).append(true).open(self.dir.path().join("server.log")).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_avn"))
-            .args([
-                "local",
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--backup-interval",
-                "1h",
-                "--data-dir",
-            ])
+            .args(["local", "serve", "--listen", "127.0.0.1:0", "--backup-interval", "1h", "--data-dir"])
             .arg(&data)
             .env_remove("AVN_LOCAL_DIR")
             .stdout(log.try_clone().unwrap())
@@ -76,10 +56,7 @@ impl Local {
                 let v: Value = serde_json::from_slice(&bytes).unwrap();
                 if v["pid"] == pid {
                     self.url = v["url"].as_str().unwrap().to_string();
-                    self.token = std::fs::read_to_string(data.join("token"))
-                        .unwrap()
-                        .trim()
-                        .to_string();
+                    self.token = std::fs::read_to_string(data.join("token")).unwrap().trim().to_string();
                     return;
                 }
             }
@@ -93,15 +70,8 @@ impl Local {
     }
 
     fn create_project(&self, name: &str) {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let client = avn_client::Client::builder()
-            .base_url(&self.url)
-            .token(Some(self.token.clone()))
-            .build()
-            .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let client = avn_client::Client::builder().base_url(&self.url).token(Some(self.token.clone())).build().unwrap();
         rt.block_on(client.project_create(name)).unwrap();
     }
 
@@ -125,9 +95,7 @@ impl Local {
 
     /// The service object (with secrets).
     pub fn service(&self, name: &str) -> Value {
-        self.avn(&["service", "get", name, "--json", "--show-secrets"])
-            .code(0)
-            .json()
+        self.avn(&["service", "get", name, "--json", "--show-secrets"]).code(0).json()
     }
 
     pub fn uri(&self, name: &str) -> String {
@@ -148,12 +116,7 @@ impl Local {
         std::fs::read_dir("/proc")
             .unwrap()
             .flatten()
-            .filter(|e| {
-                e.file_name()
-                    .to_string_lossy()
-                    .chars()
-                    .all(|c| c.is_ascii_digit())
-            })
+            .filter(|e| e.file_name().to_string_lossy().chars().all(|c| c.is_ascii_digit()))
             .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
             .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
             .filter(|c| c.contains("postgres -D") && c.contains(&needle))
@@ -164,10 +127,8 @@ impl Local {
 impl Drop for Local {
     fn drop(&mut self) {
         if let Some(mut c) = self.server.take() {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(c.id() as i32),
-                nix::sys::signal::Signal::SIGTERM,
-            );
+            let _ =
+                nix::sys::signal::kill(nix::unistd::Pid::from_raw(c.id() as i32), nix::sys::signal::Signal::SIGTERM);
             let _ = c.wait();
         }
     }
@@ -175,20 +136,14 @@ impl Drop for Local {
 
 /// Run SQL on a service URI and return the rows as text.
 pub fn sql(uri: &str, query: &str) -> Result<Vec<Vec<String>>, String> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
-        let (client, conn) = tokio_postgres::connect(uri, tokio_postgres::NoTls)
-            .await
-            .map_err(|e| format!("{e:?}"))?;
+        let (client, conn) = tokio_postgres::connect(uri, tokio_postgres::NoTls).await.map_err(|e| format!("{e:?}"))?;
         tokio::spawn(conn);
-        let msgs = client.simple_query(query).await.map_err(|e| {
-            e.as_db_error()
-                .map(|d| d.message().to_string())
-                .unwrap_or(e.to_string())
-        })?;
+        let msgs = client
+            .simple_query(query)
+            .await
+            .map_err(|e| e.as_db_error().map(|d| d.message().to_string()).unwrap_or(e.to_string()))?;
         Ok(msgs
             .into_iter()
             .filter_map(|m| match m {

@@ -8,10 +8,7 @@ use crate::local_support::*;
 use crate::support::Run;
 
 fn official_installed() -> bool {
-    Command::new("python3")
-        .args(["-c", "import aiven.client"])
-        .output()
-        .is_ok_and(|o| o.status.success())
+    Command::new("python3").args(["-c", "import aiven.client"]).output().is_ok_and(|o| o.status.success())
 }
 
 fn official(l: &Local, args: &[&str]) -> Run {
@@ -37,46 +34,18 @@ fn official_client_works_against_avn_local() {
     let l = Local::start();
     let r = official(&l, &["service", "types", "--project", "local"]);
     r.code(0);
-    assert!(
-        r.stdout.contains("pg ") && r.stdout.contains("PostgreSQL"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("pg ") && r.stdout.contains("PostgreSQL"), "{}", r.stdout);
     official(&l, &["service", "types", "-v", "--project", "local"]).code(0);
 
-    official(
-        &l,
-        &[
-            "service",
-            "create",
-            "src",
-            "--project",
-            "local",
-            "-t",
-            "pg",
-            "--plan",
-            "startup-4",
-        ],
-    )
-    .code(0);
-    let r = official(
-        &l,
-        &["service", "wait", "src", "--project", "local", "--timeout", "120"],
-    );
+    official(&l, &["service", "create", "src", "--project", "local", "-t", "pg", "--plan", "startup-4"]).code(0);
+    let r = official(&l, &["service", "wait", "src", "--project", "local", "--timeout", "120"]);
     r.code(0);
     let uri = l.uri("src");
-    sql(
-        &uri,
-        "CREATE TABLE t (id int, batch text); INSERT INTO t VALUES (1, 'before')",
-    )
-    .unwrap();
+    sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t VALUES (1, 'before')").unwrap();
     std::thread::sleep(Duration::from_millis(1200));
     // The form the official client documents: no zone, taken as UTC.
-    let target = jiff::Timestamp::now()
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .datetime()
-        .strftime("%Y-%m-%d %H:%M:%S")
-        .to_string();
+    let target =
+        jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).datetime().strftime("%Y-%m-%d %H:%M:%S").to_string();
     std::thread::sleep(Duration::from_millis(1200));
     sql(&uri, "INSERT INTO t VALUES (2, 'after')").unwrap();
 
@@ -119,20 +88,7 @@ fn official_client_works_against_avn_local() {
         ],
     )
     .code(0);
-    official(
-        &l,
-        &[
-            "service",
-            "wait",
-            "forked",
-            "pitr",
-            "--project",
-            "local",
-            "--timeout",
-            "120",
-        ],
-    )
-    .code(0);
+    official(&l, &["service", "wait", "forked", "pitr", "--project", "local", "--timeout", "120"]).code(0);
     assert_eq!(batches(&l.uri("forked")), "after|1 before|1");
     assert_eq!(batches(&l.uri("pitr")), "before|1");
 
@@ -145,30 +101,15 @@ fn official_client_works_against_avn_local() {
     assert!(r.code(0).stdout.contains("backup-"), "{}", r.stdout);
     official(&l, &["service", "integration-list", "src", "--project", "local"]).code(0);
 
-    official(
-        &l,
-        &["service", "update", "src", "--project", "local", "--power-off"],
-    )
-    .code(0);
+    official(&l, &["service", "update", "src", "--project", "local", "--power-off"]).code(0);
     assert_eq!(l.service("src")["state"], "POWEROFF");
-    official(
-        &l,
-        &["service", "update", "src", "--project", "local", "--power-on"],
-    )
-    .code(0);
-    official(
-        &l,
-        &["service", "wait", "src", "--project", "local", "--timeout", "120"],
-    )
-    .code(0);
+    official(&l, &["service", "update", "src", "--project", "local", "--power-on"]).code(0);
+    official(&l, &["service", "wait", "src", "--project", "local", "--timeout", "120"]).code(0);
     assert_eq!(batches(&uri), "after|1 before|1");
 
     for s in ["src", "forked", "pitr"] {
         official(&l, &["service", "terminate", s, "--project", "local", "--force"]).code(0);
     }
-    assert_eq!(
-        l.avn(&["service", "list", "--json"]).code(0).json(),
-        serde_json::json!([])
-    );
+    assert_eq!(l.avn(&["service", "list", "--json"]).code(0).json(), serde_json::json!([]));
     assert_eq!(l.postmasters(), 0);
 }

@@ -9,44 +9,22 @@ use crate::support::*;
 
 async fn env_with_schema() -> Env {
     let env = Env::new().await;
-    env.mock(
-        "GET",
-        "/v1/project/proj/service-types/pg",
-        200,
-        fixture("service_type_pg.json"),
-    )
-    .await;
-    env.mock("GET", "/v1/project/proj/vpcs", 200, json!({"vpcs": []}))
-        .await;
+    env.mock("GET", "/v1/project/proj/service-types/pg", 200, fixture("service_type_pg.json")).await;
+    env.mock("GET", "/v1/project/proj/vpcs", 200, json!({"vpcs": []})).await;
     env
 }
 
 fn posts(reqs: &[(String, String, Value)]) -> Vec<Value> {
-    reqs.iter()
-        .filter(|(m, _, _)| m == "POST")
-        .map(|(_, _, b)| b.clone())
-        .collect()
+    reqs.iter().filter(|(m, _, _)| m == "POST").map(|(_, _, b)| b.clone()).collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn documented_fork_command_sends_the_official_body() {
     let env = Env::new().await;
-    env.mock("GET", "/v1/project/PROJECT_NAME/vpcs", 200, json!({"vpcs": []}))
+    env.mock("GET", "/v1/project/PROJECT_NAME/vpcs", 200, json!({"vpcs": []})).await;
+    env.mock("GET", "/v1/project/PROJECT_NAME/service-types/pg", 200, fixture("service_type_pg.json")).await;
+    env.mock("POST", "/v1/project/PROJECT_NAME/service", 200, json!({"service": service("forked", "REBUILDING")}))
         .await;
-    env.mock(
-        "GET",
-        "/v1/project/PROJECT_NAME/service-types/pg",
-        200,
-        fixture("service_type_pg.json"),
-    )
-    .await;
-    env.mock(
-        "POST",
-        "/v1/project/PROJECT_NAME/service",
-        200,
-        json!({"service": service("forked", "REBUILDING")}),
-    )
-    .await;
     let r: Run = env
         .cmd(&[
             "service",
@@ -67,10 +45,7 @@ async fn documented_fork_command_sends_the_official_body() {
         .unwrap()
         .into();
     r.code(0).no_token();
-    assert_eq!(
-        r.stdout,
-        "forked  pg  REBUILDING  google-europe-west1  startup-4\n"
-    );
+    assert_eq!(r.stdout, "forked  pg  REBUILDING  google-europe-west1  startup-4\n");
     let reqs = env.requests().await;
     let seq: Vec<(String, String)> = reqs.iter().map(|(m, p, _)| (m.clone(), p.clone())).collect();
     assert_eq!(
@@ -90,37 +65,16 @@ async fn documented_fork_command_sends_the_official_body() {
     // headers of the create
     let raw = env.server.received_requests().await.unwrap();
     let post = raw.iter().find(|r| r.method.as_str() == "POST").unwrap();
-    assert_eq!(
-        post.headers.get("authorization").unwrap(),
-        &format!("aivenv1 {TOKEN}")
-    );
+    assert_eq!(post.headers.get("authorization").unwrap(), &format!("aivenv1 {TOKEN}"));
     assert_eq!(post.headers.get("content-type").unwrap(), "application/json");
-    assert!(post
-        .headers
-        .get("user-agent")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .starts_with("avn/"));
-    assert!(post
-        .headers
-        .get("accept-encoding")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .contains("gzip"));
+    assert!(post.headers.get("user-agent").unwrap().to_str().unwrap().starts_with("avn/"));
+    assert!(post.headers.get("accept-encoding").unwrap().to_str().unwrap().contains("gzip"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn options_are_typed_by_the_schema() {
     let env = env_with_schema().await;
-    env.mock(
-        "POST",
-        "/v1/project/proj/service",
-        200,
-        json!({"service": service("db2", "REBUILDING")}),
-    )
-    .await;
+    env.mock("POST", "/v1/project/proj/service", 200, json!({"service": service("db2", "REBUILDING")})).await;
     let r = env.run(&[
         "service",
         "create",
@@ -158,13 +112,7 @@ async fn options_are_typed_by_the_schema() {
 #[tokio::test(flavor = "multi_thread")]
 async fn user_config_json_from_file_merges_with_options() {
     let env = env_with_schema().await;
-    env.mock(
-        "POST",
-        "/v1/project/proj/service",
-        200,
-        json!({"service": service("db2", "REBUILDING")}),
-    )
-    .await;
+    env.mock("POST", "/v1/project/proj/service", 200, json!({"service": service("db2", "REBUILDING")})).await;
     let f = env.home.path().join("uc.json");
     std::fs::write(&f, r#"{"pg": {"max_connections": 50}, "pg_version": "16"}"#).unwrap();
     let arg = format!("@{}", f.display());
@@ -191,43 +139,15 @@ async fn user_config_json_from_file_merges_with_options() {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_input_fails_before_any_write() {
     let env = env_with_schema().await;
-    env.mock(
-        "GET",
-        "/v1/project/proj/service_types",
-        200,
-        fixture("service_types.json"),
-    )
-    .await;
+    env.mock("GET", "/v1/project/proj/service_types", 200, fixture("service_types.json")).await;
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (
-            vec!["-c", "pg.max_conections=5"],
-            "did you mean: pg.max_connections",
-        ),
+        (vec!["-c", "pg.max_conections=5"], "did you mean: pg.max_connections"),
         (vec!["-c", "pg.max_connections=many"], "expected integer"),
         (vec!["-c", "pg.jit=yes"], "expected boolean"),
         (vec!["-c", "noequals"], "expected KEY=VALUE"),
-        (
-            vec!["--recovery-target-time", "2026-11-21 10:00:00"],
-            "needs a service to fork from",
-        ),
-        (
-            vec![
-                "--service-to-fork-from",
-                "src",
-                "--recovery-target-time",
-                "2099-01-01T00:00:00Z",
-            ],
-            "in the future",
-        ),
-        (
-            vec![
-                "--service-to-fork-from",
-                "src",
-                "--recovery-target-time",
-                "yesterday",
-            ],
-            "RFC 3339",
-        ),
+        (vec!["--recovery-target-time", "2026-11-21 10:00:00"], "needs a service to fork from"),
+        (vec!["--service-to-fork-from", "src", "--recovery-target-time", "2099-01-01T00:00:00Z"], "in the future"),
+        (vec!["--service-to-fork-from", "src", "--recovery-target-time", "yesterday"], "RFC 3339"),
         (vec!["--user-config-json", "{nope"], "not valid JSON"),
         (vec!["--user-config-json", "{\"pgg\": 1}"], "unknown option 'pgg'"),
     ];
@@ -236,20 +156,12 @@ async fn bad_input_fails_before_any_write() {
         args.extend(extra.iter());
         let r = env.run(&args);
         r.code(2);
-        assert!(
-            r.stderr.contains(msg),
-            "{args:?}: expected '{msg}' in:\n{}",
-            r.stderr
-        );
+        assert!(r.stderr.contains(msg), "{args:?}: expected '{msg}' in:\n{}", r.stderr);
         assert!(r.stdout.is_empty());
     }
     let r = env.run(&["service", "create", "db2", "-t", "pg"]);
     r.code(2);
-    assert!(
-        r.stderr.contains("no plan given") && r.stderr.contains("avn service plans -t pg"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("no plan given") && r.stderr.contains("avn service plans -t pg"), "{}", r.stderr);
     let r = env.run(&["service", "create", "DB_2", "-t", "pg", "-p", "x"]);
     r.code(2);
     assert!(r.stderr.contains("invalid service name"));
@@ -262,24 +174,14 @@ async fn bad_input_fails_before_any_write() {
     .await;
     let r = env.run(&["service", "create", "db2", "-t", "pgg", "-p", "x"]);
     r.code(2);
-    assert!(
-        r.stderr.contains("unknown service type 'pgg'") && r.stderr.contains("did you mean: pg"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("unknown service type 'pgg'") && r.stderr.contains("did you mean: pg"), "{}", r.stderr);
     env.assert_no_writes().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn recovery_target_time_is_normalised_to_utc() {
     let env = env_with_schema().await;
-    env.mock(
-        "POST",
-        "/v1/project/proj/service",
-        200,
-        json!({"service": service("fork1", "REBUILDING")}),
-    )
-    .await;
+    env.mock("POST", "/v1/project/proj/service", 200, json!({"service": service("fork1", "REBUILDING")})).await;
     let r = env.run(&[
         "service",
         "create",
@@ -330,31 +232,11 @@ async fn recovery_target_time_is_normalised_to_utc() {
 async fn conflict_and_no_fail_if_exists() {
     let env = env_with_schema().await;
     env.mock("POST", "/v1/project/proj/service", 409, json!({"message": "Service name is already in use in this project", "errors": [{"message": "Service name is already in use in this project", "status": 409}]})).await;
-    env.mock(
-        "GET",
-        "/v1/project/proj/service/db1",
-        200,
-        json!({"service": service("db1", "RUNNING")}),
-    )
-    .await;
+    env.mock("GET", "/v1/project/proj/service/db1", 200, json!({"service": service("db1", "RUNNING")})).await;
     let r = env.run(&["service", "create", "db1", "-t", "pg", "-p", "startup-4"]);
     r.code(1);
-    assert!(
-        r.stderr.contains("already in use") && r.stdout.is_empty(),
-        "{}",
-        r.stderr
-    );
-    let r = env.run(&[
-        "service",
-        "create",
-        "db1",
-        "-t",
-        "pg",
-        "-p",
-        "startup-4",
-        "--no-fail-if-exists",
-        "--json",
-    ]);
+    assert!(r.stderr.contains("already in use") && r.stdout.is_empty(), "{}", r.stderr);
+    let r = env.run(&["service", "create", "db1", "-t", "pg", "-p", "startup-4", "--no-fail-if-exists", "--json"]);
     r.code(0);
     assert!(r.stderr.contains("service 'proj/db1' already exists"));
     assert_eq!(r.json()["service_name"], "db1");
@@ -363,39 +245,16 @@ async fn conflict_and_no_fail_if_exists() {
 #[tokio::test(flavor = "multi_thread")]
 async fn ambiguous_create_failure_is_looked_up_not_retried() {
     let env = env_with_schema().await;
-    env.mock(
-        "POST",
-        "/v1/project/proj/service",
-        502,
-        json!({"message": "Bad gateway"}),
-    )
-    .await;
+    env.mock("POST", "/v1/project/proj/service", 502, json!({"message": "Bad gateway"})).await;
     env.mock("GET", "/v1/project/proj/service/db9", 200, json!({"service": {"service_name": "db9", "service_type": "pg", "plan": "startup-4", "cloud_name": "c", "state": "REBUILDING"}})).await;
     let r = env.run(&["service", "create", "db9", "-t", "pg", "-p", "startup-4"]);
     r.code(0);
-    assert!(
-        r.stderr.contains("was lost") && r.stdout.starts_with("db9  pg  REBUILDING"),
-        "{}{}",
-        r.stdout,
-        r.stderr
-    );
+    assert!(r.stderr.contains("was lost") && r.stdout.starts_with("db9  pg  REBUILDING"), "{}{}", r.stdout, r.stderr);
     assert_eq!(posts(&env.requests().await).len(), 1, "a POST is never retried");
 
     let env = env_with_schema().await;
-    env.mock(
-        "POST",
-        "/v1/project/proj/service",
-        504,
-        json!({"message": "Gateway timeout"}),
-    )
-    .await;
-    env.mock(
-        "GET",
-        "/v1/project/proj/service/db8",
-        404,
-        json!({"message": "Service not found"}),
-    )
-    .await;
+    env.mock("POST", "/v1/project/proj/service", 504, json!({"message": "Gateway timeout"})).await;
+    env.mock("GET", "/v1/project/proj/service/db8", 404, json!({"message": "Service not found"})).await;
     let r = env.run(&["service", "create", "db8", "-t", "pg", "-p", "startup-4"]);
     r.code(1);
     assert!(r.stderr.contains("the service does not exist"), "{}", r.stderr);
@@ -406,68 +265,25 @@ async fn ambiguous_create_failure_is_looked_up_not_retried() {
 async fn vpc_in_cloud_requires_a_choice() {
     let env = Env::new().await;
     env.mock("GET", "/v1/project/proj/vpcs", 200, json!({"vpcs": [{"project_vpc_id": "vpc-1", "cloud_name": "aws-eu-west-1", "network_cidr": "10.0.0.0/24", "state": "ACTIVE"}]})).await;
-    let r = env.run(&[
-        "service",
-        "create",
-        "db2",
-        "-t",
-        "pg",
-        "-p",
-        "startup-4",
-        "--cloud",
-        "aws-eu-west-1",
-    ]);
+    let r = env.run(&["service", "create", "db2", "-t", "pg", "-p", "startup-4", "--cloud", "aws-eu-west-1"]);
     r.code(2);
-    assert!(
-        r.stderr.contains("--project-vpc-id=vpc-1") && r.stderr.contains("--no-project-vpc"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("--project-vpc-id=vpc-1") && r.stderr.contains("--no-project-vpc"), "{}", r.stderr);
     env.assert_no_writes().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn create_wait_polls_until_running() {
     let env = env_with_schema().await;
-    env.mock(
-        "POST",
-        "/v1/project/proj/service",
-        200,
-        json!({"service": service("db3", "REBUILDING")}),
-    )
-    .await;
+    env.mock("POST", "/v1/project/proj/service", 200, json!({"service": service("db3", "REBUILDING")})).await;
     Mock::given(method("GET"))
         .and(path("/v1/project/proj/service/db3"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"service": service("db3", "REBUILDING")})),
-        )
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"service": service("db3", "REBUILDING")})))
         .up_to_n_times(1)
         .mount(&env.server)
         .await;
-    env.mock(
-        "GET",
-        "/v1/project/proj/service/db3",
-        200,
-        json!({"service": service("db3", "RUNNING")}),
-    )
-    .await;
-    let r = env.run(&[
-        "service",
-        "create",
-        "db3",
-        "-t",
-        "pg",
-        "-p",
-        "startup-4",
-        "--wait",
-        "--timeout",
-        "60",
-    ]);
+    env.mock("GET", "/v1/project/proj/service/db3", 200, json!({"service": service("db3", "RUNNING")})).await;
+    let r = env.run(&["service", "create", "db3", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "60"]);
     r.code(0);
     assert!(r.stdout.starts_with("db3  pg  RUNNING"), "{}", r.stdout);
-    assert!(
-        r.stderr.contains("db3: REBUILDING") && r.stderr.contains("db3: RUNNING"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("db3: REBUILDING") && r.stderr.contains("db3: RUNNING"), "{}", r.stderr);
 }

@@ -5,13 +5,7 @@ use crate::support::*;
 #[tokio::test(flavor = "multi_thread")]
 async fn types_table_json_and_options() {
     let env = Env::new().await;
-    env.mock(
-        "GET",
-        "/v1/project/proj/service_types",
-        200,
-        fixture("service_types.json"),
-    )
-    .await;
+    env.mock("GET", "/v1/project/proj/service_types", 200, fixture("service_types.json")).await;
     let r = env.run(&["service", "types"]);
     r.code(0).no_token();
     assert_eq!(
@@ -23,28 +17,16 @@ async fn types_table_json_and_options() {
     );
     let reqs = env.requests().await;
     assert_eq!(reqs.len(), 1);
-    assert_eq!(
-        (reqs[0].0.as_str(), reqs[0].1.as_str()),
-        ("GET", "/v1/project/proj/service_types")
-    );
+    assert_eq!((reqs[0].0.as_str(), reqs[0].1.as_str()), ("GET", "/v1/project/proj/service_types"));
 
     let r = env.run(&["service", "types", "-v"]);
     r.code(0);
     assert!(r.stdout.contains("Service type 'pg' options:\n  -c pg.max_connections=<integer>  (default=100)\n     max_connections: Sets the maximum number of concurrent connections\n"), "{}", r.stdout);
-    assert!(
-        r.stdout.contains("  -c pg_version=<string>  (default=\"15\")"),
-        "{}",
-        r.stdout
-    );
-    assert!(r
-        .stdout
-        .contains("Service type 'kafka' options:\n  (No configurable options)"));
+    assert!(r.stdout.contains("  -c pg_version=<string>  (default=\"15\")"), "{}", r.stdout);
+    assert!(r.stdout.contains("Service type 'kafka' options:\n  (No configurable options)"));
 
     // --json before and after the subcommand
-    for args in [
-        vec!["--json", "service", "types"],
-        vec!["service", "types", "--json"],
-    ] {
+    for args in [vec!["--json", "service", "types"], vec!["service", "types", "--json"]] {
         let r = env.run(&args);
         r.code(0);
         let v = r.json();
@@ -56,13 +38,7 @@ async fn types_table_json_and_options() {
 #[tokio::test(flavor = "multi_thread")]
 async fn plans_show_backup_and_pitr_capability() {
     let env = Env::new().await;
-    env.mock(
-        "GET",
-        "/v1/project/proj/service-types/pg/plans",
-        200,
-        fixture("plans_pg.json"),
-    )
-    .await;
+    env.mock("GET", "/v1/project/proj/service-types/pg/plans", 200, fixture("plans_pg.json")).await;
     let r = env.run(&["service", "plans", "-t", "pg"]);
     r.code(0);
     assert_eq!(
@@ -84,13 +60,7 @@ async fn list_filters_and_masks_secrets() {
     let env = Env::new().await;
     let mut kafka = service("events", "REBUILDING");
     kafka["service_type"] = json!("kafka");
-    env.mock(
-        "GET",
-        "/v1/project/proj/service",
-        200,
-        json!({"services": [service("db1", "RUNNING"), kafka]}),
-    )
-    .await;
+    env.mock("GET", "/v1/project/proj/service", 200, json!({"services": [service("db1", "RUNNING"), kafka]})).await;
     let r = env.run(&["service", "list"]);
     r.code(0);
     assert_eq!(
@@ -105,11 +75,7 @@ async fn list_filters_and_masks_secrets() {
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_eq!(v[0]["service_name"], "db1");
     assert_eq!(v[0]["notifications"], json!([]));
-    assert!(
-        !r.stdout.contains("PASSWORD-xyz"),
-        "password must be masked: {}",
-        r.stdout
-    );
+    assert!(!r.stdout.contains("PASSWORD-xyz"), "password must be masked: {}", r.stdout);
     assert!(r.stdout.contains("postgres://avnadmin:********@db1-proj"));
     let r = env.run(&["service", "list", "--json", "--show-secrets"]);
     assert!(r.code(0).stdout.contains("PASSWORD-xyz"));
@@ -118,11 +84,7 @@ async fn list_filters_and_masks_secrets() {
     assert_eq!(r.code(0).stdout, "events REBUILDING\n");
     let r = env.run(&["service", "list", "--format", "{nope}"]);
     r.code(2);
-    assert!(
-        r.stderr.contains("unknown field 'nope'") && r.stderr.contains("service_name"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("unknown field 'nope'") && r.stderr.contains("service_name"), "{}", r.stderr);
     let r = env.run(&["service", "list", "ghost"]);
     r.code(1);
     assert!(r.stderr.contains("ghost"));
@@ -134,8 +96,7 @@ async fn get_shows_progress_details_and_404() {
     let mut s = service("db1", "REBUILDING");
     s["node_states"] = json!([{"name": "db1-1", "state": "syncing_data", "progress_updates": [
         {"phase": "basebackup", "min": 0, "max": 200, "current": 50, "unit": "bytes_uncompressed", "completed": false}]}]);
-    env.mock("GET", "/v1/project/proj/service/db1", 200, json!({"service": s}))
-        .await;
+    env.mock("GET", "/v1/project/proj/service/db1", 200, json!({"service": s})).await;
     env.mock(
         "GET",
         "/v1/project/proj/service/nope",
@@ -145,25 +106,31 @@ async fn get_shows_progress_details_and_404() {
     .await;
     let r = env.run(&["service", "get", "db1"]);
     r.code(0);
-    assert!(r.stdout.contains("Service node states\nNAME   STATE         PHASE       MIN  CURRENT  MAX  UNIT                PROGRESS\n"), "{}", r.stdout);
     assert!(
+        r.stdout.contains(
+            "Service node states\nNAME   STATE         PHASE       MIN  CURRENT  MAX  UNIT                PROGRESS\n"
+        ),
+        "{}",
         r.stdout
-            .contains("db1-1  syncing_data  basebackup  0    50       200  bytes_uncompressed  25.0 %"),
+    );
+    assert!(
+        r.stdout.contains("db1-1  syncing_data  basebackup  0    50       200  bytes_uncompressed  25.0 %"),
         "{}",
         r.stdout
     );
     let r = env.run(&["service", "get", "db1", "-v"]);
     r.code(0);
-    assert!(r.stdout.contains("    service_uri = postgres://avnadmin:********@db1-proj.aivencloud.com:12691/defaultdb?sslmode=require"), "{}", r.stdout);
     assert!(
-        r.stdout.contains("    users = avnadmin") && r.stdout.contains("    user_config.pg_version = 15")
+        r.stdout.contains(
+            "    service_uri = postgres://avnadmin:********@db1-proj.aivencloud.com:12691/defaultdb?sslmode=require"
+        ),
+        "{}",
+        r.stdout
     );
+    assert!(r.stdout.contains("    users = avnadmin") && r.stdout.contains("    user_config.pg_version = 15"));
     assert!(!r.stdout.contains("PASSWORD-xyz"));
     let r = env.run(&["service", "get", "db1", "--json"]);
-    assert_eq!(
-        r.code(0).json()["node_states"][0]["progress_updates"][0]["current"],
-        50
-    );
+    assert_eq!(r.code(0).json()["node_states"][0]["progress_updates"][0]["current"], 50);
     let r = env.run(&["service", "get", "nope"]);
     r.code(1);
     assert!(r.stderr.contains("Service not found"), "{}", r.stderr);
@@ -173,13 +140,7 @@ async fn get_shows_progress_details_and_404() {
 #[tokio::test(flavor = "multi_thread")]
 async fn backups_show_pitr_window() {
     let env = Env::new().await;
-    env.mock(
-        "GET",
-        "/v1/project/proj/service/db1/backups",
-        200,
-        fixture("backups.json"),
-    )
-    .await;
+    env.mock("GET", "/v1/project/proj/service/db1/backups", 200, fixture("backups.json")).await;
     let r = env.run(&["service", "backup-list", "db1"]);
     r.code(0);
     assert_eq!(
@@ -189,12 +150,7 @@ async fn backups_show_pitr_window() {
          backup-20261120t100000000000z  2026-11-20T10:00:00Z  774144     google-europe-west1\n\
          backup-20261121t100000000000z  2026-11-21T10:00:00Z  775000     google-europe-west1\n"
     );
-    assert!(
-        r.stderr
-            .contains("Point-in-time recovery window: 2026-11-20T10:00:00Z .. now"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("Point-in-time recovery window: 2026-11-20T10:00:00Z .. now"), "{}", r.stderr);
     let v = env.run(&["service", "backup-list", "db1", "--json"]).json();
     assert_eq!(v[1]["data_size"], 775000);
 }
@@ -202,13 +158,7 @@ async fn backups_show_pitr_window() {
 #[tokio::test(flavor = "multi_thread")]
 async fn integrations_table() {
     let env = Env::new().await;
-    env.mock(
-        "GET",
-        "/v1/project/proj/service/db1/integration",
-        200,
-        fixture("integrations.json"),
-    )
-    .await;
+    env.mock("GET", "/v1/project/proj/service/db1/integration", 200, fixture("integrations.json")).await;
     let r = env.run(&["service", "integration-list", "db1"]);
     r.code(0);
     assert_eq!(
@@ -220,12 +170,7 @@ async fn integrations_table() {
     );
     let r = env.run(&["service", "integration-list", "db1", "-v"]);
     assert!(
-        r.code(0)
-            .stdout
-            .lines()
-            .next()
-            .unwrap()
-            .ends_with("DESCRIPTION      SOURCE_PROJECT  DEST_PROJECT"),
+        r.code(0).stdout.lines().next().unwrap().ends_with("DESCRIPTION      SOURCE_PROJECT  DEST_PROJECT"),
         "{}",
         r.stdout
     );

@@ -5,22 +5,11 @@ use crate::support::*;
 #[tokio::test(flavor = "multi_thread")]
 async fn wait_times_out_with_exit_3_and_accepts_plain_seconds() {
     let env = Env::new().await;
-    env.mock(
-        "GET",
-        "/v1/project/proj/service/db1",
-        200,
-        json!({"service": service("db1", "REBUILDING")}),
-    )
-    .await;
+    env.mock("GET", "/v1/project/proj/service/db1", 200, json!({"service": service("db1", "REBUILDING")})).await;
     for t in ["1", "1s"] {
         let r = env.run(&["service", "wait", "db1", "--timeout", t]);
         r.code(3);
-        assert!(
-            r.stderr
-                .contains("timed out after 1s waiting for db1 (REBUILDING)"),
-            "{}",
-            r.stderr
-        );
+        assert!(r.stderr.contains("timed out after 1s waiting for db1 (REBUILDING)"), "{}", r.stderr);
         assert!(r.stderr.contains("avn service wait db1"), "{}", r.stderr);
     }
     let r = env.run(&["service", "wait", "db1", "--timeout", "soon"]);
@@ -31,20 +20,8 @@ async fn wait_times_out_with_exit_3_and_accepts_plain_seconds() {
 #[tokio::test(flavor = "multi_thread")]
 async fn wait_several_until_running_json() {
     let env = Env::new().await;
-    env.mock(
-        "GET",
-        "/v1/project/proj/service/a",
-        200,
-        json!({"service": service("a", "RUNNING")}),
-    )
-    .await;
-    env.mock(
-        "GET",
-        "/v1/project/proj/service/b",
-        200,
-        json!({"service": service("b", "RUNNING")}),
-    )
-    .await;
+    env.mock("GET", "/v1/project/proj/service/a", 200, json!({"service": service("a", "RUNNING")})).await;
+    env.mock("GET", "/v1/project/proj/service/b", 200, json!({"service": service("b", "RUNNING")})).await;
     let r = env.run(&["service", "wait", "a", "b", "--json"]);
     r.code(0);
     let v = r.json();
@@ -57,62 +34,15 @@ async fn wait_several_until_running_json() {
 #[tokio::test(flavor = "multi_thread")]
 async fn update_bodies() {
     let env = Env::new().await;
-    env.mock(
-        "GET",
-        "/v1/project/proj/service/db1",
-        200,
-        json!({"service": service("db1", "RUNNING")}),
-    )
-    .await;
-    env.mock(
-        "GET",
-        "/v1/project/proj/service-types/pg",
-        200,
-        fixture("service_type_pg.json"),
-    )
-    .await;
-    env.mock(
-        "PUT",
-        "/v1/project/proj/service/db1",
-        200,
-        json!({"service": service("db1", "POWEROFF")}),
-    )
-    .await;
+    env.mock("GET", "/v1/project/proj/service/db1", 200, json!({"service": service("db1", "RUNNING")})).await;
+    env.mock("GET", "/v1/project/proj/service-types/pg", 200, fixture("service_type_pg.json")).await;
+    env.mock("PUT", "/v1/project/proj/service/db1", 200, json!({"service": service("db1", "POWEROFF")})).await;
     env.run(&["service", "update", "db1", "--power-off"]).code(0);
-    env.run(&[
-        "service",
-        "update",
-        "db1",
-        "--enable-termination-protection",
-        "-p",
-        "business-4",
-    ])
-    .code(0);
-    env.run(&[
-        "service",
-        "update",
-        "db1",
-        "-c",
-        "pg.max_connections=300",
-        "--remove-option",
-        "pgbouncer",
-    ])
-    .code(0);
-    let puts: Vec<_> = env
-        .requests()
-        .await
-        .into_iter()
-        .filter(|(m, _, _)| m == "PUT")
-        .map(|(_, _, b)| b)
-        .collect();
-    assert_eq!(
-        puts[0],
-        json!({"plan": "startup-4", "user_config": {}, "powered": false})
-    );
-    assert_eq!(
-        puts[1],
-        json!({"plan": "business-4", "user_config": {}, "termination_protection": true})
-    );
+    env.run(&["service", "update", "db1", "--enable-termination-protection", "-p", "business-4"]).code(0);
+    env.run(&["service", "update", "db1", "-c", "pg.max_connections=300", "--remove-option", "pgbouncer"]).code(0);
+    let puts: Vec<_> = env.requests().await.into_iter().filter(|(m, _, _)| m == "PUT").map(|(_, _, b)| b).collect();
+    assert_eq!(puts[0], json!({"plan": "startup-4", "user_config": {}, "powered": false}));
+    assert_eq!(puts[1], json!({"plan": "business-4", "user_config": {}, "termination_protection": true}));
     assert_eq!(
         puts[2],
         json!({"plan": "startup-4", "user_config": {"pg": {"max_connections": 300}, "pgbouncer": null}})
@@ -123,22 +53,15 @@ async fn update_bodies() {
     let r = env.run(&["service", "update", "db1", "--remove-option", "pg.jit"]);
     r.code(2);
     assert!(r.stderr.contains("cannot be removed"));
-    let puts = env
-        .requests()
-        .await
-        .into_iter()
-        .filter(|(m, _, _)| m == "PUT")
-        .count();
+    let puts = env.requests().await.into_iter().filter(|(m, _, _)| m == "PUT").count();
     assert_eq!(puts, 3, "refused updates sent nothing");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn terminate_needs_confirmation_without_a_terminal() {
     let mut env = Env::new().await;
-    env.mock("DELETE", "/v1/project/proj/service/db1", 200, json!({}))
-        .await;
-    env.mock("DELETE", "/v1/project/proj/service/db2", 200, json!({}))
-        .await;
+    env.mock("DELETE", "/v1/project/proj/service/db1", 200, json!({})).await;
+    env.mock("DELETE", "/v1/project/proj/service/db2", 200, json!({})).await;
     let r = env.run(&["service", "terminate", "db1"]);
     r.code(2);
     assert!(r.stderr.contains("--force"), "{}", r.stderr);
@@ -151,13 +74,8 @@ async fn terminate_needs_confirmation_without_a_terminal() {
     r.code(0);
     env.extra_env.push(("AIVEN_FORCE".into(), "true".into()));
     env.run(&["service", "terminate", "db1"]).code(0);
-    let deletes: Vec<_> = env
-        .requests()
-        .await
-        .into_iter()
-        .filter(|(m, _, _)| m == "DELETE")
-        .map(|(_, p, _)| p)
-        .collect();
+    let deletes: Vec<_> =
+        env.requests().await.into_iter().filter(|(m, _, _)| m == "DELETE").map(|(_, p, _)| p).collect();
     assert_eq!(
         deletes,
         vec![
@@ -176,8 +94,7 @@ async fn terminate_protected_service_is_refused_with_a_hint() {
     let r = env.run(&["service", "terminate", "db1", "--force"]);
     r.code(4);
     assert!(
-        r.stderr.contains("protected against termination")
-            && r.stderr.contains("--disable-termination-protection"),
+        r.stderr.contains("protected against termination") && r.stderr.contains("--disable-termination-protection"),
         "{}",
         r.stderr
     );

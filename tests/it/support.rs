@@ -41,16 +41,11 @@ impl Run {
     /// Assert the exit code, showing the output when it differs.
     #[track_caller]
     pub fn code(&self, expected: i32) -> &Self {
-        assert_eq!(
-            self.code, expected,
-            "exit code\n--- stdout:\n{}\n--- stderr:\n{}",
-            self.stdout, self.stderr
-        );
+        assert_eq!(self.code, expected, "exit code\n--- stdout:\n{}\n--- stderr:\n{}", self.stdout, self.stderr);
         self
     }
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
     /// Assert the token appears nowhere in the output.
     #[track_caller]
@@ -130,20 +125,13 @@ impl Env {
 
     /// Assert that no request that changes anything was received.
     pub async fn assert_no_writes(&self) {
-        let writes: Vec<_> = self
-            .requests()
-            .await
-            .into_iter()
-            .filter(|(m, _, _)| m != "GET")
-            .collect();
+        let writes: Vec<_> = self.requests().await.into_iter().filter(|(m, _, _)| m != "GET").collect();
         assert!(writes.is_empty(), "unexpected writes: {writes:?}");
     }
 }
 
 pub fn fixture(name: &str) -> Value {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/it/fixtures")
-        .join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixtures").join(name);
     serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap()
 }
 

@@ -27,11 +27,7 @@ impl ErrorBody {
     pub fn new(status: u16, message: impl Into<String>) -> Self {
         let message = message.into();
         ErrorBody {
-            errors: vec![ErrorItem {
-                message: message.clone(),
-                status: Some(status),
-                error_code: None,
-            }],
+            errors: vec![ErrorItem { message: message.clone(), status: Some(status), error_code: None }],
             message,
         }
     }
@@ -525,19 +521,9 @@ mod tests {
                 "user_config": {"service_to_fork_from": "forker"},
                 "termination_protection": false, "static_ips": []})
         );
-        let no_vpc = ServiceCreate {
-            project_vpc_id: Some(None),
-            ..body
-        };
-        assert_eq!(
-            serde_json::to_value(&no_vpc).unwrap()["project_vpc_id"],
-            Value::Null
-        );
-        assert!(serde_json::to_value(&no_vpc)
-            .unwrap()
-            .as_object()
-            .unwrap()
-            .contains_key("project_vpc_id"));
+        let no_vpc = ServiceCreate { project_vpc_id: Some(None), ..body };
+        assert_eq!(serde_json::to_value(&no_vpc).unwrap()["project_vpc_id"], Value::Null);
+        assert!(serde_json::to_value(&no_vpc).unwrap().as_object().unwrap().contains_key("project_vpc_id"));
     }
 
     #[test]

@@ -33,13 +33,7 @@ pub fn mask_uri(uri: &str) -> String {
     let Some(colon) = userinfo.find(':') else {
         return uri.to_string();
     };
-    format!(
-        "{}{}:{}{}",
-        &uri[..scheme_end + 3],
-        &userinfo[..colon],
-        MASK,
-        &rest[at..]
-    )
+    format!("{}{}:{}{}", &uri[..scheme_end + 3], &userinfo[..colon], MASK, &rest[at..])
 }
 
 /// Mask every secret inside a JSON value, in place.

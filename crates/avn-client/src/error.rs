@@ -17,37 +17,19 @@ pub enum Error {
     },
     /// The server answered with an error that is not an Aiven error body.
     #[error("HTTP {status} from {method} {path}: {body}")]
-    UnexpectedBody {
-        method: String,
-        path: String,
-        status: u16,
-        body: String,
-        retry_after: Option<Duration>,
-    },
+    UnexpectedBody { method: String, path: String, status: u16, body: String, retry_after: Option<Duration> },
     /// No connection could be made (the request was never sent).
     #[error("cannot connect to {url}: {detail}")]
     Connect { url: String, detail: String },
     /// The request did not complete within the request timeout.
     #[error("{method} {path} timed out after {timeout:?}")]
-    Timeout {
-        method: String,
-        path: String,
-        timeout: Duration,
-    },
+    Timeout { method: String, path: String, timeout: Duration },
     /// The connection broke after the request may have been sent.
     #[error("{method} {path} failed: {detail}")]
-    Transport {
-        method: String,
-        path: String,
-        detail: String,
-    },
+    Transport { method: String, path: String, detail: String },
     /// A 2xx body that is not what the endpoint documents.
     #[error("unexpected response to {method} {path}: {detail}")]
-    Decode {
-        method: String,
-        path: String,
-        detail: String,
-    },
+    Decode { method: String, path: String, detail: String },
     #[error("not authenticated: no API token is configured")]
     NotAuthenticated,
     #[error("refusing plain http:// to non-loopback host '{host}': the token would travel unencrypted")]
@@ -87,8 +69,7 @@ impl Error {
     /// Whether a request that changes something may or may not have taken effect: the
     /// connection broke after sending, it timed out, or a gateway failed.
     pub fn is_ambiguous(&self) -> bool {
-        matches!(self, Error::Timeout { .. } | Error::Transport { .. })
-            || matches!(self.status(), Some(502..=504))
+        matches!(self, Error::Timeout { .. } | Error::Transport { .. }) || matches!(self.status(), Some(502..=504))
     }
 
     pub fn retry_after(&self) -> Option<Duration> {

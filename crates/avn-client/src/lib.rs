@@ -54,21 +54,14 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy {
-            attempts: 4,
-            base_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(8),
-        }
+        RetryPolicy { attempts: 4, base_delay: Duration::from_millis(500), max_delay: Duration::from_secs(8) }
     }
 }
 
 impl RetryPolicy {
     /// Capped exponential backoff with full jitter in the upper half.
     fn delay(&self, attempt: u32) -> Duration {
-        let exp = self
-            .base_delay
-            .saturating_mul(1u32 << attempt.min(16))
-            .min(self.max_delay);
+        let exp = self.base_delay.saturating_mul(1u32 << attempt.min(16)).min(self.max_delay);
         let half = exp / 2;
         half + half.mul_f64(fastrand::f64())
     }
@@ -123,10 +116,8 @@ impl ClientBuilder {
 
     pub fn build(self) -> Result<Client> {
         let raw = self.base_url.unwrap_or_else(|| DEFAULT_URL.to_string());
-        let mut base = Url::parse(raw.trim_end_matches('/')).map_err(|e| Error::InvalidUrl {
-            url: raw.clone(),
-            detail: e.to_string(),
-        })?;
+        let mut base = Url::parse(raw.trim_end_matches('/'))
+            .map_err(|e| Error::InvalidUrl { url: raw.clone(), detail: e.to_string() })?;
         match base.scheme() {
             "https" => {}
             "http" => {
@@ -147,15 +138,9 @@ impl ClientBuilder {
             base.set_path(&p);
         }
         let mut headers = HeaderMap::new();
-        headers.insert(
-            reqwest::header::ACCEPT,
-            HeaderValue::from_static("application/json"),
-        );
+        headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("application/json"));
         let mut http = reqwest::Client::builder()
-            .user_agent(
-                self.user_agent
-                    .unwrap_or_else(|| format!("avn-client-rs/{}", env!("CARGO_PKG_VERSION"))),
-            )
+            .user_agent(self.user_agent.unwrap_or_else(|| format!("avn-client-rs/{}", env!("CARGO_PKG_VERSION"))))
             .default_headers(headers)
             .connect_timeout(Duration::from_secs(10))
             .pool_idle_timeout(Duration::from_secs(50));
@@ -185,10 +170,7 @@ impl ClientBuilder {
 
 fn is_loopback(host: &str) -> bool {
     let h = host.trim_start_matches('[').trim_end_matches(']');
-    h == "localhost"
-        || h.parse::<std::net::IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
+    h == "localhost" || h.parse::<std::net::IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
 }
 
 /// Percent-encode one path segment (everything but RFC 3986 unreserved characters).
@@ -245,17 +227,10 @@ impl Client {
     }
 
     /// The one request funnel: auth, body, retries, error mapping and observation.
-    async fn send<B: Serialize + ?Sized>(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&B>,
-    ) -> Result<Vec<u8>> {
+    async fn send<B: Serialize + ?Sized>(&self, method: Method, path: &str, body: Option<&B>) -> Result<Vec<u8>> {
         let token = self.token.as_deref().ok_or(Error::NotAuthenticated)?;
-        let url = self.base.join(path).map_err(|e| Error::InvalidUrl {
-            url: path.to_string(),
-            detail: e.to_string(),
-        })?;
+        let url =
+            self.base.join(path).map_err(|e| Error::InvalidUrl { url: path.to_string(), detail: e.to_string() })?;
         let shown_path = format!("/{path}");
         let body_bytes = match body {
             Some(b) => Some(serde_json::to_vec(b).map_err(|e| Error::Decode {
@@ -270,9 +245,7 @@ impl Client {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = self
-                .send_once(&method, &url, &shown_path, token, body_bytes.as_deref())
-                .await;
+            let result = self.send_once(&method, &url, &shown_path, token, body_bytes.as_deref()).await;
             let left = attempts - attempt;
             let (retryable, reason, server_delay) = match &result {
                 Ok(_) => (false, String::new(), None),
@@ -287,9 +260,8 @@ impl Client {
             if !retryable || left == 0 {
                 return result;
             }
-            let delay = server_delay
-                .map(|d| d.min(Duration::from_secs(60)))
-                .unwrap_or_else(|| self.retry.delay(attempt - 1));
+            let delay =
+                server_delay.map(|d| d.min(Duration::from_secs(60))).unwrap_or_else(|| self.retry.delay(attempt - 1));
             if let Some(o) = &self.observer {
                 o.retry(method.as_str(), &shown_path, &reason, delay, left);
             }
@@ -310,21 +282,11 @@ impl Client {
             .request(method.clone(), url.clone())
             .header(reqwest::header::AUTHORIZATION, format!("aivenv1 {token}"));
         if let Some(b) = body {
-            req = req
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(b.to_vec());
+            req = req.header(reqwest::header::CONTENT_TYPE, "application/json").body(b.to_vec());
         }
-        let req = req.build().map_err(|e| Error::InvalidUrl {
-            url: shown_path.to_string(),
-            detail: e.to_string(),
-        })?;
+        let req = req.build().map_err(|e| Error::InvalidUrl { url: shown_path.to_string(), detail: e.to_string() })?;
         if let Some(o) = &self.observer {
-            o.request(
-                method.as_str(),
-                req.url().as_str(),
-                &redacted_headers(req.headers()),
-                body,
-            );
+            o.request(method.as_str(), req.url().as_str(), &redacted_headers(req.headers()), body);
         }
         let resp = match self.http.execute(req).await {
             Ok(r) => r,
@@ -361,12 +323,7 @@ impl Client {
                 method: method.to_string(),
                 path: shown_path.to_string(),
                 status,
-                body: String::from_utf8_lossy(&bytes)
-                    .chars()
-                    .take(500)
-                    .collect::<String>()
-                    .trim()
-                    .to_string(),
+                body: String::from_utf8_lossy(&bytes).chars().take(500).collect::<String>().trim().to_string(),
                 retry_after,
             }),
         }
@@ -391,16 +348,9 @@ impl Client {
                 timeout: self.request_timeout.unwrap_or_default(),
             }
         } else if is_connect {
-            Error::Connect {
-                url: self.base_url().to_string(),
-                detail,
-            }
+            Error::Connect { url: self.base_url().to_string(), detail }
         } else {
-            Error::Transport {
-                method: method.to_string(),
-                path: shown_path.to_string(),
-                detail,
-            }
+            Error::Transport { method: method.to_string(), path: shown_path.to_string(), detail }
         }
     }
 
@@ -412,11 +362,7 @@ impl Client {
     ) -> Result<T> {
         let m = method.to_string();
         let bytes = self.send(method, path, body).await?;
-        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            &bytes
-        };
+        let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
         serde_json::from_slice(bytes).map_err(|e| Error::Decode {
             method: m,
             path: format!("/{path}"),
@@ -433,23 +379,14 @@ impl Client {
     }
 
     pub async fn project_get(&self, project: &str) -> Result<Project> {
-        Ok(self
-            .get::<wrap::ProjectOut>(&path(&["project", &encode_segment(project)]))
-            .await?
-            .project)
+        Ok(self.get::<wrap::ProjectOut>(&path(&["project", &encode_segment(project)])).await?.project)
     }
 
     pub async fn vpcs(&self, project: &str) -> Result<Vec<Vpc>> {
-        Ok(self
-            .get::<wrap::VpcsOut>(&path(&["project", &encode_segment(project), "vpcs"]))
-            .await?
-            .vpcs)
+        Ok(self.get::<wrap::VpcsOut>(&path(&["project", &encode_segment(project), "vpcs"])).await?.vpcs)
     }
 
-    pub async fn service_types(
-        &self,
-        project: &str,
-    ) -> Result<std::collections::BTreeMap<String, ServiceTypeInfo>> {
+    pub async fn service_types(&self, project: &str) -> Result<std::collections::BTreeMap<String, ServiceTypeInfo>> {
         Ok(self
             .get::<wrap::ServiceTypesOut>(&path(&["project", &encode_segment(project), "service_types"]))
             .await?
@@ -458,13 +395,7 @@ impl Client {
 
     /// One service type with its `user_config_schema` (no plans).
     pub async fn service_type(&self, project: &str, service_type: &str) -> Result<ServiceTypeInfo> {
-        self.get(&path(&[
-            "project",
-            &encode_segment(project),
-            "service-types",
-            &encode_segment(service_type),
-        ]))
-        .await
+        self.get(&path(&["project", &encode_segment(project), "service-types", &encode_segment(service_type)])).await
     }
 
     pub async fn service_plans(&self, project: &str, service_type: &str) -> Result<Vec<Plan>> {
@@ -481,17 +412,11 @@ impl Client {
     }
 
     pub async fn service_list(&self, project: &str) -> Result<Vec<Service>> {
-        Ok(self
-            .get::<wrap::ServicesOut>(&path(&["project", &encode_segment(project), "service"]))
-            .await?
-            .services)
+        Ok(self.get::<wrap::ServicesOut>(&path(&["project", &encode_segment(project), "service"])).await?.services)
     }
 
     pub async fn service_get(&self, project: &str, service: &str) -> Result<Service> {
-        Ok(self
-            .get::<wrap::ServiceOut>(&service_path(project, service, None))
-            .await?
-            .service)
+        Ok(self.get::<wrap::ServiceOut>(&service_path(project, service, None)).await?.service)
     }
 
     /// Create (or fork) a service. Never retried: see the caller for ambiguous failures.
@@ -506,12 +431,7 @@ impl Client {
             .service)
     }
 
-    pub async fn service_update(
-        &self,
-        project: &str,
-        service: &str,
-        body: &ServiceUpdate,
-    ) -> Result<Service> {
+    pub async fn service_update(&self, project: &str, service: &str, body: &ServiceUpdate) -> Result<Service> {
         Ok(self
             .call::<wrap::ServiceOut, _>(Method::PUT, &service_path(project, service, None), Some(body))
             .await?
@@ -519,9 +439,7 @@ impl Client {
     }
 
     pub async fn service_delete(&self, project: &str, service: &str) -> Result<()> {
-        self.send::<()>(Method::DELETE, &service_path(project, service, None), None)
-            .await
-            .map(|_| ())
+        self.send::<()>(Method::DELETE, &service_path(project, service, None), None).await.map(|_| ())
     }
 
     pub async fn service_backups(&self, project: &str, service: &str) -> Result<BackupsResponse> {
@@ -574,11 +492,7 @@ impl Client {
     /// `POST /v1/project`.
     pub async fn project_create(&self, name: &str) -> Result<Project> {
         Ok(self
-            .call::<wrap::ProjectOut, _>(
-                Method::POST,
-                &path(&["project"]),
-                Some(&serde_json::json!({"project": name})),
-            )
+            .call::<wrap::ProjectOut, _>(Method::POST, &path(&["project"]), Some(&serde_json::json!({"project": name})))
             .await?
             .project)
     }
@@ -591,10 +505,7 @@ mod tests {
     #[test]
     fn segments_are_encoded_whole() {
         assert_eq!(encode_segment("a b/c"), "a%20b%2Fc");
-        assert_eq!(
-            service_path("p", "db-1", Some("backups")),
-            "v1/project/p/service/db-1/backups"
-        );
+        assert_eq!(service_path("p", "db-1", Some("backups")), "v1/project/p/service/db-1/backups");
     }
 
     #[test]
@@ -602,15 +513,8 @@ mod tests {
         assert!(Client::builder().base_url("http://127.0.0.1:9").build().is_ok());
         assert!(Client::builder().base_url("http://localhost:9/").build().is_ok());
         assert!(Client::builder().base_url("http://[::1]:9").build().is_ok());
-        assert!(matches!(
-            Client::builder().base_url("http://example.com").build(),
-            Err(Error::InsecureUrl { .. })
-        ));
-        assert!(Client::builder()
-            .base_url("http://example.com")
-            .insecure(true)
-            .build()
-            .is_ok());
+        assert!(matches!(Client::builder().base_url("http://example.com").build(), Err(Error::InsecureUrl { .. })));
+        assert!(Client::builder().base_url("http://example.com").insecure(true).build().is_ok());
     }
 
     #[test]

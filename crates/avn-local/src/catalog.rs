@@ -42,8 +42,7 @@ pub fn user_config_schema(pg_major: &str) -> Value {
 
 /// Plans, named like Aiven's. Hobbyist keeps no backups and cannot be forked.
 pub fn plans(backup_interval_hours: u32) -> Vec<Plan> {
-    let mk = |name: &str, max_count: u32, disk_mb: u64| {
-        Plan {
+    let mk = |name: &str, max_count: u32, disk_mb: u64| Plan {
         service_plan: name.into(),
         service_type: SERVICE_TYPE.into(),
         node_count: 1,
@@ -55,32 +54,25 @@ pub fn plans(backup_interval_hours: u32) -> Vec<Plan> {
         },
         regions: [(
             CLOUD.to_string(),
-            serde_json::from_value(json!({"price_usd": "0.0000", "disk_space_mb": disk_mb, "node_memory_mb": 1024, "node_cpu_count": 1}))
-                .expect("static"),
+            serde_json::from_value(
+                json!({"price_usd": "0.0000", "disk_space_mb": disk_mb, "node_memory_mb": 1024, "node_cpu_count": 1}),
+            )
+            .expect("static"),
         )]
         .into_iter()
         .collect(),
         extra: Default::default(),
-    }
     };
-    vec![
-        mk("hobbyist", 0, 8192),
-        mk("startup-4", 2, 81920),
-        mk("business-4", 14, 163840),
-        mk("premium-4", 30, 327680),
-    ]
+    vec![mk("hobbyist", 0, 8192), mk("startup-4", 2, 81920), mk("business-4", 14, 163840), mk("premium-4", 30, 327680)]
 }
 
 pub fn plan(name: &str, backup_interval_hours: u32) -> Option<Plan> {
-    plans(backup_interval_hours)
-        .into_iter()
-        .find(|p| p.service_plan == name)
+    plans(backup_interval_hours).into_iter().find(|p| p.service_plan == name)
 }
 
 pub fn service_type_info(pg_major: &str, with_plans: bool, backup_interval_hours: u32) -> ServiceTypeInfo {
     ServiceTypeInfo {
-        description: "PostgreSQL - Object-Relational Database Management System (runs on this machine)"
-            .into(),
+        description: "PostgreSQL - Object-Relational Database Management System (runs on this machine)".into(),
         default_version: Some(pg_major.into()),
         latest_available_version: Some(pg_major.into()),
         service_plans: with_plans.then(|| plans(backup_interval_hours)),
@@ -103,12 +95,12 @@ pub fn validate_user_config(
     let props = schema["properties"].as_object().expect("static");
     for (k, v) in cfg {
         let Some(s) = props.get(k) else {
-            return Err(format!("Invalid user_config: unsupported option '{k}' for service type pg on the local control plane"));
+            return Err(format!(
+                "Invalid user_config: unsupported option '{k}' for service type pg on the local control plane"
+            ));
         };
         if !creating && s.get("create_only").is_some() && !v.is_null() {
-            return Err(format!(
-                "Invalid user_config: '{k}' can only be set when a service is created"
-            ));
+            return Err(format!("Invalid user_config: '{k}' can only be set when a service is created"));
         }
         if k == "pg" {
             let Some(pg) = v.as_object() else {
@@ -130,7 +122,9 @@ pub fn validate_user_config(
             }
         } else if k == "pg_version" {
             if !(v.is_null() || v.as_str() == Some(pg_major)) {
-                return Err(format!("Invalid user_config: pg_version {v} is not available (this machine has PostgreSQL {pg_major})"));
+                return Err(format!(
+                    "Invalid user_config: pg_version {v} is not available (this machine has PostgreSQL {pg_major})"
+                ));
             }
         } else if !(v.is_null() || v.is_string()) {
             return Err(format!("Invalid user_config: '{k}' must be a string"));
@@ -140,12 +134,6 @@ pub fn validate_user_config(
 }
 
 fn bounds_ok(schema: &Value, v: i64) -> bool {
-    schema
-        .get("minimum")
-        .and_then(Value::as_i64)
-        .is_none_or(|m| v >= m)
-        && schema
-            .get("maximum")
-            .and_then(Value::as_i64)
-            .is_none_or(|m| v <= m)
+    schema.get("minimum").and_then(Value::as_i64).is_none_or(|m| v >= m)
+        && schema.get("maximum").and_then(Value::as_i64).is_none_or(|m| v <= m)
 }

@@ -77,8 +77,7 @@ pub fn ensure_token(data_dir: &Path) -> Result<String, Error> {
             .mode(0o600)
             .open(&tmp)
             .map_err(io(format!("cannot write {}", tmp.display())))?;
-        f.write_all(token.as_bytes())
-            .map_err(io("cannot write the token"))?;
+        f.write_all(token.as_bytes()).map_err(io("cannot write the token"))?;
         f.sync_all().map_err(io("cannot write the token"))?;
     }
     std::fs::rename(&tmp, &path).map_err(io("cannot write the token"))?;
@@ -126,17 +125,14 @@ fn instances_dir(pg: &Pg, data_dir: &Path) -> Result<PathBuf, Error> {
     });
     if reachable {
         std::fs::create_dir_all(&link).map_err(io(format!("cannot create {}", link.display())))?;
-        std::fs::set_permissions(&link, std::fs::Permissions::from_mode(0o711))
-            .map_err(io("chmod instances"))?;
+        std::fs::set_permissions(&link, std::fs::Permissions::from_mode(0o711)).map_err(io("chmod instances"))?;
         return Ok(link);
     }
     let canonical = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
     let hash = canonical
         .to_string_lossy()
         .bytes()
-        .fold(0xcbf29ce484222325u64, |h, b| {
-            (h ^ b as u64).wrapping_mul(0x100000001b3)
-        });
+        .fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
     let target = PathBuf::from("/var/lib/avn-local").join(format!("{hash:016x}"));
     std::fs::create_dir_all(&target).map_err(io(format!("cannot create {}", target.display())))?;
     for d in [Path::new("/var/lib/avn-local"), target.as_path()] {
@@ -162,24 +158,15 @@ pub async fn serve(
     create_private_dir(&cfg.data_dir)?;
     let token = ensure_token(&cfg.data_dir)?;
     let db = cfg.data_dir.join("state.db");
-    let store = store::Store::open(&db).map_err(|source| Error::Store {
-        path: db.clone(),
-        source,
-    })?;
+    let store = store::Store::open(&db).map_err(|source| Error::Store { path: db.clone(), source })?;
     let instances = instances_dir(&pg, &cfg.data_dir)?;
     let m = Arc::new(manager::Manager::new(pg, instances, store, cfg.backup_interval));
     reconcile::reconcile(&m).await.map_err(Error::Other)?;
     tokio::spawn(ops::backup_scheduler(m.clone()));
-    let state = routes::AppState {
-        manager: m.clone(),
-        token: Arc::new(token),
-    };
+    let state = routes::AppState { manager: m.clone(), token: Arc::new(token) };
     let app = routes::router(state);
     tracing::info!("avn local control plane listening on http://{addr}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(io("server"))?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(io("server"))?;
     tracing::info!("stopping every cluster");
     for (_, mut r) in m.all_running() {
         r.stop().await;

@@ -42,11 +42,7 @@ pub fn now_str() -> String {
 
 pub fn format_time(ts: jiff::Timestamp) -> String {
     let dt = ts.to_zoned(jiff::tz::TimeZone::UTC).datetime();
-    format!(
-        "{}.{:06}Z",
-        dt.strftime("%Y-%m-%dT%H:%M:%S"),
-        ts.subsec_microsecond()
-    )
+    format!("{}.{:06}Z", dt.strftime("%Y-%m-%dT%H:%M:%S"), ts.subsec_microsecond())
 }
 
 pub fn parse_time(s: &str) -> Option<jiff::Timestamp> {
@@ -65,12 +61,8 @@ pub fn random_string(len: usize) -> String {
     const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut buf = vec![0u8; len];
     use std::io::Read;
-    std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut buf))
-        .expect("/dev/urandom is readable");
-    buf.iter()
-        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
-        .collect()
+    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut buf)).expect("/dev/urandom is readable");
+    buf.iter().map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char).collect()
 }
 
 impl Manager {
@@ -104,21 +96,11 @@ impl Manager {
     }
 
     pub fn op_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        self.op_locks
-            .lock()
-            .expect("lock")
-            .entry(id.to_string())
-            .or_default()
-            .clone()
+        self.op_locks.lock().expect("lock").entry(id.to_string()).or_default().clone()
     }
 
     pub fn running(&self, id: &str) -> Option<Running> {
-        self.running
-            .lock()
-            .expect("lock")
-            .get(id)
-            .filter(|r| r.is_alive())
-            .cloned()
+        self.running.lock().expect("lock").get(id).filter(|r| r.is_alive()).cloned()
     }
 
     pub fn set_running(&self, id: &str, r: Option<Running>) {
@@ -130,21 +112,11 @@ impl Manager {
     }
 
     pub fn all_running(&self) -> Vec<(String, Running)> {
-        self.running
-            .lock()
-            .expect("lock")
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
+        self.running.lock().expect("lock").iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
 
     pub fn progress(&self, id: &str) -> Vec<ProgressUpdate> {
-        self.progress
-            .lock()
-            .expect("lock")
-            .get(id)
-            .cloned()
-            .unwrap_or_default()
+        self.progress.lock().expect("lock").get(id).cloned().unwrap_or_default()
     }
 
     /// Report progress of phase `phase` (earlier phases are marked completed).
@@ -191,12 +163,7 @@ impl Manager {
     }
 
     pub fn hold(&self, source_id: &str) {
-        *self
-            .in_use
-            .lock()
-            .expect("lock")
-            .entry(source_id.to_string())
-            .or_default() += 1;
+        *self.in_use.lock().expect("lock").entry(source_id.to_string()).or_default() += 1;
     }
 
     pub fn release(&self, source_id: &str) {
@@ -216,16 +183,10 @@ impl Manager {
     /// Databases and users of a running service (cached; refreshed when it answers).
     pub async fn inventory(&self, rec: &ServiceRec) -> (Vec<String>, Vec<String>) {
         if rec.state == "RUNNING" && self.running(&rec.id).is_some() {
-            let fresh = tokio::time::timeout(
-                Duration::from_secs(2),
-                cluster::inventory(&self.layout(&rec.id), rec.port),
-            )
-            .await;
+            let fresh =
+                tokio::time::timeout(Duration::from_secs(2), cluster::inventory(&self.layout(&rec.id), rec.port)).await;
             if let Ok(Ok(inv)) = fresh {
-                self.inventory
-                    .lock()
-                    .expect("lock")
-                    .insert(rec.id.clone(), inv.clone());
+                self.inventory.lock().expect("lock").insert(rec.id.clone(), inv.clone());
                 return inv;
             }
         }

@@ -34,15 +34,11 @@ const START_TIMEOUT: Duration = Duration::from_secs(120);
 fn valid_name(n: &str) -> bool {
     n.len() <= 64
         && n.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && n.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn str_opt(cfg: &Map<String, Value>, key: &str) -> Option<String> {
-    cfg.get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
+    cfg.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 /// Validate and register a new service (or fork); the work goes on in the background.
@@ -104,15 +100,10 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> ApiResult
         tags: body.tags.clone().unwrap_or_default(),
     };
     if let Some(source_name) = str_opt(&user_config, "service_to_fork_from") {
-        let source_project =
-            str_opt(&user_config, "project_to_fork_from").unwrap_or_else(|| project.to_string());
-        let source = m
-            .store(|s| s.service(&source_project, &source_name))?
-            .ok_or_else(|| {
-                ApiError::bad_request(format!(
-                    "Service to fork from '{source_project}/{source_name}' does not exist"
-                ))
-            })?;
+        let source_project = str_opt(&user_config, "project_to_fork_from").unwrap_or_else(|| project.to_string());
+        let source = m.store(|s| s.service(&source_project, &source_name))?.ok_or_else(|| {
+            ApiError::bad_request(format!("Service to fork from '{source_project}/{source_name}' does not exist"))
+        })?;
         let source_plan = catalog::plan(&source.plan, 1).unwrap_or_default();
         if !source_plan.has_backups() {
             return Err(ApiError::bad_request(format!(
@@ -127,13 +118,17 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> ApiResult
             )));
         }
         let Some((start, end)) = m.pitr_window(&source)? else {
-            return Err(ApiError::bad_request(format!("Service '{source_name}' has no backups yet: it cannot be forked until its first backup exists")));
+            return Err(ApiError::bad_request(format!(
+                "Service '{source_name}' has no backups yet: it cannot be forked until its first backup exists"
+            )));
         };
         let target = match str_opt(&user_config, "recovery_target_time") {
             None => None,
             Some(raw) => {
                 let t = parse_time(&raw).ok_or_else(|| {
-                    ApiError::bad_request(format!("Invalid recovery_target_time '{raw}': use e.g. '2019-01-01 23:34:45' (UTC) or RFC 3339"))
+                    ApiError::bad_request(format!(
+                        "Invalid recovery_target_time '{raw}': use e.g. '2019-01-01 23:34:45' (UTC) or RFC 3339"
+                    ))
                 })?;
                 let now = jiff::Timestamp::now();
                 if t > now {
@@ -163,11 +158,7 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> ApiResult
         rec.password = source.password.clone();
         // The fork carries the source's configuration; the request's keys win.
         let mut merged = source.user_config.clone();
-        for k in [
-            "service_to_fork_from",
-            "project_to_fork_from",
-            "recovery_target_time",
-        ] {
+        for k in ["service_to_fork_from", "project_to_fork_from", "recovery_target_time"] {
             merged.remove(k);
         }
         merged.extend(user_config);
@@ -180,10 +171,7 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> ApiResult
         }
     }
     if !m.store(|s| s.insert_service(&rec))? {
-        return Err(ApiError::conflict(format!(
-            "Service name '{}' already exists in project {project}",
-            rec.name
-        )));
+        return Err(ApiError::conflict(format!("Service name '{}' already exists in project {project}", rec.name)));
     }
     spawn_op(m, rec.id.clone());
     Ok(rec)
@@ -234,13 +222,7 @@ pub fn spawn_op(m: &Arc<Manager>, id: String) {
                     r.stop().await;
                 }
                 m.set_running(&id, None);
-                m.set_failure(
-                    &id,
-                    Some(format!(
-                        "{} failed: {e}",
-                        rec.op.as_deref().unwrap_or("operation")
-                    )),
-                );
+                m.set_failure(&id, Some(format!("{} failed: {e}", rec.op.as_deref().unwrap_or("operation"))));
                 if let Ok(Some(mut r)) = m.store(|s| s.service_by_id(&id)) {
                     r.op = Some("failed".into());
                     let _ = m.store(|s| s.update_service(&r));
@@ -266,13 +248,9 @@ async fn do_create(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), String> {
     cluster::write_instance_conf(&m.pg, &layout, rec.port, has_backups, None).map_err(pg_err)?;
     let running = m.pg.spawn(&layout).map_err(pg_err)?;
     m.set_running(&rec.id, Some(running.clone()));
-    cluster::wait_ready(&layout, rec.port, &running, START_TIMEOUT)
-        .await
-        .map_err(pg_err)?;
+    cluster::wait_ready(&layout, rec.port, &running, START_TIMEOUT).await.map_err(pg_err)?;
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 70, 100);
-    cluster::create_admin(&layout, rec.port, &rec.password)
-        .await
-        .map_err(pg_err)?;
+    cluster::create_admin(&layout, rec.port, &rec.password).await.map_err(pg_err)?;
     if has_backups {
         m.report(&rec.id, "basebackup", None, 0, 0, 1);
         take_backup(m, &rec.id).await.map_err(|e| e.to_string())?;
@@ -282,14 +260,9 @@ async fn do_create(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), String> {
 
 async fn do_fork(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), String> {
     let fork = rec.fork.clone().ok_or("fork details missing")?;
-    let source_id = fork["source_id"]
-        .as_str()
-        .ok_or("fork source missing")?
-        .to_string();
-    let source = m
-        .store(|s| s.service_by_id(&source_id))
-        .map_err(|e| e.to_string())?
-        .ok_or("the source service was deleted")?;
+    let source_id = fork["source_id"].as_str().ok_or("fork source missing")?.to_string();
+    let source =
+        m.store(|s| s.service_by_id(&source_id)).map_err(|e| e.to_string())?.ok_or("the source service was deleted")?;
     let target = fork["target"].as_str().and_then(parse_time);
     m.hold(&source_id);
     let result = fork_from(m, rec, &source, target).await;
@@ -309,9 +282,7 @@ async fn fork_from(
     // 1. Every commit up to now must be in the source's archive.
     let mut end_lsn = None;
     if m.running(&source.id).is_some() {
-        cluster::ensure_archived(&src, source.port, Duration::from_secs(60))
-            .await
-            .map_err(pg_err)?;
+        cluster::ensure_archived(&src, source.port, Duration::from_secs(60)).await.map_err(pg_err)?;
         end_lsn = cluster::current_lsn(&src, source.port).await.ok();
     }
     // 2. The newest base backup that ended at or before the target.
@@ -346,45 +317,30 @@ async fn fork_from(
         restore_from: src.archive(),
         target_time: target.map(|t| {
             let dt = t.to_zoned(jiff::tz::TimeZone::UTC).datetime();
-            format!(
-                "{}.{:06}+00",
-                dt.strftime("%Y-%m-%d %H:%M:%S"),
-                t.subsec_microsecond()
-            )
+            format!("{}.{:06}+00", dt.strftime("%Y-%m-%d %H:%M:%S"), t.subsec_microsecond())
         }),
     };
     cluster::write_user_conf(&m.pg, &layout, &rec.user_config).map_err(pg_err)?;
     cluster::write_instance_conf(&m.pg, &layout, rec.port, true, Some(&recovery)).map_err(pg_err)?;
     std::fs::write(layout.data().join("recovery.signal"), b"").map_err(|e| e.to_string())?;
-    m.pg.chown(&layout.data().join("recovery.signal"))
-        .map_err(pg_err)?;
+    m.pg.chown(&layout.data().join("recovery.signal")).map_err(pg_err)?;
     let start_lsn = cluster::backup_start(&from).map(|(l, _)| l).unwrap_or(0) as i64;
     let max_lsn = end_lsn.map(|l| l as i64).unwrap_or(start_lsn);
     m.report(&rec.id, "stream", Some("wal_lsn"), start_lsn, start_lsn, max_lsn);
     let running = m.pg.spawn(&layout).map_err(pg_err)?;
     m.set_running(&rec.id, Some(running.clone()));
-    cluster::wait_ready(&layout, rec.port, &running, START_TIMEOUT)
-        .await
-        .map_err(pg_err)?;
+    cluster::wait_ready(&layout, rec.port, &running, START_TIMEOUT).await.map_err(pg_err)?;
     // 5. Replay until promoted.
     let deadline = std::time::Instant::now() + Duration::from_secs(3600);
     loop {
         if !running.is_alive() {
-            return Err(format!(
-                "postgres exited during recovery: {}",
-                cluster::log_tail(&layout)
-            ));
+            return Err(format!("postgres exited during recovery: {}", cluster::log_tail(&layout)));
         }
         match cluster::replay_lsn(&layout, rec.port).await {
             Ok(None) => break,
-            Ok(Some(lsn)) => m.report(
-                &rec.id,
-                "stream",
-                Some("wal_lsn"),
-                start_lsn,
-                lsn as i64,
-                max_lsn.max(lsn as i64),
-            ),
+            Ok(Some(lsn)) => {
+                m.report(&rec.id, "stream", Some("wal_lsn"), start_lsn, lsn as i64, max_lsn.max(lsn as i64))
+            }
             Err(_) if std::time::Instant::now() < deadline => {}
             Err(e) => return Err(pg_err(e)),
         }
@@ -407,46 +363,28 @@ async fn do_start(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), String> {
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 10, 100);
     let running = m.pg.spawn(&layout).map_err(pg_err)?;
     m.set_running(&rec.id, Some(running.clone()));
-    cluster::wait_ready(&layout, rec.port, &running, START_TIMEOUT)
-        .await
-        .map_err(pg_err)
+    cluster::wait_ready(&layout, rec.port, &running, START_TIMEOUT).await.map_err(pg_err)
 }
 
 /// Take a base backup now and rotate old ones beyond the plan's `max_count`.
 pub async fn take_backup(m: &Arc<Manager>, id: &str) -> Result<BackupRec, String> {
-    let rec = m
-        .store(|s| s.service_by_id(id))
-        .map_err(|e| e.to_string())?
-        .ok_or("service is gone")?;
+    let rec = m.store(|s| s.service_by_id(id)).map_err(|e| e.to_string())?.ok_or("service is gone")?;
     let layout = m.layout(id);
     let ts = jiff::Timestamp::now();
     let name = format!(
         "backup-{}{:06}z",
-        ts.to_zoned(jiff::tz::TimeZone::UTC)
-            .datetime()
-            .strftime("%Y%m%dt%H%M%S"),
+        ts.to_zoned(jiff::tz::TimeZone::UTC).datetime().strftime("%Y%m%dt%H%M%S"),
         ts.subsec_microsecond()
     );
-    let size = cluster::base_backup(&m.pg, &layout, rec.port, &name)
-        .await
-        .map_err(pg_err)?;
-    let b = BackupRec {
-        service_id: id.to_string(),
-        backup_name: name,
-        backup_time: now_str(),
-        data_size: size,
-    };
+    let size = cluster::base_backup(&m.pg, &layout, rec.port, &name).await.map_err(pg_err)?;
+    let b = BackupRec { service_id: id.to_string(), backup_name: name, backup_time: now_str(), data_size: size };
     m.store(|s| s.add_backup(&b)).map_err(|e| e.to_string())?;
-    let max = catalog::plan(&rec.plan, 1)
-        .map(|p| p.backup_config.max_count as usize)
-        .unwrap_or(1)
-        .max(1);
+    let max = catalog::plan(&rec.plan, 1).map(|p| p.backup_config.max_count as usize).unwrap_or(1).max(1);
     if !m.is_held(id) {
         let all = m.store(|s| s.backups(id)).map_err(|e| e.to_string())?;
         if all.len() > max {
             for old in &all[..all.len() - max] {
-                m.store(|s| s.delete_backup(id, &old.backup_name))
-                    .map_err(|e| e.to_string())?;
+                m.store(|s| s.delete_backup(id, &old.backup_name)).map_err(|e| e.to_string())?;
                 let _ = std::fs::remove_dir_all(layout.backup(&old.backup_name));
             }
             if let Some((_, wal)) = cluster::backup_start(&layout.backup(&all[all.len() - max].backup_name)) {
@@ -460,27 +398,15 @@ pub async fn take_backup(m: &Arc<Manager>, id: &str) -> Result<BackupRec, String
 }
 
 /// Apply a `PUT .../service/{s}`.
-pub async fn update(
-    m: &Arc<Manager>,
-    project: &str,
-    name: &str,
-    body: ServiceUpdate,
-) -> ApiResult<ServiceRec> {
-    let mut rec = m
-        .store(|s| s.service(project, name))?
-        .ok_or_else(|| ApiError::not_found("Service not found"))?;
+pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUpdate) -> ApiResult<ServiceRec> {
+    let mut rec = m.store(|s| s.service(project, name))?.ok_or_else(|| ApiError::not_found("Service not found"))?;
     let lock = m.op_lock(&rec.id);
     let _guard = lock.lock().await;
-    let mut rec2 = m
-        .store(|s| s.service_by_id(&rec.id))?
-        .ok_or_else(|| ApiError::not_found("Service not found"))?;
+    let mut rec2 = m.store(|s| s.service_by_id(&rec.id))?.ok_or_else(|| ApiError::not_found("Service not found"))?;
     std::mem::swap(&mut rec, &mut rec2);
     if body.plan != rec.plan {
         let Some(new_plan) = catalog::plan(&body.plan, 1) else {
-            return Err(ApiError::bad_request(format!(
-                "Plan '{}' does not exist for service type pg",
-                body.plan
-            )));
+            return Err(ApiError::bad_request(format!("Plan '{}' does not exist for service type pg", body.plan)));
         };
         let had = catalog::plan(&rec.plan, 1).is_some_and(|p| p.has_backups());
         if had != new_plan.has_backups() {
@@ -510,11 +436,7 @@ pub async fn update(
     let mut restart_needed = false;
     for (k, v) in &body.user_config {
         if k == "pg" {
-            let mut pgc = cfg
-                .get("pg")
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default();
+            let mut pgc = cfg.get("pg").and_then(Value::as_object).cloned().unwrap_or_default();
             for (pk, pv) in v.as_object().into_iter().flatten() {
                 restart_needed |= pk == "max_connections";
                 if pv.is_null() {
@@ -563,9 +485,7 @@ pub async fn update(
                     }
                     rec.state = "REBUILDING".into();
                     rec.op = Some("poweron".into());
-                } else if let Ok(c) =
-                    crate::engines::postgres::sql::connect(&layout, rec.port, "postgres").await
-                {
+                } else if let Ok(c) = crate::engines::postgres::sql::connect(&layout, rec.port, "postgres").await {
                     let _ = c.simple_query("SELECT pg_reload_conf()").await;
                 }
             }
@@ -581,9 +501,7 @@ pub async fn update(
 
 /// `DELETE .../service/{s}`: refused while protected; otherwise stop and remove everything.
 pub async fn delete(m: &Arc<Manager>, project: &str, name: &str) -> ApiResult<()> {
-    let rec = m
-        .store(|s| s.service(project, name))?
-        .ok_or_else(|| ApiError::not_found("Service not found"))?;
+    let rec = m.store(|s| s.service(project, name))?.ok_or_else(|| ApiError::not_found("Service not found"))?;
     if rec.termination_protection {
         return Err(ApiError::forbidden(
             "Service is protected against termination and shutdown. Remove termination protection first.",
@@ -606,12 +524,7 @@ pub async fn delete(m: &Arc<Manager>, project: &str, name: &str) -> ApiResult<()
 /// Take scheduled base backups of running services whose plan keeps them.
 pub async fn backup_scheduler(m: Arc<Manager>) {
     loop {
-        tokio::time::sleep(
-            m.backup_interval
-                .min(Duration::from_secs(60))
-                .max(Duration::from_millis(500)),
-        )
-        .await;
+        tokio::time::sleep(m.backup_interval.min(Duration::from_secs(60)).max(Duration::from_millis(500))).await;
         let Ok(services) = m.store(|s| s.services(None)) else {
             continue;
         };
@@ -622,10 +535,8 @@ pub async fn backup_scheduler(m: Arc<Manager>) {
             {
                 continue;
             }
-            let last = m
-                .store(|s| s.backups(&rec.id))
-                .ok()
-                .and_then(|b| b.last().and_then(|b| parse_time(&b.backup_time)));
+            let last =
+                m.store(|s| s.backups(&rec.id)).ok().and_then(|b| b.last().and_then(|b| parse_time(&b.backup_time)));
             let due = last.is_none_or(|t| {
                 jiff::Timestamp::now().duration_since(t)
                     >= jiff::SignedDuration::try_from(m.backup_interval).unwrap_or_default()

@@ -50,7 +50,13 @@ pub async fn reconcile(m: &Arc<Manager>) -> Result<(), String> {
                 if let Some(mut r) = adopted {
                     r.stop().await;
                 }
-                m.set_failure(&rec.id, Some("the operation failed before the control plane restarted; terminate the service and try again".into()));
+                m.set_failure(
+                    &rec.id,
+                    Some(
+                        "the operation failed before the control plane restarted; terminate the service and try again"
+                            .into(),
+                    ),
+                );
             }
             _ if !rec.powered => {
                 if let Some(mut r) = adopted {

@@ -54,16 +54,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/project/{p}/service-types/{t}/plans", get(plans))
         .route("/v1/account/{a}/service_versions", get(service_versions))
         .route("/v1/project/{p}/service", get(list_services).post(create_service))
-        .route(
-            "/v1/project/{p}/service/{s}",
-            get(get_service).put(update_service).delete(delete_service),
-        )
+        .route("/v1/project/{p}/service/{s}", get(get_service).put(update_service).delete(delete_service))
         .route("/v1/project/{p}/service/{s}/backups", get(backups))
         .route("/v1/project/{p}/service/{s}/integration", get(integrations))
         .route("/v1/project/{p}/integration", post(create_integration))
-        .fallback(|| async {
-            ApiError::not_found("Not found: this path is not served by the local control plane")
-        })
+        .fallback(|| async { ApiError::not_found("Not found: this path is not served by the local control plane") })
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth))
         .with_state(state)
 }
@@ -99,9 +94,7 @@ fn require_project(s: &AppState, p: &str) -> ApiResult<()> {
 
 fn service_rec(s: &AppState, p: &str, name: &str) -> ApiResult<ServiceRec> {
     require_project(s, p)?;
-    s.manager
-        .store(|st| st.service(p, name))?
-        .ok_or_else(|| ApiError::not_found("Service not found"))
+    s.manager.store(|st| st.service(p, name))?.ok_or_else(|| ApiError::not_found("Service not found"))
 }
 
 fn type_info(s: &AppState, with_plans: bool) -> avn_api::ServiceTypeInfo {
@@ -117,38 +110,25 @@ async fn project_service_types(State(s): State<AppState>, Path(p): Path<String>)
     Ok(service_types(State(s)).await)
 }
 
-async fn service_type(
-    State(s): State<AppState>,
-    Path((p, t)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+async fn service_type(State(s): State<AppState>, Path((p, t)): Path<(String, String)>) -> ApiResult<Json<Value>> {
     require_project(&s, &p)?;
     if t != catalog::SERVICE_TYPE {
-        return Err(ApiError::not_found(format!(
-            "Service type '{t}' is not available on the local control plane"
-        )));
+        return Err(ApiError::not_found(format!("Service type '{t}' is not available on the local control plane")));
     }
-    Ok(Json(
-        serde_json::to_value(type_info(&s, false)).map_err(ApiError::internal)?,
-    ))
+    Ok(Json(serde_json::to_value(type_info(&s, false)).map_err(ApiError::internal)?))
 }
 
 async fn plans(State(s): State<AppState>, Path((p, t)): Path<(String, String)>) -> ApiResult<Json<Value>> {
     require_project(&s, &p)?;
     if t != catalog::SERVICE_TYPE {
-        return Err(ApiError::not_found(format!(
-            "Service type '{t}' is not available on the local control plane"
-        )));
+        return Err(ApiError::not_found(format!("Service type '{t}' is not available on the local control plane")));
     }
-    Ok(Json(
-        json!({"service_plans": catalog::plans(s.manager.backup_interval_hours())}),
-    ))
+    Ok(Json(json!({"service_plans": catalog::plans(s.manager.backup_interval_hours())})))
 }
 
 async fn service_versions(State(s): State<AppState>) -> Json<Value> {
-    Json(
-        json!({"service_versions": [{"service_type": "pg", "major_version": s.manager.pg.major, "state": "available",
-        "aiven_end_of_life_time": null, "upstream_end_of_life_time": null, "availability_start_time": null, "availability_end_time": null}]}),
-    )
+    Json(json!({"service_versions": [{"service_type": "pg", "major_version": s.manager.pg.major, "state": "available",
+        "aiven_end_of_life_time": null, "upstream_end_of_life_time": null, "availability_start_time": null, "availability_end_time": null}]}))
 }
 
 fn project_json(name: &str) -> Value {
@@ -157,9 +137,7 @@ fn project_json(name: &str) -> Value {
 
 async fn projects(State(s): State<AppState>) -> ApiResult<Json<Value>> {
     let names = s.manager.store(|st| st.projects())?;
-    Ok(Json(
-        json!({"projects": names.iter().map(|n| project_json(n)).collect::<Vec<_>>()}),
-    ))
+    Ok(Json(json!({"projects": names.iter().map(|n| project_json(n)).collect::<Vec<_>>()})))
 }
 
 async fn project(State(s): State<AppState>, Path(p): Path<String>) -> ApiResult<Json<Value>> {
@@ -169,16 +147,10 @@ async fn project(State(s): State<AppState>, Path(p): Path<String>) -> ApiResult<
 
 async fn create_project(State(s): State<AppState>, body: Bytes) -> ApiResult<Json<Value>> {
     let v: Value = parse(&body)?;
-    let name = v
-        .get("project")
-        .or_else(|| v.get("project_name"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let name = v.get("project").or_else(|| v.get("project_name")).and_then(Value::as_str).unwrap_or("");
     let valid = !name.is_empty()
         && name.len() <= 63
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !valid {
         return Err(ApiError::bad_request(format!("Invalid project name '{name}'")));
     }
@@ -193,16 +165,10 @@ async fn service_json(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResu
     let m = &s.manager;
     let plan = catalog::plan(&rec.plan, m.backup_interval_hours()).unwrap_or_default();
     let host = "127.0.0.1";
-    let uri = format!(
-        "postgres://avnadmin:{}@{host}:{}/defaultdb?sslmode=disable",
-        rec.password, rec.port
-    );
+    let uri = format!("postgres://avnadmin:{}@{host}:{}/defaultdb?sslmode=disable", rec.password, rec.port);
     let params = json!({"dbname": "defaultdb", "host": host, "password": rec.password, "port": rec.port.to_string(), "sslmode": "disable", "user": "avnadmin"});
-    let (databases, users) = if detailed {
-        m.inventory(rec).await
-    } else {
-        (vec!["defaultdb".into()], vec!["avnadmin".into()])
-    };
+    let (databases, users) =
+        if detailed { m.inventory(rec).await } else { (vec!["defaultdb".into()], vec!["avnadmin".into()]) };
     let users: Vec<Value> = users
         .iter()
         .map(|u| {
@@ -226,11 +192,8 @@ async fn service_json(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResu
         (_, Some("fork")) => "syncing_data",
         _ => "setting_up_vm",
     };
-    let integrations: Vec<Value> = m
-        .store(|st| st.integrations(&rec.project, &rec.name))?
-        .iter()
-        .map(integration_json)
-        .collect();
+    let integrations: Vec<Value> =
+        m.store(|st| st.integrations(&rec.project, &rec.name))?.iter().map(integration_json).collect();
     let notifications: Vec<Value> = m
         .failure(&rec.id)
         .map(|msg| vec![json!({"type": "service_creation_failed", "level": "warning", "message": msg, "metadata": {}})])
@@ -281,19 +244,12 @@ async fn list_services(State(s): State<AppState>, Path(p): Path<String>) -> ApiR
     Ok(Json(json!({"services": out})))
 }
 
-async fn get_service(
-    State(s): State<AppState>,
-    Path((p, name)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+async fn get_service(State(s): State<AppState>, Path((p, name)): Path<(String, String)>) -> ApiResult<Json<Value>> {
     let rec = service_rec(&s, &p, &name)?;
     Ok(Json(json!({"service": service_json(&s, &rec, true).await?})))
 }
 
-async fn create_service(
-    State(s): State<AppState>,
-    Path(p): Path<String>,
-    body: Bytes,
-) -> ApiResult<Json<Value>> {
+async fn create_service(State(s): State<AppState>, Path(p): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
     let body: ServiceCreate = parse(&body)?;
     let rec = ops::create(&s.manager, &p, body)?;
     Ok(Json(json!({"service": service_json(&s, &rec, false).await?})))
@@ -319,10 +275,7 @@ async fn delete_service(
     Ok((StatusCode::OK, Json(json!({"message": "deleted"}))))
 }
 
-async fn backups(
-    State(s): State<AppState>,
-    Path((p, name)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+async fn backups(State(s): State<AppState>, Path((p, name)): Path<(String, String)>) -> ApiResult<Json<Value>> {
     let rec = service_rec(&s, &p, &name)?;
     let list: Vec<Value> = s
         .manager
@@ -354,25 +307,13 @@ fn integration_json(i: &IntegrationRec) -> Value {
     })
 }
 
-async fn integrations(
-    State(s): State<AppState>,
-    Path((p, name)): Path<(String, String)>,
-) -> ApiResult<Json<Value>> {
+async fn integrations(State(s): State<AppState>, Path((p, name)): Path<(String, String)>) -> ApiResult<Json<Value>> {
     service_rec(&s, &p, &name)?;
-    let list: Vec<Value> = s
-        .manager
-        .store(|st| st.integrations(&p, &name))?
-        .iter()
-        .map(integration_json)
-        .collect();
+    let list: Vec<Value> = s.manager.store(|st| st.integrations(&p, &name))?.iter().map(integration_json).collect();
     Ok(Json(json!({"service_integrations": list})))
 }
 
-async fn create_integration(
-    State(s): State<AppState>,
-    Path(p): Path<String>,
-    body: Bytes,
-) -> ApiResult<Json<Value>> {
+async fn create_integration(State(s): State<AppState>, Path(p): Path<String>, body: Bytes) -> ApiResult<Json<Value>> {
     require_project(&s, &p)?;
     let body: avn_api::IntegrationCreate = parse(&body)?;
     if body.integration_type.is_empty() {
@@ -380,22 +321,15 @@ async fn create_integration(
     }
     let source_project = body.source_project.clone().unwrap_or_else(|| p.clone());
     let dest_project = body.dest_project.clone().unwrap_or_else(|| p.clone());
-    for (proj, svc) in [
-        (&source_project, &body.source_service),
-        (&dest_project, &body.dest_service),
-    ] {
+    for (proj, svc) in [(&source_project, &body.source_service), (&dest_project, &body.dest_service)] {
         if let Some(svc) = svc {
             if s.manager.store(|st| st.service(proj, svc))?.is_none() {
-                return Err(ApiError::bad_request(format!(
-                    "Service '{proj}/{svc}' does not exist"
-                )));
+                return Err(ApiError::bad_request(format!("Service '{proj}/{svc}' does not exist")));
             }
         }
     }
     if body.source_service.is_none() && body.dest_service.is_none() {
-        return Err(ApiError::bad_request(
-            "An integration needs a source_service or a dest_service",
-        ));
+        return Err(ApiError::bad_request("An integration needs a source_service or a dest_service"));
     }
     let rec = IntegrationRec {
         id: format!("{}-{}", random_string(8), random_string(4)),

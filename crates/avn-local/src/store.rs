@@ -96,19 +96,12 @@ impl Store {
     }
 
     pub fn project_exists(&self, name: &str) -> rusqlite::Result<bool> {
-        Ok(self
-            .conn
-            .query_row("SELECT 1 FROM projects WHERE name = ?1", [name], |_| Ok(()))
-            .optional()?
-            .is_some())
+        Ok(self.conn.query_row("SELECT 1 FROM projects WHERE name = ?1", [name], |_| Ok(())).optional()?.is_some())
     }
 
     /// Create a project; false when it already existed.
     pub fn create_project(&self, name: &str, now: &str) -> rusqlite::Result<bool> {
-        Ok(self.conn.execute(
-            "INSERT OR IGNORE INTO projects (name, create_time) VALUES (?1, ?2)",
-            [name, now],
-        )? == 1)
+        Ok(self.conn.execute("INSERT OR IGNORE INTO projects (name, create_time) VALUES (?1, ?2)", [name, now])? == 1)
     }
 
     fn row_to_service(r: &rusqlite::Row<'_>) -> rusqlite::Result<ServiceRec> {
@@ -126,9 +119,7 @@ impl Store {
             create_time: r.get(10)?,
             update_time: r.get(11)?,
             op: r.get(12)?,
-            fork: r
-                .get::<_, Option<String>>(13)?
-                .and_then(|s| serde_json::from_str(&s).ok()),
+            fork: r.get::<_, Option<String>>(13)?.and_then(|s| serde_json::from_str(&s).ok()),
             tags: serde_json::from_str(&r.get::<_, String>(14)?).unwrap_or_default(),
         })
     }
@@ -137,23 +128,16 @@ impl Store {
         termination_protection, create_time, update_time, op, fork, tags";
 
     pub fn services(&self, project: Option<&str>) -> rusqlite::Result<Vec<ServiceRec>> {
-        let sql = format!(
-            "SELECT {} FROM services WHERE (?1 IS NULL OR project = ?1) ORDER BY project, name",
-            Self::COLUMNS
-        );
+        let sql =
+            format!("SELECT {} FROM services WHERE (?1 IS NULL OR project = ?1) ORDER BY project, name", Self::COLUMNS);
         let mut st = self.conn.prepare(&sql)?;
         let rows = st.query_map([project], Self::row_to_service)?;
         rows.collect()
     }
 
     pub fn service(&self, project: &str, name: &str) -> rusqlite::Result<Option<ServiceRec>> {
-        let sql = format!(
-            "SELECT {} FROM services WHERE project = ?1 AND name = ?2",
-            Self::COLUMNS
-        );
-        self.conn
-            .query_row(&sql, [project, name], Self::row_to_service)
-            .optional()
+        let sql = format!("SELECT {} FROM services WHERE project = ?1 AND name = ?2", Self::COLUMNS);
+        self.conn.query_row(&sql, [project, name], Self::row_to_service).optional()
     }
 
     pub fn service_by_id(&self, id: &str) -> rusqlite::Result<Option<ServiceRec>> {
@@ -249,10 +233,7 @@ impl Store {
     }
 
     pub fn delete_backup(&self, service_id: &str, name: &str) -> rusqlite::Result<()> {
-        self.conn.execute(
-            "DELETE FROM backups WHERE service_id = ?1 AND backup_name = ?2",
-            [service_id, name],
-        )?;
+        self.conn.execute("DELETE FROM backups WHERE service_id = ?1 AND backup_name = ?2", [service_id, name])?;
         Ok(())
     }
 
@@ -323,12 +304,7 @@ mod tests {
             tags: Default::default(),
         };
         assert!(s.insert_service(&rec).unwrap());
-        assert!(!s
-            .insert_service(&ServiceRec {
-                id: "i2".into(),
-                ..rec.clone()
-            })
-            .unwrap());
+        assert!(!s.insert_service(&ServiceRec { id: "i2".into(), ..rec.clone() }).unwrap());
         assert_eq!(s.service("p", "db").unwrap().unwrap(), rec);
         s.add_backup(&BackupRec {
             service_id: "i1".into(),

@@ -10,12 +10,10 @@ use crate::error::CliError;
 use crate::local_state;
 
 #[derive(Debug, Args)]
-#[command(
-    long_about = "Stop every service process and the local control plane, and switch avn \
+#[command(long_about = "Stop every service process and the local control plane, and switch avn \
     back to the API it used before. Data is kept (services come back with `avn local up`) unless \
     --purge is given.\n\n\
-    Examples:\n  avn local down\n  avn local down --purge"
-)]
+    Examples:\n  avn local down\n  avn local down --purge")]
 pub struct DownArgs {
     /// Also delete every local service and its data
     #[arg(long)]
@@ -30,10 +28,7 @@ pub async fn run(ctx: &Context<'_>, args: DownArgs) -> anyhow::Result<()> {
     let p = ctx.printer;
     match local_state::server_info(&data_dir).filter(|i| local_state::alive(i.pid)) {
         Some(info) => {
-            p.info(&format!(
-                "Stopping the local control plane at {} (pid {})...",
-                info.url, info.pid
-            ));
+            p.info(&format!("Stopping the local control plane at {} (pid {})...", info.url, info.pid));
             let pid = nix::unistd::Pid::from_raw(info.pid as i32);
             let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
             let deadline = Instant::now() + Duration::from_secs(120);

@@ -35,8 +35,7 @@ pub async fn run(ctx: &Context<'_>, global: &GlobalArgs, cmd: LocalCommand) -> a
 
 /// `--data-dir`, else `AVN_LOCAL_DIR`, else the active local control plane's, else the default.
 pub fn data_dir(flag: Option<PathBuf>, ctx: &Context<'_>) -> PathBuf {
-    flag.or_else(|| ctx.settings.local.as_ref().map(|a| a.data_dir.clone()))
-        .unwrap_or_else(crate::dirs::local_data_dir)
+    flag.or_else(|| ctx.settings.local.as_ref().map(|a| a.data_dir.clone())).unwrap_or_else(crate::dirs::local_data_dir)
 }
 
 /// A client for the local control plane at `url`.
@@ -46,9 +45,6 @@ pub fn client(url: &str, token: Option<String>) -> anyhow::Result<avn_client::Cl
         .token(token)
         .request_timeout(Some(std::time::Duration::from_secs(10)))
         .user_agent(format!("avn/{}", env!("CARGO_PKG_VERSION")))
-        .retry(avn_client::RetryPolicy {
-            attempts: 1,
-            ..Default::default()
-        })
+        .retry(avn_client::RetryPolicy { attempts: 1, ..Default::default() })
         .build()?)
 }

@@ -9,13 +9,11 @@ use crate::error::CliError;
 use crate::local_state;
 
 #[derive(Debug, Args)]
-#[command(
-    long_about = "Run the local control plane in the foreground (for tests and service managers).\n\n\
+#[command(long_about = "Run the local control plane in the foreground (for tests and service managers).\n\n\
     It serves the Aiven v1 API on a loopback address and runs each service as a real PostgreSQL \
     cluster. Ctrl-C or SIGTERM stops every cluster, then the server. The API token is in \
     <data-dir>/token.\n\n\
-    Examples:\n  avn local serve\n  avn local serve --listen 127.0.0.1:41300 --data-dir /srv/avn-local"
-)]
+    Examples:\n  avn local serve\n  avn local serve --listen 127.0.0.1:41300 --data-dir /srv/avn-local")]
 pub struct ServeArgs {
     /// Listen on this loopback address (port 0 picks a free one)
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
@@ -29,10 +27,7 @@ pub struct ServeArgs {
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).try_init();
     if !args.listen.ip().is_loopback() {
         return Err(CliError::usage(format!(
             "refusing to listen on {}: use a loopback address such as 127.0.0.1",
@@ -47,23 +42,17 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     avn_local::ensure_token(&data_dir).map_err(|e| CliError::failed(e.to_string()))?;
-    let info = local_state::ServerInfo {
-        pid: std::process::id(),
-        url: format!("http://{addr}"),
-    };
+    let info = local_state::ServerInfo { pid: std::process::id(), url: format!("http://{addr}") };
     local_state::write_server_info(&data_dir, &info)?;
     let shutdown = async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("signal handler");
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {},
             _ = term.recv() => {},
         }
     };
-    let cfg = avn_local::ServeConfig {
-        data_dir: data_dir.clone(),
-        backup_interval: args.backup_interval,
-    };
+    let cfg = avn_local::ServeConfig { data_dir: data_dir.clone(), backup_interval: args.backup_interval };
     let result = avn_local::serve(listener, cfg, shutdown).await;
     if local_state::server_info(&data_dir).is_some_and(|i| i.pid == std::process::id()) {
         let _ = std::fs::remove_file(data_dir.join("server.json"));
@@ -71,7 +60,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     result.map_err(|e| {
         let mut err = CliError::failed(format!("the local control plane failed: {e}"));
         if matches!(e, avn_local::Error::Pg(_)) {
-            err = err.hint("install PostgreSQL (Debian: apt-get install postgresql), or point AVN_PG_BINDIR at its bin directory");
+            err = err.hint(
+                "install PostgreSQL (Debian: apt-get install postgresql), or point AVN_PG_BINDIR at its bin directory",
+            );
         }
         err.into()
     })

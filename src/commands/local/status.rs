@@ -8,11 +8,9 @@ use crate::context::Context;
 use crate::local_state;
 
 #[derive(Debug, Args)]
-#[command(
-    long_about = "Show the local control plane: its URL, data directory, whether avn uses \
+#[command(long_about = "Show the local control plane: its URL, data directory, whether avn uses \
     it, and each service with its state, port and PostgreSQL process.\n\n\
-    Examples:\n  avn local status\n  avn local status --json"
-)]
+    Examples:\n  avn local status\n  avn local status --json")]
 pub struct StatusArgs {
     /// Use the control plane whose data is in this directory
     #[arg(long, value_name = "DIR", env = "AVN_LOCAL_DIR")]
@@ -69,21 +67,14 @@ pub async fn run(ctx: &Context<'_>, args: StatusArgs) -> anyhow::Result<()> {
     }
     let p = ctx.printer;
     match &info {
-        Some(i) => p.line(&format!(
-            "Local control plane: running at {} (pid {})",
-            i.url, i.pid
-        ))?,
+        Some(i) => p.line(&format!("Local control plane: running at {} (pid {})", i.url, i.pid))?,
         None => p.line("Local control plane: not running (start it with `avn local up`)")?,
     }
     p.line(&format!("Data directory: {}", data_dir.display()))?;
     p.line(&format!("Used by avn: {}", if active { "yes" } else { "no" }))?;
     if !services.is_empty() {
         p.line("")?;
-        p.emit(
-            Value::Null,
-            &services,
-            &["project", "service_name", "state", "plan", "port", "pid"],
-        )?;
+        p.emit(Value::Null, &services, &["project", "service_name", "state", "plan", "port", "pid"])?;
     }
     Ok(())
 }

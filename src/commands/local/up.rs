@@ -15,14 +15,12 @@ use crate::local_state;
 pub const DEFAULT_PORT: u16 = 41300;
 
 #[derive(Debug, Args)]
-#[command(
-    long_about = "Start the local control plane in the background, wait until it answers, \
+#[command(long_about = "Start the local control plane in the background, wait until it answers, \
     create the project (default 'local', or --project) and make avn use it: afterwards every \
     `avn service ...` command works without extra flags. Your Aiven login is kept, and is used \
     again after `avn local down`; a command given --url or AIVEN_WEB_URL still goes there.\n\n\
     --print-env prints export lines so other Aiven tools use it too.\n\n\
-    Examples:\n  avn local up\n  eval \"$(avn local up --print-env)\"\n  avn local up --port 41300 --project demo"
-)]
+    Examples:\n  avn local up\n  eval \"$(avn local up --print-env)\"\n  avn local up --port 41300 --project demo")]
 pub struct UpArgs {
     /// Listen on this port on 127.0.0.1 [default: 41300, or a free one]
     #[arg(long, value_name = "PORT")]
@@ -51,15 +49,12 @@ fn log_tail(data_dir: &Path) -> String {
 /// Start `avn local serve` detached, logging to `<data-dir>/server.log`; return its URL.
 async fn start(data_dir: &Path, port: Option<u16>, previous: Option<&str>) -> anyhow::Result<String> {
     avn_local::Pg::discover().map_err(|e| {
-        CliError::failed(format!("cannot start the local control plane: {e}"))
-            .hint("install PostgreSQL (Debian: apt-get install postgresql), or point AVN_PG_BINDIR at its bin directory")
+        CliError::failed(format!("cannot start the local control plane: {e}")).hint(
+            "install PostgreSQL (Debian: apt-get install postgresql), or point AVN_PG_BINDIR at its bin directory",
+        )
     })?;
     let wanted = port
-        .or_else(|| {
-            previous
-                .and_then(|u| u.rsplit(':').next())
-                .and_then(|p| p.parse().ok())
-        })
+        .or_else(|| previous.and_then(|u| u.rsplit(':').next()).and_then(|p| p.parse().ok()))
         .unwrap_or(DEFAULT_PORT);
     let port = match std::net::TcpListener::bind(("127.0.0.1", wanted)) {
         Ok(_) => wanted,
@@ -72,37 +67,22 @@ async fn start(data_dir: &Path, port: Option<u16>, previous: Option<&str>) -> an
     };
     std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     let _ = std::fs::remove_file(data_dir.join("server.json"));
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(data_dir.join("server.log"))?;
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(data_dir.join("server.log"))?;
     let exe = std::env::current_exe().context("cannot find the avn executable")?;
     let mut cmd = std::process::Command::new(exe);
-    cmd.args([
-        "local",
-        "serve",
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-        "--data-dir",
-    ])
-    .arg(data_dir)
-    .stdin(std::process::Stdio::null())
-    .stdout(log.try_clone()?)
-    .stderr(log);
+    cmd.args(["local", "serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+        .arg(data_dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log);
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let mut child = cmd.spawn().context("cannot start `avn local serve`")?;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Some(status) = child.try_wait()? {
-            return Err(
-                CliError::failed(format!("the local control plane exited ({status})"))
-                    .hint(format!(
-                        "its log ({}):\n{}",
-                        data_dir.join("server.log").display(),
-                        log_tail(data_dir)
-                    ))
-                    .into(),
-            );
+            return Err(CliError::failed(format!("the local control plane exited ({status})"))
+                .hint(format!("its log ({}):\n{}", data_dir.join("server.log").display(), log_tail(data_dir)))
+                .into());
         }
         if let Some(info) = local_state::server_info(data_dir).filter(|i| i.pid == child.id()) {
             if answers(&info.url, local_state::token(data_dir)).await {
@@ -111,11 +91,9 @@ async fn start(data_dir: &Path, port: Option<u16>, previous: Option<&str>) -> an
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            return Err(
-                CliError::failed("the local control plane did not answer within 60s")
-                    .hint(format!("its log: {}", data_dir.join("server.log").display()))
-                    .into(),
-            );
+            return Err(CliError::failed("the local control plane did not answer within 60s")
+                .hint(format!("its log: {}", data_dir.join("server.log").display()))
+                .into());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -137,10 +115,7 @@ pub async fn ensure_running(data_dir: &Path, port: Option<u16>) -> anyhow::Resul
             return Ok((i.url.clone(), false));
         }
     }
-    Ok((
-        start(data_dir, port, info.as_ref().map(|i| i.url.as_str())).await?,
-        true,
-    ))
+    Ok((start(data_dir, port, info.as_ref().map(|i| i.url.as_str())).await?, true))
 }
 
 pub async fn run(ctx: &Context<'_>, global: &GlobalArgs, args: UpArgs) -> anyhow::Result<()> {
@@ -148,11 +123,7 @@ pub async fn run(ctx: &Context<'_>, global: &GlobalArgs, args: UpArgs) -> anyhow
     let data_dir = std::path::absolute(&data_dir).unwrap_or(data_dir);
     let (url, started) = ensure_running(&data_dir, args.port).await?;
     let token = local_state::token(&data_dir).context("the local control plane wrote no token")?;
-    let project = global
-        .project
-        .clone()
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| "local".to_string());
+    let project = global.project.clone().filter(|p| !p.is_empty()).unwrap_or_else(|| "local".to_string());
     let client = super::client(&url, Some(token.clone()))?;
     if let Err(e) = client.project_create(&project).await {
         if !e.is_conflict() {
@@ -161,11 +132,7 @@ pub async fn run(ctx: &Context<'_>, global: &GlobalArgs, args: UpArgs) -> anyhow
     }
     local_state::write_active(
         &ctx.settings.config_dir,
-        &local_state::Active {
-            url: url.clone(),
-            data_dir: data_dir.clone(),
-            project: project.clone(),
-        },
+        &local_state::Active { url: url.clone(), data_dir: data_dir.clone(), project: project.clone() },
     )?;
     let p = ctx.printer;
     p.info(&format!(
@@ -173,9 +140,7 @@ pub async fn run(ctx: &Context<'_>, global: &GlobalArgs, args: UpArgs) -> anyhow
         if started { "started" } else { "running" },
         data_dir.display()
     ));
-    p.info(&format!(
-        "avn now uses it, in project '{project}'; `avn local down` stops it and switches back"
-    ));
+    p.info(&format!("avn now uses it, in project '{project}'; `avn local down` stops it and switches back"));
     if ctx.settings.credentials.get_str("auth_token").is_some() {
         p.info("your Aiven login is kept; commands given --url or AIVEN_WEB_URL still use it");
     }

@@ -5,11 +5,9 @@ use crate::context::Context;
 use crate::output::json;
 
 #[derive(Debug, Args)]
-#[command(
-    long_about = "List a service's backups, newest last, and print its point-in-time \
+#[command(long_about = "List a service's backups, newest last, and print its point-in-time \
     recovery window (the instants a fork can restore to) on stderr.\n\n\
-    Examples:\n  avn service backup-list db1\n  avn service backup-list db1 --json"
-)]
+    Examples:\n  avn service backup-list db1\n  avn service backup-list db1 --json")]
 pub struct BackupListArgs {
     /// List the backups of this service
     pub name: String,
@@ -37,19 +35,10 @@ pub async fn run(ctx: &Context<'_>, args: BackupListArgs) -> anyhow::Result<()> 
 /// One line describing the PITR window of a backups response.
 pub fn pitr_window_text(resp: &avn_api::BackupsResponse) -> String {
     match &resp.pitr {
-        None => {
-            "Point-in-time recovery: not supported for this service type (fork from a named backup instead)"
-                .into()
-        }
-        Some(p) => match (
-            &p.primary_region.pitr_range_start,
-            &p.primary_region.pitr_range_end,
-        ) {
+        None => "Point-in-time recovery: not supported for this service type (fork from a named backup instead)".into(),
+        Some(p) => match (&p.primary_region.pitr_range_start, &p.primary_region.pitr_range_end) {
             (None, _) => "Point-in-time recovery window: none yet (no backup usable for PITR)".into(),
-            (Some(s), e) => format!(
-                "Point-in-time recovery window: {s} .. {}",
-                e.as_deref().unwrap_or("now")
-            ),
+            (Some(s), e) => format!("Point-in-time recovery window: {s} .. {}", e.as_deref().unwrap_or("now")),
         },
     }
 }

@@ -84,21 +84,18 @@ fn type_and_plan(args: &CreateArgs) -> Result<(String, String), CliError> {
         Some((t, p)) => (t.to_string(), Some(p.to_string())),
         None => (args.service_type.clone(), None),
     };
-    let plan = p
-        .or_else(|| args.plan.clone())
-        .filter(|p| !p.is_empty())
-        .ok_or_else(|| {
-            CliError::usage("no plan given").hint(format!(
-                "pass -p PLAN or -t {t}:PLAN; list the plans with `avn service plans -t {t}`"
-            ))
-        })?;
+    let plan = p.or_else(|| args.plan.clone()).filter(|p| !p.is_empty()).ok_or_else(|| {
+        CliError::usage("no plan given")
+            .hint(format!("pass -p PLAN or -t {t}:PLAN; list the plans with `avn service plans -t {t}`"))
+    })?;
     Ok((t, plan))
 }
 
 fn user_config_json(raw: &str) -> Result<Map<String, Value>, anyhow::Error> {
     let text = match raw.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read --user-config-json file {path}"))?,
+        Some(path) => {
+            std::fs::read_to_string(path).with_context(|| format!("cannot read --user-config-json file {path}"))?
+        }
         None => raw.to_string(),
     };
     match serde_json::from_str::<Value>(&text) {
@@ -127,11 +124,9 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
             .into());
     }
     if args.project_to_fork_from.is_some() && args.service_to_fork_from.is_none() && !fork_in_options {
-        return Err(
-            CliError::usage("--project-to-fork-from needs a service to fork from")
-                .hint("add --service-to-fork-from SOURCE")
-                .into(),
-        );
+        return Err(CliError::usage("--project-to-fork-from needs a service to fork from")
+            .hint("add --service-to-fork-from SOURCE")
+            .into());
     }
     let target = match &args.recovery_target_time {
         Some(raw) => Some(time::parse_target(raw, jiff::Timestamp::now()).map_err(CliError::usage)?),
@@ -141,14 +136,12 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
     if let (Some(cloud), None, false) = (&args.cloud, &args.project_vpc_id, args.no_project_vpc) {
         let vpcs = client.vpcs(project).await?;
         if let Some(v) = vpcs.iter().find(|v| &v.cloud_name == cloud) {
-            return Err(
-                CliError::usage(format!("cloud {cloud} has a VPC ({})", v.project_vpc_id))
-                    .hint(format!(
-                        "pass --project-vpc-id={} to use it, or --no-project-vpc to use the public internet",
-                        v.project_vpc_id
-                    ))
-                    .into(),
-            );
+            return Err(CliError::usage(format!("cloud {cloud} has a VPC ({})", v.project_vpc_id))
+                .hint(format!(
+                    "pass --project-vpc-id={} to use it, or --no-project-vpc to use the public internet",
+                    v.project_vpc_id
+                ))
+                .into());
         }
     }
     let schema = super::schema_for(ctx, project, &service_type).await?;
@@ -163,8 +156,7 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
     match target {
         Some(Target::At { instant, assumed_utc }) => {
             if assumed_utc {
-                ctx.printer
-                    .info("note: the recovery target time has no zone; it is taken as UTC");
+                ctx.printer.info("note: the recovery target time has no zone; it is taken as UTC");
             }
             let ago = jiff::Timestamp::now().duration_since(instant);
             ctx.printer.info(&format!(
@@ -187,11 +179,7 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
         termination_protection: args.enable_termination_protection,
         static_ips: args.static_ip.clone(),
         disk_space_mb: args.disk_space_gib.map(|g| g * 1024),
-        project_vpc_id: if args.no_project_vpc {
-            Some(None)
-        } else {
-            args.project_vpc_id.clone().map(Some)
-        },
+        project_vpc_id: if args.no_project_vpc { Some(None) } else { args.project_vpc_id.clone().map(Some) },
         tags: None,
         copy_tags: None,
     })
@@ -204,8 +192,7 @@ pub async fn run(ctx: &Context<'_>, args: CreateArgs) -> anyhow::Result<()> {
     let service = match client.service_create(project, &body).await {
         Ok(s) => s,
         Err(e) if e.is_conflict() && args.no_fail_if_exists => {
-            ctx.printer
-                .info(&format!("service '{project}/{}' already exists", args.name));
+            ctx.printer.info(&format!("service '{project}/{}' already exists", args.name));
             client.service_get(project, &args.name).await?
         }
         Err(e) if e.is_ambiguous() => {
@@ -219,16 +206,12 @@ pub async fn run(ctx: &Context<'_>, args: CreateArgs) -> anyhow::Result<()> {
                     s
                 }
                 _ => {
-                    return Err(anyhow::Error::new(e).context(format!(
-                        "creating '{project}/{}' failed; the service does not exist",
-                        args.name
-                    )))
+                    return Err(anyhow::Error::new(e)
+                        .context(format!("creating '{project}/{}' failed; the service does not exist", args.name)))
                 }
             }
         }
-        Err(e) => {
-            return Err(anyhow::Error::new(e).context(format!("cannot create '{project}/{}'", args.name)))
-        }
+        Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot create '{project}/{}'", args.name))),
     };
     if args.wait {
         let done = super::wait::wait_running(
@@ -242,10 +225,7 @@ pub async fn run(ctx: &Context<'_>, args: CreateArgs) -> anyhow::Result<()> {
     }
     super::print_service_line(ctx, &service)?;
     if !ctx.printer.json_mode() {
-        ctx.printer.hint(&format!(
-            "wait until it is running with `avn service wait {}`",
-            args.name
-        ));
+        ctx.printer.hint(&format!("wait until it is running with `avn service wait {}`", args.name));
     }
     Ok(())
 }

@@ -8,12 +8,10 @@ use crate::output::json;
 use crate::output::tables;
 
 #[derive(Debug, Args)]
-#[command(
-    long_about = "Show one service. Node progress (phase and percentage) is shown while the \
+#[command(long_about = "Show one service. Node progress (phase and percentage) is shown while the \
     service is being built or restored; -v adds the connection URI (password masked unless \
     --show-secrets), disk, configuration, databases and users.\n\n\
-    Examples:\n  avn service get db1\n  avn service get db1 -v\n  avn service get db1 --json --show-secrets"
-)]
+    Examples:\n  avn service get db1\n  avn service get db1 -v\n  avn service get db1 --json --show-secrets")]
 pub struct GetArgs {
     /// Show this service
     pub name: String,
@@ -60,12 +58,10 @@ pub fn details(ctx: &Context<'_>, s: &avn_api::Service) -> String {
         }
     }
     add("databases", v.get("databases"));
-    let users: Option<Value> = v.get("users").and_then(Value::as_array).map(|u| {
-        u.iter()
-            .filter_map(|x| x.get("username").cloned())
-            .collect::<Vec<_>>()
-            .into()
-    });
+    let users: Option<Value> = v
+        .get("users")
+        .and_then(Value::as_array)
+        .map(|u| u.iter().filter_map(|x| x.get("username").cloned()).collect::<Vec<_>>().into());
     add("users", users.as_ref());
     lines.join("\n")
 }
@@ -91,11 +87,7 @@ pub fn node_progress(s: &avn_api::Service) -> String {
     if cells.is_empty() {
         return String::new();
     }
-    let headers: Vec<String> = [
-        "NAME", "STATE", "PHASE", "MIN", "CURRENT", "MAX", "UNIT", "PROGRESS",
-    ]
-    .iter()
-    .map(|h| h.to_string())
-    .collect();
+    let headers: Vec<String> =
+        ["NAME", "STATE", "PHASE", "MIN", "CURRENT", "MAX", "UNIT", "PROGRESS"].iter().map(|h| h.to_string()).collect();
     tables::render_cells(&headers, &cells)
 }

@@ -32,21 +32,10 @@ pub async fn run(ctx: &Context<'_>, args: IntegrationListArgs) -> anyhow::Result
             })
         })
         .collect();
-    let mut columns = vec![
-        "service_integration_id",
-        "source",
-        "dest",
-        "integration_type",
-        "enabled",
-        "active",
-        "description",
-    ];
+    let mut columns =
+        vec!["service_integration_id", "source", "dest", "integration_type", "enabled", "active", "description"];
     if ctx.printer.verbosity() > 0 {
         columns.extend(["source_project", "dest_project"]);
     }
-    ctx.printer.emit(
-        Value::Array(list.iter().map(json::value).collect()),
-        &rows,
-        &columns,
-    )
+    ctx.printer.emit(Value::Array(list.iter().map(json::value).collect()), &rows, &columns)
 }

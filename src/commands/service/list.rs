@@ -7,11 +7,9 @@ use crate::context::Context;
 use crate::error::CliError;
 
 #[derive(Debug, Args)]
-#[command(
-    long_about = "List the project's services, optionally only the named ones or one type.\n\n\
+#[command(long_about = "List the project's services, optionally only the named ones or one type.\n\n\
     Examples:\n  avn service list\n  avn service list -t pg\n  avn service list db1 db2 --json\n  \
-    avn service list --format '{service_name} {state}'"
-)]
+    avn service list --format '{service_name} {state}'")]
 pub struct ListArgs {
     /// Show only these services
     pub names: Vec<String>,
@@ -28,14 +26,9 @@ pub async fn run(ctx: &Context<'_>, args: ListArgs) -> anyhow::Result<()> {
             && args.service_type.as_ref().is_none_or(|t| &s.service_type == t)
     });
     services.sort_by(|a, b| a.service_name.cmp(&b.service_name));
-    let missing: Vec<&String> = args
-        .names
-        .iter()
-        .filter(|n| !services.iter().any(|s| &s.service_name == *n))
-        .collect();
+    let missing: Vec<&String> = args.names.iter().filter(|n| !services.iter().any(|s| &s.service_name == *n)).collect();
     let rows: Vec<Value> = services.iter().map(service_row).collect();
-    ctx.printer
-        .emit(Value::Array(rows.clone()), &rows, SERVICE_COLUMNS)?;
+    ctx.printer.emit(Value::Array(rows.clone()), &rows, SERVICE_COLUMNS)?;
     if ctx.printer.verbosity() > 0 && !ctx.printer.json_mode() && ctx.printer.tabular() {
         for s in &services {
             ctx.printer.line(&super::get::details(ctx, s))?;

@@ -55,16 +55,8 @@ pub async fn run(ctx: &Context<'_>, cmd: ServiceCommand) -> anyhow::Result<()> {
 }
 
 /// The columns of `service list` and `service get`, as the official client prints them.
-pub const SERVICE_COLUMNS: &[&str] = &[
-    "service_name",
-    "service_type",
-    "state",
-    "cloud_name",
-    "plan",
-    "create_time",
-    "update_time",
-    "notifications",
-];
+pub const SERVICE_COLUMNS: &[&str] =
+    &["service_name", "service_type", "state", "cloud_name", "plan", "create_time", "update_time", "notifications"];
 
 /// A service as a JSON row, with the derived `notifications` column.
 pub fn service_row(s: &avn_api::Service) -> serde_json::Value {
@@ -81,11 +73,7 @@ pub fn service_row(s: &avn_api::Service) -> serde_json::Value {
                 .and_then(|(_, v)| v.as_str())
                 .map(|t| t.get(..10).unwrap_or(t).to_string())
                 .unwrap_or_default();
-            let what = if n.level == "warning" {
-                "Upgrade required"
-            } else {
-                "Upgrade available"
-            };
+            let what = if n.level == "warning" { "Upgrade required" } else { "Upgrade available" };
             format!("EOL: {date} {what}").replace("  ", " ")
         })
         .collect();
@@ -99,14 +87,13 @@ pub fn service_row(s: &avn_api::Service) -> serde_json::Value {
 pub fn validate_name(name: &str) -> Result<(), crate::error::CliError> {
     let ok = name.len() <= 64
         && name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if ok {
         Ok(())
     } else {
-        Err(crate::error::CliError::usage(format!("invalid service name '{name}'"))
-            .hint("a service name starts with a lower-case letter and has only a-z, 0-9 and '-', at most 64 characters"))
+        Err(crate::error::CliError::usage(format!("invalid service name '{name}'")).hint(
+            "a service name starts with a lower-case letter and has only a-z, 0-9 and '-', at most 64 characters",
+        ))
     }
 }
 
@@ -117,19 +104,12 @@ pub fn print_service_line(ctx: &Context<'_>, s: &avn_api::Service) -> anyhow::Re
         return Ok(ctx.printer.print_json(crate::output::json::value(s))?);
     }
     // One line: name, type, state, cloud, plan (a --format template replaces it).
-    ctx.printer.emit_line(
-        row,
-        "{service_name}  {service_type}  {state}  {cloud_name}  {plan}",
-    )
+    ctx.printer.emit_line(row, "{service_name}  {service_type}  {state}  {cloud_name}  {plan}")
 }
 
 /// The `user_config_schema` of one service type (single-type endpoint). An unknown type is a
 /// usage error that names the close matches from the catalog.
-pub async fn schema_for(
-    ctx: &Context<'_>,
-    project: &str,
-    service_type: &str,
-) -> anyhow::Result<serde_json::Value> {
+pub async fn schema_for(ctx: &Context<'_>, project: &str, service_type: &str) -> anyhow::Result<serde_json::Value> {
     let client = ctx.client()?;
     match client.service_type(project, service_type).await {
         Ok(info) => Ok(info.user_config_schema),
@@ -141,10 +121,7 @@ pub async fn schema_for(
                 err = err.hint(format!("did you mean: {}", close.join(", ")));
             }
             if !known.is_empty() {
-                err = err.hint(format!(
-                    "available types: {}",
-                    known.keys().cloned().collect::<Vec<_>>().join(", ")
-                ));
+                err = err.hint(format!("available types: {}", known.keys().cloned().collect::<Vec<_>>().join(", ")));
             }
             Err(err.into())
         }

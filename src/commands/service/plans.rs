@@ -6,12 +6,10 @@ use crate::context::Context;
 use crate::output::json;
 
 #[derive(Debug, Args)]
-#[command(
-    long_about = "List the plans of a service type: node count, backups and whether they \
+#[command(long_about = "List the plans of a service type: node count, backups and whether they \
     support point-in-time recovery (backup_config.recovery_mode), which decides whether services \
     on the plan can be forked and restored to an instant.\n\n\
-    Examples:\n  avn service plans -t pg\n  avn service plans -t pg --cloud google-europe-west1"
-)]
+    Examples:\n  avn service plans -t pg\n  avn service plans -t pg --cloud google-europe-west1")]
 pub struct PlansArgs {
     /// List the plans of this service type
     #[arg(short = 't', long = "service-type", value_name = "TYPE")]
@@ -60,10 +58,7 @@ pub async fn run(ctx: &Context<'_>, args: PlansArgs) -> anyhow::Result<()> {
         ctx.printer.info(&format!(
             "No plans for service type '{}'{}",
             args.service_type,
-            args.cloud
-                .as_ref()
-                .map(|c| format!(" in cloud '{c}'"))
-                .unwrap_or_default()
+            args.cloud.as_ref().map(|c| format!(" in cloud '{c}'")).unwrap_or_default()
         ));
     }
     ctx.printer.emit(json::value(&plans), &rows, &columns)

@@ -24,25 +24,20 @@ pub async fn run(ctx: &Context<'_>, args: TerminateArgs) -> anyhow::Result<()> {
     let project = ctx.project()?;
     if !ctx.force(args.force) {
         if !prompt::can_prompt() {
-            return Err(
-                CliError::usage("refusing to terminate without confirmation: no terminal to ask on")
-                    .hint("pass --force (or --yes, or set AIVEN_FORCE=true) to terminate without a prompt")
-                    .into(),
-            );
+            return Err(CliError::usage("refusing to terminate without confirmation: no terminal to ask on")
+                .hint("pass --force (or --yes, or set AIVEN_FORCE=true) to terminate without a prompt")
+                .into());
         }
         ctx.printer.stderr(
             "Please re-enter the service name(s) to confirm the service termination.\n\
              This cannot be undone and all the data in the service will be lost!\n",
         );
         for name in &args.names {
-            let typed = prompt::read_line(&format!(
-                "Re-enter service name '{name}' for immediate termination"
-            ))?;
+            let typed = prompt::read_line(&format!("Re-enter service name '{name}' for immediate termination"))?;
             if typed != *name {
-                return Err(CliError::usage(format!(
-                    "'{typed}' does not match '{name}': nothing was terminated"
-                ))
-                .into());
+                return Err(
+                    CliError::usage(format!("'{typed}' does not match '{name}': nothing was terminated")).into()
+                );
             }
         }
     }

@@ -6,12 +6,10 @@ use crate::output::json;
 use crate::user_config;
 
 #[derive(Debug, Args)]
-#[command(
-    long_about = "List the service types of the project, as SERVICE_TYPE and DESCRIPTION.\n\n\
+#[command(long_about = "List the service types of the project, as SERVICE_TYPE and DESCRIPTION.\n\n\
     With -v, also list each type's options (from its user_config_schema) as the -c KEY=<type> \
     lines that `service create` and `service update` accept, with their defaults.\n\n\
-    Examples:\n  avn service types\n  avn service types -v\n  avn service types --json"
-)]
+    Examples:\n  avn service types\n  avn service types -v\n  avn service types --json")]
 pub struct TypesArgs {}
 
 pub async fn run(ctx: &Context<'_>, _args: TypesArgs) -> anyhow::Result<()> {
@@ -21,8 +19,7 @@ pub async fn run(ctx: &Context<'_>, _args: TypesArgs) -> anyhow::Result<()> {
         .iter()
         .map(|(name, info)| serde_json::json!({"service_type": name, "description": info.description}))
         .collect();
-    ctx.printer
-        .emit(json::value(&types), &rows, &["service_type", "description"])?;
+    ctx.printer.emit(json::value(&types), &rows, &["service_type", "description"])?;
     if ctx.printer.verbosity() == 0 || ctx.printer.json_mode() {
         return Ok(());
     }
@@ -34,13 +31,7 @@ pub async fn run(ctx: &Context<'_>, _args: TypesArgs) -> anyhow::Result<()> {
             text.push_str("  (No configurable options)\n");
         }
         for o in opts {
-            let types = o
-                .types
-                .iter()
-                .filter(|t| *t != "null")
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("|");
+            let types = o.types.iter().filter(|t| *t != "null").cloned().collect::<Vec<_>>().join("|");
             let default = match &o.default {
                 Some(d) => format!("  (default={})", d),
                 None => String::new(),

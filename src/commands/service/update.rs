@@ -5,12 +5,10 @@ use serde_json::Map;
 use crate::context::Context;
 
 #[derive(Debug, Args)]
-#[command(
-    long_about = "Change a service: power it off or on, its termination protection, plan, \
+#[command(long_about = "Change a service: power it off or on, its termination protection, plan, \
     disk, cloud or configuration options.\n\n\
     Examples:\n  avn service update db1 --power-off\n  avn service update db1 --disable-termination-protection\n  \
-    avn service update db1 -p business-4 -c pg.max_connections=300"
-)]
+    avn service update db1 -p business-4 -c pg.max_connections=300")]
 pub struct UpdateArgs {
     /// Update this service
     pub name: String,
@@ -53,12 +51,7 @@ pub async fn run(ctx: &Context<'_>, args: UpdateArgs) -> anyhow::Result<()> {
     let mut user_config = Map::new();
     if !args.config_option.is_empty() || !args.remove_option.is_empty() {
         let schema = super::schema_for(ctx, project, &current.service_type).await?;
-        super::apply_options(
-            &mut user_config,
-            &schema,
-            &current.service_type,
-            &args.config_option,
-        )?;
+        super::apply_options(&mut user_config, &schema, &current.service_type, &args.config_option)?;
         for k in &args.remove_option {
             crate::user_config::remove(&mut user_config, &schema, &current.service_type, k)?;
         }
@@ -87,8 +80,6 @@ pub async fn run(ctx: &Context<'_>, args: UpdateArgs) -> anyhow::Result<()> {
     let updated = client
         .service_update(project, &args.name, &body)
         .await
-        .map_err(|e| {
-            anyhow::Error::new(e).context(format!("service '{project}/{}' update failed", args.name))
-        })?;
+        .map_err(|e| anyhow::Error::new(e).context(format!("service '{project}/{}' update failed", args.name)))?;
     super::print_service_line(ctx, &updated)
 }

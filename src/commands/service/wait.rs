@@ -58,15 +58,9 @@ pub async fn wait_running(
                 ctx.printer.info(&format!("{} {name}: {}", clock(), s.state));
                 last.insert(name, s.state.clone());
             }
-            if let Some(n) = s
-                .service_notifications
-                .iter()
-                .find(|n| n.notification_type == "service_creation_failed")
-            {
+            if let Some(n) = s.service_notifications.iter().find(|n| n.notification_type == "service_creation_failed") {
                 return Err(CliError::failed(format!("{name}: {}", n.message))
-                    .hint(format!(
-                        "remove it with `avn service terminate {name} --force` and try again"
-                    ))
+                    .hint(format!("remove it with `avn service terminate {name} --force` and try again"))
                     .into());
             }
             if s.state == ServiceState::PowerOff && !warned_off {
@@ -78,8 +72,7 @@ pub async fn wait_running(
             done.push(s);
         }
         if done.iter().all(|s| s.state == ServiceState::Running) {
-            ctx.printer
-                .info(&format!("Service(s) RUNNING: {}", names.join(", ")));
+            ctx.printer.info(&format!("Service(s) RUNNING: {}", names.join(", ")));
             return Ok(done);
         }
         let elapsed = start.elapsed();

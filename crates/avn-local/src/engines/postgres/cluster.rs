@@ -100,20 +100,13 @@ pub fn write_instance_conf(
     );
     if archive {
         let a = arch.to_string_lossy();
-        s.push_str(&format!(
-            "archive_command = 'test ! -f \"{a}/%f\" && cp \"%p\" \"{a}/%f\"'\n"
-        ));
+        s.push_str(&format!("archive_command = 'test ! -f \"{a}/%f\" && cp \"%p\" \"{a}/%f\"'\n"));
     }
     if let Some(r) = recovery {
         let from = r.restore_from.to_string_lossy();
-        s.push_str(&format!(
-            "restore_command = 'cp \"{from}/%f\" \"%p\"'\nrecovery_target_timeline = 'latest'\n"
-        ));
+        s.push_str(&format!("restore_command = 'cp \"{from}/%f\" \"%p\"'\nrecovery_target_timeline = 'latest'\n"));
         if let Some(t) = &r.target_time {
-            s.push_str(&format!(
-                "recovery_target_time = {}\nrecovery_target_action = 'promote'\n",
-                sql::literal(t)
-            ));
+            s.push_str(&format!("recovery_target_time = {}\nrecovery_target_action = 'promote'\n", sql::literal(t)));
         }
     }
     write_owned(pg, &layout.instance_conf(), &s)
@@ -137,27 +130,17 @@ pub fn write_user_conf(pg: &Pg, layout: &Layout, user_config: &Map<String, Value
 }
 
 /// Wait until the server accepts connections (read-only during recovery counts).
-pub async fn wait_ready(
-    layout: &Layout,
-    port: u16,
-    running: &Running,
-    timeout: Duration,
-) -> Result<(), PgError> {
+pub async fn wait_ready(layout: &Layout, port: u16, running: &Running, timeout: Duration) -> Result<(), PgError> {
     let deadline = Instant::now() + timeout;
     loop {
         if !running.is_alive() {
-            return Err(PgError::Other(format!(
-                "postgres exited during start-up: {}",
-                log_tail(layout)
-            )));
+            return Err(PgError::Other(format!("postgres exited during start-up: {}", log_tail(layout))));
         }
         if sql::connect(layout, port, "postgres").await.is_ok() {
             return Ok(());
         }
         if Instant::now() > deadline {
-            return Err(PgError::Other(format!(
-                "postgres did not accept connections within {timeout:?}"
-            )));
+            return Err(PgError::Other(format!("postgres did not accept connections within {timeout:?}")));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -166,18 +149,9 @@ pub async fn wait_ready(
 /// The last lines of the server log, for error messages.
 pub fn log_tail(layout: &Layout) -> String {
     let text = std::fs::read_to_string(layout.log()).unwrap_or_default();
-    let lines: Vec<&str> = text
-        .lines()
-        .filter(|l| l.contains("FATAL") || l.contains("ERROR") || l.contains("PANIC"))
-        .collect();
-    lines
-        .iter()
-        .rev()
-        .take(3)
-        .rev()
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" | ")
+    let lines: Vec<&str> =
+        text.lines().filter(|l| l.contains("FATAL") || l.contains("ERROR") || l.contains("PANIC")).collect();
+    lines.iter().rev().take(3).rev().cloned().collect::<Vec<_>>().join(" | ")
 }
 
 /// Create `avnadmin` (with `password`) and `defaultdb`.
@@ -190,9 +164,7 @@ pub async fn create_admin(layout: &Layout, port: u16, password: &str) -> Result<
     ))
     .await
     .map_err(err)?;
-    c.batch_execute("CREATE DATABASE defaultdb OWNER avnadmin")
-        .await
-        .map_err(err)?;
+    c.batch_execute("CREATE DATABASE defaultdb OWNER avnadmin").await.map_err(err)?;
     // PostgreSQL 15+: let avnadmin stop and restore writes (used by `avn service rename`).
     let _ = c
         .batch_execute(
@@ -208,10 +180,7 @@ pub async fn create_admin(layout: &Layout, port: u16, password: &str) -> Result<
 pub async fn ensure_archived(layout: &Layout, port: u16, timeout: Duration) -> Result<(), PgError> {
     let c = sql::connect(layout, port, "postgres").await.map_err(err)?;
     c.simple_query("SELECT txid_current()").await.map_err(err)?;
-    let row = c
-        .query_one("SELECT pg_walfile_name(pg_switch_wal())", &[])
-        .await
-        .map_err(err)?;
+    let row = c.query_one("SELECT pg_walfile_name(pg_switch_wal())", &[]).await.map_err(err)?;
     let segment: String = row.get(0);
     let deadline = Instant::now() + timeout;
     loop {
@@ -287,10 +256,7 @@ pub fn parse_lsn(s: &str) -> Option<u64> {
 
 pub async fn current_lsn(layout: &Layout, port: u16) -> Result<u64, PgError> {
     let c = sql::connect(layout, port, "postgres").await.map_err(err)?;
-    let row = c
-        .query_one("SELECT pg_current_wal_lsn()::text", &[])
-        .await
-        .map_err(err)?;
+    let row = c.query_one("SELECT pg_current_wal_lsn()::text", &[]).await.map_err(err)?;
     parse_lsn(&row.get::<_, String>(0)).ok_or_else(|| PgError::Other("bad LSN".into()))
 }
 
@@ -298,44 +264,33 @@ pub async fn current_lsn(layout: &Layout, port: u16) -> Result<u64, PgError> {
 pub async fn replay_lsn(layout: &Layout, port: u16) -> Result<Option<u64>, PgError> {
     let c = sql::connect(layout, port, "postgres").await.map_err(err)?;
     let row = c
-        .query_one(
-            "SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, '0/0')",
-            &[],
-        )
+        .query_one("SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, '0/0')", &[])
         .await
         .map_err(err)?;
     let in_recovery: bool = row.get(0);
-    Ok(if in_recovery {
-        parse_lsn(&row.get::<_, String>(1))
-    } else {
-        None
-    })
+    Ok(if in_recovery { parse_lsn(&row.get::<_, String>(1)) } else { None })
 }
 
 /// Remove archived WAL older than `oldest_needed` (a segment file name).
 pub async fn archive_cleanup(pg: &Pg, layout: &Layout, oldest_needed: &str) -> Result<(), PgError> {
-    pg.run(
-        "pg_archivecleanup",
-        &[&layout.archive().to_string_lossy(), oldest_needed],
-    )
-    .await
+    pg.run("pg_archivecleanup", &[&layout.archive().to_string_lossy(), oldest_needed]).await
 }
 
 /// Databases and login roles, as a service object lists them.
 pub async fn inventory(layout: &Layout, port: u16) -> Result<(Vec<String>, Vec<String>), PgError> {
     let c = sql::connect(layout, port, "postgres").await.map_err(err)?;
     let dbs = c
-        .query("SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' ORDER BY datname", &[])
+        .query(
+            "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' ORDER BY datname",
+            &[],
+        )
         .await
         .map_err(err)?
         .iter()
         .map(|r| r.get(0))
         .collect();
     let users = c
-        .query(
-            "SELECT rolname::text FROM pg_roles WHERE rolcanlogin AND rolname <> 'postgres' ORDER BY rolname",
-            &[],
-        )
+        .query("SELECT rolname::text FROM pg_roles WHERE rolcanlogin AND rolname <> 'postgres' ORDER BY rolname", &[])
         .await
         .map_err(err)?
         .iter()

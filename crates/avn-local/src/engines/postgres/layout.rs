@@ -10,9 +10,7 @@ pub struct Layout {
 
 impl Layout {
     pub fn new(instances: &Path, id: &str) -> Layout {
-        Layout {
-            root: instances.join(id),
-        }
+        Layout { root: instances.join(id) }
     }
     pub fn data(&self) -> PathBuf {
         self.root.join("data")

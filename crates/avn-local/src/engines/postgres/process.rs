@@ -88,22 +88,18 @@ impl Pg {
             .unwrap_or("15")
             .to_string();
         let run_as = if Uid::effective().is_root() {
-            let u = nix::unistd::User::from_name("postgres")
-                .map_err(|e| PgError::Other(e.to_string()))?
-                .ok_or_else(|| {
+            let u = nix::unistd::User::from_name("postgres").map_err(|e| PgError::Other(e.to_string()))?.ok_or_else(
+                || {
                     PgError::NotInstalled(
                         "running as root, but there is no 'postgres' user to run PostgreSQL as".into(),
                     )
-                })?;
+                },
+            )?;
             Some((u.uid, u.gid))
         } else {
             None
         };
-        Ok(Pg {
-            bindir,
-            major,
-            run_as,
-        })
+        Ok(Pg { bindir, major, run_as })
     }
 
     /// A command for a PostgreSQL tool, run as the server user, in its own process group.
@@ -112,10 +108,7 @@ impl Pg {
         if let Some((u, g)) = self.run_as {
             c.uid(u.as_raw()).gid(g.as_raw());
         }
-        c.stdin(Stdio::null())
-            .process_group(0)
-            .env("LC_ALL", "C.UTF-8")
-            .env_remove("PGDATA");
+        c.stdin(Stdio::null()).process_group(0).env("LC_ALL", "C.UTF-8").env_remove("PGDATA");
         c
     }
 
@@ -146,19 +139,10 @@ impl Pg {
 
     /// Spawn `postgres -D data` with its log appended to the instance log.
     pub fn spawn(&self, layout: &Layout) -> Result<Running, PgError> {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(layout.log())?;
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(layout.log())?;
         let mut c = self.command("postgres");
-        c.arg("-D")
-            .arg(layout.data())
-            .stdout(log.try_clone()?)
-            .stderr(log)
-            .kill_on_drop(false);
-        let mut child = c
-            .spawn()
-            .map_err(|e| PgError::Other(format!("cannot start postgres: {e}")))?;
+        c.arg("-D").arg(layout.data()).stdout(log.try_clone()?).stderr(log).kill_on_drop(false);
+        let mut child = c.spawn().map_err(|e| PgError::Other(format!("cannot start postgres: {e}")))?;
         let pid = child.id().unwrap_or(0) as i32;
         let (tx, rx) = watch::channel(false);
         tokio::spawn(async move {
@@ -175,10 +159,7 @@ async fn run_captured(tool: &str, mut c: tokio::process::Command) -> Result<(), 
         .stderr(Stdio::piped())
         .output()
         .await
-        .map_err(|e| PgError::Tool {
-            tool: tool.into(),
-            detail: e.to_string(),
-        })?;
+        .map_err(|e| PgError::Tool { tool: tool.into(), detail: e.to_string() })?;
     if out.status.success() {
         return Ok(());
     }
@@ -186,21 +167,14 @@ async fn run_captured(tool: &str, mut c: tokio::process::Command) -> Result<(), 
     if detail.is_empty() {
         detail = String::from_utf8_lossy(&out.stdout).trim().to_string();
     }
-    Err(PgError::Tool {
-        tool: tool.into(),
-        detail: format!("{} ({})", detail, out.status),
-    })
+    Err(PgError::Tool { tool: tool.into(), detail: format!("{} ({})", detail, out.status) })
 }
 
 /// Copy a directory tree, with reflinks where the filesystem supports them (`cp -a
 /// --reflink=auto`), preserving owners and modes.
 pub async fn copy_tree(from: &Path, to: &Path) -> Result<(), PgError> {
     let mut c = tokio::process::Command::new("cp");
-    c.arg("-a")
-        .arg("--reflink=auto")
-        .arg(from)
-        .arg(to)
-        .stdin(Stdio::null());
+    c.arg("-a").arg("--reflink=auto").arg(from).arg(to).stdin(Stdio::null());
     die_with_parent(&mut c);
     run_captured("cp", c).await
 }
@@ -266,10 +240,6 @@ impl Running {
 
 fn is_zombie(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            s.rsplit(')')
-                .next()
-                .is_some_and(|rest| rest.trim_start().starts_with('Z'))
-        })
+        .map(|s| s.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
         .unwrap_or(true)
 }
