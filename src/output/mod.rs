@@ -14,6 +14,7 @@ use crate::env_vars;
 
 pub mod http_log;
 pub mod json;
+pub mod progress;
 pub mod tables;
 pub mod template;
 
@@ -23,6 +24,7 @@ pub struct Printer {
     format: Option<String>,
     verbose: u8,
     show_secrets: bool,
+    stderr_tty: bool,
     color: bool,
 }
 
@@ -34,12 +36,19 @@ impl Printer {
             format: g.format.clone(),
             verbose: g.verbose,
             show_secrets: g.show_secrets,
+            stderr_tty,
             color: stderr_tty && env_vars::get(env_vars::NO_COLOR).is_none(),
         }
     }
 
     pub fn json_mode(&self) -> bool {
         self.json
+    }
+    pub fn stderr_is_tty(&self) -> bool {
+        self.stderr_tty
+    }
+    pub fn show_secrets(&self) -> bool {
+        self.show_secrets
     }
     pub fn verbosity(&self) -> u8 {
         self.verbose

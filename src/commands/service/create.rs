@@ -26,8 +26,8 @@ pub struct CreateArgs {
     /// Name the new service
     pub name: String,
     /// Create a service of this type, optionally with its plan as TYPE:PLAN
-    #[arg(short = 't', long = "service-type", value_name = "TYPE[:PLAN]")]
-    pub service_type: String,
+    #[arg(short = 't', long = "service-type", value_name = "TYPE[:PLAN]", required_unless_present = "fork_from")]
+    pub service_type: Option<String>,
     /// Use this plan (TYPE:PLAN wins)
     #[arg(short = 'p', long, value_name = "PLAN")]
     pub plan: Option<String>,
@@ -65,8 +65,14 @@ pub struct CreateArgs {
     #[arg(long, value_name = "PROJECT")]
     pub project_to_fork_from: Option<String>,
     /// Restore the fork to this instant (needs a fork source)
-    #[arg(long, value_name = "TIME")]
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub recovery_target_time: Option<String>,
+    /// Fork from this service, with every check of `avn service fork` (type, plan, cloud default to its)
+    #[arg(long, value_name = "SOURCE", conflicts_with_all = ["service_to_fork_from", "recovery_target_time"])]
+    pub fork_from: Option<String>,
+    /// With --fork-from: restore to this instant (RFC 3339, 'YYYY-MM-DD HH:MM:SS' UTC, -90m, @UNIX, latest)
+    #[arg(long, value_name = "TIME", requires = "fork_from", allow_hyphen_values = true)]
+    pub pitr: Option<String>,
     /// Wait until the service is running
     #[arg(long)]
     pub wait: bool,
@@ -80,9 +86,10 @@ pub struct CreateArgs {
 
 /// Parse `TYPE[:PLAN]` and `-p`; the plan in `-t` wins, as in the official client.
 fn type_and_plan(args: &CreateArgs) -> Result<(String, String), CliError> {
-    let (t, p) = match args.service_type.split_once(':') {
+    let raw = args.service_type.clone().unwrap_or_default();
+    let (t, p) = match raw.split_once(':') {
         Some((t, p)) => (t.to_string(), Some(p.to_string())),
-        None => (args.service_type.clone(), None),
+        None => (raw.clone(), None),
     };
     let plan = p.or_else(|| args.plan.clone()).filter(|p| !p.is_empty()).ok_or_else(|| {
         CliError::usage("no plan given")
@@ -186,32 +193,19 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
 }
 
 pub async fn run(ctx: &Context<'_>, args: CreateArgs) -> anyhow::Result<()> {
+    if args.fork_from.is_some() {
+        return fork_through_create(ctx, args).await;
+    }
     let project = ctx.project()?;
     let body = build(ctx, project, &args).await?;
     let client = ctx.client()?;
-    let service = match client.service_create(project, &body).await {
+    let service = match super::create_or_lookup(ctx, project, &body).await {
         Ok(s) => s,
-        Err(e) if e.is_conflict() && args.no_fail_if_exists => {
+        Err(e) if args.no_fail_if_exists && e.downcast_ref::<avn_client::Error>().is_some_and(|e| e.is_conflict()) => {
             ctx.printer.info(&format!("service '{project}/{}' already exists", args.name));
             client.service_get(project, &args.name).await?
         }
-        Err(e) if e.is_ambiguous() => {
-            // The request may have been carried out: look before reporting.
-            match client.service_get(project, &args.name).await {
-                Ok(s) if s.service_type == body.service_type && s.plan == body.plan => {
-                    ctx.printer.warn(&format!(
-                        "the answer to the create request was lost ({e}), but service '{}' exists",
-                        args.name
-                    ));
-                    s
-                }
-                _ => {
-                    return Err(anyhow::Error::new(e)
-                        .context(format!("creating '{project}/{}' failed; the service does not exist", args.name)))
-                }
-            }
-        }
-        Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot create '{project}/{}'", args.name))),
+        Err(e) => return Err(e),
     };
     if args.wait {
         let done = super::wait::wait_running(
@@ -228,4 +222,44 @@ pub async fn run(ctx: &Context<'_>, args: CreateArgs) -> anyhow::Result<()> {
         ctx.printer.hint(&format!("wait until it is running with `avn service wait {}`", args.name));
     }
     Ok(())
+}
+
+/// `service create NEW --fork-from SOURCE [--pitr TIME]`: the checked fork of `service fork`.
+async fn fork_through_create(ctx: &Context<'_>, args: CreateArgs) -> anyhow::Result<()> {
+    let (service_type, plan) = match &args.service_type {
+        Some(t) => match t.split_once(':') {
+            Some((t, p)) => (Some(t.to_string()), Some(p.to_string())),
+            None => (Some(t.clone()), args.plan.clone()),
+        },
+        None => (None, args.plan.clone()),
+    };
+    if args.user_config_json.is_some()
+        || !args.static_ip.is_empty()
+        || args.project_vpc_id.is_some()
+        || args.no_project_vpc
+    {
+        return Err(CliError::usage("--fork-from does not take --user-config-json, --static-ip or VPC options")
+            .hint("use -c KEY=VALUE for options, or `--service-to-fork-from` for the unchecked official-client form")
+            .into());
+    }
+    let fork_args = super::fork::ForkArgs {
+        source: args.fork_from.clone().expect("checked by the caller"),
+        new: args.name.clone(),
+        pitr: args.pitr.clone(),
+        backup: None,
+        source_project: args.project_to_fork_from.clone(),
+        service_type,
+        plan,
+        cloud: args.cloud.clone(),
+        disk_space_gib: args.disk_space_gib,
+        config_option: args.config_option.clone(),
+        copy_integrations: false,
+        copy_tags: false,
+        enable_termination_protection: args.enable_termination_protection,
+        if_not_exists: args.no_fail_if_exists,
+        dry_run: false,
+        no_wait: !args.wait,
+        timeout: args.timeout,
+    };
+    super::fork::fork(ctx, super::fork::ForkSpec { args: fork_args, wait: args.wait }).await
 }

@@ -6,6 +6,7 @@ use crate::context::Context;
 
 pub mod backups;
 pub mod create;
+pub mod fork;
 pub mod get;
 pub mod integrations;
 pub mod list;
@@ -27,6 +28,8 @@ pub enum ServiceCommand {
     Get(get::GetArgs),
     /// Create a service, or a fork of one
     Create(create::CreateArgs),
+    /// Fork a service, to its latest transaction or to an instant, and wait until it is ready
+    Fork(fork::ForkArgs),
     /// Wait until services are running
     Wait(wait::WaitArgs),
     /// Change a service's plan, power, protection or configuration
@@ -46,6 +49,7 @@ pub async fn run(ctx: &Context<'_>, cmd: ServiceCommand) -> anyhow::Result<()> {
         ServiceCommand::List(a) => list::run(ctx, a).await,
         ServiceCommand::Get(a) => get::run(ctx, a).await,
         ServiceCommand::Create(a) => create::run(ctx, a).await,
+        ServiceCommand::Fork(a) => fork::run(ctx, a).await,
         ServiceCommand::Wait(a) => wait::run(ctx, a).await,
         ServiceCommand::Update(a) => update::run(ctx, a).await,
         ServiceCommand::Terminate(a) => terminate::run(ctx, a).await,
@@ -141,4 +145,29 @@ pub fn apply_options(
         crate::user_config::apply(config, schema, service_type, k, v)?;
     }
     Ok(())
+}
+
+/// Create a service. A create is never retried blindly: after an ambiguous failure (the
+/// connection broke, a gateway failed) the service is looked up before reporting.
+pub async fn create_or_lookup(
+    ctx: &Context<'_>,
+    project: &str,
+    body: &avn_api::ServiceCreate,
+) -> anyhow::Result<avn_api::Service> {
+    let client = ctx.client()?;
+    match client.service_create(project, body).await {
+        Ok(s) => Ok(s),
+        Err(e) if e.is_ambiguous() => match client.service_get(project, &body.service_name).await {
+            Ok(s) if s.service_type == body.service_type && s.plan == body.plan => {
+                ctx.printer.warn(&format!(
+                    "the answer to the create request was lost ({e}), but service '{}' exists",
+                    body.service_name
+                ));
+                Ok(s)
+            }
+            _ => Err(anyhow::Error::new(e)
+                .context(format!("creating '{project}/{}' failed; the service does not exist", body.service_name))),
+        },
+        Err(e) => Err(anyhow::Error::new(e).context(format!("cannot create '{project}/{}'", body.service_name))),
+    }
 }

@@ -1,4 +1,3 @@
-use std::collections::BTreeMap;
 use std::time::Duration;
 use std::time::Instant;
 
@@ -9,15 +8,20 @@ use clap::Args;
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::json;
+use crate::output::progress::Snapshot;
+use crate::output::progress::WaitDisplay;
 
-/// Default limit of `service wait` and `service create --wait`.
+/// Default limit of `service wait`, `service create --wait` and `service fork`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 #[derive(Debug, Args)]
-#[command(long_about = "Wait until every named service is RUNNING.\n\n\
-    Polls about every second at first, backing off to every 10 seconds, and prints one line per \
-    state change on stderr. --timeout takes seconds (as the official client: 300) or units (5m, \
-    1h); on timeout the exit status is 3 and the services keep changing in the control plane.\n\n\
+#[command(long_about = "Wait until every named service is RUNNING and, for PostgreSQL, accepts a \
+    connection (SELECT 1 with its service URI).\n\n\
+    On a terminal, a progress line per service shows its state, phase and percentage; otherwise \
+    one timestamped line per state or phase change. Polls about every second while progress \
+    moves, backing off to 10 seconds (2 on the local control plane) when it does not. --timeout \
+    takes seconds (as the official client: 300) or units (5m, 1h); on timeout the exit status is \
+    3 and the services keep changing in the control plane. Ctrl-C stops waiting only.\n\n\
     Examples:\n  avn service wait db1\n  avn service wait db1 db2 --timeout 300\n  avn service wait db1 --timeout 10m --json")]
 pub struct WaitArgs {
     /// Wait for these services
@@ -38,7 +42,32 @@ pub async fn run(ctx: &Context<'_>, args: WaitArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Poll until every service is `RUNNING`; report state changes on stderr.
+/// Whether a failed poll is worth trying again (rate limits, gateways, the network).
+fn transient(e: &avn_client::Error) -> bool {
+    matches!(e.status(), Some(429 | 502 | 503 | 504))
+        || matches!(
+            e,
+            avn_client::Error::Connect { .. } | avn_client::Error::Timeout { .. } | avn_client::Error::Transport { .. }
+        )
+}
+
+/// Whether a PostgreSQL service accepts a connection with its service URI (`SELECT 1`).
+async fn accepts_connections(uri: &str) -> Result<(), String> {
+    let connect = async {
+        let (client, conn) = match crate::pg::connect(uri).await {
+            // Cannot check without TLS: RUNNING is as far as we can see.
+            Err(e) if e == crate::pg::TLS_UNSUPPORTED => return Ok(()),
+            other => other?,
+        };
+        tokio::spawn(conn);
+        client.simple_query("SELECT 1").await.map_err(|e| e.to_string())?;
+        Ok::<_, String>(())
+    };
+    tokio::time::timeout(Duration::from_secs(10), connect).await.map_err(|_| "connection timed out".to_string())?
+}
+
+/// Poll until every service is RUNNING (and accepts connections, for PostgreSQL), showing
+/// progress; exit 3 on timeout with the command to resume.
 pub async fn wait_running(
     ctx: &Context<'_>,
     project: &str,
@@ -46,41 +75,77 @@ pub async fn wait_running(
     timeout: Duration,
 ) -> anyhow::Result<Vec<Service>> {
     let client = ctx.client()?;
+    crate::error::set_interrupt_hint(format!(
+        "stopped waiting; the services keep changing in the control plane. Resume with `avn service wait {}`",
+        names.join(" ")
+    ));
+    let local = ctx.settings.local.is_some() || is_loopback_url(&ctx.settings.url);
+    let cap = if local { Duration::from_secs(2) } else { Duration::from_secs(10) };
     let start = Instant::now();
-    let mut last: BTreeMap<&str, ServiceState> = BTreeMap::new();
+    let mut display = WaitDisplay::new(ctx.printer, names);
+    let mut ready: Vec<Option<Service>> = vec![None; names.len()];
     let mut warned_off = false;
-    let mut delay = Duration::from_millis(1000);
+    let mut delay = Duration::from_secs(1);
     loop {
-        let mut done = Vec::with_capacity(names.len());
-        for name in names {
-            let s = client.service_get(project, name).await?;
-            if last.get(name.as_str()) != Some(&s.state) {
-                ctx.printer.info(&format!("{} {name}: {}", clock(), s.state));
-                last.insert(name, s.state.clone());
+        let mut moved = false;
+        let mut server_delay = None;
+        for (i, name) in names.iter().enumerate() {
+            if ready[i].is_some() {
+                continue;
             }
+            let s = match client.service_get(project, name).await {
+                Ok(s) => s,
+                Err(e) if transient(&e) => {
+                    server_delay = e.retry_after().or(server_delay);
+                    continue;
+                }
+                Err(e) => {
+                    display.finish();
+                    return Err(anyhow::Error::new(e).context(format!("cannot wait for '{project}/{name}'")));
+                }
+            };
             if let Some(n) = s.service_notifications.iter().find(|n| n.notification_type == "service_creation_failed") {
+                display.finish();
                 return Err(CliError::failed(format!("{name}: {}", n.message))
                     .hint(format!("remove it with `avn service terminate {name} --force` and try again"))
                     .into());
             }
             if s.state == ServiceState::PowerOff && !warned_off {
                 warned_off = true;
-                ctx.printer.warn(&format!(
-                    "{name} is powered off and will not become RUNNING until powered on (avn service update {name} --power-on)"
-                ));
+                display.note(name, "POWEROFF: will not become RUNNING until powered on");
+                ctx.printer.warn(&format!("{name} is powered off (avn service update {name} --power-on)"));
             }
-            done.push(s);
+            moved |= display.update(name, Snapshot::of(&s));
+            if s.state == ServiceState::Running {
+                match (s.service_type.as_str(), s.service_uri.as_deref()) {
+                    ("pg", Some(uri)) => match accepts_connections(uri).await {
+                        Ok(()) => {
+                            display.done(name, "RUNNING, accepts connections");
+                            ready[i] = Some(s);
+                        }
+                        Err(e) => display.note(name, &format!("RUNNING, waiting for connections ({e})")),
+                    },
+                    _ => {
+                        display.done(name, "RUNNING");
+                        ready[i] = Some(s);
+                    }
+                }
+            }
         }
-        if done.iter().all(|s| s.state == ServiceState::Running) {
+        if ready.iter().all(Option::is_some) {
+            display.finish();
+            drop(display);
             ctx.printer.info(&format!("Service(s) RUNNING: {}", names.join(", ")));
-            return Ok(done);
+            return Ok(ready.into_iter().flatten().collect());
         }
         let elapsed = start.elapsed();
         if elapsed >= timeout {
-            let pending: Vec<String> = done
+            display.finish();
+            let pending: Vec<String> = names
                 .iter()
-                .filter(|s| s.state != ServiceState::Running)
-                .map(|s| format!("{} ({})", s.service_name, s.state))
+                .zip(&ready)
+                .filter(|(_, r)| r.is_none())
+                .map(|(n, _)| format!("{n} ({})", display_state(&display_last(&display, n))))
                 .collect();
             return Err(CliError::timeout(format!(
                 "timed out after {} waiting for {}",
@@ -93,11 +158,21 @@ pub async fn wait_running(
             ))
             .into());
         }
-        tokio::time::sleep(delay.min(timeout - elapsed)).await;
-        delay = (delay.mul_f64(1.5)).min(Duration::from_secs(10));
+        delay = if moved { Duration::from_secs(1) } else { delay.mul_f64(1.5).min(cap) };
+        let sleep = server_delay.map(|d| d.min(Duration::from_secs(60))).unwrap_or(delay);
+        tokio::time::sleep(sleep.min(timeout - elapsed)).await;
     }
 }
 
-fn clock() -> String {
-    jiff::Timestamp::now().strftime("%H:%M:%S").to_string()
+fn display_last(d: &WaitDisplay, name: &str) -> Option<Snapshot> {
+    d.last(name)
+}
+
+fn display_state(s: &Option<Snapshot>) -> String {
+    s.as_ref().map(|s| s.state.clone()).unwrap_or_else(|| "unknown".into())
+}
+
+fn is_loopback_url(url: &str) -> bool {
+    let host = url.split("://").nth(1).unwrap_or("").split(['/', ':']).next().unwrap_or("");
+    host == "localhost" || host.starts_with("127.") || url.contains("://[::1]")
 }
