@@ -69,7 +69,7 @@ impl Local {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
 
-    fn create_project(&self, name: &str) {
+    pub fn create_project(&self, name: &str) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let client = avn_client::Client::builder().base_url(&self.url).token(Some(self.token.clone())).build().unwrap();
         rt.block_on(client.project_create(name)).unwrap();

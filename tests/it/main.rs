@@ -3,6 +3,8 @@
 
 mod client;
 mod config;
+mod fork_fixture;
+mod fork_local;
 mod local;
 mod local_cli;
 mod local_support;

@@ -1,0 +1,276 @@
+//! `service fork` rules the local control plane cannot show, against a fixture API.
+
+use serde_json::json;
+use serde_json::Value;
+use wiremock::matchers::method;
+use wiremock::matchers::path;
+use wiremock::Mock;
+use wiremock::ResponseTemplate;
+
+use crate::support::*;
+
+fn svc(name: &str, stype: &str, plan: &str, state: &str, progress: Value) -> Value {
+    json!({"service_name": name, "service_type": stype, "plan": plan, "cloud_name": "aws-eu-west-1", "state": state,
+        "user_config": {}, "node_states": [{"name": format!("{name}-1"), "state": "syncing_data", "progress_updates": progress}]})
+}
+
+/// Mount the source, its backups and integrations, the type's plans, and "NEW does not exist".
+async fn fixture(env: &Env, stype: &str, source_plan: &str, plans: Value, pitr: bool) {
+    env.mock(
+        "GET",
+        "/v1/project/proj/service/src",
+        200,
+        json!({"service": svc("src", stype, source_plan, "RUNNING", json!([]))}),
+    )
+    .await;
+    env.mock("GET", "/v1/project/proj/service/src/integration", 200, json!({"service_integrations": []})).await;
+    let mut backups =
+        json!({"backups": [{"backup_name": "backup-1", "backup_time": "2026-11-20T10:00:00Z", "data_size": 1}]});
+    if pitr {
+        backups["pitr"] =
+            json!({"primary_region": {"pitr_range_start": "2026-11-20T10:00:00Z", "pitr_range_end": null}});
+    }
+    env.mock("GET", "/v1/project/proj/service/src/backups", 200, backups).await;
+    env.mock("GET", &format!("/v1/project/proj/service-types/{stype}/plans"), 200, json!({"service_plans": plans}))
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/project/proj/service/new"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Service not found"})))
+        .up_to_n_times(1)
+        .mount(&env.server)
+        .await;
+}
+
+fn plan(name: &str, nodes: u32) -> Value {
+    json!({"service_plan": name, "node_count": nodes, "backup_config": {"interval": 24, "max_count": 2, "recovery_mode": "basic"},
+        "regions": {"aws-eu-west-1": {"price_usd": "1"}}})
+}
+
+async fn posts(env: &Env) -> Vec<Value> {
+    env.requests().await.into_iter().filter(|(m, _, _)| m == "POST").map(|(_, _, b)| b).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cassandra_and_clickhouse_forks_need_as_many_nodes() {
+    for stype in ["cassandra", "clickhouse"] {
+        let env = Env::new().await;
+        fixture(&env, stype, "business-6", json!([plan("startup-3", 3), plan("business-6", 6)]), false).await;
+        let r = env.run(&["service", "fork", "src", "new", "-p", "startup-3"]);
+        r.code(2);
+        assert!(
+            r.stderr.contains("at least as many nodes") && r.stderr.contains("has 3") && r.stderr.contains("has 6"),
+            "{}",
+            r.stderr
+        );
+        assert!(posts(&env).await.is_empty(), "{stype}: nothing created");
+        env.mock(
+            "POST",
+            "/v1/project/proj/service",
+            200,
+            json!({"service": svc("new", stype, "business-6", "REBUILDING", json!([]))}),
+        )
+        .await;
+        env.run(&["service", "fork", "src", "new", "--no-wait"]).code(0);
+        assert_eq!(posts(&env).await[0]["plan"], "business-6", "the source's plan by default");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn named_backup_types_send_recovery_basebackup_name() {
+    let env = Env::new().await;
+    fixture(&env, "valkey", "startup-4", json!([plan("startup-4", 1)]), false).await;
+    let r = env.run(&["service", "fork", "src", "new", "--pitr", "-1h"]);
+    r.code(2);
+    assert!(
+        r.stderr.contains("cannot be restored to an instant") && r.stderr.contains("--backup NAME"),
+        "{}",
+        r.stderr
+    );
+    let r = env.run(&["service", "fork", "src", "new", "--backup", "backup-9"]);
+    r.code(2);
+    assert!(r.stderr.contains("its backups: backup-1"), "{}", r.stderr);
+    assert!(posts(&env).await.is_empty());
+    env.mock(
+        "POST",
+        "/v1/project/proj/service",
+        200,
+        json!({"service": svc("new", "valkey", "startup-4", "REBUILDING", json!([]))}),
+    )
+    .await;
+    env.run(&[
+        "service",
+        "fork",
+        "src",
+        "new",
+        "--backup",
+        "backup-1",
+        "--no-wait",
+        "--copy-tags",
+        "--enable-termination-protection",
+    ])
+    .code(0);
+    assert_eq!(
+        posts(&env).await[0],
+        json!({"cloud": "aws-eu-west-1", "plan": "startup-4", "service_integrations": [], "service_name": "new", "service_type": "valkey",
+            "user_config": {"service_to_fork_from": "src", "recovery_basebackup_name": "backup-1"},
+            "termination_protection": true, "static_ips": [], "copy_tags": true})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pitr_forks_send_normalised_utc_and_check_the_window() {
+    let env = Env::new().await;
+    let mut p = plan("startup-4", 1);
+    p["backup_config"]["recovery_mode"] = json!("pitr");
+    fixture(&env, "pg", "startup-4", json!([p]), true).await;
+    env.mock(
+        "POST",
+        "/v1/project/proj/service",
+        200,
+        json!({"service": svc("new", "pg", "startup-4", "REBUILDING", json!([]))}),
+    )
+    .await;
+    let r = env.run(&["service", "fork", "src", "new", "--pitr", "2026-11-20T12:30:00.25+02:00", "--no-wait"]);
+    r.code(0);
+    assert_eq!(
+        posts(&env).await[0]["user_config"],
+        json!({"service_to_fork_from": "src", "recovery_target_time": "2026-11-20T10:30:00.250000+00:00"})
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wait_rides_out_rate_limits_honouring_retry_after() {
+    let env = Env::new().await;
+    fixture(&env, "valkey", "startup-4", json!([plan("startup-4", 1)]), false).await;
+    env.mock(
+        "POST",
+        "/v1/project/proj/service",
+        200,
+        json!({"service": svc("new", "valkey", "startup-4", "REBUILDING", json!([]))}),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/project/proj/service/new"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "0")
+                .set_body_json(json!({"message": "Too many requests"})),
+        )
+        .up_to_n_times(6)
+        .mount(&env.server)
+        .await;
+    env.mock(
+        "GET",
+        "/v1/project/proj/service/new",
+        200,
+        json!({"service": svc("new", "valkey", "startup-4", "RUNNING", json!([]))}),
+    )
+    .await;
+    let r = env.run(&["service", "fork", "src", "new", "-v", "--timeout", "60"]);
+    r.code(0);
+    assert!(r.stderr.contains("HTTP 429"), "{}", r.stderr);
+    let gets = env.requests().await.into_iter().filter(|(m, p, _)| m == "GET" && p.ends_with("/service/new")).count();
+    assert_eq!(gets, 1 + 6 + 1, "existence check, six rate-limited polls, one answer");
+}
+
+async fn progress_fixture(env: &Env) {
+    fixture(env, "valkey", "startup-4", json!([plan("startup-4", 1)]), false).await;
+    env.mock(
+        "POST",
+        "/v1/project/proj/service",
+        200,
+        json!({"service": svc("new", "valkey", "startup-4", "REBUILDING", json!([]))}),
+    )
+    .await;
+    let steps = [
+        json!([{"phase": "basebackup", "min": 0, "max": 1000, "current": 400, "unit": "bytes_uncompressed", "completed": false}]),
+        json!([{"phase": "basebackup", "min": 0, "max": 1000, "current": 1000, "unit": "bytes_uncompressed", "completed": true},
+               {"phase": "stream", "min": 100, "max": 200, "current": 190, "unit": "wal_lsn", "completed": false}]),
+    ];
+    for p in steps {
+        Mock::given(method("GET"))
+            .and(path("/v1/project/proj/service/new"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"service": svc("new", "valkey", "startup-4", "REBUILDING", p)})),
+            )
+            .up_to_n_times(1)
+            .mount(&env.server)
+            .await;
+    }
+    env.mock(
+        "GET",
+        "/v1/project/proj/service/new",
+        200,
+        json!({"service": svc("new", "valkey", "startup-4", "RUNNING", json!([]))}),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_terminal_progress_is_plain_lines() {
+    let env = Env::new().await;
+    progress_fixture(&env).await;
+    let r = env.run(&["service", "fork", "src", "new"]);
+    r.code(0);
+    let lines: Vec<&str> = r.stderr.lines().filter(|l| l.contains(" new: ")).collect();
+    let tails: Vec<&str> = lines.iter().map(|l| l.split_once(' ').unwrap().1).collect();
+    assert_eq!(
+        tails,
+        vec!["new: REBUILDING (basebackup)", "new: REBUILDING (stream)", "new: RUNNING", "new: RUNNING"],
+        "{}",
+        r.stderr
+    );
+    assert!(lines.iter().all(|l| l.as_bytes()[2] == b':' && l.as_bytes()[5] == b':'), "timestamped: {lines:?}");
+    assert!(!r.stderr.contains('\x1b'), "no terminal control codes");
+    // --json: no progress at all, one object
+    let env = Env::new().await;
+    progress_fixture(&env).await;
+    let r = env.run(&["service", "fork", "src", "new", "--json"]);
+    assert!(!r.code(0).stderr.contains("REBUILDING"), "{}", r.stderr);
+    assert_eq!(r.json()["fork"]["source"], "src");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_terminal_progress_shows_phases_and_reaches_100() {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: script(1) is not installed");
+        return;
+    }
+    let env = Env::new().await;
+    progress_fixture(&env).await;
+    let bin = env!("CARGO_BIN_EXE_avn");
+    let out = env
+        .cmd(&[])
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm")
+        .env("COLUMNS", "120")
+        .env("AIVEN_PROJECT", "proj")
+        .args(["-qfec", &format!("{bin} service fork src new"), "/dev/null"])
+        .output_with_program("script");
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("REBUILDING · basebackup"), "{text}");
+    assert!(text.contains(" 40%"), "{text}");
+    assert!(text.contains("REBUILDING · stream"), "{text}");
+    assert!(text.contains(" 90%"), "{text}");
+    assert!(text.contains("100%") && text.contains("RUNNING"), "{text}");
+}
+
+trait WithProgram {
+    fn output_with_program(&mut self, program: &str) -> std::process::Output;
+}
+
+impl WithProgram for std::process::Command {
+    /// Run the same arguments and environment under another program (here `script`).
+    fn output_with_program(&mut self, program: &str) -> std::process::Output {
+        let mut c = std::process::Command::new(program);
+        c.env_clear();
+        for (k, v) in self.get_envs() {
+            if let Some(v) = v {
+                c.env(k, v);
+            }
+        }
+        c.args(self.get_args()).stdin(std::process::Stdio::null()).output().unwrap()
+    }
+}
