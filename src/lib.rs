@@ -17,7 +17,7 @@ pub mod env_vars;
 mod error;
 mod local_state;
 mod output;
-mod pg;
+pub mod pg;
 mod prompt;
 mod settings;
 pub mod time;

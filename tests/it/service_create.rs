@@ -274,14 +274,18 @@ async fn vpc_in_cloud_requires_a_choice() {
 #[tokio::test(flavor = "multi_thread")]
 async fn create_wait_polls_until_running() {
     let env = env_with_schema().await;
-    env.mock("POST", "/v1/project/proj/service", 200, json!({"service": service("db3", "REBUILDING")})).await;
+    env.mock("POST", "/v1/project/proj/service", 200, json!({"service": service_without_uri("db3", "REBUILDING")}))
+        .await;
     Mock::given(method("GET"))
         .and(path("/v1/project/proj/service/db3"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"service": service("db3", "REBUILDING")})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"service": service_without_uri("db3", "REBUILDING")})),
+        )
         .up_to_n_times(1)
         .mount(&env.server)
         .await;
-    env.mock("GET", "/v1/project/proj/service/db3", 200, json!({"service": service("db3", "RUNNING")})).await;
+    env.mock("GET", "/v1/project/proj/service/db3", 200, json!({"service": service_without_uri("db3", "RUNNING")}))
+        .await;
     let r = env.run(&["service", "create", "db3", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "60"]);
     r.code(0);
     assert!(r.stdout.starts_with("db3  pg  RUNNING"), "{}", r.stdout);

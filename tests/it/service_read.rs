@@ -122,7 +122,7 @@ async fn get_shows_progress_details_and_404() {
     r.code(0);
     assert!(
         r.stdout.contains(
-            "    service_uri = postgres://avnadmin:********@db1-proj.aivencloud.com:12691/defaultdb?sslmode=require"
+            "    service_uri = postgres://avnadmin:********@db1-proj.example.invalid:12691/defaultdb?sslmode=require"
         ),
         "{}",
         r.stdout

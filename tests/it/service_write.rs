@@ -20,8 +20,8 @@ async fn wait_times_out_with_exit_3_and_accepts_plain_seconds() {
 #[tokio::test(flavor = "multi_thread")]
 async fn wait_several_until_running_json() {
     let env = Env::new().await;
-    env.mock("GET", "/v1/project/proj/service/a", 200, json!({"service": service("a", "RUNNING")})).await;
-    env.mock("GET", "/v1/project/proj/service/b", 200, json!({"service": service("b", "RUNNING")})).await;
+    env.mock("GET", "/v1/project/proj/service/a", 200, json!({"service": service_without_uri("a", "RUNNING")})).await;
+    env.mock("GET", "/v1/project/proj/service/b", 200, json!({"service": service_without_uri("b", "RUNNING")})).await;
     let r = env.run(&["service", "wait", "a", "b", "--json"]);
     r.code(0);
     let v = r.json();

@@ -141,3 +141,12 @@ pub fn service(name: &str, state: &str) -> Value {
     s["state"] = json!(state);
     s
 }
+
+/// A pg service without a URI, for waits against the fixture API (no database to connect to).
+pub fn service_without_uri(name: &str, state: &str) -> Value {
+    let mut s = service(name, state);
+    let m = s.as_object_mut().unwrap();
+    m.remove("service_uri");
+    m.remove("service_uri_params");
+    s
+}

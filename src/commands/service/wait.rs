@@ -51,20 +51,64 @@ fn transient(e: &avn_client::Error) -> bool {
         )
 }
 
-/// Whether a PostgreSQL service accepts a connection with its service URI (`SELECT 1`).
-async fn accepts_connections(uri: &str) -> Result<(), String> {
-    let connect = async {
-        let (client, conn) = match crate::pg::connect(uri).await {
-            // Cannot check without TLS: RUNNING is as far as we can see.
-            Err(e) if e == crate::pg::TLS_UNSUPPORTED => return Ok(()),
-            other => other?,
-        };
-        tokio::spawn(conn);
+/// How a PostgreSQL readiness check went.
+enum Check {
+    Ready,
+    /// The server is up but refused us (wrong password, pg_hba): it is running.
+    UpButRefused(String),
+    /// The server answered "not yet" (starting up, recovering).
+    NotYet(String),
+    /// No answer at all (refused, timed out, name not resolved).
+    Unreachable(String),
+}
+
+/// `SELECT 1` with the service URI, classified.
+async fn check_connection(uri: &str) -> Check {
+    let attempt = async {
+        let client = crate::pg::connect(uri).await?;
         client.simple_query("SELECT 1").await.map_err(|e| e.to_string())?;
         Ok::<_, String>(())
     };
-    tokio::time::timeout(Duration::from_secs(10), connect).await.map_err(|_| "connection timed out".to_string())?
+    match tokio::time::timeout(Duration::from_secs(10), attempt).await {
+        Ok(Ok(())) => Check::Ready,
+        Ok(Err(e)) => {
+            let lower = e.to_lowercase();
+            if lower.contains("password authentication failed")
+                || lower.contains("no pg_hba.conf entry")
+                || lower.contains("permission denied")
+            {
+                Check::UpButRefused(e)
+            } else if lower.contains("starting up")
+                || lower.contains("recovery")
+                || lower.contains("shutting down")
+                || lower.contains("not yet accepting")
+            {
+                Check::NotYet(e)
+            } else if lower.contains("error connecting")
+                || lower.contains("connection refused")
+                || lower.contains("failed to lookup")
+                || lower.contains("timed out")
+                || lower.contains("unreachable")
+            {
+                Check::Unreachable(e)
+            } else {
+                Check::NotYet(e)
+            }
+        }
+        Err(_) => Check::Unreachable("connection timed out".into()),
+    }
 }
+
+/// Whether a URI's host is this machine.
+fn loopback_host(uri: &str) -> bool {
+    let after = uri.split("://").nth(1).unwrap_or("");
+    let host_port = after.rsplit('@').next().unwrap_or("").split(['/', '?']).next().unwrap_or("");
+    let host = host_port.rsplit_once(':').map(|(h, _)| h).unwrap_or(host_port);
+    host == "localhost" || host.starts_with("127.") || host == "[::1]"
+}
+
+/// After RUNNING, how long a remote database may stay unreachable before avn stops checking.
+const UNREACHABLE_GRACE: Duration = Duration::from_secs(30);
 
 /// Poll until every service is RUNNING (and accepts connections, for PostgreSQL), showing
 /// progress; exit 3 on timeout with the command to resume.
@@ -84,6 +128,7 @@ pub async fn wait_running(
     let start = Instant::now();
     let mut display = WaitDisplay::new(ctx.printer, names);
     let mut ready: Vec<Option<Service>> = vec![None; names.len()];
+    let mut running_since: Vec<Option<Instant>> = vec![None; names.len()];
     let mut warned_off = false;
     let mut delay = Duration::from_secs(1);
     loop {
@@ -117,13 +162,29 @@ pub async fn wait_running(
             }
             moved |= display.update(name, Snapshot::of(&s));
             if s.state == ServiceState::Running {
+                let since = *running_since[i].get_or_insert_with(Instant::now);
                 match (s.service_type.as_str(), s.service_uri.as_deref()) {
-                    ("pg", Some(uri)) => match accepts_connections(uri).await {
-                        Ok(()) => {
+                    ("pg", Some(uri)) => match check_connection(uri).await {
+                        Check::Ready => {
                             display.done(name, "RUNNING, accepts connections");
                             ready[i] = Some(s);
                         }
-                        Err(e) => display.note(name, &format!("RUNNING, waiting for connections ({e})")),
+                        Check::UpButRefused(e) => {
+                            display.done(name, "RUNNING");
+                            ctx.printer.warn(&format!("{name} is running but refused the service URI's login: {e}"));
+                            ready[i] = Some(s);
+                        }
+                        Check::Unreachable(e) if !loopback_host(uri) && since.elapsed() >= UNREACHABLE_GRACE => {
+                            display.done(name, "RUNNING");
+                            ctx.printer.warn(&format!(
+                                "{name} is RUNNING, but this machine cannot connect to it ({e}); it may only accept \
+                                 connections from allowed networks (ip_filter), so RUNNING is as far as avn can check"
+                            ));
+                            ready[i] = Some(s);
+                        }
+                        Check::NotYet(e) | Check::Unreachable(e) => {
+                            display.note(name, &format!("RUNNING, waiting for connections ({e})"))
+                        }
                     },
                     _ => {
                         display.done(name, "RUNNING");

@@ -166,12 +166,14 @@ pub async fn create_admin(layout: &Layout, port: u16, password: &str) -> Result<
     .map_err(err)?;
     c.batch_execute("CREATE DATABASE defaultdb OWNER avnadmin").await.map_err(err)?;
     // PostgreSQL 15+: let avnadmin stop and restore writes (used by `avn service rename`).
-    let _ = c
-        .batch_execute(
-            "GRANT ALTER SYSTEM ON PARAMETER default_transaction_read_only TO avnadmin;\n\
-             GRANT EXECUTE ON FUNCTION pg_reload_conf() TO avnadmin;",
-        )
-        .await;
+    for grant in [
+        "GRANT ALTER SYSTEM ON PARAMETER default_transaction_read_only TO avnadmin",
+        "GRANT EXECUTE ON FUNCTION pg_reload_conf() TO avnadmin",
+    ] {
+        if let Err(e) = c.batch_execute(grant).await {
+            tracing::warn!("{grant}: {}", err(e));
+        }
+    }
     Ok(())
 }
 
