@@ -29,3 +29,14 @@ pub fn local_data_dir() -> PathBuf {
         .map(|p| p.data_dir().join("local"))
         .unwrap_or_else(|| home_dir().join(".local/share/avn/local"))
 }
+
+/// avn's own data (rename journals): `$AVN_DATA_DIR`, else the platform data directory
+/// (`~/.local/share/avn` on Linux).
+pub fn data_dir() -> PathBuf {
+    if let Some(d) = env_vars::get(env_vars::AVN_DATA_DIR) {
+        return PathBuf::from(d);
+    }
+    directories::ProjectDirs::from("", "", "avn")
+        .map(|p| p.data_dir().to_path_buf())
+        .unwrap_or_else(|| home_dir().join(".local/share/avn"))
+}

@@ -28,6 +28,11 @@ pub const AVN_LOCAL_BACKUP_INTERVAL: &str = "AVN_LOCAL_BACKUP_INTERVAL";
 /// PostgreSQL server binaries for the local control plane (default: `pg_config --bindir`).
 pub const AVN_PG_BINDIR: &str = "AVN_PG_BINDIR";
 
+/// avn's data directory (rename journals; default ~/.local/share/avn).
+pub const AVN_DATA_DIR: &str = "AVN_DATA_DIR";
+/// Failure injection for tests (`FAILPOINTS=name=action;...`, builds with the failpoints feature).
+pub const FAILPOINTS: &str = "FAILPOINTS";
+
 /// Every variable with a one-line description, for the ENVIRONMENT section of the man page.
 pub const ALL: &[(&str, &str)] = &[
     (AIVEN_CONFIG_DIR, "directory of aiven-client.json and aiven-credentials.json (default ~/.config/aiven)"),

@@ -19,6 +19,7 @@ mod local_state;
 mod output;
 pub mod pg;
 mod prompt;
+mod rename;
 mod settings;
 pub mod time;
 mod user_config;
@@ -27,6 +28,8 @@ pub use error::ExitStatus;
 
 /// Parse the process arguments, run the command and return its exit code.
 pub fn main() -> ExitCode {
+    #[cfg(feature = "failpoints")]
+    let _failpoints = fail::FailScenario::setup();
     let cli = match cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => return error::clap_exit(e),

@@ -238,7 +238,7 @@ pub async fn fork(ctx: &Context<'_>, spec: ForkSpec) -> anyhow::Result<()> {
 }
 
 /// Every check that needs the API, then the request to send. Creates nothing.
-async fn preflight(
+pub(crate) async fn preflight(
     ctx: &Context<'_>,
     spec: &ForkSpec,
     project: &str,

@@ -11,6 +11,7 @@ pub mod get;
 pub mod integrations;
 pub mod list;
 pub mod plans;
+pub mod rename;
 pub mod terminate;
 pub mod types;
 pub mod update;
@@ -30,6 +31,8 @@ pub enum ServiceCommand {
     Create(create::CreateArgs),
     /// Fork a service, to its latest transaction or to an instant, and wait until it is ready
     Fork(fork::ForkArgs),
+    /// Rename a service safely: stop writes, fork, verify, repoint, delete
+    Rename(rename::RenameArgs),
     /// Wait until services are running
     Wait(wait::WaitArgs),
     /// Change a service's plan, power, protection or configuration
@@ -50,6 +53,7 @@ pub async fn run(ctx: &Context<'_>, cmd: ServiceCommand) -> anyhow::Result<()> {
         ServiceCommand::Get(a) => get::run(ctx, a).await,
         ServiceCommand::Create(a) => create::run(ctx, a).await,
         ServiceCommand::Fork(a) => fork::run(ctx, a).await,
+        ServiceCommand::Rename(a) => rename::run(ctx, a).await,
         ServiceCommand::Wait(a) => wait::run(ctx, a).await,
         ServiceCommand::Update(a) => update::run(ctx, a).await,
         ServiceCommand::Terminate(a) => terminate::run(ctx, a).await,

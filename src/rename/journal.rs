@@ -1,0 +1,190 @@
+//! The durable step log of one rename, for resume and rollback.
+//!
+//! One JSON file per rename under `<data>/renames/` (the platform data directory, or
+//! `AVN_DATA_DIR`), rewritten atomically (temp file + rename) whenever a step starts or ends, so
+//! a crash, Ctrl-C, `kill -9` or network loss leaves a file that says exactly how far it got.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::config::write_atomic;
+
+/// The steps, in order.
+pub const STEPS: &[&str] = &["preflight", "stop_writes", "fork", "open_writes", "verify", "repoint", "delete"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Pending,
+    Started,
+    Done,
+    Skipped,
+    Failed,
+    Undone,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Step {
+    pub name: String,
+    pub status: StepStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    InProgress,
+    Done,
+    RolledBack,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Journal {
+    pub version: u32,
+    pub url: String,
+    pub project: String,
+    pub old: String,
+    pub new: String,
+    pub state: State,
+    pub created: String,
+    /// The options the rename was started with (a resume uses these).
+    pub options: Value,
+    /// What OLD looked like before anything changed (type, plan, URI parts, inventory, integrations).
+    #[serde(default)]
+    pub old_snapshot: Value,
+    /// The exact create request for NEW.
+    #[serde(default)]
+    pub fork_request: Value,
+    /// Databases whose default this rename made read-only on OLD.
+    #[serde(default)]
+    pub read_only_databases: Vec<String>,
+    #[serde(default)]
+    pub created_new: bool,
+    #[serde(default)]
+    pub removed_termination_protection: bool,
+    pub steps: Vec<Step>,
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+/// `<data>/renames/<project>--<old>--<new>.json`.
+pub fn path_for(project: &str, old: &str, new: &str) -> PathBuf {
+    crate::dirs::data_dir().join("renames").join(format!("{project}--{old}--{new}.json"))
+}
+
+impl Journal {
+    pub fn new(url: &str, project: &str, old: &str, new: &str, options: Value) -> Journal {
+        Journal {
+            version: 1,
+            url: url.to_string(),
+            project: project.to_string(),
+            old: old.to_string(),
+            new: new.to_string(),
+            state: State::InProgress,
+            created: jiff::Timestamp::now().to_string(),
+            options,
+            old_snapshot: Value::Null,
+            fork_request: Value::Null,
+            read_only_databases: vec![],
+            created_new: false,
+            removed_termination_protection: false,
+            steps: STEPS
+                .iter()
+                .map(|s| Step {
+                    name: s.to_string(),
+                    status: StepStatus::Pending,
+                    started: None,
+                    finished: None,
+                    seconds: None,
+                    detail: None,
+                })
+                .collect(),
+            path: path_for(project, old, new),
+        }
+    }
+
+    pub fn load(project: &str, old: &str, new: &str) -> anyhow::Result<Option<Journal>> {
+        let path = path_for(project, old, new);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read {}", path.display()))),
+        };
+        let mut j: Journal = serde_json::from_slice(&bytes)
+            .map_err(|e| anyhow::anyhow!("{} is not a rename journal: {e}", path.display()))?;
+        j.path = path;
+        Ok(Some(j))
+    }
+
+    pub fn save(&self) -> anyhow::Result<()> {
+        write_atomic(&self.path, serde_json::to_string_pretty(self)?.as_bytes(), 0o600)
+    }
+
+    pub fn step(&self, name: &str) -> &Step {
+        self.steps.iter().find(|s| s.name == name).expect("known step")
+    }
+
+    fn step_mut(&mut self, name: &str) -> &mut Step {
+        self.steps.iter_mut().find(|s| s.name == name).expect("known step")
+    }
+
+    /// Record that a step started, durably, before it does anything.
+    pub fn start(&mut self, name: &str) -> anyhow::Result<()> {
+        let s = self.step_mut(name);
+        s.status = StepStatus::Started;
+        s.started = Some(jiff::Timestamp::now().to_string());
+        self.save()
+    }
+
+    /// Record a step's outcome, durably.
+    pub fn finish(&mut self, name: &str, status: StepStatus, detail: Option<String>) -> anyhow::Result<()> {
+        let now = jiff::Timestamp::now();
+        let s = self.step_mut(name);
+        s.status = status;
+        s.finished = Some(now.to_string());
+        s.seconds = s
+            .started
+            .as_deref()
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+            .map(|t| now.duration_since(t).as_millis() as f64 / 1000.0);
+        if detail.is_some() {
+            s.detail = detail;
+        }
+        self.save()
+    }
+
+    /// The first step not yet done.
+    pub fn next_step(&self) -> Option<&str> {
+        self.steps.iter().find(|s| !matches!(s.status, StepStatus::Done | StepStatus::Skipped)).map(|s| s.name.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_next_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::new("http://x", "p", "a", "b", serde_json::json!({"keep_source": true}));
+        j.path = dir.path().join("j.json");
+        j.start("preflight").unwrap();
+        j.finish("preflight", StepStatus::Done, None).unwrap();
+        j.start("stop_writes").unwrap();
+        let back: Journal = serde_json::from_slice(&std::fs::read(&j.path).unwrap()).unwrap();
+        assert_eq!(back.step("preflight").status, StepStatus::Done);
+        assert_eq!(back.step("stop_writes").status, StepStatus::Started);
+        assert_eq!(back.next_step(), Some("stop_writes"));
+        assert_eq!(back.options["keep_source"], true);
+    }
+}

@@ -1,0 +1,106 @@
+//! `--dry-run`: each step's concrete action, printed; nothing changes.
+
+use serde_json::json;
+
+use super::parse_env_spec;
+use super::Options;
+use super::Snapshot;
+use crate::context::Context;
+use crate::output::json as out_json;
+
+pub fn print(
+    ctx: &Context<'_>,
+    old: &str,
+    new: &str,
+    o: &Options,
+    s: &Snapshot,
+    body: &avn_api::ServiceCreate,
+) -> anyhow::Result<()> {
+    let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+    let pg = s.service_type == "pg";
+    let mut steps = vec![(
+        "preflight",
+        format!(
+            "checked: '{old}' is RUNNING ({} on {} in {}), '{new}' is free, backups exist, plan {} can be forked to",
+            s.service_type, s.plan, s.cloud, body.plan
+        ),
+    )];
+    steps.push((
+        "stop_writes",
+        if o.writes_stopped {
+            "skip: the operator stopped writes (--writes-stopped)".to_string()
+        } else {
+            format!(
+                "make databases [{}] default to read-only transactions, end other sessions, prove a write fails",
+                list(&s.alterable)
+            )
+        },
+    ));
+    steps.push((
+        "fork",
+        format!(
+            "create '{new}' ({} on {} in {}) from '{old}' at its latest transaction, tags copied, termination protection {}; wait until it accepts connections",
+            body.service_type,
+            body.plan,
+            body.cloud.as_deref().unwrap_or(""),
+            if body.termination_protection { "on" } else { "off" }
+        ),
+    ));
+    steps.push((
+        "open_writes",
+        if pg && !o.writes_stopped {
+            format!("clear the read-only defaults on '{new}' for [{}], prove a write succeeds", list(&s.alterable))
+        } else {
+            "skip: nothing to clear".to_string()
+        },
+    ));
+    steps.push((
+        "verify",
+        format!(
+            "compare databases [{}], users [{}], connection pools [{}]{}",
+            list(&s.databases),
+            list(&s.users),
+            list(&s.pools),
+            if pg { "; exact row counts of every user table" } else { "" }
+        ),
+    ));
+    let mut repoint: Vec<String> =
+        s.integrations.iter().map(|i| format!("recreate integration {} on '{new}'", i.integration_type)).collect();
+    for spec in &o.repoint_env {
+        let (path, var) = parse_env_spec(spec);
+        repoint.push(match var {
+            Some(v) => format!("set {v} in {} to '{new}''s URI (backup {}.bak)", path.display(), path.display()),
+            None => {
+                format!("replace '{old}''s URI, host and port in {} (backup {}.bak)", path.display(), path.display())
+            }
+        });
+    }
+    if let Some(cmd) = &o.repoint_exec {
+        repoint.push(format!("run `{cmd}` with AVN_NEW_SERVICE_URI, AVN_NEW_HOST, AVN_NEW_PORT"));
+    }
+    steps.push(("repoint", if repoint.is_empty() { "nothing to repoint".into() } else { repoint.join("; ") }));
+    steps.push((
+        "delete",
+        if o.keep_source {
+            format!("keep '{old}' (read-only); finish later with `avn service terminate {old}`")
+        } else if o.yes {
+            format!(
+                "delete '{old}'{}",
+                if s.termination_protection { " after removing its termination protection" } else { "" }
+            )
+        } else {
+            format!("ask to confirm, then delete '{old}'")
+        },
+    ));
+    if ctx.printer.json_mode() {
+        let steps: Vec<_> = steps.iter().map(|(n, a)| json!({"step": n, "action": a})).collect();
+        return Ok(ctx
+            .printer
+            .print_json(json!({"dry_run": true, "steps": steps, "fork_request": out_json::value(body)}))?);
+    }
+    ctx.printer.info("Dry run: every check passed; nothing was changed. The rename would:");
+    for (i, (n, a)) in steps.iter().enumerate() {
+        ctx.printer.line(&format!("{}. {}: {a}", i + 1, n.replace('_', " ")))?;
+    }
+    Ok(())
+}
