@@ -220,10 +220,10 @@ fn set_var(text: &str, var: &str, value: &str) -> String {
 fn replace_values(text: &str, old: &Conn, new: &Conn) -> String {
     let mut out = text.replace(&old.uri, &new.uri);
     if !old.host.is_empty() && !old.port.is_empty() {
-        out = out.replace(&format!("{}:{}", old.host, old.port), &format!("{}:{}", new.host, new.port));
+        out = replace_token(&out, &format!("{}:{}", old.host, old.port), &format!("{}:{}", new.host, new.port));
     }
     if !old.host.is_empty() && old.host != new.host {
-        out = out.replace(&old.host, &new.host);
+        out = replace_token(&out, &old.host, &new.host);
     }
     if !old.port.is_empty() && old.port != new.port {
         let ends_nl = out.ends_with('\n');
@@ -243,6 +243,23 @@ fn replace_values(text: &str, old: &Conn, new: &Conn) -> String {
             out.push('\n');
         }
     }
+    out
+}
+
+/// Replace `from` where it stands as a whole host name (not inside a longer name or word).
+fn replace_token(text: &str, from: &str, to: &str) -> String {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(from) {
+        let before = rest[..i].chars().next_back().or_else(|| out.chars().next_back());
+        let after = rest[i + from.len()..].chars().next();
+        out.push_str(&rest[..i]);
+        let bounded = !before.is_some_and(is_name) && !after.is_some_and(is_name);
+        out.push_str(if bounded { to } else { from });
+        rest = &rest[i + from.len()..];
+    }
+    out.push_str(rest);
     out
 }
 
@@ -303,6 +320,7 @@ mod tests {
         assert_eq!(replace_values(&out, &old, &new), out, "idempotent");
         assert_eq!(set_var("A=1\nexport DB=\"x\"\n", "DB", "u"), "A=1\nexport DB=\"u\"\n");
         assert_eq!(set_var("A=1\n", "DB", "u"), "A=1\nDB=u\n");
+        assert_eq!(replace_token("h=a x=a.b y=ba a", "a", "b"), "h=b x=a.b y=ba b");
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod local;
 mod local_cli;
 mod local_support;
 mod official_client;
+mod rename_local;
 mod service_create;
 mod service_read;
 mod service_write;

@@ -1,0 +1,315 @@
+//! `avn service rename` end to end on the local control plane, with a real client writing.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::local_support::*;
+
+/// A client that inserts rows continuously, reconnecting when its session is ended, and records
+/// every id whose commit was acknowledged and every read-only refusal.
+struct Writer {
+    stop: Arc<AtomicBool>,
+    committed: Arc<Mutex<Vec<i64>>>,
+    read_only_errors: Arc<Mutex<usize>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Writer {
+    fn start(uri: String) -> Writer {
+        let stop = Arc::new(AtomicBool::new(false));
+        let committed = Arc::new(Mutex::new(vec![]));
+        let read_only_errors = Arc::new(Mutex::new(0));
+        let (s, c, r) = (stop.clone(), committed.clone(), read_only_errors.clone());
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async move {
+                let mut next = 1i64;
+                let mut client = None;
+                while !s.load(Ordering::SeqCst) {
+                    if client.is_none() {
+                        match tokio_postgres::connect(&uri, tokio_postgres::NoTls).await {
+                            Ok((cl, conn)) => {
+                                tokio::spawn(conn);
+                                client = Some(cl);
+                            }
+                            Err(_) => {
+                                tokio::time::sleep(Duration::from_millis(20)).await;
+                                continue;
+                            }
+                        }
+                    }
+                    let cl = client.as_ref().unwrap();
+                    match cl.execute("INSERT INTO t (id, batch) VALUES ($1, 'live')", &[&(next as i32)]).await {
+                        Ok(_) => {
+                            c.lock().unwrap().push(next);
+                            next += 1;
+                        }
+                        Err(e) if e.code().map(|c| c.code()) == Some("25006") => {
+                            *r.lock().unwrap() += 1;
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                        Err(_) => client = None,
+                    }
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            });
+        });
+        Writer { stop, committed, read_only_errors, thread: Some(thread) }
+    }
+
+    fn finish(mut self) -> (Vec<i64>, usize) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.thread.take().unwrap().join().unwrap();
+        let c = self.committed.lock().unwrap().clone();
+        let r = *self.read_only_errors.lock().unwrap();
+        (c, r)
+    }
+}
+
+fn ids(uri: &str) -> Vec<i64> {
+    sql(uri, "SELECT id FROM t WHERE batch = 'live' ORDER BY id")
+        .unwrap()
+        .iter()
+        .map(|r| r[0].parse().unwrap())
+        .collect()
+}
+
+fn make_source(l: &Local, name: &str) -> String {
+    l.avn(&["service", "create", name, "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
+    let uri = l.uri(name);
+    sql(&uri, "CREATE TABLE t (id int, batch text)").unwrap();
+    uri
+}
+
+#[test]
+fn rename_under_live_writes_loses_no_committed_row() {
+    let l = Local::start();
+    let uri = make_source(&l, "old");
+    l.avn(&["service", "create", "sink", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let client = avn_client::Client::builder().base_url(&l.url).token(Some(l.token.clone())).build().unwrap();
+    let body = avn_api::IntegrationCreate {
+        integration_type: "metrics".into(),
+        source_service: Some("old".into()),
+        dest_service: Some("sink".into()),
+        ..Default::default()
+    };
+    rt.block_on(client.integration_create("local", &body)).unwrap();
+    let env_file = l.dir.path().join("app.env");
+    std::fs::write(&env_file, format!("DATABASE_URL={uri}\nOTHER=1\n")).unwrap();
+    let var_file = l.dir.path().join("svc.env");
+    std::fs::write(&var_file, "export PG_URL='nothing yet'\n").unwrap();
+
+    let writer = Writer::start(uri.clone());
+    std::thread::sleep(Duration::from_millis(500));
+    let env_arg = env_file.display().to_string();
+    let var_arg = format!("{}:PG_URL", var_file.display());
+    let r = l.avn(&[
+        "service",
+        "rename",
+        "old",
+        "new",
+        "--repoint-env",
+        &env_arg,
+        "--repoint-env",
+        &var_arg,
+        "--yes",
+        "--json",
+    ]);
+    std::thread::sleep(Duration::from_millis(300));
+    let (committed, read_only) = writer.finish();
+    let v = r.code(0).json();
+    assert_eq!(v["rename"]["state"], "done");
+    assert_eq!(v["service"]["service_name"], "new");
+    let outcomes: Vec<&str> =
+        v["rename"]["steps"].as_array().unwrap().iter().map(|s| s["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, vec!["done"; 7], "{v}");
+
+    assert!(committed.len() > 10, "the client wrote before the rename: {}", committed.len());
+    assert!(read_only > 0, "writes after stop-writes failed with a read-only error");
+    let new_uri = l.uri("new");
+    assert_eq!(ids(&new_uri), committed, "NEW holds exactly every row the client saw committed");
+    l.avn(&["service", "get", "old"]).code(1);
+    let env = std::fs::read_to_string(&env_file).unwrap();
+    assert_eq!(env, format!("DATABASE_URL={new_uri}\nOTHER=1\n"));
+    assert!(std::fs::read_to_string(l.dir.path().join("app.env.bak")).unwrap().contains(&uri));
+    assert_eq!(std::fs::read_to_string(&var_file).unwrap(), format!("export PG_URL='{new_uri}'\n"));
+    let i = l.avn(&["service", "integration-list", "new", "--json"]).code(0).json();
+    assert_eq!(i[0]["source_service"], "new");
+    assert_eq!(i[0]["dest_service"], "sink");
+    // NEW takes writes
+    sql(&new_uri, "INSERT INTO t VALUES (0, 'after')").unwrap();
+}
+
+#[test]
+fn keep_source_leaves_it_read_only_and_refusals_change_nothing() {
+    let l = Local::start();
+    let uri = make_source(&l, "old");
+    sql(&uri, "INSERT INTO t VALUES (1, 'x')").unwrap();
+    // no terminal and neither --yes nor --keep-source: refused up front
+    let r = l.avn(&["service", "rename", "old", "new"]);
+    r.code(2);
+    assert!(r.stderr.contains("--yes") && r.stderr.contains("--keep-source"), "{}", r.stderr);
+    // termination protection
+    l.avn(&["service", "update", "old", "--enable-termination-protection"]).code(0);
+    let r = l.avn(&["service", "rename", "old", "new", "--yes"]);
+    r.code(2);
+    assert!(r.stderr.contains("--remove-termination-protection"), "{}", r.stderr);
+    // dry run: the plan, concretely
+    let r = l.avn(&["service", "rename", "old", "new", "--yes", "--remove-termination-protection", "--dry-run"]);
+    r.code(0);
+    assert!(r.stdout.contains("2. stop writes: make databases [defaultdb] default to read-only"), "{}", r.stdout);
+    assert!(r.stdout.contains("7. delete: delete 'old' after removing its termination protection"), "{}", r.stdout);
+    sql(&uri, "INSERT INTO t VALUES (2, 'still writable')").unwrap();
+    assert_eq!(l.avn(&["service", "list", "--format", "{service_name}"]).stdout, "old\n");
+    l.avn(&["service", "update", "old", "--disable-termination-protection"]).code(0);
+
+    // --keep-source
+    let r = l.avn(&["service", "rename", "old", "new", "--keep-source"]);
+    r.code(0);
+    assert!(r.stderr.contains("[7/7] delete: skipped"), "{}", r.stderr);
+    let e = sql(&uri, "INSERT INTO t VALUES (3, 'x')").unwrap_err();
+    assert!(e.contains("read-only"), "{e}");
+    assert_eq!(sql(&l.uri("new"), "SELECT count(*) FROM t").unwrap()[0][0], "2");
+    sql(&l.uri("new"), "INSERT INTO t VALUES (3, 'x')").unwrap();
+    // a second run of the same rename is not in progress any more; resume says so
+    let r = l.avn(&["service", "rename", "old", "new", "--resume"]);
+    r.code(2);
+}
+
+#[test]
+fn repoint_exec_failure_stops_before_delete_and_resume_finishes() {
+    let l = Local::start();
+    let uri = make_source(&l, "old");
+    sql(&uri, "INSERT INTO t VALUES (1, 'x')").unwrap();
+    let flag = l.dir.path().join("deploy-ok");
+    let out = l.dir.path().join("exec.out");
+    let cmd = format!(
+        "test -f {} && echo \"$AVN_OLD_SERVICE $AVN_NEW_SERVICE $AVN_NEW_HOST:$AVN_NEW_PORT\" > {}",
+        flag.display(),
+        out.display()
+    );
+    let r = l.avn(&["service", "rename", "old", "new", "--repoint-exec", &cmd, "--yes"]);
+    r.code(1);
+    assert!(r.stderr.contains("--repoint-exec exited") && r.stderr.contains("--resume"), "{}", r.stderr);
+    l.avn(&["service", "get", "old"]).code(0);
+    // running it again without --resume says a rename is in progress
+    let r = l.avn(&["service", "rename", "old", "new", "--yes"]);
+    r.code(2);
+    assert!(r.stderr.contains("in progress (next step: repoint)"), "{}", r.stderr);
+    std::fs::write(&flag, "").unwrap();
+    let r = l.avn(&["service", "rename", "old", "new", "--resume"]);
+    r.code(0);
+    let port = l.service("new")["service_uri_params"]["port"].as_str().unwrap().to_string();
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), format!("old new 127.0.0.1:{port}\n"));
+    l.avn(&["service", "get", "old"]).code(1);
+    assert_eq!(sql(&l.uri("new"), "SELECT count(*) FROM t").unwrap()[0][0], "1");
+}
+
+#[cfg(feature = "failpoints")]
+mod failpoints {
+    use super::*;
+
+    const STEPS: &[&str] = &["stop_writes", "fork", "open_writes", "verify", "repoint", "delete"];
+
+    #[test]
+    fn a_crash_at_every_step_boundary_resumes_to_the_same_end_state() {
+        let l = Local::start();
+        let uri = make_source(&l, "s0");
+        sql(&uri, "INSERT INTO t SELECT g, 'row' FROM generate_series(1, 100) g").unwrap();
+        for (i, step) in STEPS.iter().enumerate() {
+            let (old, new) = (format!("s{i}"), format!("s{}", i + 1));
+            let r: crate::support::Run = l
+                .cmd(&["service", "rename", &old, &new, "--yes"])
+                .env("FAILPOINTS", format!("rename-before-{step}=return(crash)"))
+                .output()
+                .unwrap()
+                .into();
+            assert_ne!(r.code, 0, "crashed before {step}: {}", r.stderr);
+            let r = l.avn(&["service", "rename", &old, &new, "--resume"]);
+            assert_eq!(r.code, 0, "resume after a crash before {step}: {}", r.stderr);
+            assert!(
+                r.stderr
+                    .contains(&format!("Resuming the rename of '{old}' to '{new}' at step {}", step.replace('_', " "))),
+                "{}",
+                r.stderr
+            );
+            l.avn(&["service", "get", &old]).code(1);
+            let new_uri = l.uri(&new);
+            assert_eq!(sql(&new_uri, "SELECT count(*) FROM t").unwrap()[0][0], "100", "after {step}");
+            sql(&new_uri, "SELECT 1").unwrap();
+        }
+        let last = format!("s{}", STEPS.len());
+        sql(&l.uri(&last), "INSERT INTO t VALUES (0, 'writable')").unwrap();
+    }
+
+    #[test]
+    fn an_injected_failure_before_repointing_rolls_back() {
+        let l = Local::start();
+        let uri = make_source(&l, "old");
+        sql(&uri, "INSERT INTO t VALUES (1, 'x')").unwrap();
+        for step in ["stop_writes", "fork", "open_writes", "verify"] {
+            let r: crate::support::Run = l
+                .cmd(&["service", "rename", "old", "new", "--yes"])
+                .env("FAILPOINTS", format!("rename-before-{step}=return"))
+                .output()
+                .unwrap()
+                .into();
+            assert_eq!(r.code, 1, "{step}: {}", r.stderr);
+            assert!(r.stderr.contains(&format!("failed at step {}", step.replace('_', " "))), "{}", r.stderr);
+            if step != "stop_writes" {
+                assert!(r.stderr.contains("undone: writes re-enabled on 'old'"), "{step}: {}", r.stderr);
+            }
+            if ["open_writes", "verify"].contains(&step) {
+                assert!(r.stderr.contains("undone: deleted 'new'"), "{step}: {}", r.stderr);
+            }
+            l.avn(&["service", "get", "new"]).code(1);
+            sql(&uri, "INSERT INTO t VALUES (2, 'writable again')").unwrap();
+            sql(&uri, "DELETE FROM t WHERE id = 2").unwrap();
+        }
+        // failures at repoint or delete leave everything for --resume
+        let r: crate::support::Run = l
+            .cmd(&["service", "rename", "old", "new", "--yes"])
+            .env("FAILPOINTS", "rename-before-delete=return")
+            .output()
+            .unwrap()
+            .into();
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        assert!(r.stderr.contains("nothing was rolled back"), "{}", r.stderr);
+        l.avn(&["service", "rename", "old", "new", "--resume"]).code(0);
+        assert_eq!(sql(&l.uri("new"), "SELECT count(*) FROM t").unwrap()[0][0], "1");
+    }
+
+    #[test]
+    fn a_verification_mismatch_stops_the_rename_and_rolls_back() {
+        let l = Local::start();
+        let uri = make_source(&l, "old");
+        sql(&uri, "INSERT INTO t VALUES (1, 'x')").unwrap();
+        // The operator claims writes are stopped, but a row arrives between the fork and the check.
+        let child = l
+            .cmd(&["service", "rename", "old", "new", "--yes", "--writes-stopped"])
+            .env("FAILPOINTS", "rename-before-verify=sleep(3000)")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        while l.avn(&["service", "get", "new", "--json"]).code != 0
+            || l.avn(&["service", "get", "new", "--json"]).json()["state"] != "RUNNING"
+        {
+            assert!(std::time::Instant::now() < deadline);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        sql(&uri, "INSERT INTO t VALUES (2, 'late write')").unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains("verification failed: defaultdb.public.t: 2 rows on 'old', 1 on 'new'"), "{stderr}");
+        assert!(stderr.contains("undone: deleted 'new'"), "{stderr}");
+        l.avn(&["service", "get", "new"]).code(1);
+        l.avn(&["service", "get", "old"]).code(0);
+    }
+}
