@@ -10,14 +10,64 @@ use clap::Parser;
 
 use crate::commands::Command;
 
+/// The documented exit codes.
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (0, "success"),
+    (1, "the operation failed (API or network error); a rename that failed was rolled back"),
+    (2, "usage or validation error; nothing was changed"),
+    (3, "timed out waiting (the operation goes on in the control plane)"),
+    (4, "not authenticated or not permitted (no token, HTTP 401/403)"),
+    (130, "interrupted (Ctrl-C); the operation goes on, and a rename can be resumed"),
+];
+
 pub const EXIT_CODES_HELP: &str = "\
 Exit status:
   0    success
-  1    the operation failed (API or network error)
+  1    the operation failed (API or network error); a rename that failed was rolled back
   2    usage or validation error; nothing was changed
   3    timed out waiting (the operation goes on in the control plane)
   4    not authenticated or not permitted (no token, HTTP 401/403)
-  130  interrupted (Ctrl-C)";
+  130  interrupted (Ctrl-C); the operation goes on, and a rename can be resumed";
+
+/// Service types offered for completion of `-t` (any other name is accepted too).
+pub const SERVICE_TYPES: &[&str] = &[
+    "pg",
+    "mysql",
+    "kafka",
+    "kafka_connect",
+    "kafka_mirrormaker",
+    "opensearch",
+    "valkey",
+    "clickhouse",
+    "grafana",
+    "cassandra",
+    "dragonfly",
+    "flink",
+    "m3db",
+    "thanos",
+    "alloydbomni",
+];
+
+/// A `-t TYPE` value: any string, with the known service types as completion candidates.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceTypeValue;
+
+impl clap::builder::TypedValueParser for ServiceTypeValue {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        clap::builder::StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(SERVICE_TYPES.iter().map(|t| clap::builder::PossibleValue::new(*t))))
+    }
+}
 
 /// Manage Aiven services: avn-compatible, with safe forks, point-in-time recovery and renames
 #[derive(Debug, Parser)]
@@ -122,5 +172,12 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         super::command().debug_assert();
+    }
+
+    #[test]
+    fn exit_code_help_matches_the_list() {
+        for (code, meaning) in super::EXIT_CODES {
+            assert!(super::EXIT_CODES_HELP.contains(&format!("{code:<4} {meaning}")), "{code}");
+        }
     }
 }

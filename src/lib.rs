@@ -13,6 +13,7 @@ mod commands;
 mod config;
 mod context;
 mod dirs;
+pub mod docs;
 pub mod env_vars;
 mod error;
 mod local_state;

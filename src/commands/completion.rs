@@ -2,6 +2,7 @@ use clap::Args;
 
 use crate::output::Printer;
 
+/// Print a shell completion script
 #[derive(Debug, Args)]
 #[command(long_about = "Print a shell completion script on stdout.\n\n\
     Examples:\n  avn completion bash > ~/.local/share/bash-completion/completions/avn\n  \
@@ -13,9 +14,6 @@ pub struct CompletionArgs {
 }
 
 pub fn run(printer: &Printer, args: &CompletionArgs) -> anyhow::Result<()> {
-    let mut cmd = crate::cli::command();
-    let mut buf = Vec::new();
-    clap_complete::generate(args.shell, &mut cmd, "avn", &mut buf);
-    printer.line(String::from_utf8_lossy(&buf).trim_end())?;
+    printer.line(crate::docs::completion(args.shell).trim_end())?;
     Ok(())
 }

@@ -28,7 +28,6 @@ pub enum Command {
     /// Run an Aiven-compatible control plane with real PostgreSQL on this machine
     #[command(subcommand)]
     Local(local::LocalCommand),
-    /// Print a shell completion script
     Completion(completion::CompletionArgs),
 }
 

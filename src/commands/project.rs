@@ -6,14 +6,14 @@ use crate::error::CliError;
 
 #[derive(Debug, Subcommand)]
 pub enum ProjectCommand {
-    /// Set the default project
     Switch(SwitchArgs),
 }
 
+/// Set the default project
 #[derive(Debug, Args)]
 #[command(long_about = "Set the default project, after checking that it exists.\n\n\
     The choice is written to aiven-client.json as `default_project`, shared with the official client.\n\n\
-    Example:\n  avn project switch my-project")]
+    Examples:\n  avn project switch my-project")]
 pub struct SwitchArgs {
     /// Make this project the default
     pub name: String,

@@ -12,12 +12,12 @@ use crate::prompt;
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Log in with an API token
     Login(LoginArgs),
     /// Forget the stored API token
     Logout,
 }
 
+/// Log in with an API token
 #[derive(Debug, Args)]
 #[command(long_about = "Log in with an API token and store it in aiven-credentials.json (mode 0600).\n\n\
     The token is read from AIVEN_AUTH_TOKEN, else from stdin when it is not a terminal, else from a \

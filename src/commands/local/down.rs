@@ -9,6 +9,7 @@ use crate::context::Context;
 use crate::error::CliError;
 use crate::local_state;
 
+/// Stop the local control plane and every service process
 #[derive(Debug, Args)]
 #[command(long_about = "Stop every service process and the local control plane, and switch avn \
     back to the API it used before. Data is kept (services come back with `avn local up`) unless \

@@ -14,13 +14,9 @@ pub mod up;
 
 #[derive(Debug, Subcommand)]
 pub enum LocalCommand {
-    /// Start the local control plane in the background and use it
     Up(up::UpArgs),
-    /// Stop the local control plane and every service process
     Down(down::DownArgs),
-    /// Show the local control plane, its services and their processes
     Status(status::StatusArgs),
-    /// Run the local control plane in the foreground
     Serve(serve::ServeArgs),
 }
 

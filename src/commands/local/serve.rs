@@ -8,6 +8,7 @@ use clap::Args;
 use crate::error::CliError;
 use crate::local_state;
 
+/// Run the local control plane in the foreground
 #[derive(Debug, Args)]
 #[command(long_about = "Run the local control plane in the foreground (for tests and service managers).\n\n\
     It serves the Aiven v1 API on a loopback address and runs each service as a real PostgreSQL \

@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::context::Context;
 use crate::local_state;
 
+/// Show the local control plane, its services and their processes
 #[derive(Debug, Args)]
 #[command(long_about = "Show the local control plane: its URL, data directory, whether avn uses \
     it, and each service with its state, port and PostgreSQL process.\n\n\

@@ -14,6 +14,7 @@ use crate::local_state;
 /// The port tried first when none is given (a free one is used when it is taken).
 pub const DEFAULT_PORT: u16 = 41300;
 
+/// Start the local control plane in the background and use it
 #[derive(Debug, Args)]
 #[command(long_about = "Start the local control plane in the background, wait until it answers, \
     create the project (default 'local', or --project) and make avn use it: afterwards every \

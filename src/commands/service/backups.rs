@@ -4,6 +4,7 @@ use serde_json::Value;
 use crate::context::Context;
 use crate::output::json;
 
+/// List a service's backups and its point-in-time recovery window
 #[derive(Debug, Args)]
 #[command(long_about = "List a service's backups, newest last, and print its point-in-time \
     recovery window (the instants a fork can restore to) on stderr.\n\n\

@@ -11,6 +11,7 @@ use crate::error::CliError;
 use crate::time;
 use crate::time::Target;
 
+/// Create a service, or a fork of one
 #[derive(Debug, Args)]
 #[command(long_about = "Create a service, or a fork of one.\n\n\
     Accepts the official client's command lines and sends the same request. -c values are typed \
@@ -25,8 +26,8 @@ use crate::time::Target;
 pub struct CreateArgs {
     /// Name the new service
     pub name: String,
-    /// Create a service of this type, optionally with its plan as TYPE:PLAN
-    #[arg(short = 't', long = "service-type", value_name = "TYPE[:PLAN]", required_unless_present = "fork_from")]
+    /// Create a service of this type (TYPE:PLAN also sets the plan)
+    #[arg(short = 't', long = "service-type", value_name = "TYPE", required_unless_present = "fork_from", value_parser = crate::cli::ServiceTypeValue, hide_possible_values = true)]
     pub service_type: Option<String>,
     /// Use this plan (TYPE:PLAN wins)
     #[arg(short = 'p', long, value_name = "PLAN")]

@@ -22,6 +22,7 @@ const PITR_TYPES: &[&str] = &["pg", "mysql"];
 /// Types whose fork needs at least as many nodes as the source.
 const NODE_COUNT_TYPES: &[&str] = &["cassandra", "clickhouse"];
 
+/// Fork a service, to its latest transaction or to an instant, and wait until it is ready
 #[derive(Debug, Args)]
 #[command(long_about = "Fork a service: create NEW from SOURCE's backups, at the latest transaction or \
     at an instant (--pitr), and wait until NEW accepts connections.\n\n\
@@ -35,7 +36,7 @@ const NODE_COUNT_TYPES: &[&str] = &["cassandra", "clickhouse"];
     was created, 3 timed out waiting (the fork goes on; resume with `avn service wait NEW`), 130 \
     interrupted (the fork goes on).\n\n\
     Examples:\n  avn service fork db1 db1-staging\n  avn service fork db1 db1-incident --pitr '2026-11-21 09:58:00'\n  \
-    avn service fork db1 db1-copy --pitr 2h ago -p business-4 --copy-integrations\n  \
+    avn service fork db1 db1-copy --pitr '2h ago' -p business-4 --copy-integrations\n  \
     avn service fork db1 ci-copy --if-not-exists --timeout 20m --json\n  avn service fork db1 test --dry-run")]
 pub struct ForkArgs {
     /// Fork this service
@@ -52,7 +53,7 @@ pub struct ForkArgs {
     #[arg(long, value_name = "PROJECT")]
     pub source_project: Option<String>,
     /// Check the fork has this type [default: the source's]
-    #[arg(short = 't', long = "service-type", value_name = "TYPE")]
+    #[arg(short = 't', long = "service-type", value_name = "TYPE", value_parser = crate::cli::ServiceTypeValue, hide_possible_values = true)]
     pub service_type: Option<String>,
     /// Put the fork on this plan [default: the source's]
     #[arg(short = 'p', long, value_name = "PLAN")]

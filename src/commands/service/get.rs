@@ -7,6 +7,7 @@ use crate::context::Context;
 use crate::output::json;
 use crate::output::tables;
 
+/// Show one service
 #[derive(Debug, Args)]
 #[command(long_about = "Show one service. Node progress (phase and percentage) is shown while the \
     service is being built or restored; -v adds the connection URI (password masked unless \

@@ -5,6 +5,7 @@ use serde_json::Value;
 use crate::context::Context;
 use crate::output::json;
 
+/// List a service's integrations
 #[derive(Debug, Args)]
 #[command(long_about = "List a service's integrations (forks do not inherit them).\n\n\
     Examples:\n  avn service integration-list db1\n  avn service integration-list db1 -v --json")]

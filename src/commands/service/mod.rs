@@ -19,29 +19,17 @@ pub mod wait;
 
 #[derive(Debug, Subcommand)]
 pub enum ServiceCommand {
-    /// List the service types and their options
     Types(types::TypesArgs),
-    /// List the plans of a service type
     Plans(plans::PlansArgs),
-    /// List services
     List(list::ListArgs),
-    /// Show one service
     Get(get::GetArgs),
-    /// Create a service, or a fork of one
     Create(create::CreateArgs),
-    /// Fork a service, to its latest transaction or to an instant, and wait until it is ready
     Fork(fork::ForkArgs),
-    /// Rename a service safely: stop writes, fork, verify, repoint, delete
     Rename(rename::RenameArgs),
-    /// Wait until services are running
     Wait(wait::WaitArgs),
-    /// Change a service's plan, power, protection or configuration
     Update(update::UpdateArgs),
-    /// Delete services and all their data
     Terminate(terminate::TerminateArgs),
-    /// List a service's backups and its point-in-time recovery window
     BackupList(backups::BackupListArgs),
-    /// List a service's integrations
     IntegrationList(integrations::IntegrationListArgs),
 }
 

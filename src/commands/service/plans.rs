@@ -5,6 +5,7 @@ use serde_json::Value;
 use crate::context::Context;
 use crate::output::json;
 
+/// List the plans of a service type
 #[derive(Debug, Args)]
 #[command(long_about = "List the plans of a service type: node count, backups and whether they \
     support point-in-time recovery (backup_config.recovery_mode), which decides whether services \
@@ -12,7 +13,7 @@ use crate::output::json;
     Examples:\n  avn service plans -t pg\n  avn service plans -t pg --cloud google-europe-west1")]
 pub struct PlansArgs {
     /// List the plans of this service type
-    #[arg(short = 't', long = "service-type", value_name = "TYPE")]
+    #[arg(short = 't', long = "service-type", value_name = "TYPE", value_parser = crate::cli::ServiceTypeValue, hide_possible_values = true)]
     pub service_type: String,
     /// Show only plans offered in this cloud, with their price there
     #[arg(long, value_name = "CLOUD")]

@@ -5,6 +5,7 @@ use clap::Args;
 use crate::context::Context;
 use crate::rename::Options;
 
+/// Rename a service safely: stop writes, fork, verify, repoint, delete
 #[derive(Debug, Args)]
 #[command(long_about = "Rename a service the only way Aiven allows: stop writes on OLD, fork it as NEW, \
     open NEW for writes, verify NEW has everything, repoint clients, and delete OLD.\n\n\

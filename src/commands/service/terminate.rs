@@ -4,6 +4,7 @@ use crate::context::Context;
 use crate::error::CliError;
 use crate::prompt;
 
+/// Delete services and all their data
 #[derive(Debug, Args)]
 #[command(long_about = "Delete services and all their data. This cannot be undone.\n\n\
     On a terminal, each name must be typed again to confirm. Without a terminal the command refuses \

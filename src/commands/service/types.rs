@@ -5,6 +5,7 @@ use crate::context::Context;
 use crate::output::json;
 use crate::user_config;
 
+/// List the service types and their options
 #[derive(Debug, Args)]
 #[command(long_about = "List the service types of the project, as SERVICE_TYPE and DESCRIPTION.\n\n\
     With -v, also list each type's options (from its user_config_schema) as the -c KEY=<type> \

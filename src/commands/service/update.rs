@@ -4,6 +4,7 @@ use serde_json::Map;
 
 use crate::context::Context;
 
+/// Change a service's plan, power, protection or configuration
 #[derive(Debug, Args)]
 #[command(long_about = "Change a service: power it off or on, its termination protection, plan, \
     disk, cloud or configuration options.\n\n\

@@ -14,6 +14,7 @@ use crate::output::progress::WaitDisplay;
 /// Default limit of `service wait`, `service create --wait` and `service fork`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
+/// Wait until services are running
 #[derive(Debug, Args)]
 #[command(long_about = "Wait until every named service is RUNNING and, for PostgreSQL, accepts a \
     connection (SELECT 1 with its service URI).\n\n\

@@ -1,0 +1,185 @@
+//! Generated files, help text and shell completion in real shells.
+
+use std::path::Path;
+use std::path::PathBuf;
+use std::process::Command;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn generated_files_are_up_to_date() {
+    let mut expected: Vec<(String, String)> = avn::docs::completion_files();
+    expected.extend(avn::docs::man_pages());
+    for (rel, text) in &expected {
+        let on_disk = std::fs::read_to_string(repo().join(rel)).unwrap_or_default();
+        assert!(on_disk == *text, "{rel} is stale or missing: run `cargo xtask gen`");
+    }
+    let mut pages: Vec<String> = std::fs::read_dir(repo().join("man"))
+        .unwrap()
+        .map(|e| format!("man/{}", e.unwrap().file_name().to_string_lossy()))
+        .collect();
+    pages.sort();
+    let mut want: Vec<String> = expected.iter().map(|(r, _)| r.clone()).filter(|r| r.starts_with("man/")).collect();
+    want.sort();
+    assert_eq!(pages, want, "man/ has files the CLI no longer has: run `cargo xtask gen`");
+    for page in ["man/avn-service-fork.1", "man/avn-service-rename.1", "man/avn.1"] {
+        assert!(want.contains(&page.to_string()));
+    }
+}
+
+#[test]
+fn completion_command_prints_the_checked_in_scripts() {
+    for (shell, file) in [("bash", "avn.bash"), ("zsh", "_avn"), ("fish", "avn.fish")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_avn")).args(["completion", shell]).output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            std::fs::read_to_string(repo().join("completions").join(file)).unwrap()
+        );
+    }
+}
+
+fn check_help(cmd: &clap::Command, path: &str, problems: &mut Vec<String>) {
+    let about = cmd.get_about().map(|a| a.to_string()).unwrap_or_default();
+    if about.is_empty() {
+        problems.push(format!("{path}: no help line"));
+    } else if about.ends_with('.') || !about.chars().next().unwrap().is_uppercase() {
+        problems.push(format!("{path}: '{about}' should start with a capital and have no trailing period"));
+    }
+    if cmd.get_subcommands().next().is_none()
+        && cmd.get_long_about().is_none_or(|l| !l.to_string().contains("Examples:"))
+        && !path.ends_with("logout")
+    {
+        problems.push(format!("{path}: no examples in the long help"));
+    }
+    for arg in cmd.get_arguments() {
+        if arg.is_hide_set() || ["help", "version"].contains(&arg.get_id().as_str()) {
+            continue;
+        }
+        let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+        if help.is_empty() || help.ends_with('.') || !help.chars().next().unwrap().is_uppercase() {
+            problems.push(format!("{path} {}: help '{help}'", arg.get_id()));
+        }
+    }
+    for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+        check_help(sub, &format!("{path} {}", sub.get_name()), problems);
+    }
+}
+
+#[test]
+fn every_command_and_flag_has_an_imperative_help_line() {
+    let mut problems = vec![];
+    check_help(&avn::cli::command(), "avn", &mut problems);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn man_pages_render_cleanly() {
+    if Command::new("man").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: man is not installed");
+        return;
+    }
+    let out = Command::new("man")
+        .args(["--warnings", "-l"])
+        .arg(repo().join("man/avn-service-rename.1"))
+        .env("MANWIDTH", "100")
+        .env("MAN_KEEP_FORMATTING", "0")
+        .output()
+        .unwrap();
+    // man marks bold and underline with backspaces when not writing to a terminal
+    let raw: Vec<char> = String::from_utf8_lossy(&out.stdout).chars().collect();
+    let mut text = String::new();
+    let mut i = 0;
+    while i < raw.len() {
+        if i + 1 < raw.len() && raw[i + 1] == '\u{8}' {
+            i += 2;
+            continue;
+        }
+        text.push(raw[i]);
+        i += 1;
+    }
+    let warnings = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{warnings}");
+    assert!(warnings.trim().is_empty(), "man warnings: {warnings}");
+    for section in ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXAMPLES", "EXIT STATUS", "ENVIRONMENT", "FILES"] {
+        assert!(text.contains(&format!("\n{section}\n")), "missing {section}:\n{text}");
+    }
+    assert!(text.contains("avn service rename db1 orders-db --resume"), "{text}");
+    assert!(text.contains("AIVEN_AUTH_TOKEN") && text.contains("renames/"), "{text}");
+}
+
+fn bash_complete(line: &str) -> Vec<String> {
+    let script = format!(
+        "source /usr/share/bash-completion/bash_completion\nsource {}\n\
+         COMP_LINE='{line}'; COMP_POINT=${{#COMP_LINE}}; read -ra COMP_WORDS <<< \"$COMP_LINE\"\n\
+         [[ \"$COMP_LINE\" == *' ' ]] && COMP_WORDS+=('')\n\
+         COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))\n\
+         _avn avn \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"\n\
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        repo().join("completions/avn.bash").display()
+    );
+    let out = Command::new("bash").arg("-c").arg(script).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim().to_string()).collect()
+}
+
+#[test]
+fn bash_completes_subcommands_flags_and_service_types() {
+    if !Path::new("/usr/share/bash-completion/bash_completion").exists() {
+        eprintln!("SKIPPED: bash-completion is not installed");
+        return;
+    }
+    assert_eq!(bash_complete("avn service f"), vec!["fork"]);
+    let flags = bash_complete("avn service fork --p");
+    assert!(flags.contains(&"--pitr".into()) && flags.contains(&"--plan".into()), "{flags:?}");
+    let types = bash_complete("avn service create db1 -t ");
+    assert!(types.contains(&"pg".into()) && types.contains(&"mysql".into()), "{types:?}");
+    assert!(bash_complete("avn service re").contains(&"rename".into()));
+}
+
+/// Complete `line` in an interactive zsh (through a pseudo-terminal) and return the candidates.
+fn zsh_complete(line: &str) -> Vec<String> {
+    let script = format!(
+        r#"
+zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z 'PS1=""; fpath=({dir} $fpath); autoload -Uz compinit; compinit -u -D'
+zpty -w z 'compadd () {{ if [[ "$*" == *-O* || "$*" == *-A* || "$*" == *-D* ]]; then builtin compadd "$@"; return; fi; typeset -a __hits; builtin compadd -A __hits "$@"; (( $#__hits )) && print -l -- "HIT:"${{^__hits}}; builtin compadd "$@"; }}'
+zpty -w z 'print READY'
+while zpty -r z l; do [[ $l == *READY* && $l != *print* ]] && break; done
+zpty -n -w z '{line}'$'\t'
+integer n=0
+while (( n < 200 )); do
+  if zpty -rt z l; then [[ $l == HIT:* ]] && print -r -- ${{${{l#HIT:}}%%$'\r'}}; else sleep 0.01; (( n++ )); fi
+done
+zpty -d z
+"#,
+        dir = repo().join("completions").display()
+    );
+    let out = Command::new("zsh").arg("-f").arg("-c").arg(&script).env("TERM", "xterm").output().unwrap();
+    let hits: Vec<String> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
+    if hits.is_empty() {
+        eprintln!(
+            "zsh printed nothing for {line:?}; stderr: {}\nscript:\n{script}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    hits
+}
+
+#[test]
+fn zsh_completes_subcommands_flags_and_service_types() {
+    if Command::new("zsh").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: zsh is not installed");
+        return;
+    }
+    let subs = zsh_complete("avn service f");
+    assert!(subs.contains(&"fork".into()), "{subs:?}");
+    let flags = zsh_complete("avn service fork --p");
+    assert!(flags.contains(&"--pitr".into()) && flags.contains(&"--plan".into()), "{flags:?}");
+    let types = zsh_complete("avn service create db1 -t ");
+    assert!(types.contains(&"pg".into()) && types.contains(&"mysql".into()), "{types:?}");
+}
