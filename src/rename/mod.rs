@@ -133,7 +133,18 @@ pub async fn run(
             .into())
         }
         (Some(j), true) => {
-            let o: Options = serde_json::from_value(j.options.clone()).unwrap_or_default();
+            // What the rename does comes from its journal; how long to wait and whether to ask
+            // before the delete come from this command line.
+            let mut o: Options = serde_json::from_value(j.options.clone()).unwrap_or_default();
+            o.timeout_seconds = opts.timeout_seconds;
+            o.yes |= opts.yes;
+            if !o.yes && !o.keep_source && !crate::prompt::can_prompt() {
+                return Err(CliError::usage(
+                    "the last step deletes the old service after a confirmation, and there is no terminal to ask on",
+                )
+                .hint(format!("resume with `avn service rename {old} {new} --resume --yes`"))
+                .into());
+            }
             ctx.printer.info(&format!(
                 "Resuming the rename of '{old}' to '{new}' at step {}",
                 step_label(j.next_step().unwrap_or("none"))

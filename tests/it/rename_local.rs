@@ -313,3 +313,20 @@ mod failpoints {
         l.avn(&["service", "get", "old"]).code(0);
     }
 }
+
+#[test]
+fn a_timeout_waiting_for_the_fork_exits_3_and_resume_finishes() {
+    let l = Local::start();
+    let uri = make_source(&l, "old");
+    sql(&uri, "INSERT INTO t SELECT g, 'x' FROM generate_series(1, 1000) g").unwrap();
+    let r = l.avn(&["service", "rename", "old", "new", "--yes", "--timeout", "0.01"]);
+    r.code(3);
+    assert!(r.stderr.contains("avn service rename old new --resume"), "{}", r.stderr);
+    // nothing was rolled back: OLD is read-only, NEW exists
+    assert!(sql(&uri, "INSERT INTO t VALUES (0, 'y')").unwrap_err().contains("read-only"));
+    let r = l.avn(&["service", "rename", "old", "new", "--resume", "--json"]);
+    let v = r.code(0).json();
+    assert_eq!(v["rename"]["state"], "done");
+    assert_eq!(sql(&l.uri("new"), "SELECT count(*) FROM t").unwrap()[0][0], "1000");
+    l.avn(&["service", "get", "old"]).code(1);
+}
