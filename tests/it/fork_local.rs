@@ -13,9 +13,9 @@ fn source_with_batches(l: &Local) -> jiff::Timestamp {
     sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t SELECT g, 't1' FROM generate_series(1, 10) g")
         .unwrap();
     sql(&uri, "INSERT INTO t SELECT g, 't2' FROM generate_series(1, 10) g").unwrap();
-    std::thread::sleep(Duration::from_millis(2500));
+    std::thread::sleep(Duration::from_millis(3000));
     let between = jiff::Timestamp::now();
-    std::thread::sleep(Duration::from_millis(2500));
+    std::thread::sleep(Duration::from_millis(3000));
     sql(&uri, "INSERT INTO t SELECT g, 't3' FROM generate_series(1, 10) g").unwrap();
     between
 }
@@ -28,25 +28,32 @@ fn names(l: &Local) -> Vec<String> {
 fn every_time_form_restores_exactly_the_target() {
     let l = Local::start();
     let between = source_with_batches(&l);
-    let now = jiff::Timestamp::now();
-    let ago = now.duration_since(between).as_secs();
     let utc = between.to_zoned(jiff::tz::TimeZone::UTC);
-    let forms: Vec<(&str, String)> = vec![
-        ("rfc-z", between.to_string()),
+    // Relative forms are computed just before their command, so they name the same instant.
+    let ago = move || (jiff::Timestamp::now().duration_since(between).as_millis() as f64 / 1000.0).round() as i64;
+    type Form<'a> = (&'static str, Box<dyn Fn() -> String + 'a>);
+    let forms: Vec<Form> = vec![
+        ("rfc-z", Box::new(move || between.to_string())),
         (
             "rfc-offset",
-            between
-                .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(2)))
-                .strftime("%Y-%m-%dT%H:%M:%S%.6f%:z")
-                .to_string(),
+            Box::new(move || {
+                between
+                    .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(2)))
+                    .strftime("%Y-%m-%dT%H:%M:%S%.6f%:z")
+                    .to_string()
+            }),
         ),
-        ("naive", utc.strftime("%Y-%m-%d %H:%M:%S%.6f").to_string()),
-        ("relative", format!("-{ago}s")),
-        ("ago", format!("{ago}s ago")),
-        ("unix", format!("@{}", between.as_second())),
+        (
+            "naive",
+            Box::new(move || between.to_zoned(jiff::tz::TimeZone::UTC).strftime("%Y-%m-%d %H:%M:%S%.6f").to_string()),
+        ),
+        ("relative", Box::new(move || format!("-{}s", ago()))),
+        ("ago", Box::new(move || format!("{}s ago", ago()))),
+        ("unix", Box::new(move || format!("@{}", between.as_second()))),
     ];
     for (name, t) in &forms {
-        let r = l.avn(&["service", "fork", "src", name, "--pitr", t, "--no-wait"]);
+        let t = t();
+        let r = l.avn(&["service", "fork", "src", name, "--pitr", &t, "--no-wait"]);
         r.code(0);
         assert!(r.stderr.contains("Recovery target: ") && r.stderr.contains(" ago)"), "{name}: {}", r.stderr);
     }
