@@ -274,3 +274,42 @@ impl WithProgram for std::process::Command {
         c.args(self.get_args()).stdin(std::process::Stdio::null()).output().unwrap()
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_young_source_without_a_backup_yet_is_waited_for() {
+    let env = Env::new().await;
+    let mut src = svc("src", "valkey", "startup-4", "RUNNING", json!([]));
+    src["create_time"] = json!(jiff::Timestamp::now().to_string());
+    env.mock("GET", "/v1/project/proj/service/src", 200, json!({"service": src})).await;
+    env.mock("GET", "/v1/project/proj/service/src/integration", 200, json!({"service_integrations": []})).await;
+    env.mock(
+        "GET",
+        "/v1/project/proj/service-types/valkey/plans",
+        200,
+        json!({"service_plans": [plan("startup-4", 1)]}),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/project/proj/service/src/backups"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"backups": []})))
+        .up_to_n_times(2)
+        .mount(&env.server)
+        .await;
+    env.mock(
+        "GET",
+        "/v1/project/proj/service/src/backups",
+        200,
+        json!({"backups": [{"backup_name": "b1", "backup_time": "2026-11-21T00:00:00Z"}]}),
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/project/proj/service/new"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Service not found"})))
+        .mount(&env.server)
+        .await;
+    let r = env.run(&["service", "fork", "src", "new", "--dry-run"]);
+    r.code(0);
+    assert!(r.stderr.contains("waiting for its first backup"), "{}", r.stderr);
+    let polls = env.requests().await.into_iter().filter(|(_, p, _)| p.ends_with("/backups")).count();
+    assert_eq!(polls, 3);
+}

@@ -19,6 +19,16 @@ const FORKABLE: &[&str] =
     &["pg", "mysql", "clickhouse", "dragonfly", "grafana", "opensearch", "valkey", "cassandra", "redis"];
 /// Types restored to an instant (`recovery_target_time`); the others from a named backup.
 const PITR_TYPES: &[&str] = &["pg", "mysql"];
+/// How long a fork waits for the first backup of a service that just started.
+const FIRST_BACKUP_WAIT: Duration = Duration::from_secs(120);
+
+/// Whether a service is RUNNING and was created in the last ten minutes.
+fn source_is_young(s: &Service) -> bool {
+    s.state == avn_api::ServiceState::Running
+        && time::parse_api_time(&s.create_time)
+            .is_some_and(|t| jiff::Timestamp::now().duration_since(t) < jiff::SignedDuration::from_secs(600))
+}
+
 /// Types whose fork needs at least as many nodes as the source.
 const NODE_COUNT_TYPES: &[&str] = &["cassandra", "clickhouse"];
 
@@ -252,8 +262,23 @@ pub(crate) async fn preflight(
     let stype = source.service_type.clone();
     let pitr_type = PITR_TYPES.contains(&stype.as_str());
 
-    // Backups and the PITR window.
-    let backups = client.service_backups(src_project, &a.source).await?;
+    // Backups and the PITR window. A service that just started takes its first backup shortly
+    // after it is RUNNING (as on Aiven): wait for it, a bounded while, rather than refuse.
+    let mut backups = client.service_backups(src_project, &a.source).await?;
+    if backups.backups.is_empty() && source_is_young(source) {
+        let plans = client.service_plans(src_project, &stype).await.unwrap_or_default();
+        if plans.iter().any(|p| p.service_plan == source.plan && p.has_backups()) {
+            ctx.printer.info(&format!(
+                "'{}' started recently and has no backup yet; waiting for its first backup...",
+                a.source
+            ));
+            let deadline = std::time::Instant::now() + FIRST_BACKUP_WAIT;
+            while backups.backups.is_empty() && std::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                backups = client.service_backups(src_project, &a.source).await?;
+            }
+        }
+    }
     if backups.backups.is_empty() {
         return Err(usage(format!("'{}' has no backups yet, so it cannot be forked", a.source))
             .hint(format!("services on a plan without backups (such as hobbyist) cannot be forked; otherwise wait for the first backup (`avn service backup-list {}`)", a.source))
