@@ -275,7 +275,7 @@ impl Rename<'_, '_> {
             plan: svc.plan.clone(),
             cloud: svc.cloud_name.clone(),
             termination_protection: svc.termination_protection,
-            conn: conn.clone(),
+            conn: conn.clone().map(|c| Conn { uri: avn_api::redact::mask_uri(&c.uri), ..c }),
             databases: names(&svc.databases, |d| d.clone()),
             users: names(&svc.users, |u| u.username.clone()),
             pools: names(&svc.connection_pools, |p| p.pool_name.clone()),
@@ -413,8 +413,7 @@ impl Rename<'_, '_> {
             }
         }
         if !j.read_only_databases.is_empty() {
-            let snapshot: Option<Snapshot> = serde_json::from_value(j.old_snapshot.clone()).ok();
-            match snapshot.and_then(|s| s.conn) {
+            match self.old_conn().await.ok() {
                 Some(c) => match steps::open_writes(&c.uri, &j.read_only_databases).await {
                     Ok(()) => undone.push(format!("writes re-enabled on '{}' ({})", self.old, j.read_only_databases.join(", "))),
                     Err(e) => left.push(format!("'{}' is still read-only ({e}); rerun with --resume after fixing, or reset default_transaction_read_only", self.old)),
@@ -436,7 +435,7 @@ impl Rename<'_, '_> {
         if self.opts.writes_stopped {
             return Ok(Some("skipped: the operator stopped writes (--writes-stopped)".into()));
         }
-        let uri = s.conn.as_ref().map(|c| c.uri.clone()).ok_or_else(|| anyhow::anyhow!("no service URI"))?;
+        let uri = self.old_conn().await?.uri;
         // Record the intent first: a crash half-way still gets rolled back.
         j.read_only_databases = s.alterable.clone();
         j.save()?;
@@ -491,6 +490,12 @@ impl Rename<'_, '_> {
         Ok(Some(format!("'{}' forked from '{}' at its latest transaction and ready", self.new, self.old)))
     }
 
+    /// OLD's live connection details (the journal keeps no password).
+    async fn old_conn(&self) -> anyhow::Result<Conn> {
+        let s = self.ctx.client()?.service_get(&self.project, &self.old).await?;
+        Conn::of(&s).ok_or_else(|| anyhow::anyhow!("'{}' has no service URI", self.old))
+    }
+
     async fn new_conn(&self) -> anyhow::Result<Conn> {
         let s = self.ctx.client()?.service_get(&self.project, &self.new).await?;
         Conn::of(&s).ok_or_else(|| anyhow::anyhow!("'{}' has no service URI", self.new))
@@ -525,8 +530,7 @@ impl Rename<'_, '_> {
         cmp("connection pools", &s.pools, names(&fork.connection_pools, |p| p.pool_name.clone()), &mut problems);
         let mut tables = 0;
         if Self::is_pg(s) {
-            let old_uri =
-                s.conn.as_ref().map(|c| c.uri.clone()).ok_or_else(|| anyhow::anyhow!("no URI for '{}'", self.old))?;
+            let old_uri = self.old_conn().await?.uri;
             let new_uri = Conn::of(&fork).map(|c| c.uri).ok_or_else(|| anyhow::anyhow!("no URI for '{}'", self.new))?;
             let dbs: Vec<String> =
                 s.databases.iter().filter(|d| s.alterable.is_empty() || s.alterable.contains(d)).cloned().collect();
@@ -577,7 +581,8 @@ impl Rename<'_, '_> {
             done.push(format!("integration {}", i.integration_type));
         }
         let new = self.new_conn().await?;
-        if let Some(old) = &s.conn {
+        if !self.opts.repoint_env.is_empty() {
+            let old = &self.old_conn().await?;
             for spec in &self.opts.repoint_env {
                 let (path, var) = parse_env_spec(spec);
                 if steps::repoint_env(&path, var.as_deref(), old, &new).map_err(anyhow::Error::msg)? {

@@ -196,6 +196,11 @@ fn repoint_exec_failure_stops_before_delete_and_resume_finishes() {
     r.code(1);
     assert!(r.stderr.contains("--repoint-exec exited") && r.stderr.contains("--resume"), "{}", r.stderr);
     l.avn(&["service", "get", "old"]).code(0);
+    // the journal says where the rename stopped, and holds no password
+    let journal = std::fs::read_to_string(l.dir.path().join(".local/share/avn/renames/local--old--new.json")).unwrap();
+    assert!(journal.contains("\"state\": \"in_progress\""), "{journal}");
+    let password = l.service("old")["service_uri_params"]["password"].as_str().unwrap().to_string();
+    assert!(!journal.contains(&password), "the journal must not hold the password");
     // running it again without --resume says a rename is in progress
     let r = l.avn(&["service", "rename", "old", "new", "--yes"]);
     r.code(2);

@@ -80,12 +80,23 @@ fn json_map(s: String) -> Map<String, Value> {
 }
 
 impl Store {
+    /// Open (or create) the store. It holds service passwords, so the database and its WAL and
+    /// shared-memory files are private to the control plane's user (0600).
     pub fn open(path: &Path) -> rusqlite::Result<Store> {
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            let _ = std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path);
+        }
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let p = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
+        }
         Ok(Store { conn })
     }
 
@@ -316,5 +327,10 @@ mod tests {
         s.delete_service("i1").unwrap();
         assert!(s.service("p", "db").unwrap().is_none());
         assert!(s.backups("i1").unwrap().is_empty());
+        use std::os::unix::fs::PermissionsExt;
+        for f in ["state.db", "state.db-wal", "state.db-shm"] {
+            let mode = std::fs::metadata(dir.path().join(f)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{f}");
+        }
     }
 }
