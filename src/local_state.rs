@@ -53,9 +53,5 @@ pub fn token(data_dir: &Path) -> Option<String> {
 
 /// Whether a process with this pid is alive (and not a zombie).
 pub fn alive(pid: u32) -> bool {
-    let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None).is_ok();
-    alive
-        && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .map(|s| s.rsplit(')').next().is_some_and(|r| r.trim_start().starts_with('Z')))
-            .unwrap_or(false)
+    avn_local::process_alive(pid as i32)
 }

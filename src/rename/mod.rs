@@ -562,18 +562,8 @@ impl Rename<'_, '_> {
             if on_new.iter().any(|n| same_integration(i, n, &self.old, &self.new)) {
                 continue;
             }
-            let swap =
-                |x: &Option<String>| x.as_deref().map(|v| if v == self.old { self.new.clone() } else { v.to_string() });
-            let body = avn_api::IntegrationCreate {
-                integration_type: i.integration_type.clone(),
-                source_service: swap(&i.source_service),
-                dest_service: swap(&i.dest_service),
-                source_endpoint_id: i.source_endpoint_id.clone(),
-                dest_endpoint_id: i.dest_endpoint_id.clone(),
-                source_project: i.source_project.clone(),
-                dest_project: i.dest_project.clone(),
-                user_config: i.user_config.clone().unwrap_or_default(),
-            };
+            let body =
+                crate::commands::service::integration_moved(i, &self.old, &self.project, &self.new, &self.project);
             client
                 .integration_create(&self.project, &body)
                 .await

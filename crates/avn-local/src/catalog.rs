@@ -70,6 +70,11 @@ pub fn plan(name: &str, backup_interval_hours: u32) -> Option<Plan> {
     plans(backup_interval_hours).into_iter().find(|p| p.service_plan == name)
 }
 
+/// Whether services on this plan keep backups (and so can be forked and archive WAL).
+pub fn keeps_backups(plan_name: &str) -> bool {
+    plan(plan_name, 1).is_some_and(|p| p.has_backups())
+}
+
 pub fn service_type_info(pg_major: &str, with_plans: bool, backup_interval_hours: u32) -> ServiceTypeInfo {
     ServiceTypeInfo {
         description: "PostgreSQL - Object-Relational Database Management System (runs on this machine)".into(),

@@ -194,3 +194,8 @@ pub fn instances_location(data_dir: &Path) -> PathBuf {
     let link = data_dir.join("instances");
     std::fs::read_link(&link).unwrap_or(link)
 }
+
+/// Whether a process is alive (and not a zombie waiting to be reaped).
+pub fn process_alive(pid: i32) -> bool {
+    engines::postgres::process::process_alive(pid)
+}

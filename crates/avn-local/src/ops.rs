@@ -202,7 +202,7 @@ pub fn spawn_op(m: &Arc<Manager>, id: String) {
                     r.update_time = now_str();
                     let _ = m.store(|s| s.update_service(&r));
                     tracing::info!(service = %r.name, "RUNNING");
-                    let needs_backup = catalog::plan(&r.plan, 1).is_some_and(|p| p.has_backups())
+                    let needs_backup = catalog::keeps_backups(&r.plan)
                         && m.store(|s| s.backups(&id)).map(|b| b.is_empty()).unwrap_or(false);
                     if needs_backup {
                         let m2 = m.clone();
@@ -239,7 +239,7 @@ fn pg_err(e: PgError) -> String {
 async fn do_create(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), String> {
     let layout = m.layout(&rec.id);
     let _ = std::fs::remove_dir_all(&layout.root);
-    let has_backups = catalog::plan(&rec.plan, 1).is_some_and(|p| p.has_backups());
+    let has_backups = catalog::keeps_backups(&rec.plan);
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 0, 100);
     cluster::make_dirs(&m.pg, &layout).map_err(pg_err)?;
     cluster::initdb(&m.pg, &layout).await.map_err(pg_err)?;
@@ -357,7 +357,7 @@ async fn do_start(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), String> {
     if m.running(&rec.id).is_some() {
         return Ok(());
     }
-    let has_backups = catalog::plan(&rec.plan, 1).is_some_and(|p| p.has_backups());
+    let has_backups = catalog::keeps_backups(&rec.plan);
     cluster::write_instance_conf(&m.pg, &layout, rec.port, has_backups, None).map_err(pg_err)?;
     let _ = std::fs::remove_file(layout.data().join("postmaster.pid"));
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 10, 100);
@@ -408,7 +408,7 @@ pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUp
         let Some(new_plan) = catalog::plan(&body.plan, 1) else {
             return Err(ApiError::bad_request(format!("Plan '{}' does not exist for service type pg", body.plan)));
         };
-        let had = catalog::plan(&rec.plan, 1).is_some_and(|p| p.has_backups());
+        let had = catalog::keeps_backups(&rec.plan);
         if had != new_plan.has_backups() {
             return Err(ApiError::bad_request("Changing between a plan without backups (hobbyist) and one with backups is not supported locally; fork to the new plan instead"));
         }
@@ -529,10 +529,7 @@ pub async fn backup_scheduler(m: Arc<Manager>) {
             continue;
         };
         for rec in services {
-            if rec.state != "RUNNING"
-                || rec.op.is_some()
-                || !catalog::plan(&rec.plan, 1).is_some_and(|p| p.has_backups())
-            {
+            if rec.state != "RUNNING" || rec.op.is_some() || !catalog::keeps_backups(&rec.plan) {
                 continue;
             }
             let last =

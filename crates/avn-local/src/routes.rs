@@ -179,11 +179,7 @@ async fn service_json(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResu
             }
         })
         .collect();
-    let backups: Vec<Value> = m
-        .store(|st| st.backups(&rec.id))?
-        .iter()
-        .map(|b| json!({"backup_name": b.backup_name, "backup_time": b.backup_time, "data_size": b.data_size, "storage_location": "local"}))
-        .collect();
+    let backups: Vec<Value> = m.store(|st| st.backups(&rec.id))?.iter().map(backup_json).collect();
     let progress = m.progress(&rec.id);
     let node_state = match (rec.state.as_str(), rec.op.as_deref()) {
         (_, Some("failed")) => "unknown",
@@ -277,12 +273,7 @@ async fn delete_service(
 
 async fn backups(State(s): State<AppState>, Path((p, name)): Path<(String, String)>) -> ApiResult<Json<Value>> {
     let rec = service_rec(&s, &p, &name)?;
-    let list: Vec<Value> = s
-        .manager
-        .store(|st| st.backups(&rec.id))?
-        .iter()
-        .map(|b| json!({"backup_name": b.backup_name, "backup_time": b.backup_time, "data_size": b.data_size, "storage_location": "local"}))
-        .collect();
+    let list: Vec<Value> = s.manager.store(|st| st.backups(&rec.id))?.iter().map(backup_json).collect();
     let window = s.manager.pitr_window(&rec)?;
     let (start, end) = match window {
         Some((a, b)) => (Value::String(a), b.map(Value::String).unwrap_or(Value::Null)),
@@ -294,6 +285,10 @@ async fn backups(State(s): State<AppState>, Path((p, name)): Path<(String, Strin
         "backup_progress": null,
         "scheduled_backup_time": {"backup_interval_hours": s.manager.backup_interval_hours()},
     })))
+}
+
+fn backup_json(b: &crate::store::BackupRec) -> Value {
+    json!({"backup_name": b.backup_name, "backup_time": b.backup_time, "data_size": b.data_size, "storage_location": "local"})
 }
 
 fn integration_json(i: &IntegrationRec) -> Value {

@@ -1,6 +1,5 @@
 use std::time::Duration;
 
-use avn_api::IntegrationCreate;
 use avn_api::Service;
 use avn_api::ServiceCreate;
 use clap::Args;
@@ -471,26 +470,7 @@ async fn copy_integrations(
     };
     let mut out = Vec::new();
     for i in integrations {
-        let swap = |svc: &Option<String>, proj: &Option<String>| -> (Option<String>, Option<String>) {
-            let same = svc.as_deref() == Some(source) && proj.as_deref().unwrap_or(src_project) == src_project;
-            if same {
-                (Some(new.to_string()), Some(project.to_string()))
-            } else {
-                (svc.clone(), proj.clone())
-            }
-        };
-        let (source_service, source_project) = swap(&i.source_service, &i.source_project);
-        let (dest_service, dest_project) = swap(&i.dest_service, &i.dest_project);
-        let body = IntegrationCreate {
-            integration_type: i.integration_type.clone(),
-            source_service,
-            dest_service,
-            source_endpoint_id: i.source_endpoint_id.clone(),
-            dest_endpoint_id: i.dest_endpoint_id.clone(),
-            source_project,
-            dest_project,
-            user_config: i.user_config.clone().unwrap_or_default(),
-        };
+        let body = super::integration_moved(i, source, src_project, new, project);
         let what = peer(i, source);
         match client.integration_create(project, &body).await {
             Ok(created) => {

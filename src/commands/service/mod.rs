@@ -163,3 +163,33 @@ pub async fn create_or_lookup(
         Err(e) => Err(anyhow::Error::new(e).context(format!("cannot create '{project}/{}'", body.service_name))),
     }
 }
+
+/// The request that recreates `source`'s integration `i` on `new`: every end that is `source` (in
+/// `src_project`) becomes `new` (in `project`); the other end stays.
+pub fn integration_moved(
+    i: &avn_api::Integration,
+    source: &str,
+    src_project: &str,
+    new: &str,
+    project: &str,
+) -> avn_api::IntegrationCreate {
+    let swap = |svc: &Option<String>, proj: &Option<String>| -> (Option<String>, Option<String>) {
+        if svc.as_deref() == Some(source) && proj.as_deref().unwrap_or(src_project) == src_project {
+            (Some(new.to_string()), Some(project.to_string()))
+        } else {
+            (svc.clone(), proj.clone())
+        }
+    };
+    let (source_service, source_project) = swap(&i.source_service, &i.source_project);
+    let (dest_service, dest_project) = swap(&i.dest_service, &i.dest_project);
+    avn_api::IntegrationCreate {
+        integration_type: i.integration_type.clone(),
+        source_service,
+        dest_service,
+        source_endpoint_id: i.source_endpoint_id.clone(),
+        dest_endpoint_id: i.dest_endpoint_id.clone(),
+        source_project,
+        dest_project,
+        user_config: i.user_config.clone().unwrap_or_default(),
+    }
+}

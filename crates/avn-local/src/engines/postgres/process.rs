@@ -211,7 +211,7 @@ impl Running {
         kill(Pid::from_raw(pid), None).ok()?;
         let (tx, rx) = watch::channel(false);
         tokio::spawn(async move {
-            while kill(Pid::from_raw(pid), None).is_ok() && !is_zombie(pid) {
+            while process_alive(pid) {
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
             let _ = tx.send(true);
@@ -238,8 +238,10 @@ impl Running {
     }
 }
 
-fn is_zombie(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+/// Whether a process is alive (and not a zombie waiting to be reaped).
+pub fn process_alive(pid: i32) -> bool {
+    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .map(|s| s.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
-        .unwrap_or(true)
+        .unwrap_or(true);
+    kill(Pid::from_raw(pid), None).is_ok() && !zombie
 }
