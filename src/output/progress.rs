@@ -122,7 +122,11 @@ impl WaitDisplay {
     pub fn done(&mut self, name: &str, message: &str) {
         match &self.mode {
             Mode::Silent => {}
-            Mode::Lines => eprintln!("{} {name}: {message}", clock()),
+            Mode::Lines => {
+                if self.last.get(name).is_none_or(|l| l.state != message || l.phase.is_some()) {
+                    eprintln!("{} {name}: {message}", clock());
+                }
+            }
             Mode::Bars(_) => {
                 if let Some(b) = self.bars.get(name) {
                     b.set_style(bar_style());

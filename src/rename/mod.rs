@@ -343,13 +343,9 @@ impl Rename<'_, '_> {
                     let skipped = detail.as_deref().is_some_and(|d| d.starts_with("skipped"));
                     let status = if skipped { StepStatus::Skipped } else { StepStatus::Done };
                     j.finish(&step, status, detail.clone())?;
-                    self.line(
-                        n,
-                        &step,
-                        if skipped { "skipped" } else { "done" },
-                        j.step(&step).seconds,
-                        detail.as_deref().unwrap_or(""),
-                    );
+                    let shown = detail.as_deref().unwrap_or("");
+                    let shown = shown.strip_prefix("skipped: ").unwrap_or(shown);
+                    self.line(n, &step, if skipped { "skipped" } else { "done" }, j.step(&step).seconds, shown);
                 }
                 Err(e) => {
                     let (status, _) = crate::error::classify(&e);
@@ -373,7 +369,7 @@ impl Rename<'_, '_> {
         let repoint = STEPS.iter().position(|s| *s == "repoint").unwrap_or(5);
         if idx >= repoint {
             return CliError::failed(format!("the rename stopped at step {}: {msg}", step_label(step)))
-                .hint(format!("nothing was rolled back: '{}' is read-only and '{}' is ready; fix the cause, then `avn service rename {} {} --resume`", self.old, self.new, self.old, self.new));
+                .hint(format!("nothing was rolled back: writes to '{}' stay stopped and '{}' is ready; fix the cause, then `avn service rename {} {} --resume`", self.old, self.new, self.old, self.new));
         }
         let (undone, left) = self.rollback(j).await;
         let mut e = CliError::failed(format!("the rename failed at step {}: {msg}", step_label(step)));
@@ -570,18 +566,19 @@ impl Rename<'_, '_> {
                 .map_err(|e| anyhow::anyhow!("cannot recreate integration {}: {e}", i.integration_type))?;
             done.push(format!("integration {}", i.integration_type));
         }
-        let new = self.new_conn().await?;
-        if !self.opts.repoint_env.is_empty() {
+        let needs_uris = !self.opts.repoint_env.is_empty() || self.opts.repoint_exec.is_some();
+        let new = if needs_uris { Some(self.new_conn().await?) } else { None };
+        if let (Some(new), false) = (&new, self.opts.repoint_env.is_empty()) {
             let old = &self.old_conn().await?;
             for spec in &self.opts.repoint_env {
                 let (path, var) = parse_env_spec(spec);
-                if steps::repoint_env(&path, var.as_deref(), old, &new).map_err(anyhow::Error::msg)? {
+                if steps::repoint_env(&path, var.as_deref(), old, new).map_err(anyhow::Error::msg)? {
                     done.push(format!("{} rewritten", path.display()));
                 }
             }
         }
-        if let Some(cmd) = &self.opts.repoint_exec {
-            steps::repoint_exec(cmd, &self.old, &self.new, &new).await.map_err(anyhow::Error::msg)?;
+        if let (Some(cmd), Some(new)) = (&self.opts.repoint_exec, &new) {
+            steps::repoint_exec(cmd, &self.old, &self.new, new).await.map_err(anyhow::Error::msg)?;
             done.push("--repoint-exec succeeded".into());
         }
         Ok(Some(if done.is_empty() { "nothing to repoint".into() } else { done.join(", ") }))

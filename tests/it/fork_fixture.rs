@@ -215,12 +215,7 @@ async fn without_a_terminal_progress_is_plain_lines() {
     r.code(0);
     let lines: Vec<&str> = r.stderr.lines().filter(|l| l.contains(" new: ")).collect();
     let tails: Vec<&str> = lines.iter().map(|l| l.split_once(' ').unwrap().1).collect();
-    assert_eq!(
-        tails,
-        vec!["new: REBUILDING (basebackup)", "new: REBUILDING (stream)", "new: RUNNING", "new: RUNNING"],
-        "{}",
-        r.stderr
-    );
+    assert_eq!(tails, vec!["new: REBUILDING (basebackup)", "new: REBUILDING (stream)", "new: RUNNING"], "{}", r.stderr);
     assert!(lines.iter().all(|l| l.as_bytes()[2] == b':' && l.as_bytes()[5] == b':'), "timestamped: {lines:?}");
     assert!(!r.stderr.contains('\x1b'), "no terminal control codes");
     // --json: no progress at all, one object

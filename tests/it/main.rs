@@ -10,6 +10,7 @@ mod local;
 mod local_cli;
 mod local_support;
 mod official_client;
+mod rename_fixture;
 mod rename_local;
 mod service_create;
 mod service_read;

@@ -1,0 +1,68 @@
+//! `service rename` of a type avn cannot stop writes on itself, against a fixture API.
+
+use serde_json::json;
+use serde_json::Value;
+use wiremock::matchers::method;
+use wiremock::matchers::path;
+use wiremock::Mock;
+use wiremock::ResponseTemplate;
+
+use crate::support::*;
+
+fn valkey(name: &str, state: &str) -> Value {
+    json!({"service_name": name, "service_type": "valkey", "plan": "startup-4", "cloud_name": "aws-eu-west-1",
+        "state": state, "create_time": "2026-01-01T00:00:00Z", "user_config": {"service_to_fork_from": "old"}})
+}
+
+async fn fixture(env: &Env) {
+    env.mock("GET", "/v1/project/proj/service/old", 200, json!({"service": valkey("old", "RUNNING")})).await;
+    env.mock(
+        "GET",
+        "/v1/project/proj/service/old/backups",
+        200,
+        json!({"backups": [{"backup_name": "b1", "backup_time": "2026-11-20T00:00:00Z"}]}),
+    )
+    .await;
+    env.mock("GET", "/v1/project/proj/service/old/integration", 200, json!({"service_integrations": []})).await;
+    env.mock("GET", "/v1/project/proj/service/new/integration", 200, json!({"service_integrations": []})).await;
+    env.mock("GET", "/v1/project/proj/service-types/valkey/plans", 200, json!({"service_plans": [
+        {"service_plan": "startup-4", "node_count": 1, "backup_config": {"interval": 24, "max_count": 2, "recovery_mode": "basic"}}]})).await;
+    Mock::given(method("GET"))
+        .and(path("/v1/project/proj/service/new"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "Service not found"})))
+        .up_to_n_times(3)
+        .mount(&env.server)
+        .await;
+    env.mock("GET", "/v1/project/proj/service/new", 200, json!({"service": valkey("new", "RUNNING")})).await;
+    env.mock("POST", "/v1/project/proj/service", 200, json!({"service": valkey("new", "REBUILDING")})).await;
+    env.mock("DELETE", "/v1/project/proj/service/old", 200, json!({})).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn other_types_need_writes_stopped_by_the_operator() {
+    let env = Env::new().await;
+    fixture(&env).await;
+    let r = env.run(&["service", "rename", "old", "new", "--yes"]);
+    r.code(2);
+    assert!(
+        r.stderr.contains("cannot stop writes on a valkey service itself") && r.stderr.contains("--writes-stopped"),
+        "{}",
+        r.stderr
+    );
+    env.assert_no_writes().await;
+
+    let r = env.run(&["service", "rename", "old", "new", "--yes", "--writes-stopped"]);
+    r.code(0);
+    assert!(
+        r.stderr.contains("[2/7] stop writes: skipped") && r.stderr.contains("[4/7] open writes: skipped"),
+        "{}",
+        r.stderr
+    );
+    let writes: Vec<(String, String, Value)> =
+        env.requests().await.into_iter().filter(|(m, _, _)| m != "GET").collect();
+    assert_eq!(writes.len(), 2, "{writes:?}");
+    assert_eq!(writes[0].0, "POST");
+    assert_eq!(writes[0].2["user_config"], json!({"service_to_fork_from": "old"}));
+    assert_eq!(writes[0].2["copy_tags"], true);
+    assert_eq!((writes[1].0.as_str(), writes[1].1.as_str()), ("DELETE", "/v1/project/proj/service/old"));
+}
