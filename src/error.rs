@@ -68,6 +68,11 @@ pub fn set_interrupt_hint(hint: String) {
     *INTERRUPT_HINT.lock().expect("hint lock") = Some(hint);
 }
 
+/// Like [`set_interrupt_hint`], unless an enclosing operation (a rename) already said.
+pub fn set_interrupt_hint_if_unset(hint: String) {
+    INTERRUPT_HINT.lock().expect("hint lock").get_or_insert(hint);
+}
+
 /// Map a clap parse error: help and version exit 0, usage errors exit 2.
 pub fn clap_exit(e: clap::Error) -> ExitCode {
     let _ = e.print();
