@@ -96,8 +96,8 @@ pub fn parse_target(input: &str, now: Timestamp) -> Result<Target, String> {
     if instant > now {
         return Err(format!(
             "{} is in the future (now is {}): a fork can only restore the past",
-            format_utc(instant),
-            format_utc(now)
+            avn_api::time::format_zulu(instant),
+            avn_api::time::format_zulu(now)
         ));
     }
     Ok(Target::At { instant, assumed_utc })
@@ -122,30 +122,6 @@ fn relative(s: &str) -> Option<&str> {
     s.strip_suffix("ago").map(str::trim)
 }
 
-/// The form sent to the API: UTC, microseconds when not whole, `+00:00`, at most 32 characters.
-pub fn to_api(ts: Timestamp) -> String {
-    let micros = ts.subsec_microsecond();
-    let dt = ts.to_zoned(jiff::tz::TimeZone::UTC).datetime();
-    let base = dt.strftime("%Y-%m-%dT%H:%M:%S").to_string();
-    if micros == 0 {
-        format!("{base}+00:00")
-    } else {
-        format!("{base}.{micros:06}+00:00")
-    }
-}
-
-/// The form shown to people: `2026-11-21T05:20:38Z` (with fractions when present).
-pub fn format_utc(ts: Timestamp) -> String {
-    let micros = ts.subsec_microsecond();
-    let dt = ts.to_zoned(jiff::tz::TimeZone::UTC).datetime();
-    let base = dt.strftime("%Y-%m-%dT%H:%M:%S").to_string();
-    if micros == 0 {
-        format!("{base}Z")
-    } else {
-        format!("{base}.{micros:06}Z")
-    }
-}
-
 /// `1d 3h`, `48m 12s`, `5s`: the largest two units of a duration.
 pub fn humanize(d: Duration) -> String {
     let secs = d.as_secs();
@@ -162,16 +138,6 @@ pub fn humanize(d: Duration) -> String {
     } else {
         shown.join(" ")
     }
-}
-
-/// Parse an API timestamp (`2024-01-02T03:04:05.123456Z`, `+00:00`, or without zone as UTC).
-pub fn parse_api_time(s: &str) -> Option<Timestamp> {
-    s.parse::<Timestamp>().ok().or_else(|| {
-        s.parse::<civil::DateTime>()
-            .ok()
-            .and_then(|dt| dt.to_zoned(jiff::tz::TimeZone::UTC).ok())
-            .map(|z| z.timestamp())
-    })
 }
 
 #[cfg(test)]
@@ -197,7 +163,7 @@ mod tests {
     #[test]
     fn target_forms() {
         let at = |s: &str| match parse_target(s, now()).unwrap() {
-            Target::At { instant, .. } => to_api(instant),
+            Target::At { instant, .. } => avn_api::time::format_offset(instant),
             Target::Latest => "latest".into(),
         };
         assert_eq!(at("2026-11-21T10:00:00Z"), "2026-11-21T10:00:00+00:00");
@@ -211,7 +177,7 @@ mod tests {
         assert_eq!(at("@1700000000"), "2023-11-14T22:13:20+00:00");
         assert_eq!(at("latest"), "latest");
         assert_eq!(at("NOW"), "latest");
-        assert!(to_api("2026-11-21T10:00:00.999999Z".parse().unwrap()).len() <= 32);
+        assert!(avn_api::time::format_offset("2026-11-21T10:00:00.999999Z".parse().unwrap()).len() <= 32);
     }
 
     #[test]

@@ -12,7 +12,9 @@ use serde::Serialize;
 use serde_json::Map;
 use serde_json::Value;
 
+pub mod names;
 pub mod redact;
+pub mod time;
 
 /// The body of every failed response: `{"message": ..., "errors": [...]}`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -169,10 +169,10 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
             let ago = jiff::Timestamp::now().duration_since(instant);
             ctx.printer.info(&format!(
                 "Recovery target: {} ({} ago)",
-                time::format_utc(instant),
+                avn_api::time::format_zulu(instant),
                 time::humanize(Duration::try_from(ago).unwrap_or_default())
             ));
-            user_config.insert("recovery_target_time".into(), time::to_api(instant).into());
+            user_config.insert("recovery_target_time".into(), avn_api::time::format_offset(instant).into());
         }
         Some(Target::Latest) => ctx.printer.info("Recovery target: the latest transaction"),
         None => {}

@@ -24,7 +24,7 @@ const FIRST_BACKUP_WAIT: Duration = Duration::from_secs(120);
 /// Whether a service is RUNNING and was created in the last ten minutes.
 fn source_is_young(s: &Service) -> bool {
     s.state == avn_api::ServiceState::Running
-        && time::parse_api_time(&s.create_time)
+        && avn_api::time::parse(&s.create_time)
             .is_some_and(|t| jiff::Timestamp::now().duration_since(t) < jiff::SignedDuration::from_secs(600))
 }
 
@@ -292,9 +292,9 @@ pub(crate) async fn preflight(
                 .into());
         };
         if pitr_type {
-            let t = time::parse_api_time(&b.backup_time)
+            let t = avn_api::time::parse(&b.backup_time)
                 .ok_or_else(|| usage(format!("backup {name} has an unreadable time {}", b.backup_time)))?;
-            ctx.printer.info(&format!("Restoring to the end of backup {name} ({})", time::format_utc(t)));
+            ctx.printer.info(&format!("Restoring to the end of backup {name} ({})", avn_api::time::format_zulu(t)));
             *target = Target::At { instant: t, assumed_utc: false };
         } else {
             basebackup_name = Some(name.clone());
@@ -302,10 +302,11 @@ pub(crate) async fn preflight(
     }
     if let Target::At { instant, assumed_utc } = target {
         let window = backups.pitr.as_ref().map(|p| &p.primary_region);
-        let start = window.and_then(|w| w.pitr_range_start.as_deref()).and_then(time::parse_api_time);
-        let end = window.and_then(|w| w.pitr_range_end.as_deref()).and_then(time::parse_api_time);
-        let shown =
-            |t: Option<jiff::Timestamp>, dflt: &str| t.map(time::format_utc).unwrap_or_else(|| dflt.to_string());
+        let start = window.and_then(|w| w.pitr_range_start.as_deref()).and_then(avn_api::time::parse);
+        let end = window.and_then(|w| w.pitr_range_end.as_deref()).and_then(avn_api::time::parse);
+        let shown = |t: Option<jiff::Timestamp>, dflt: &str| {
+            t.map(avn_api::time::format_zulu).unwrap_or_else(|| dflt.to_string())
+        };
         let Some(start) = start else {
             return Err(usage(format!("'{}' has no point-in-time recovery window yet", a.source))
                 .hint("fork to the latest transaction (leave out --pitr), or wait for a backup usable for PITR")
@@ -315,17 +316,21 @@ pub(crate) async fn preflight(
         if *instant < start || *instant > end.unwrap_or(now) {
             return Err(usage(format!(
                 "{} is outside the point-in-time recovery window of '{}'",
-                time::format_utc(*instant),
+                avn_api::time::format_zulu(*instant),
                 a.source
             ))
-            .hint(format!("the window is {} .. {}", time::format_utc(start), shown(end, "now")))
+            .hint(format!("the window is {} .. {}", avn_api::time::format_zulu(start), shown(end, "now")))
             .into());
         }
         if *assumed_utc {
             ctx.printer.info("note: the time has no zone; it is taken as UTC, as the Aiven API does");
         }
         let ago = std::time::Duration::try_from(now.duration_since(*instant)).unwrap_or_default();
-        ctx.printer.info(&format!("Recovery target: {} ({} ago)", time::format_utc(*instant), time::humanize(ago)));
+        ctx.printer.info(&format!(
+            "Recovery target: {} ({} ago)",
+            avn_api::time::format_zulu(*instant),
+            time::humanize(ago)
+        ));
     } else if pitr_type && a.backup.is_none() {
         ctx.printer.info("Recovery target: the latest transaction");
     }
@@ -381,7 +386,7 @@ pub(crate) async fn preflight(
             user_config.insert("recovery_basebackup_name".into(), name.into());
         }
         (Target::At { instant, .. }, None) => {
-            user_config.insert("recovery_target_time".into(), time::to_api(*instant).into());
+            user_config.insert("recovery_target_time".into(), avn_api::time::format_offset(*instant).into());
         }
         (Target::Latest, None) => {}
     }
@@ -404,7 +409,7 @@ pub(crate) async fn preflight(
 fn target_value(t: &Target) -> Value {
     match t {
         Target::Latest => Value::Null,
-        Target::At { instant, .. } => time::format_utc(*instant).into(),
+        Target::At { instant, .. } => avn_api::time::format_zulu(*instant).into(),
     }
 }
 
@@ -428,7 +433,7 @@ fn print_dry_run(
     )];
     steps.push(match target {
         Target::Latest => "restore the latest transaction".to_string(),
-        Target::At { instant, .. } => format!("restore to {}", time::format_utc(*instant)),
+        Target::At { instant, .. } => format!("restore to {}", avn_api::time::format_zulu(*instant)),
     });
     if spec.wait {
         steps.push(format!(
@@ -529,7 +534,7 @@ fn report(
         let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
         let when = match target {
             Target::Latest => "the latest transaction".to_string(),
-            Target::At { instant, .. } => time::format_utc(*instant),
+            Target::At { instant, .. } => avn_api::time::format_zulu(*instant),
         };
         p.info(&format!("Forked '{}' into '{}', restored to {when}", a.source, a.new));
         p.info(&format!(

@@ -79,18 +79,10 @@ pub fn service_row(s: &avn_api::Service) -> serde_json::Value {
     v
 }
 
-/// Service names: a letter, then letters, digits and hyphens, at most 64 characters in all.
+/// Check a service name before any request; the rule is `avn_api::names`'.
 pub fn validate_name(name: &str) -> Result<(), crate::error::CliError> {
-    let ok = name.len() <= 64
-        && name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
-        Ok(())
-    } else {
-        Err(crate::error::CliError::usage(format!("invalid service name '{name}'")).hint(
-            "a service name starts with a lower-case letter and has only a-z, 0-9 and '-', at most 64 characters",
-        ))
-    }
+    avn_api::names::validate_service_name(name)
+        .map_err(|e| crate::error::CliError::usage(e.to_string()).hint(avn_api::names::InvalidName::RULE))
 }
 
 /// Print a service as one line of data (or the object under `--json`).

@@ -1,0 +1,53 @@
+//! Names the API accepts, checked the same way by the client (before sending) and avn local.
+
+use std::fmt;
+
+/// The longest service name Aiven accepts.
+pub const MAX_SERVICE_NAME: usize = 64;
+
+/// Why a service name is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidName {
+    pub name: String,
+}
+
+impl fmt::Display for InvalidName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid service name '{}'", self.name)
+    }
+}
+
+impl std::error::Error for InvalidName {}
+
+impl InvalidName {
+    /// What a valid name looks like, for hints and error bodies.
+    pub const RULE: &'static str =
+        "a service name starts with a lower-case letter and has only a-z, 0-9 and '-', at most 64 characters";
+}
+
+/// A letter, then lower-case letters, digits and hyphens, at most 64 characters in all.
+pub fn validate_service_name(name: &str) -> Result<(), InvalidName> {
+    let ok = name.len() <= MAX_SERVICE_NAME
+        && name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(InvalidName { name: name.to_string() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_names() {
+        for good in ["a", "db1", "pg-staging-2", &"a".repeat(64)] {
+            assert!(validate_service_name(good).is_ok(), "{good}");
+        }
+        for bad in ["", "1db", "-db", "Db", "db_1", "db.1", "db 1", "dé", &"a".repeat(65)] {
+            assert!(validate_service_name(bad).is_err(), "{bad}");
+        }
+    }
+}
