@@ -1,8 +1,11 @@
 //! Connecting to PostgreSQL services with their URI (readiness checks, rename steps).
 //!
-//! TLS follows libpq's `sslmode`: `disable` uses none; `prefer` and `require` encrypt without
-//! checking the certificate (as libpq does; Aiven URIs say `require`); `verify-ca` and
-//! `verify-full` check it against `sslrootcert` (a PEM file) or the web PKI roots.
+//! URIs are parsed by `tokio_postgres::Config` (percent-encoded passwords, IPv6 hosts, several
+//! hosts); only libpq's `sslmode` values and `sslrootcert`, which tokio-postgres does not know,
+//! are taken out of the query first. TLS follows libpq's `sslmode`: `disable` uses none; `prefer`
+//! and `require` encrypt without checking the certificate (as libpq does; Aiven URIs say
+//! `require`); `verify-ca` and `verify-full` check it against `sslrootcert` (a PEM file) or the
+//! web PKI roots.
 
 use std::sync::Arc;
 
@@ -14,6 +17,8 @@ use rustls::pki_types::ServerName;
 use rustls::pki_types::UnixTime;
 use rustls::DigitallySignedStruct;
 use rustls::SignatureScheme;
+use tokio_postgres::config::SslMode;
+use tokio_postgres::error::SqlState;
 use tokio_postgres::Client;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -23,30 +28,151 @@ enum Tls {
     Verify,
 }
 
-/// Split libpq's sslmode and sslrootcert out of the URI (tokio-postgres knows fewer modes).
-fn tls_of(uri: &str) -> (String, Tls, Option<String>) {
-    let Some((base, query)) = uri.split_once('?') else {
-        return (uri.to_string(), Tls::Encrypt, None);
-    };
-    let mut mode = Tls::Encrypt;
-    let mut root = None;
-    let mut kept = Vec::new();
-    for kv in query.split('&') {
-        match kv.split_once('=') {
-            Some(("sslmode", v)) => {
-                mode = match v {
-                    "disable" | "allow" => Tls::Off,
-                    "verify-ca" | "verify-full" => Tls::Verify,
-                    _ => Tls::Encrypt,
-                }
-            }
-            Some(("sslrootcert", v)) => root = Some(v.to_string()),
-            _ => kept.push(kv),
+/// Why a connection could not be made or a statement failed. The PostgreSQL error is kept, so
+/// callers classify it by SQLSTATE ([`PgError::code`]) rather than by its text.
+#[derive(Debug, thiserror::Error)]
+pub enum PgError {
+    #[error("invalid PostgreSQL URI: {0}")]
+    Uri(String),
+    #[error("TLS set-up failed: {0}")]
+    Tls(String),
+    #[error("{}", describe(.0))]
+    Postgres(tokio_postgres::Error),
+}
+
+impl From<tokio_postgres::Error> for PgError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        PgError::Postgres(e)
+    }
+}
+
+impl PgError {
+    /// The SQLSTATE the server answered with, if it answered.
+    pub fn code(&self) -> Option<&SqlState> {
+        match self {
+            PgError::Postgres(e) => e.code(),
+            _ => None,
         }
     }
-    let ssl = if mode == Tls::Off { "disable" } else { "prefer" };
-    kept.push(if ssl == "disable" { "sslmode=disable" } else { "sslmode=prefer" });
-    (format!("{base}?{}", kept.join("&")), mode, root)
+
+    /// No server answered: the connection was refused, timed out, or the name did not resolve.
+    pub fn is_unreachable(&self) -> bool {
+        let PgError::Postgres(e) = self else { return false };
+        if e.as_db_error().is_some() {
+            return false;
+        }
+        let mut src = std::error::Error::source(e);
+        while let Some(s) = src {
+            if s.is::<std::io::Error>() {
+                return true;
+            }
+            src = s.source();
+        }
+        false
+    }
+}
+
+/// The server's message, or the error with its causes.
+fn describe(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => db.message().to_string(),
+        None => {
+            let mut m = e.to_string();
+            let mut src = std::error::Error::source(e);
+            while let Some(s) = src {
+                m = format!("{m}: {s}");
+                src = s.source();
+            }
+            m
+        }
+    }
+}
+
+/// A parsed service URI: where to connect, as whom, and how to secure it.
+#[derive(Clone)]
+pub struct ConnInfo {
+    config: tokio_postgres::Config,
+    tls: Tls,
+    root: Option<String>,
+}
+
+impl std::fmt::Debug for ConnInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the password.
+        f.debug_struct("ConnInfo")
+            .field("hosts", &self.config.get_hosts())
+            .field("dbname", &self.config.get_dbname())
+            .field("tls", &self.tls)
+            .finish()
+    }
+}
+
+impl ConnInfo {
+    /// Parse a `postgres://` URI (or a libpq key=value string without TLS options).
+    pub fn parse(uri: &str) -> Result<ConnInfo, PgError> {
+        let (base, query) = match uri.split_once('?') {
+            Some((b, q)) => (b, Some(q)),
+            None => (uri, None),
+        };
+        let mut tls = Tls::Encrypt;
+        let mut root = None;
+        let mut kept = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            match &*k {
+                "sslmode" => {
+                    tls = match &*v {
+                        "disable" | "allow" => Tls::Off,
+                        "verify-ca" | "verify-full" => Tls::Verify,
+                        "prefer" | "require" => Tls::Encrypt,
+                        other => return Err(PgError::Uri(format!("unknown sslmode '{other}'"))),
+                    }
+                }
+                "sslrootcert" => root = Some(v.into_owned()),
+                _ => {
+                    kept.append_pair(&k, &v);
+                }
+            }
+        }
+        let kept = kept.finish();
+        let rebuilt = if kept.is_empty() { base.to_string() } else { format!("{base}?{kept}") };
+        let mut config: tokio_postgres::Config =
+            rebuilt.parse().map_err(|e: tokio_postgres::Error| PgError::Uri(describe(&e)))?;
+        config.ssl_mode(if tls == Tls::Off { SslMode::Disable } else { SslMode::Prefer });
+        Ok(ConnInfo { config, tls, root })
+    }
+
+    /// The same server and login, another database.
+    pub fn with_dbname(&self, db: &str) -> ConnInfo {
+        let mut c = self.clone();
+        c.config.dbname(db);
+        c
+    }
+
+    /// Whether every host is this machine (a loopback name or address, or a Unix socket).
+    pub fn is_loopback(&self) -> bool {
+        let hosts = self.config.get_hosts();
+        !hosts.is_empty()
+            && hosts.iter().all(|h| match h {
+                tokio_postgres::config::Host::Tcp(name) => {
+                    name == "localhost"
+                        || name.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+                }
+                tokio_postgres::config::Host::Unix(_) => true,
+            })
+    }
+
+    /// Connect; the connection runs in a background task.
+    pub async fn connect(&self) -> Result<Client, PgError> {
+        if self.tls == Tls::Off {
+            let (client, conn) = self.config.connect(tokio_postgres::NoTls).await?;
+            tokio::spawn(conn);
+            return Ok(client);
+        }
+        let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(self.tls, self.root.as_deref())?);
+        let (client, conn) = self.config.connect(tls).await?;
+        tokio::spawn(conn);
+        Ok(client)
+    }
 }
 
 #[derive(Debug)]
@@ -84,11 +210,11 @@ impl ServerCertVerifier for AcceptAnyCert {
     }
 }
 
-fn tls_config(mode: Tls, root: Option<&str>) -> Result<rustls::ClientConfig, String> {
+fn tls_config(mode: Tls, root: Option<&str>) -> Result<rustls::ClientConfig, PgError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| PgError::Tls(e.to_string()))?;
     if mode == Tls::Encrypt {
         return Ok(builder
             .dangerous()
@@ -98,9 +224,10 @@ fn tls_config(mode: Tls, root: Option<&str>) -> Result<rustls::ClientConfig, Str
     let mut roots = rustls::RootCertStore::empty();
     match root {
         Some(path) => {
-            let pem = std::fs::read(path).map_err(|e| format!("cannot read sslrootcert {path}: {e}"))?;
+            let pem = std::fs::read(path).map_err(|e| PgError::Tls(format!("cannot read sslrootcert {path}: {e}")))?;
             for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
-                roots.add(cert.map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+                let cert = cert.map_err(|e| PgError::Tls(format!("sslrootcert {path}: {e}")))?;
+                roots.add(cert).map_err(|e| PgError::Tls(format!("sslrootcert {path}: {e}")))?;
             }
         }
         None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
@@ -108,34 +235,9 @@ fn tls_config(mode: Tls, root: Option<&str>) -> Result<rustls::ClientConfig, Str
     Ok(builder.with_root_certificates(roots).with_no_client_auth())
 }
 
-fn message(e: tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => db.message().to_string(),
-        None => {
-            let mut m = e.to_string();
-            let mut src = std::error::Error::source(&e);
-            while let Some(s) = src {
-                m = format!("{m}: {s}");
-                src = s.source();
-            }
-            m
-        }
-    }
-}
-
 /// Connect with a `postgres://` URI; the connection runs in a background task.
-pub async fn connect(uri: &str) -> Result<Client, String> {
-    let (uri, mode, root) = tls_of(uri);
-    let cfg: tokio_postgres::Config = uri.parse().map_err(|e: tokio_postgres::Error| e.to_string())?;
-    if mode == Tls::Off {
-        let (client, conn) = cfg.connect(tokio_postgres::NoTls).await.map_err(message)?;
-        tokio::spawn(conn);
-        return Ok(client);
-    }
-    let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(mode, root.as_deref())?);
-    let (client, conn) = cfg.connect(tls).await.map_err(message)?;
-    tokio::spawn(conn);
-    Ok(client)
+pub async fn connect(uri: &str) -> Result<Client, PgError> {
+    ConnInfo::parse(uri)?.connect().await
 }
 
 #[cfg(test)]
@@ -144,15 +246,39 @@ mod tests {
 
     #[test]
     fn sslmodes() {
-        assert_eq!(tls_of("postgres://u:p@h:1/d?sslmode=require").1, Tls::Encrypt);
-        assert_eq!(
-            tls_of("postgres://u:p@h:1/d?sslmode=disable"),
-            ("postgres://u:p@h:1/d?sslmode=disable".into(), Tls::Off, None)
-        );
-        let (u, m, r) = tls_of("postgres://u:p@h:1/d?sslmode=verify-full&sslrootcert=/ca.pem&application_name=x");
-        assert_eq!(
-            (u.as_str(), m, r.as_deref()),
-            ("postgres://u:p@h:1/d?application_name=x&sslmode=prefer", Tls::Verify, Some("/ca.pem"))
-        );
+        let tls = |u: &str| ConnInfo::parse(u).unwrap().tls;
+        assert_eq!(tls("postgres://u:p@h:1/d?sslmode=require"), Tls::Encrypt);
+        assert_eq!(tls("postgres://u:p@h:1/d"), Tls::Encrypt);
+        assert_eq!(tls("postgres://u:p@h:1/d?sslmode=disable"), Tls::Off);
+        let c =
+            ConnInfo::parse("postgres://u:p@h:1/d?sslmode=verify-full&sslrootcert=/ca.pem&application_name=x").unwrap();
+        assert_eq!((c.tls, c.root.as_deref()), (Tls::Verify, Some("/ca.pem")));
+        assert_eq!(c.config.get_application_name(), Some("x"));
+        assert!(ConnInfo::parse("postgres://u:p@h:1/d?sslmode=sometimes").is_err());
+    }
+
+    #[test]
+    fn awkward_uris() {
+        // A password with every character that breaks hand-written parsers, percent-encoded.
+        let c = ConnInfo::parse(
+            "postgres://avnadmin:p%40ss%3A%2F%3F%23%25w@db.example.com:25060/defaultdb?sslmode=require",
+        )
+        .unwrap();
+        assert_eq!(c.config.get_password(), Some(&b"p@ss:/?#%w"[..]));
+        assert_eq!(c.config.get_user(), Some("avnadmin"));
+        assert_eq!(c.config.get_ports(), &[25060]);
+        let other = c.with_dbname("app db");
+        assert_eq!(other.config.get_dbname(), Some("app db"));
+        assert_eq!(other.config.get_password(), Some(&b"p@ss:/?#%w"[..]));
+        assert!(!c.is_loopback());
+        // IPv6 and several hosts.
+        let v6 = ConnInfo::parse("postgres://u:p@[::1]:5432/d").unwrap();
+        assert!(v6.is_loopback());
+        let many = ConnInfo::parse("postgres://u:p@127.0.0.1:5432,localhost:5433/d").unwrap();
+        assert_eq!(many.config.get_hosts().len(), 2);
+        assert!(many.is_loopback());
+        assert!(!ConnInfo::parse("postgres://u:p@127.0.0.1:1,db.example.com:2/d").unwrap().is_loopback());
+        // Debug output never shows the password.
+        assert!(!format!("{c:?}").contains("p@ss"));
     }
 }

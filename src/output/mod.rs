@@ -15,6 +15,7 @@ use crate::env_vars;
 pub mod http_log;
 pub mod json;
 pub mod progress;
+pub mod service;
 pub mod tables;
 pub mod template;
 

@@ -8,6 +8,10 @@ use serde_json::Value;
 
 use crate::context::Context;
 use crate::error::CliError;
+use crate::fork::ForkRequest;
+use crate::output::service::print_service_line;
+use crate::provision;
+use crate::readiness;
 use crate::time;
 use crate::time::Target;
 
@@ -115,7 +119,7 @@ fn user_config_json(raw: &str) -> Result<Map<String, Value>, anyhow::Error> {
 
 /// Build the create request: every check that needs no server runs first, then the schema.
 async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::Result<ServiceCreate> {
-    super::validate_name(&args.name)?;
+    provision::validate_name(&args.name)?;
     let (service_type, plan) = type_and_plan(args)?;
     let mut user_config = match &args.user_config_json {
         Some(raw) => user_config_json(raw)?,
@@ -152,9 +156,9 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
                 .into());
         }
     }
-    let schema = super::schema_for(ctx, project, &service_type).await?;
+    let schema = provision::schema_for(ctx, project, &service_type).await?;
     crate::user_config::check_keys(&user_config, &schema, &service_type)?;
-    super::apply_options(&mut user_config, &schema, &service_type, &args.config_option)?;
+    provision::apply_options(&mut user_config, &schema, &service_type, &args.config_option)?;
     if let Some(src) = &args.service_to_fork_from {
         user_config.insert("service_to_fork_from".into(), src.clone().into());
     }
@@ -200,7 +204,7 @@ pub async fn run(ctx: &Context<'_>, args: CreateArgs) -> anyhow::Result<()> {
     let project = ctx.project()?;
     let body = build(ctx, project, &args).await?;
     let client = ctx.client()?;
-    let service = match super::create_or_lookup(ctx, project, &body).await {
+    let service = match provision::create_or_lookup(ctx, project, &body).await {
         Ok(s) => s,
         Err(e) if args.no_fail_if_exists && e.downcast_ref::<avn_client::Error>().is_some_and(|e| e.is_conflict()) => {
             ctx.printer.info(&format!("service '{project}/{}' already exists", args.name));
@@ -209,16 +213,16 @@ pub async fn run(ctx: &Context<'_>, args: CreateArgs) -> anyhow::Result<()> {
         Err(e) => return Err(e),
     };
     if args.wait {
-        let done = super::wait::wait_running(
+        let done = readiness::wait_running(
             ctx,
             project,
             std::slice::from_ref(&args.name),
-            args.timeout.unwrap_or(super::wait::DEFAULT_TIMEOUT),
+            args.timeout.unwrap_or(readiness::DEFAULT_TIMEOUT),
         )
         .await?;
-        return super::print_service_line(ctx, &done[0]);
+        return print_service_line(ctx.printer, &done[0]);
     }
-    super::print_service_line(ctx, &service)?;
+    print_service_line(ctx.printer, &service)?;
     if !ctx.printer.json_mode() {
         ctx.printer.hint(&format!("wait until it is running with `avn service wait {}`", args.name));
     }
@@ -243,24 +247,25 @@ async fn fork_through_create(ctx: &Context<'_>, args: CreateArgs) -> anyhow::Res
             .hint("use -c KEY=VALUE for options, or `--service-to-fork-from` for the unchecked official-client form")
             .into());
     }
-    let fork_args = super::fork::ForkArgs {
-        source: args.fork_from.clone().expect("checked by the caller"),
-        new: args.name.clone(),
-        pitr: args.pitr.clone(),
-        backup: None,
-        source_project: args.project_to_fork_from.clone(),
+    let project = ctx.project()?.to_string();
+    provision::validate_name(&args.name)?;
+    let target = match &args.pitr {
+        Some(raw) => time::parse_target(raw, jiff::Timestamp::now()).map_err(CliError::usage)?,
+        None => Target::Latest,
+    };
+    let source = args.fork_from.clone().expect("checked by the caller");
+    let req = ForkRequest {
+        source_project: args.project_to_fork_from.clone().unwrap_or_else(|| project.clone()),
+        target,
         service_type,
         plan,
         cloud: args.cloud.clone(),
         disk_space_gib: args.disk_space_gib,
-        config_option: args.config_option.clone(),
-        copy_integrations: false,
-        copy_tags: false,
-        enable_termination_protection: args.enable_termination_protection,
+        config_options: args.config_option.clone(),
+        termination_protection: args.enable_termination_protection,
         if_not_exists: args.no_fail_if_exists,
-        dry_run: false,
-        no_wait: !args.wait,
-        timeout: args.timeout,
+        wait: args.wait.then(|| args.timeout.unwrap_or(readiness::DEFAULT_TIMEOUT)),
+        ..ForkRequest::new(&project, &source, &args.name)
     };
-    super::fork::fork(ctx, super::fork::ForkSpec { args: fork_args, wait: args.wait }).await
+    crate::fork::run(ctx, &req).await
 }

@@ -1,10 +1,10 @@
 use clap::Args;
 use serde_json::Value;
 
-use super::service_row;
-use super::SERVICE_COLUMNS;
 use crate::context::Context;
 use crate::output::json;
+use crate::output::service::service_row;
+use crate::output::service::SERVICE_COLUMNS;
 use crate::output::tables;
 
 /// Show one service

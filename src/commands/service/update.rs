@@ -51,8 +51,8 @@ pub async fn run(ctx: &Context<'_>, args: UpdateArgs) -> anyhow::Result<()> {
     let current = client.service_get(project, &args.name).await?;
     let mut user_config = Map::new();
     if !args.config_option.is_empty() || !args.remove_option.is_empty() {
-        let schema = super::schema_for(ctx, project, &current.service_type).await?;
-        super::apply_options(&mut user_config, &schema, &current.service_type, &args.config_option)?;
+        let schema = crate::provision::schema_for(ctx, project, &current.service_type).await?;
+        crate::provision::apply_options(&mut user_config, &schema, &current.service_type, &args.config_option)?;
         for k in &args.remove_option {
             crate::user_config::remove(&mut user_config, &schema, &current.service_type, k)?;
         }
@@ -82,5 +82,5 @@ pub async fn run(ctx: &Context<'_>, args: UpdateArgs) -> anyhow::Result<()> {
         .service_update(project, &args.name, &body)
         .await
         .map_err(|e| anyhow::Error::new(e).context(format!("service '{project}/{}' update failed", args.name)))?;
-    super::print_service_line(ctx, &updated)
+    crate::output::service::print_service_line(ctx.printer, &updated)
 }

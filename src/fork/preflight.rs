@@ -1,0 +1,214 @@
+//! Every check a fork needs before anything is created, and the request it then sends.
+
+use std::time::Duration;
+
+use avn_api::Service;
+use avn_api::ServiceCreate;
+use serde_json::Map;
+
+use super::ForkRequest;
+use crate::context::Context;
+use crate::error::CliError;
+use crate::provision;
+use crate::time;
+use crate::time::Target;
+
+/// Service types that can be forked (`service_to_fork_from`).
+const FORKABLE: &[&str] =
+    &["pg", "mysql", "clickhouse", "dragonfly", "grafana", "opensearch", "valkey", "cassandra", "redis"];
+/// Types restored to an instant (`recovery_target_time`); the others from a named backup.
+const PITR_TYPES: &[&str] = &["pg", "mysql"];
+/// How long a fork waits for the first backup of a service that just started.
+const FIRST_BACKUP_WAIT: Duration = Duration::from_secs(120);
+/// Types whose fork needs at least as many nodes as the source.
+const NODE_COUNT_TYPES: &[&str] = &["cassandra", "clickhouse"];
+
+/// What preflight settled: the create request, and the instant it restores to (a named backup
+/// of a PITR type becomes the instant at its end).
+pub struct Planned {
+    pub body: ServiceCreate,
+    pub target: Target,
+}
+
+/// Whether a service is RUNNING and was created in the last ten minutes.
+fn source_is_young(s: &Service) -> bool {
+    s.state == avn_api::ServiceState::Running
+        && avn_api::time::parse(&s.create_time)
+            .is_some_and(|t| jiff::Timestamp::now().duration_since(t) < jiff::SignedDuration::from_secs(600))
+}
+
+/// The checks on the source alone: its type, and whether it can be restored to an instant.
+pub fn check_source(req: &ForkRequest, source: &Service) -> Result<(), CliError> {
+    let stype = req.service_type.clone().unwrap_or_else(|| source.service_type.clone());
+    if stype != source.service_type {
+        return Err(CliError::usage(format!(
+            "a fork has its source's type: '{}' is {}, not {stype}",
+            req.source, source.service_type
+        )));
+    }
+    if !FORKABLE.contains(&stype.as_str()) {
+        return Err(CliError::usage(format!("services of type {stype} cannot be forked")));
+    }
+    if matches!(req.target, Target::At { .. }) && !PITR_TYPES.contains(&stype.as_str()) {
+        return Err(CliError::usage(format!("{stype} services cannot be restored to an instant")).hint(format!(
+            "fork from a named backup with --backup NAME (list them with `avn service backup-list {}`)",
+            req.source
+        )));
+    }
+    Ok(())
+}
+
+/// Every check that needs the API, then the request to send. Creates nothing.
+pub async fn preflight(ctx: &Context<'_>, req: &ForkRequest, source: &Service) -> anyhow::Result<Planned> {
+    let a = req;
+    let (project, src_project) = (req.project.as_str(), req.source_project.as_str());
+    let mut target = req.target.clone();
+    let client = ctx.client()?;
+    let stype = source.service_type.clone();
+    let pitr_type = PITR_TYPES.contains(&stype.as_str());
+
+    // Backups and the PITR window. A service that just started takes its first backup shortly
+    // after it is RUNNING (as on Aiven): wait for it, a bounded while, rather than refuse.
+    let mut backups = client.service_backups(src_project, &a.source).await?;
+    if backups.backups.is_empty() && source_is_young(source) {
+        let plans = client.service_plans(src_project, &stype).await.unwrap_or_default();
+        if plans.iter().any(|p| p.service_plan == source.plan && p.has_backups()) {
+            ctx.printer.info(&format!(
+                "'{}' started recently and has no backup yet; waiting for its first backup...",
+                a.source
+            ));
+            let deadline = std::time::Instant::now() + FIRST_BACKUP_WAIT;
+            while backups.backups.is_empty() && std::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                backups = client.service_backups(src_project, &a.source).await?;
+            }
+        }
+    }
+    if backups.backups.is_empty() {
+        return Err(CliError::usage(format!("'{}' has no backups yet, so it cannot be forked", a.source))
+            .hint(format!("services on a plan without backups (such as hobbyist) cannot be forked; otherwise wait for the first backup (`avn service backup-list {}`)", a.source))
+            .into());
+    }
+    let mut basebackup_name = None;
+    if let Some(name) = &a.backup {
+        let Some(b) = backups.backups.iter().find(|b| &b.backup_name == name) else {
+            let names: Vec<&str> = backups.backups.iter().map(|b| b.backup_name.as_str()).collect();
+            return Err(CliError::usage(format!("'{}' has no backup named '{name}'", a.source))
+                .hint(format!("its backups: {}", names.join(", ")))
+                .into());
+        };
+        if pitr_type {
+            let t = avn_api::time::parse(&b.backup_time)
+                .ok_or_else(|| CliError::usage(format!("backup {name} has an unreadable time {}", b.backup_time)))?;
+            ctx.printer.info(&format!("Restoring to the end of backup {name} ({})", avn_api::time::format_zulu(t)));
+            target = Target::At { instant: t, assumed_utc: false };
+        } else {
+            basebackup_name = Some(name.clone());
+        }
+    }
+    if let Target::At { instant, assumed_utc } = &target {
+        let window = backups.pitr.as_ref().map(|p| &p.primary_region);
+        let start = window.and_then(|w| w.pitr_range_start.as_deref()).and_then(avn_api::time::parse);
+        let end = window.and_then(|w| w.pitr_range_end.as_deref()).and_then(avn_api::time::parse);
+        let shown = |t: Option<jiff::Timestamp>, dflt: &str| {
+            t.map(avn_api::time::format_zulu).unwrap_or_else(|| dflt.to_string())
+        };
+        let Some(start) = start else {
+            return Err(CliError::usage(format!("'{}' has no point-in-time recovery window yet", a.source))
+                .hint("fork to the latest transaction (leave out --pitr), or wait for a backup usable for PITR")
+                .into());
+        };
+        let now = jiff::Timestamp::now();
+        if *instant < start || *instant > end.unwrap_or(now) {
+            return Err(CliError::usage(format!(
+                "{} is outside the point-in-time recovery window of '{}'",
+                avn_api::time::format_zulu(*instant),
+                a.source
+            ))
+            .hint(format!("the window is {} .. {}", avn_api::time::format_zulu(start), shown(end, "now")))
+            .into());
+        }
+        if *assumed_utc {
+            ctx.printer.info("note: the time has no zone; it is taken as UTC, as the Aiven API does");
+        }
+        let ago = std::time::Duration::try_from(now.duration_since(*instant)).unwrap_or_default();
+        ctx.printer.info(&format!(
+            "Recovery target: {} ({} ago)",
+            avn_api::time::format_zulu(*instant),
+            time::humanize(ago)
+        ));
+    } else if pitr_type && a.backup.is_none() {
+        ctx.printer.info("Recovery target: the latest transaction");
+    }
+
+    // The plan and cloud of the fork.
+    let plan_name = a.plan.clone().unwrap_or_else(|| source.plan.clone());
+    let cloud = a.cloud.clone().unwrap_or_else(|| source.cloud_name.clone());
+    let plans = client.service_plans(project, &stype).await?;
+    let Some(plan) = plans.iter().find(|p| p.service_plan == plan_name) else {
+        let names: Vec<&str> = plans.iter().map(|p| p.service_plan.as_str()).collect();
+        return Err(CliError::usage(format!("plan '{plan_name}' does not exist for {stype}"))
+            .hint(format!("plans: {}", names.join(", ")))
+            .into());
+    };
+    if !plan.has_backups() {
+        return Err(CliError::usage(format!("plan '{plan_name}' keeps no backups, so a fork cannot be created on it"))
+            .hint(format!("choose a plan with backups (`avn service plans -t {stype}`)"))
+            .into());
+    }
+    if !plan.regions.is_empty() && !plan.regions.contains_key(&cloud) {
+        return Err(CliError::usage(format!("plan '{plan_name}' is not offered in cloud '{cloud}'"))
+            .hint(format!("list the plans there with `avn service plans -t {stype} --cloud {cloud}`"))
+            .into());
+    }
+    if NODE_COUNT_TYPES.contains(&stype.as_str()) {
+        let source_nodes = plans
+            .iter()
+            .find(|p| p.service_plan == source.plan)
+            .map(|p| p.node_count)
+            .or(source.node_count)
+            .unwrap_or(0);
+        if plan.node_count < source_nodes {
+            return Err(CliError::usage(format!(
+                "a {stype} fork needs at least as many nodes as its source: plan '{plan_name}' has {}, '{}' has {source_nodes}",
+                plan.node_count, a.source
+            ))
+            .into());
+        }
+    }
+
+    // Options, typed by the schema, and the fork keys.
+    let mut user_config = Map::new();
+    if !a.config_options.is_empty() {
+        let schema = provision::schema_for(ctx, project, &stype).await?;
+        provision::apply_options(&mut user_config, &schema, &stype, &a.config_options)?;
+    }
+    user_config.insert("service_to_fork_from".into(), a.source.clone().into());
+    if src_project != project {
+        user_config.insert("project_to_fork_from".into(), src_project.into());
+    }
+    match (&target, basebackup_name) {
+        (_, Some(name)) => {
+            user_config.insert("recovery_basebackup_name".into(), name.into());
+        }
+        (Target::At { instant, .. }, None) => {
+            user_config.insert("recovery_target_time".into(), avn_api::time::format_offset(*instant).into());
+        }
+        (Target::Latest, None) => {}
+    }
+    let body = ServiceCreate {
+        cloud: Some(cloud),
+        plan: plan_name,
+        service_integrations: vec![],
+        service_name: a.new.clone(),
+        service_type: stype,
+        user_config,
+        termination_protection: a.termination_protection,
+        static_ips: vec![],
+        disk_space_mb: a.disk_space_gib.map(|g| g * 1024),
+        project_vpc_id: None,
+        tags: None,
+        copy_tags: a.copy_tags.then_some(true),
+    };
+    Ok(Planned { body, target })
+}

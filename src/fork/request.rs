@@ -1,0 +1,89 @@
+//! A fork as resolved values: what `service fork`, `service create --fork-from` and a rename each
+//! turn their own arguments into.
+
+use std::time::Duration;
+
+use avn_api::Service;
+use serde_json::Value;
+
+use crate::time::Target;
+
+/// Everything a fork needs, resolved: no clap types, no defaults left to apply but the source's.
+#[derive(Debug, Clone)]
+pub struct ForkRequest {
+    /// Fork this service...
+    pub source: String,
+    /// ...of this project.
+    pub source_project: String,
+    /// Create the fork in this project.
+    pub project: String,
+    /// Name the fork.
+    pub new: String,
+    /// The instant to restore (or the latest transaction).
+    pub target: Target,
+    /// Restore from this named backup instead.
+    pub backup: Option<String>,
+    /// Check the source has this type.
+    pub service_type: Option<String>,
+    /// The fork's plan and cloud [default: the source's].
+    pub plan: Option<String>,
+    pub cloud: Option<String>,
+    pub disk_space_gib: Option<u64>,
+    /// `-c KEY=VALUE` options, typed by the schema.
+    pub config_options: Vec<String>,
+    pub copy_integrations: bool,
+    pub copy_tags: bool,
+    pub termination_protection: bool,
+    /// Adopt NEW when it already is a fork of the source.
+    pub if_not_exists: bool,
+    /// Check and print, create nothing.
+    pub dry_run: bool,
+    /// Wait until the fork is ready, for at most this long; `None` returns once it is accepted.
+    pub wait: Option<Duration>,
+}
+
+impl ForkRequest {
+    /// A fork of `source` into `new` within `project`, to the latest transaction, with every
+    /// other choice left to the source's defaults.
+    pub fn new(project: &str, source: &str, new: &str) -> ForkRequest {
+        ForkRequest {
+            source: source.to_string(),
+            source_project: project.to_string(),
+            project: project.to_string(),
+            new: new.to_string(),
+            target: Target::Latest,
+            backup: None,
+            service_type: None,
+            plan: None,
+            cloud: None,
+            disk_space_gib: None,
+            config_options: vec![],
+            copy_integrations: false,
+            copy_tags: false,
+            termination_protection: false,
+            if_not_exists: false,
+            dry_run: false,
+            wait: Some(crate::readiness::DEFAULT_TIMEOUT),
+        }
+    }
+
+    /// Whether `s` is a fork of this request's source (as its user_config records).
+    pub fn is_fork_of_source(&self, s: &Service) -> bool {
+        let from_project = s
+            .user_config
+            .get("project_to_fork_from")
+            .and_then(Value::as_str)
+            .filter(|p| !p.is_empty())
+            .unwrap_or(&self.project);
+        s.forked_from() == Some(self.source.as_str()) && from_project == self.source_project
+    }
+}
+
+/// `a pg service on plan startup-4 (RUNNING), a fork of 'db1'`.
+pub fn describe(s: &Service) -> String {
+    let origin = match s.forked_from() {
+        Some(f) => format!(", a fork of '{f}'"),
+        None => ", not a fork".to_string(),
+    };
+    format!("a {} service on plan {} ({}){origin}", s.service_type, s.plan, s.state)
+}

@@ -1,0 +1,73 @@
+//! Creating services: the name rule, the schema that types `-c` options, and a create that is
+//! never retried blindly. Used by `service create`, `service fork`, `service update` and renames.
+
+use avn_api::Service;
+use avn_api::ServiceCreate;
+use serde_json::Map;
+use serde_json::Value;
+
+use crate::context::Context;
+use crate::error::CliError;
+
+/// Check a service name before any request; the rule is `avn_api::names`'.
+pub fn validate_name(name: &str) -> Result<(), CliError> {
+    avn_api::names::validate_service_name(name)
+        .map_err(|e| CliError::usage(e.to_string()).hint(avn_api::names::InvalidName::RULE))
+}
+
+/// The `user_config_schema` of one service type (single-type endpoint). An unknown type is a
+/// usage error that names the close matches from the catalog.
+pub async fn schema_for(ctx: &Context<'_>, project: &str, service_type: &str) -> anyhow::Result<Value> {
+    let client = ctx.client()?;
+    match client.service_type(project, service_type).await {
+        Ok(info) => Ok(info.user_config_schema),
+        Err(e) if matches!(e.status(), Some(400 | 404)) => {
+            let known = client.service_types(project).await.unwrap_or_default();
+            let close = crate::user_config::closest(service_type, known.keys().map(String::as_str));
+            let mut err = CliError::usage(format!("unknown service type '{service_type}'"));
+            if !close.is_empty() {
+                err = err.hint(format!("did you mean: {}", close.join(", ")));
+            }
+            if !known.is_empty() {
+                err = err.hint(format!("available types: {}", known.keys().cloned().collect::<Vec<_>>().join(", ")));
+            }
+            Err(err.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Apply `-c KEY=VALUE` arguments to a config, typed by the schema.
+pub fn apply_options(
+    config: &mut Map<String, Value>,
+    schema: &Value,
+    service_type: &str,
+    options: &[String],
+) -> Result<(), CliError> {
+    for opt in options {
+        let (k, v) = crate::user_config::split(opt)?;
+        crate::user_config::apply(config, schema, service_type, k, v)?;
+    }
+    Ok(())
+}
+
+/// Create a service. A create is never retried blindly: after an ambiguous failure (the
+/// connection broke, a gateway failed) the service is looked up before reporting.
+pub async fn create_or_lookup(ctx: &Context<'_>, project: &str, body: &ServiceCreate) -> anyhow::Result<Service> {
+    let client = ctx.client()?;
+    match client.service_create(project, body).await {
+        Ok(s) => Ok(s),
+        Err(e) if e.is_ambiguous() => match client.service_get(project, &body.service_name).await {
+            Ok(s) if s.service_type == body.service_type && s.plan == body.plan => {
+                ctx.printer.warn(&format!(
+                    "the answer to the create request was lost ({e}), but service '{}' exists",
+                    body.service_name
+                ));
+                Ok(s)
+            }
+            _ => Err(anyhow::Error::new(e)
+                .context(format!("creating '{project}/{}' failed; the service does not exist", body.service_name))),
+        },
+        Err(e) => Err(anyhow::Error::new(e).context(format!("cannot create '{project}/{}'", body.service_name))),
+    }
+}

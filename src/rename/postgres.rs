@@ -1,0 +1,109 @@
+//! The PostgreSQL actions of a rename, each idempotent: stop and restore writes, count rows.
+
+use std::collections::BTreeMap;
+
+use postgres_protocol::escape::escape_identifier;
+use tokio_postgres::error::SqlState;
+
+use super::error::StepError;
+use crate::pg::ConnInfo;
+use crate::pg::PgError;
+
+/// Databases that take connections, and whether the admin user can change each one's defaults.
+pub async fn databases(uri: &str) -> Result<Vec<(String, bool)>, PgError> {
+    let c = crate::pg::connect(uri).await?;
+    let rows = c
+        .query(
+            "SELECT datname::text, (pg_get_userbyid(datdba) = current_user OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)) \
+             FROM pg_database WHERE datallowconn AND NOT datistemplate AND datname NOT IN ('postgres', '_aiven') ORDER BY datname",
+            &[],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Make every database default to read-only transactions, end other sessions so clients
+/// reconnect read-only, and prove that a write in a fresh session fails.
+pub async fn stop_writes(uri: &str, dbs: &[String]) -> Result<usize, StepError> {
+    let info = ConnInfo::parse(uri)?;
+    let c = info.connect().await?;
+    // A session-level setting beats the database default, so this session can undo it later.
+    c.batch_execute("SET default_transaction_read_only = off").await.map_err(PgError::from)?;
+    for db in dbs {
+        c.batch_execute(&format!("ALTER DATABASE {} SET default_transaction_read_only = on", escape_identifier(db)))
+            .await
+            .map_err(|e| StepError::MakeReadOnly { db: db.clone(), source: e.into() })?;
+    }
+    let row = c
+        .query_one(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND datname IS NOT NULL",
+            &[],
+        )
+        .await
+        .map_err(|e| StepError::EndSessions(e.into()))?;
+    let ended: i64 = row.get(0);
+    for db in dbs {
+        prove_read_only(&info.with_dbname(db), db).await?;
+    }
+    Ok(ended as usize)
+}
+
+async fn prove_read_only(info: &ConnInfo, db: &str) -> Result<(), StepError> {
+    let c = info.connect().await?;
+    match c.batch_execute("CREATE TABLE avn_rename_write_probe (x int)").await {
+        Err(e) if e.code() == Some(&SqlState::READ_ONLY_SQL_TRANSACTION) => Ok(()),
+        Err(e) => Err(StepError::Probe { db: db.to_string(), source: e.into() }),
+        Ok(()) => {
+            let _ = c.batch_execute("DROP TABLE avn_rename_write_probe").await;
+            Err(StepError::StillWritable { db: db.to_string() })
+        }
+    }
+}
+
+/// Clear the read-only defaults and prove a write succeeds in a fresh session.
+pub async fn open_writes(uri: &str, dbs: &[String]) -> Result<(), StepError> {
+    let info = ConnInfo::parse(uri)?;
+    let c = info.connect().await?;
+    c.batch_execute("SET default_transaction_read_only = off").await.map_err(PgError::from)?;
+    for db in dbs {
+        c.batch_execute(&format!("ALTER DATABASE {} RESET default_transaction_read_only", escape_identifier(db)))
+            .await
+            .map_err(|e| StepError::RestoreWrites { db: db.clone(), source: e.into() })?;
+    }
+    for db in dbs {
+        let c = info.with_dbname(db).connect().await?;
+        c.batch_execute("CREATE TABLE avn_rename_write_probe (x int); DROP TABLE avn_rename_write_probe")
+            .await
+            .map_err(|e| StepError::StillReadOnly { db: db.clone(), source: e.into() })?;
+    }
+    Ok(())
+}
+
+/// Exact row counts of every user table, keyed `db.schema.table`.
+pub async fn row_counts(uri: &str, dbs: &[String]) -> Result<BTreeMap<String, i64>, StepError> {
+    let info = ConnInfo::parse(uri)?;
+    let mut out = BTreeMap::new();
+    for db in dbs {
+        let c = info.with_dbname(db).connect().await?;
+        let tables = c
+            .query(
+                "SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+                 AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%' ORDER BY 1, 2",
+                &[],
+            )
+            .await
+            .map_err(PgError::from)?;
+        for t in tables {
+            let (schema, table): (String, String) = (t.get(0), t.get(1));
+            let sql = format!("SELECT count(*) FROM {}.{}", escape_identifier(&schema), escape_identifier(&table));
+            let row = c
+                .query_one(&sql, &[])
+                .await
+                .map_err(|e| StepError::Count { table: format!("{db}.{schema}.{table}"), source: e.into() })?;
+            out.insert(format!("{db}.{schema}.{table}"), row.get::<_, i64>(0));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,115 @@
+//! A rename's preflight: every check before anything changes, and the fork request.
+
+use super::*;
+
+impl Rename<'_, '_> {
+    /// Every check, before anything changes. Returns OLD's snapshot and the fork request.
+    pub(super) async fn preflight(&self) -> anyhow::Result<(Snapshot, avn_api::ServiceCreate)> {
+        let ctx = self.ctx;
+        let client = ctx.client()?;
+        let (old, new, o) = (&self.old, &self.new, &self.opts);
+        crate::provision::validate_name(new)?;
+        if old == new {
+            return Err(CliError::usage("the new name is the old name").into());
+        }
+        let svc = match client.service_get(&self.project, old).await {
+            Ok(s) => s,
+            Err(e) if e.is_not_found() => {
+                return Err(CliError::usage(format!("service '{}/{old}' does not exist", self.project)).into())
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if svc.state != avn_api::ServiceState::Running {
+            return Err(CliError::usage(format!("'{old}' is {}; a rename needs it RUNNING", svc.state)).into());
+        }
+        match client.service_get(&self.project, new).await {
+            Ok(_) => {
+                return Err(CliError::usage(format!("service '{}/{new}' already exists", self.project))
+                    .hint("choose another new name")
+                    .into())
+            }
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+        if svc.termination_protection && !o.keep_source && !o.remove_termination_protection {
+            return Err(CliError::usage(format!("'{old}' has termination protection, and the rename would delete it"))
+                .hint("pass --remove-termination-protection to lift it at the last step, or --keep-source to keep the old service")
+                .into());
+        }
+        if !o.yes && !o.keep_source && !crate::prompt::can_prompt() {
+            return Err(CliError::usage(
+                "the last step deletes the old service after a confirmation, and there is no terminal to ask on",
+            )
+            .hint("pass --yes to delete it without asking, or --keep-source to keep it (read-only)")
+            .into());
+        }
+        for spec in &o.repoint_env {
+            let (path, _) = parse_env_spec(spec);
+            let meta = std::fs::metadata(&path)
+                .map_err(|e| CliError::usage(format!("--repoint-env {}: {e}", path.display())))?;
+            if !meta.is_file() || meta.permissions().readonly() {
+                return Err(CliError::usage(format!("--repoint-env {}: not a writable file", path.display())).into());
+            }
+        }
+        // The fork request, with every fork check.
+        let req = ForkRequest {
+            plan: o.plan.clone(),
+            cloud: o.cloud.clone(),
+            config_options: o.config.clone(),
+            copy_tags: true,
+            termination_protection: svc.termination_protection,
+            ..ForkRequest::new(&self.project, old, new)
+        };
+        let body = fork::preflight(ctx, &req, &svc).await?.body;
+        let integrations = client.service_integrations(&self.project, old).await?;
+        let conn = Conn::of(&svc);
+        let mut snapshot = Snapshot {
+            service_type: svc.service_type.clone(),
+            plan: svc.plan.clone(),
+            cloud: svc.cloud_name.clone(),
+            termination_protection: svc.termination_protection,
+            conn: conn.clone().map(|c| Conn { uri: avn_api::redact::mask_uri(&c.uri), ..c }),
+            databases: names(&svc.databases, |d| d.clone()),
+            users: names(&svc.users, |u| u.username.clone()),
+            pools: names(&svc.connection_pools, |p| p.pool_name.clone()),
+            alterable: vec![],
+            integrations,
+        };
+        if Self::is_pg(&snapshot) && !o.writes_stopped {
+            let uri = conn
+                .as_ref()
+                .map(|c| c.uri.clone())
+                .ok_or_else(|| CliError::usage(format!("'{old}' has no service URI to stop writes with")))?;
+            let dbs = postgres::databases(&uri).await.map_err(|e| {
+                CliError::usage(format!("cannot connect to '{old}' to stop writes: {e}")).hint(
+                    "stop writes yourself and pass --writes-stopped, or run from a machine that can reach the database",
+                )
+            })?;
+            let refused: Vec<&str> = dbs.iter().filter(|(_, ok)| !ok).map(|(d, _)| d.as_str()).collect();
+            if !refused.is_empty() {
+                return Err(CliError::usage(format!(
+                    "the admin user cannot make these databases read-only: {}",
+                    refused.join(", ")
+                ))
+                .hint("stop writes to them yourself and pass --writes-stopped")
+                .into());
+            }
+            snapshot.alterable = dbs.into_iter().map(|(d, _)| d).collect();
+        } else if !Self::is_pg(&snapshot) && !o.writes_stopped {
+            if !crate::prompt::can_prompt() {
+                return Err(CliError::usage(format!(
+                    "avn cannot stop writes on a {} service itself",
+                    snapshot.service_type
+                ))
+                .hint("stop writes to it, then pass --writes-stopped")
+                .into());
+            }
+            let answer =
+                crate::prompt::read_line(&format!("Have all writes to '{old}' been stopped? Type yes to continue"))?;
+            if answer != "yes" {
+                return Err(CliError::usage("writes were not confirmed as stopped; nothing was changed").into());
+            }
+        }
+        Ok((snapshot, body))
+    }
+}

@@ -1,0 +1,149 @@
+//! Driving the steps: journal each one, roll back a failure before repointing, report the end.
+
+use super::*;
+
+/// Stop here if a test asked to (`FAILPOINTS=rename-before-<step>=return(crash)` aborts like
+/// `kill -9`; `return` injects a failure).
+fn boundary(step: &str) -> anyhow::Result<()> {
+    let _name = format!("rename-before-{step}");
+    fail::fail_point!(&_name, |arg: Option<String>| {
+        if arg.as_deref() == Some("crash") {
+            std::process::abort();
+        }
+        Err(anyhow::anyhow!("injected failure before step {step}"))
+    });
+    Ok(())
+}
+
+impl Rename<'_, '_> {
+    pub(super) async fn drive(&self, j: &mut Journal) -> anyhow::Result<()> {
+        let snapshot: Snapshot = serde_json::from_value(j.old_snapshot.clone())?;
+        while let Some(step) = j.next_step().map(str::to_string) {
+            let n = STEPS.iter().position(|s| *s == step).unwrap_or(0) + 1;
+            if let Err(e) = boundary(&step) {
+                return Err(self.failed(j, &step, e.to_string()).await.into());
+            }
+            j.start(&step)?;
+            let result = match step.as_str() {
+                "preflight" => Ok(Some("every check passed".to_string())),
+                "stop_writes" => self.stop_writes(j, &snapshot).await,
+                "fork" => self.fork(j).await,
+                "open_writes" => self.open_writes(j, &snapshot).await,
+                "verify" => self.verify(&snapshot).await,
+                "repoint" => self.repoint(&snapshot).await,
+                "delete" => self.delete(j, &snapshot).await,
+                _ => unreachable!("known steps"),
+            };
+            match result {
+                Ok(detail) => {
+                    let skipped = detail.as_deref().is_some_and(|d| d.starts_with("skipped"));
+                    let status = if skipped { StepStatus::Skipped } else { StepStatus::Done };
+                    j.finish(&step, status, detail.clone())?;
+                    let shown = detail.as_deref().unwrap_or("");
+                    let shown = shown.strip_prefix("skipped: ").unwrap_or(shown);
+                    self.line(n, &step, if skipped { "skipped" } else { "done" }, j.step(&step).seconds, shown);
+                }
+                Err(e) => {
+                    let (status, _) = crate::error::classify(&e);
+                    if status == crate::error::ExitStatus::Timeout {
+                        j.finish(&step, StepStatus::Started, Some(format!("{e:#}")))?;
+                        return Err(e);
+                    }
+                    return Err(self.failed(j, &step, format!("{e:#}")).await.into());
+                }
+            }
+        }
+        j.state = State::Done;
+        j.save()?;
+        self.finish(j).await
+    }
+
+    /// A step failed: before repointing, undo what this rename did; after, keep it resumable.
+    pub(super) async fn failed(&self, j: &mut Journal, step: &str, msg: String) -> CliError {
+        let _ = j.finish(step, StepStatus::Failed, Some(msg.clone()));
+        let idx = STEPS.iter().position(|s| *s == step).unwrap_or(0);
+        let repoint = STEPS.iter().position(|s| *s == "repoint").unwrap_or(5);
+        if idx >= repoint {
+            return CliError::failed(format!("the rename stopped at step {}: {msg}", step_label(step)))
+                .hint(format!("nothing was rolled back: writes to '{}' stay stopped and '{}' is ready; fix the cause, then `avn service rename {} {} --resume`", self.old, self.new, self.old, self.new));
+        }
+        let (undone, left) = self.rollback(j).await;
+        let mut e = CliError::failed(format!("the rename failed at step {}: {msg}", step_label(step)));
+        for u in undone {
+            e = e.hint(format!("undone: {u}"));
+        }
+        for l in left {
+            e = e.hint(format!("left as is: {l}"));
+        }
+        e
+    }
+
+    pub(super) async fn rollback(&self, j: &mut Journal) -> (Vec<String>, Vec<String>) {
+        let (mut undone, mut left) = (vec![], vec![]);
+        let client = match self.ctx.client() {
+            Ok(c) => c,
+            Err(e) => return (undone, vec![format!("cannot reach the API to roll back: {e}")]),
+        };
+        if j.created_new {
+            match client.service_get(&self.project, &self.new).await {
+                Ok(s) => {
+                    if s.termination_protection {
+                        let body = avn_api::ServiceUpdate {
+                            plan: s.plan.clone(),
+                            termination_protection: Some(false),
+                            ..Default::default()
+                        };
+                        let _ = client.service_update(&self.project, &self.new, &body).await;
+                    }
+                    match client.service_delete(&self.project, &self.new).await {
+                        Ok(()) => undone.push(format!("deleted '{}', which this rename had created", self.new)),
+                        Err(e) => left.push(format!("'{}' could not be deleted: {e}", self.new)),
+                    }
+                }
+                Err(e) if e.is_not_found() => {}
+                Err(e) => left.push(format!("'{}' could not be checked: {e}", self.new)),
+            }
+        }
+        if !j.read_only_databases.is_empty() {
+            match self.old_conn().await.ok() {
+                Some(c) => match postgres::open_writes(&c.uri, &j.read_only_databases).await.map_err(anyhow::Error::new) {
+                    Ok(()) => undone.push(format!("writes re-enabled on '{}' ({})", self.old, j.read_only_databases.join(", "))),
+                    Err(e) => left.push(format!("'{}' is still read-only ({e:#}); rerun with --resume after fixing, or reset default_transaction_read_only", self.old)),
+                },
+                None => left.push(format!("'{}' may still be read-only", self.old)),
+            }
+        }
+        for s in j.steps.iter_mut() {
+            if s.status == StepStatus::Done && s.name != "preflight" {
+                s.status = StepStatus::Undone;
+            }
+        }
+        j.state = State::RolledBack;
+        let _ = j.save();
+        (undone, left)
+    }
+
+    pub(super) async fn finish(&self, j: &Journal) -> anyhow::Result<()> {
+        let fork = self.ctx.client()?.service_get(&self.project, &self.new).await?;
+        if self.ctx.printer.json_mode() {
+            let steps: Vec<Value> = j
+                .steps
+                .iter()
+                .map(|s| json!({"step": s.name, "outcome": s.status, "seconds": s.seconds, "detail": s.detail}))
+                .collect();
+            return Ok(self.ctx.printer.print_json(json!({
+                "rename": {"project": self.project, "old": self.old, "new": self.new, "state": "done",
+                    "kept_source": self.opts.keep_source, "journal": j.path, "steps": steps},
+                "service": out_json::value(&fork),
+            }))?);
+        }
+        self.ctx.printer.info(&format!("Renamed '{}' to '{}'", self.old, self.new));
+        if self.opts.keep_source {
+            self.ctx.printer.hint(&format!(
+                "'{}' is kept read-only; delete it when ready with `avn service terminate {}`",
+                self.old, self.old
+            ));
+        }
+        crate::output::service::print_service_line(self.ctx.printer, &fork)
+    }
+}

@@ -1,0 +1,194 @@
+//! The steps of a rename after preflight, each idempotent so `--resume` can run it again.
+
+use super::*;
+
+impl Rename<'_, '_> {
+    pub(super) async fn stop_writes(&self, j: &mut Journal, s: &Snapshot) -> anyhow::Result<Option<String>> {
+        if self.opts.writes_stopped {
+            return Ok(Some("skipped: the operator stopped writes (--writes-stopped)".into()));
+        }
+        let uri = self.old_conn().await?.uri;
+        // Record the intent first: a crash half-way still gets rolled back.
+        j.read_only_databases = s.alterable.clone();
+        j.save()?;
+        let ended = postgres::stop_writes(&uri, &s.alterable).await?;
+        Ok(Some(format!(
+            "{} read-only, {ended} other session(s) ended, a write in a fresh session fails",
+            s.alterable.join(", ")
+        )))
+    }
+
+    pub(super) async fn fork(&self, j: &mut Journal) -> anyhow::Result<Option<String>> {
+        let client = self.ctx.client()?;
+        let body: avn_api::ServiceCreate = serde_json::from_value(j.fork_request.clone())?;
+        match client.service_get(&self.project, &self.new).await {
+            Ok(existing) if j.created_new && existing.forked_from() == Some(self.old.as_str()) => {
+                self.ctx.printer.info(&format!("'{}' already exists as this rename's fork; waiting for it", self.new));
+            }
+            Ok(existing) => {
+                return Err(anyhow::anyhow!(
+                    "'{}' exists but was not created by this rename ({} on {})",
+                    self.new,
+                    existing.service_type,
+                    existing.plan
+                ))
+            }
+            Err(e) if e.is_not_found() => {
+                j.created_new = true;
+                j.save()?;
+                crate::provision::create_or_lookup(self.ctx, &self.project, &body).await?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let timeout =
+            self.opts.timeout_seconds.map(Duration::from_secs_f64).unwrap_or(crate::readiness::DEFAULT_TIMEOUT);
+        crate::readiness::wait_running(self.ctx, &self.project, std::slice::from_ref(&self.new), timeout)
+            .await
+            .map_err(|e| {
+                if crate::error::classify(&e).0 == crate::error::ExitStatus::Timeout {
+                    CliError::timeout(format!("timed out waiting for the fork '{}'", self.new))
+                        .hint(format!(
+                            "the fork goes on; continue the rename with `avn service rename {} {} --resume`",
+                            self.old, self.new
+                        ))
+                        .into()
+                } else {
+                    e
+                }
+            })?;
+        Ok(Some(format!("'{}' forked from '{}' at its latest transaction and ready", self.new, self.old)))
+    }
+
+    /// OLD's live connection details (the journal keeps no password).
+    pub(super) async fn old_conn(&self) -> anyhow::Result<Conn> {
+        let s = self.ctx.client()?.service_get(&self.project, &self.old).await?;
+        Conn::of(&s).ok_or_else(|| anyhow::anyhow!("'{}' has no service URI", self.old))
+    }
+
+    pub(super) async fn new_conn(&self) -> anyhow::Result<Conn> {
+        let s = self.ctx.client()?.service_get(&self.project, &self.new).await?;
+        Conn::of(&s).ok_or_else(|| anyhow::anyhow!("'{}' has no service URI", self.new))
+    }
+
+    pub(super) async fn open_writes(&self, j: &Journal, s: &Snapshot) -> anyhow::Result<Option<String>> {
+        if !Self::is_pg(s) || j.read_only_databases.is_empty() {
+            return Ok(Some("skipped: no read-only defaults to clear".into()));
+        }
+        let conn = self.new_conn().await?;
+        postgres::open_writes(&conn.uri, &j.read_only_databases).await?;
+        Ok(Some(format!("read-only defaults cleared on '{}', a write succeeds", self.new)))
+    }
+
+    pub(super) async fn verify(&self, s: &Snapshot) -> anyhow::Result<Option<String>> {
+        let fork = self.ctx.client()?.service_get(&self.project, &self.new).await?;
+        let mut problems = vec![];
+        let cmp = |what: &str, a: &[String], b: Vec<String>, problems: &mut Vec<String>| {
+            let (a, b): (BTreeSet<&String>, BTreeSet<&String>) = (a.iter().collect(), b.iter().collect());
+            if a != b {
+                problems.push(format!(
+                    "{what} differ: '{}' has [{}], '{}' has [{}]",
+                    self.old,
+                    a.into_iter().cloned().collect::<Vec<_>>().join(", "),
+                    self.new,
+                    b.into_iter().cloned().collect::<Vec<_>>().join(", ")
+                ));
+            }
+        };
+        cmp("databases", &s.databases, names(&fork.databases, |d| d.clone()), &mut problems);
+        cmp("users", &s.users, names(&fork.users, |u| u.username.clone()), &mut problems);
+        cmp("connection pools", &s.pools, names(&fork.connection_pools, |p| p.pool_name.clone()), &mut problems);
+        let mut tables = 0;
+        if Self::is_pg(s) {
+            let old_uri = self.old_conn().await?.uri;
+            let new_uri = Conn::of(&fork).map(|c| c.uri).ok_or_else(|| anyhow::anyhow!("no URI for '{}'", self.new))?;
+            let dbs: Vec<String> =
+                s.databases.iter().filter(|d| s.alterable.is_empty() || s.alterable.contains(d)).cloned().collect();
+            let a = postgres::row_counts(&old_uri, &dbs).await?;
+            let b = postgres::row_counts(&new_uri, &dbs).await?;
+            tables = a.len();
+            for k in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
+                let (x, y) = (a.get(k), b.get(k));
+                if x != y {
+                    let show = |v: Option<&i64>| v.map(|n| n.to_string()).unwrap_or_else(|| "missing".into());
+                    problems.push(format!("{k}: {} rows on '{}', {} on '{}'", show(x), self.old, show(y), self.new));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(anyhow::anyhow!("verification failed: {}", problems.join("; ")));
+        }
+        Ok(Some(format!(
+            "same databases, users and connection pools{}",
+            if tables > 0 { format!("; row counts equal in {tables} table(s)") } else { String::new() }
+        )))
+    }
+
+    pub(super) async fn repoint(&self, s: &Snapshot) -> anyhow::Result<Option<String>> {
+        let client = self.ctx.client()?;
+        let mut done = vec![];
+        let on_new = client.service_integrations(&self.project, &self.new).await?;
+        for i in &s.integrations {
+            if on_new.iter().any(|n| integrations::is_moved(i, n, &self.old, &self.new)) {
+                continue;
+            }
+            let body = integrations::moved(i, &self.old, &self.project, &self.new, &self.project);
+            client
+                .integration_create(&self.project, &body)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot recreate integration {}: {e}", i.integration_type))?;
+            done.push(format!("integration {}", i.integration_type));
+        }
+        let needs_uris = !self.opts.repoint_env.is_empty() || self.opts.repoint_exec.is_some();
+        let new = if needs_uris { Some(self.new_conn().await?) } else { None };
+        if let (Some(new), false) = (&new, self.opts.repoint_env.is_empty()) {
+            let old = &self.old_conn().await?;
+            for spec in &self.opts.repoint_env {
+                let (path, var) = parse_env_spec(spec);
+                if repoint::repoint_env(&path, var.as_deref(), old, new)? {
+                    done.push(format!("{} rewritten", path.display()));
+                }
+            }
+        }
+        if let (Some(cmd), Some(new)) = (&self.opts.repoint_exec, &new) {
+            repoint::repoint_exec(cmd, &self.old, &self.new, new).await?;
+            done.push("--repoint-exec succeeded".into());
+        }
+        Ok(Some(if done.is_empty() { "nothing to repoint".into() } else { done.join(", ") }))
+    }
+
+    pub(super) async fn delete(&self, j: &mut Journal, s: &Snapshot) -> anyhow::Result<Option<String>> {
+        if self.opts.keep_source {
+            return Ok(Some(format!(
+                "skipped: '{}' is kept, read-only; finish with `avn service terminate {}`",
+                self.old, self.old
+            )));
+        }
+        let client = self.ctx.client()?;
+        let current = match client.service_get(&self.project, &self.old).await {
+            Ok(c) => c,
+            Err(e) if e.is_not_found() => return Ok(Some(format!("'{}' was already deleted", self.old))),
+            Err(e) => return Err(e.into()),
+        };
+        if !self.opts.yes {
+            let typed = crate::prompt::read_line(&format!(
+                "Delete '{}' and all its data? '{}' replaces it. Type '{}' to confirm",
+                self.old, self.new, self.old
+            ))?;
+            if typed != self.old {
+                return Err(anyhow::anyhow!("not confirmed: '{}' was kept", self.old));
+            }
+        }
+        if current.termination_protection && (self.opts.remove_termination_protection || s.termination_protection) {
+            let body = avn_api::ServiceUpdate {
+                plan: current.plan.clone(),
+                termination_protection: Some(false),
+                ..Default::default()
+            };
+            client.service_update(&self.project, &self.old, &body).await?;
+            j.removed_termination_protection = true;
+            j.save()?;
+        }
+        client.service_delete(&self.project, &self.old).await?;
+        Ok(Some(format!("'{}' deleted", self.old)))
+    }
+}
