@@ -1,7 +1,9 @@
 //! Everything a command needs, built once per run.
 
 use std::cell::OnceCell;
+use std::cell::RefCell;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use avn_client::Client;
@@ -16,11 +18,47 @@ pub struct Context<'a> {
     pub settings: Settings,
     pub printer: &'a Printer,
     client: OnceCell<Client>,
+    /// What Ctrl-C during the current operation means (e.g. "the fork goes on; resume with ...").
+    interrupt_hint: RefCell<Option<String>>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(settings: Settings, printer: &'a Printer) -> Self {
-        Context { settings, printer, client: OnceCell::new() }
+        Context { settings, printer, client: OnceCell::new(), interrupt_hint: RefCell::new(None) }
+    }
+
+    /// Say what an interruption from now on leaves behind and how to continue.
+    pub fn set_interrupt_hint(&self, hint: String) {
+        *self.interrupt_hint.borrow_mut() = Some(hint);
+    }
+
+    /// Like [`Context::set_interrupt_hint`], unless an enclosing operation (a rename) already said.
+    pub fn set_interrupt_hint_if_unset(&self, hint: String) {
+        self.interrupt_hint.borrow_mut().get_or_insert(hint);
+    }
+
+    /// The hint for an interruption now, if an operation gave one.
+    pub fn interrupt_hint(&self) -> Option<String> {
+        self.interrupt_hint.borrow().clone()
+    }
+
+    /// A client for the local control plane at `url` (`avn local up/status`): short timeouts and
+    /// no retries, with the same HTTP log and user agent as every other client.
+    pub fn local_client(&self, url: &str, token: Option<String>) -> anyhow::Result<Client> {
+        Ok(self
+            .builder()
+            .base_url(url)
+            .token(token)
+            .request_timeout(Some(Duration::from_secs(10)))
+            .retry(RetryPolicy { attempts: 1, ..RetryPolicy::default() })
+            .build()?)
+    }
+
+    /// What every client shares: the HTTP log (`--show-http`, `-v`) and the user agent.
+    fn builder(&self) -> avn_client::ClientBuilder {
+        let observer: Option<Arc<dyn avn_client::Observer>> =
+            Some(Arc::new(HttpLog { show_http: self.settings.show_http, verbose: self.printer.verbosity() > 0 }));
+        Client::builder().user_agent(format!("avn/{}", env!("CARGO_PKG_VERSION"))).observer(observer)
     }
 
     /// The API client, built on first use.
@@ -42,16 +80,13 @@ impl<'a> Context<'a> {
             }
             None => None,
         };
-        let observer: Option<Arc<dyn avn_client::Observer>> =
-            Some(Arc::new(HttpLog { show_http: s.show_http, verbose: self.printer.verbosity() > 0 }));
-        let client = Client::builder()
+        let client = self
+            .builder()
             .base_url(&s.url)
             .token(s.token.clone())
             .ca_pem(ca_pem)
             .request_timeout(s.request_timeout)
             .insecure(s.insecure)
-            .user_agent(format!("avn/{}", env!("CARGO_PKG_VERSION")))
-            .observer(observer)
             .retry(RetryPolicy { base_delay: s.retry_base, ..RetryPolicy::default() })
             .build()?;
         Ok(self.client.get_or_init(|| client))

@@ -61,18 +61,6 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
-static INTERRUPT_HINT: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
-
-/// What Ctrl-C during the current step means (e.g. "the fork goes on; resume with ...").
-pub fn set_interrupt_hint(hint: String) {
-    *INTERRUPT_HINT.lock().expect("hint lock") = Some(hint);
-}
-
-/// Like [`set_interrupt_hint`], unless an enclosing operation (a rename) already said.
-pub fn set_interrupt_hint_if_unset(hint: String) {
-    INTERRUPT_HINT.lock().expect("hint lock").get_or_insert(hint);
-}
-
 /// Map a clap parse error: help and version exit 0, usage errors exit 2.
 pub fn clap_exit(e: clap::Error) -> ExitCode {
     let _ = e.print();
@@ -140,8 +128,6 @@ pub fn report(printer: &Printer, e: anyhow::Error) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if status == ExitStatus::Interrupted {
-        let mut hints = hints;
-        hints.extend(INTERRUPT_HINT.lock().expect("hint lock").clone());
         printer.error("interrupted", &[], &hints);
         return ExitCode::from(130);
     }

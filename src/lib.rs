@@ -44,12 +44,7 @@ pub fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return error::report(&printer, anyhow::Error::new(e).context("cannot start the async runtime")),
     };
-    let result = runtime.block_on(async {
-        tokio::select! {
-            r = commands::run(cli, &printer) => r,
-            _ = tokio::signal::ctrl_c() => Err(error::CliError::interrupted().into()),
-        }
-    });
+    let result = runtime.block_on(commands::run(cli, &printer));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => error::report(&printer, e),

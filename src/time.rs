@@ -7,51 +7,49 @@
 use std::time::Duration;
 
 use jiff::civil;
+use jiff::SignedDuration;
+use jiff::SpanRelativeTo;
 use jiff::Timestamp;
 
-/// Parse `300` (seconds), `90s`, `5m`, `1h30m`, `2d`, `1h 5m`.
+/// The longest duration accepted (100 years): anything longer is a typo, and would overflow
+/// timers and instants.
+const MAX_DURATION: Duration = Duration::from_secs(100 * 366 * 86_400);
+
+/// Parse `300` (seconds, as the official client takes), or friendly units with jiff: `90s`, `5m`,
+/// `1h30m`, `2d`, `1h 5m`, `1 week`.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
     if t.is_empty() {
         return Err("empty duration: give seconds (300) or units (5m, 1h30m)".into());
     }
-    if let Ok(secs) = t.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
-            return Ok(Duration::from_secs_f64(secs));
+    let d = if let Ok(secs) = t.parse::<f64>() {
+        if secs.is_nan() || secs < 0.0 {
+            return Err(format!("invalid duration '{s}': must not be negative"));
         }
-        return Err(format!("invalid duration '{s}': must not be negative"));
+        Duration::try_from_secs_f64(secs).map_err(|_| too_long(s))?
+    } else {
+        let span = parse_span(t)
+            .ok_or_else(|| format!("invalid duration '{s}': give seconds (300) or units like 90s, 5m, 1h30m, 2d"))?;
+        if span.is_negative() {
+            return Err(format!("invalid duration '{s}': must not be negative"));
+        }
+        Duration::try_from(span).map_err(|_| too_long(s))?
+    };
+    if d > MAX_DURATION {
+        return Err(too_long(s));
     }
-    parse_units(t).ok_or_else(|| format!("invalid duration '{s}': give seconds (300) or units like 90s, 5m, 1h30m, 2d"))
+    Ok(d)
 }
 
-/// `1d3h`, `90m`, `1h 30m 10s` into a duration; None when malformed.
-fn parse_units(s: &str) -> Option<Duration> {
-    let mut total: u64 = 0;
-    let mut rest = s.trim();
-    if rest.is_empty() {
-        return None;
-    }
-    while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
-        if digits == 0 {
-            return None;
-        }
-        let n: u64 = rest[..digits].parse().ok()?;
-        rest = rest[digits..].trim_start();
-        let unit_len = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
-        let unit = &rest[..unit_len];
-        let mult = match unit {
-            "s" | "sec" | "secs" | "second" | "seconds" => 1,
-            "m" | "min" | "mins" | "minute" | "minutes" => 60,
-            "h" | "hr" | "hrs" | "hour" | "hours" => 3600,
-            "d" | "day" | "days" => 86400,
-            "w" | "week" | "weeks" => 7 * 86400,
-            _ => return None,
-        };
-        total = total.checked_add(n.checked_mul(mult)?)?;
-        rest = rest[unit_len..].trim_start();
-    }
-    Some(Duration::from_secs(total))
+fn too_long(s: &str) -> String {
+    format!("invalid duration '{s}': longer than 100 years")
+}
+
+/// jiff's friendly spans (`1d3h`, `90m`, `2h ago`, `-90m`), with days of 24 hours and weeks of 7
+/// days; months and years have no fixed length and are refused.
+fn parse_span(s: &str) -> Option<SignedDuration> {
+    let span: jiff::Span = s.parse().ok()?;
+    span.to_duration(SpanRelativeTo::days_are_24_hours()).ok()
 }
 
 /// A resolved recovery target.
@@ -77,11 +75,12 @@ pub fn parse_target(input: &str, now: Timestamp) -> Result<Target, String> {
         let secs: i64 =
             secs.parse().map_err(|_| format!("invalid time '{input}': '@' must be followed by UNIX seconds"))?;
         (Timestamp::from_second(secs).map_err(|e| format!("invalid time '{input}': {e}"))?, false)
-    } else if let Some(rel) = relative(&lower) {
-        let d = parse_units(rel)
+    } else if lower.starts_with('-') || lower.ends_with("ago") {
+        // `-90m` and `90m ago` are both in the past: jiff reads either as a negative span.
+        let back = parse_span(&lower)
+            .filter(|d| d.is_negative())
             .ok_or_else(|| format!("invalid relative time '{input}': use forms like -90m, 2h ago, 1d3h ago"))?;
-        let span = jiff::SignedDuration::try_from(d).map_err(|e| e.to_string())?;
-        (now.checked_sub(span).map_err(|e| format!("invalid time '{input}': {e}"))?, false)
+        (now.checked_add(back).map_err(|e| format!("invalid time '{input}': {e}"))?, false)
     } else if let Ok(ts) = s.parse::<Timestamp>() {
         (ts, false)
     } else if let Ok(dt) = s.parse::<civil::DateTime>() {
@@ -112,14 +111,6 @@ fn bad_time(input: &str) -> String {
 
 fn has_zone_suffix(s: &str) -> bool {
     s.ends_with(['Z', 'z']) || s.contains('[')
-}
-
-/// `-90m` or `90m ago` or `2h ago` → the duration text.
-fn relative(s: &str) -> Option<&str> {
-    if let Some(r) = s.strip_prefix('-') {
-        return Some(r.trim());
-    }
-    s.strip_suffix("ago").map(str::trim)
 }
 
 /// `1d 3h`, `48m 12s`, `5s`: the largest two units of a duration.
@@ -158,6 +149,14 @@ mod tests {
         assert!(parse_duration("5x").is_err());
         assert!(parse_duration("-5").is_err());
         assert!(parse_duration("m").is_err());
+        assert_eq!(parse_duration("2d").unwrap(), Duration::from_secs(2 * 86400));
+        assert_eq!(parse_duration("1w").unwrap(), Duration::from_secs(7 * 86400));
+        assert_eq!(parse_duration("90 secs").unwrap(), Duration::from_secs(90));
+        // Out of range or nonsense: a clean error, never a panic.
+        for bad in ["1e20", "1e30", "inf", "NaN", "-90m", "2h ago", "99999999999999999999h", "2 months", "1y"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+        assert!(parse_duration("1e20").unwrap_err().contains("100 years"));
     }
 
     #[test]
@@ -193,6 +192,9 @@ mod tests {
         assert!(parse_target("2026-11-22T00:00:00Z", now()).unwrap_err().contains("future"));
         assert!(parse_target("yesterday", now()).unwrap_err().contains("RFC 3339"));
         assert!(parse_target("-5q", now()).is_err());
+        for bad in ["-99999999999999999999h", "1e20 ago", "@99999999999999999999", "@-999999999999999", "-1y", "5m"] {
+            assert!(parse_target(bad, now()).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -3,7 +3,9 @@
 use clap::Subcommand;
 
 use crate::cli::Cli;
+use crate::cli::GlobalArgs;
 use crate::context::Context;
+use crate::error::CliError;
 use crate::output::Printer;
 use crate::settings::Settings;
 
@@ -35,17 +37,30 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     if let Command::Completion(args) = &cli.command {
         return completion::run(printer, args);
     }
-    if let Command::Local(local::LocalCommand::Serve(_)) = &cli.command {
-        let Command::Local(local::LocalCommand::Serve(args)) = cli.command else { unreachable!() };
-        return local::serve::run(args).await;
-    }
     let settings = Settings::resolve(&cli.global)?;
     let ctx = Context::new(settings, printer);
-    match cli.command {
-        Command::Service(c) => service::run(&ctx, c).await,
-        Command::User(c) => user::run(&ctx, c).await,
-        Command::Project(c) => project::run(&ctx, c).await,
-        Command::Local(c) => local::run(&ctx, &cli.global, c).await,
-        Command::Completion(_) => unreachable!("handled above"),
+    if let Command::Local(local::LocalCommand::Serve(args)) = cli.command {
+        // The server stops its clusters on Ctrl-C and SIGTERM itself.
+        return local::serve::run(&ctx, args).await;
+    }
+    tokio::select! {
+        r = dispatch(&ctx, &cli.global, cli.command) => r,
+        _ = tokio::signal::ctrl_c() => {
+            let mut e = CliError::interrupted();
+            if let Some(hint) = ctx.interrupt_hint() {
+                e = e.hint(hint);
+            }
+            Err(e.into())
+        }
+    }
+}
+
+async fn dispatch(ctx: &Context<'_>, global: &GlobalArgs, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Service(c) => service::run(ctx, c).await,
+        Command::User(c) => user::run(ctx, c).await,
+        Command::Project(c) => project::run(ctx, c).await,
+        Command::Local(c) => local::run(ctx, global, c).await,
+        Command::Completion(_) => unreachable!("handled in run"),
     }
 }

@@ -38,7 +38,7 @@ pub async fn wait_running(
     timeout: Duration,
 ) -> anyhow::Result<Vec<Service>> {
     let client = ctx.client()?;
-    crate::error::set_interrupt_hint_if_unset(format!(
+    ctx.set_interrupt_hint_if_unset(format!(
         "stopped waiting; the services keep changing in the control plane. Resume with `avn service wait {}`",
         names.join(" ")
     ));

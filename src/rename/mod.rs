@@ -164,7 +164,7 @@ pub async fn run(
     if dry_run {
         return Err(CliError::usage("--dry-run cannot be combined with --resume").into());
     }
-    crate::error::set_interrupt_hint(format!(
+    ctx.set_interrupt_hint(format!(
         "the rename is paused and can be continued: `avn service rename {old} {new} --resume`"
     ));
     r.drive(&mut journal).await

@@ -25,22 +25,11 @@ pub async fn run(ctx: &Context<'_>, global: &GlobalArgs, cmd: LocalCommand) -> a
         LocalCommand::Up(a) => up::run(ctx, global, a).await,
         LocalCommand::Down(a) => down::run(ctx, a).await,
         LocalCommand::Status(a) => status::run(ctx, a).await,
-        LocalCommand::Serve(a) => serve::run(a).await,
+        LocalCommand::Serve(a) => serve::run(ctx, a).await,
     }
 }
 
 /// `--data-dir`, else `AVN_LOCAL_DIR`, else the active local control plane's, else the default.
 pub fn data_dir(flag: Option<PathBuf>, ctx: &Context<'_>) -> PathBuf {
     flag.or_else(|| ctx.settings.local.as_ref().map(|a| a.data_dir.clone())).unwrap_or_else(crate::dirs::local_data_dir)
-}
-
-/// A client for the local control plane at `url`.
-pub fn client(url: &str, token: Option<String>) -> anyhow::Result<avn_client::Client> {
-    Ok(avn_client::Client::builder()
-        .base_url(url)
-        .token(token)
-        .request_timeout(Some(std::time::Duration::from_secs(10)))
-        .user_agent(format!("avn/{}", env!("CARGO_PKG_VERSION")))
-        .retry(avn_client::RetryPolicy { attempts: 1, ..Default::default() })
-        .build()?)
 }

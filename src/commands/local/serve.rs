@@ -5,6 +5,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 
+use crate::context::Context;
 use crate::error::CliError;
 use crate::local_state;
 
@@ -27,8 +28,14 @@ pub struct ServeArgs {
     pub backup_interval: Duration,
 }
 
-pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).try_init();
+pub async fn run(ctx: &Context<'_>, args: ServeArgs) -> anyhow::Result<()> {
+    // -v shows the server's debug log too.
+    let level = if ctx.printer.verbosity() > 0 {
+        tracing_subscriber::filter::LevelFilter::DEBUG
+    } else {
+        tracing_subscriber::filter::LevelFilter::INFO
+    };
+    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).with_max_level(level).try_init();
     if !args.listen.ip().is_loopback() {
         return Err(CliError::usage(format!(
             "refusing to listen on {}: use a loopback address such as 127.0.0.1",

@@ -42,7 +42,7 @@ pub async fn run(ctx: &Context<'_>, args: StatusArgs) -> anyhow::Result<()> {
     let active = local_state::active(&ctx.settings.config_dir).is_some_and(|a| a.data_dir == data_dir);
     let mut services = Vec::new();
     if let Some(i) = &info {
-        let client = super::client(&i.url, local_state::token(&data_dir))?;
+        let client = ctx.local_client(&i.url, local_state::token(&data_dir))?;
         for project in client.project_list().await? {
             for s in client.service_list(&project.project_name).await? {
                 let port = s

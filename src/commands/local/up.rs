@@ -34,8 +34,8 @@ pub struct UpArgs {
     pub print_env: bool,
 }
 
-async fn answers(url: &str, token: Option<String>) -> bool {
-    match super::client(url, token) {
+async fn answers(ctx: &Context<'_>, url: &str, token: Option<String>) -> bool {
+    match ctx.local_client(url, token) {
         Ok(c) => c.project_list().await.is_ok(),
         Err(_) => false,
     }
@@ -48,7 +48,12 @@ fn log_tail(data_dir: &Path) -> String {
 }
 
 /// Start `avn local serve` detached, logging to `<data-dir>/server.log`; return its URL.
-async fn start(data_dir: &Path, port: Option<u16>, previous: Option<&str>) -> anyhow::Result<String> {
+async fn start(
+    ctx: &Context<'_>,
+    data_dir: &Path,
+    port: Option<u16>,
+    previous: Option<&str>,
+) -> anyhow::Result<String> {
     avn_local::Pg::discover().map_err(|e| {
         CliError::failed(format!("cannot start the local control plane: {e}")).hint(
             "install PostgreSQL (Debian: apt-get install postgresql), or point AVN_PG_BINDIR at its bin directory",
@@ -86,7 +91,7 @@ async fn start(data_dir: &Path, port: Option<u16>, previous: Option<&str>) -> an
                 .into());
         }
         if let Some(info) = local_state::server_info(data_dir).filter(|i| i.pid == child.id()) {
-            if answers(&info.url, local_state::token(data_dir)).await {
+            if answers(ctx, &info.url, local_state::token(data_dir)).await {
                 return Ok(info.url);
             }
         }
@@ -101,10 +106,10 @@ async fn start(data_dir: &Path, port: Option<u16>, previous: Option<&str>) -> an
 }
 
 /// Make sure a local control plane runs on `data_dir`; return its URL and whether it was started now.
-pub async fn ensure_running(data_dir: &Path, port: Option<u16>) -> anyhow::Result<(String, bool)> {
+pub async fn ensure_running(ctx: &Context<'_>, data_dir: &Path, port: Option<u16>) -> anyhow::Result<(String, bool)> {
     let info = local_state::server_info(data_dir);
     if let Some(i) = &info {
-        if local_state::alive(i.pid) && answers(&i.url, local_state::token(data_dir)).await {
+        if local_state::alive(i.pid) && answers(ctx, &i.url, local_state::token(data_dir)).await {
             if let Some(p) = port.filter(|p| !i.url.ends_with(&format!(":{p}"))) {
                 return Err(CliError::usage(format!(
                     "the local control plane already runs at {} (not port {p})",
@@ -116,16 +121,16 @@ pub async fn ensure_running(data_dir: &Path, port: Option<u16>) -> anyhow::Resul
             return Ok((i.url.clone(), false));
         }
     }
-    Ok((start(data_dir, port, info.as_ref().map(|i| i.url.as_str())).await?, true))
+    Ok((start(ctx, data_dir, port, info.as_ref().map(|i| i.url.as_str())).await?, true))
 }
 
 pub async fn run(ctx: &Context<'_>, global: &GlobalArgs, args: UpArgs) -> anyhow::Result<()> {
     let data_dir = super::data_dir(args.data_dir, ctx);
     let data_dir = std::path::absolute(&data_dir).unwrap_or(data_dir);
-    let (url, started) = ensure_running(&data_dir, args.port).await?;
+    let (url, started) = ensure_running(ctx, &data_dir, args.port).await?;
     let token = local_state::token(&data_dir).context("the local control plane wrote no token")?;
     let project = global.project.clone().filter(|p| !p.is_empty()).unwrap_or_else(|| "local".to_string());
-    let client = super::client(&url, Some(token.clone()))?;
+    let client = ctx.local_client(&url, Some(token.clone()))?;
     if let Err(e) = client.project_create(&project).await {
         if !e.is_conflict() {
             return Err(anyhow::Error::new(e).context(format!("cannot create project '{project}'")));
