@@ -3,6 +3,12 @@
 //! Flow: `cli` parses (data only), `settings` resolves flags, environment and files once,
 //! `context` builds the client and printer, `commands` run, and `error` maps the outcome to a
 //! documented exit code.
+//!
+//! Layers, and the one direction they depend in: `commands` (clap argument structs, each turned
+//! into resolved values) → domain modules (`fork`, `rename`, `readiness`, `provision`,
+//! `integrations`, `pg`, `time`, `user_config`) → `avn_client` → `avn_api`. Every layer may use
+//! `context`, `output` and `error`. Domain modules never import from `commands` or take clap
+//! types; `avn_local` is used only by `commands::local`.
 
 use std::process::ExitCode;
 

@@ -1,0 +1,162 @@
+//! One short method per API call, and the paths they use.
+
+use avn_api::wrap;
+use avn_api::BackupsResponse;
+use avn_api::Integration;
+use avn_api::IntegrationCreate;
+use avn_api::Plan;
+use avn_api::Project;
+use avn_api::Service;
+use avn_api::ServiceCreate;
+use avn_api::ServiceTypeInfo;
+use avn_api::ServiceUpdate;
+use avn_api::Vpc;
+use percent_encoding::utf8_percent_encode;
+use percent_encoding::AsciiSet;
+use percent_encoding::NON_ALPHANUMERIC;
+use reqwest::Method;
+
+use crate::Client;
+use crate::Result;
+
+/// Everything but RFC 3986's unreserved characters is encoded in a path segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Percent-encode one path segment (everything but RFC 3986 unreserved characters).
+pub fn encode_segment(s: &str) -> String {
+    utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+/// A path under `/v1` built from literal parts and encoded segments.
+fn path(parts: &[&str]) -> String {
+    parts.iter().fold(String::from("v1"), |mut acc, p| {
+        acc.push('/');
+        acc.push_str(p);
+        acc
+    })
+}
+
+impl Client {
+    pub async fn project_list(&self) -> Result<Vec<Project>> {
+        Ok(self.get::<wrap::ProjectsOut>(&path(&["project"])).await?.projects)
+    }
+
+    pub async fn project_get(&self, project: &str) -> Result<Project> {
+        Ok(self.get::<wrap::ProjectOut>(&path(&["project", &encode_segment(project)])).await?.project)
+    }
+
+    pub async fn vpcs(&self, project: &str) -> Result<Vec<Vpc>> {
+        Ok(self.get::<wrap::VpcsOut>(&path(&["project", &encode_segment(project), "vpcs"])).await?.vpcs)
+    }
+
+    pub async fn service_types(&self, project: &str) -> Result<std::collections::BTreeMap<String, ServiceTypeInfo>> {
+        Ok(self
+            .get::<wrap::ServiceTypesOut>(&path(&["project", &encode_segment(project), "service_types"]))
+            .await?
+            .service_types)
+    }
+
+    /// One service type with its `user_config_schema` (no plans).
+    pub async fn service_type(&self, project: &str, service_type: &str) -> Result<ServiceTypeInfo> {
+        self.get(&path(&["project", &encode_segment(project), "service-types", &encode_segment(service_type)])).await
+    }
+
+    pub async fn service_plans(&self, project: &str, service_type: &str) -> Result<Vec<Plan>> {
+        Ok(self
+            .get::<wrap::PlansOut>(&path(&[
+                "project",
+                &encode_segment(project),
+                "service-types",
+                &encode_segment(service_type),
+                "plans",
+            ]))
+            .await?
+            .service_plans)
+    }
+
+    pub async fn service_list(&self, project: &str) -> Result<Vec<Service>> {
+        Ok(self.get::<wrap::ServicesOut>(&path(&["project", &encode_segment(project), "service"])).await?.services)
+    }
+
+    pub async fn service_get(&self, project: &str, service: &str) -> Result<Service> {
+        Ok(self.get::<wrap::ServiceOut>(&service_path(project, service, None)).await?.service)
+    }
+
+    /// Create (or fork) a service. Never retried: see the caller for ambiguous failures.
+    pub async fn service_create(&self, project: &str, body: &ServiceCreate) -> Result<Service> {
+        Ok(self
+            .call::<wrap::ServiceOut, _>(
+                Method::POST,
+                &path(&["project", &encode_segment(project), "service"]),
+                Some(body),
+            )
+            .await?
+            .service)
+    }
+
+    pub async fn service_update(&self, project: &str, service: &str, body: &ServiceUpdate) -> Result<Service> {
+        Ok(self
+            .call::<wrap::ServiceOut, _>(Method::PUT, &service_path(project, service, None), Some(body))
+            .await?
+            .service)
+    }
+
+    pub async fn service_delete(&self, project: &str, service: &str) -> Result<()> {
+        self.send::<()>(Method::DELETE, &service_path(project, service, None), None).await.map(|_| ())
+    }
+
+    pub async fn service_backups(&self, project: &str, service: &str) -> Result<BackupsResponse> {
+        self.get(&service_path(project, service, Some("backups"))).await
+    }
+
+    pub async fn service_integrations(&self, project: &str, service: &str) -> Result<Vec<Integration>> {
+        Ok(self
+            .get::<wrap::IntegrationsOut>(&service_path(project, service, Some("integration")))
+            .await?
+            .service_integrations)
+    }
+
+    pub async fn integration_create(&self, project: &str, body: &IntegrationCreate) -> Result<Integration> {
+        Ok(self
+            .call::<wrap::IntegrationOut, _>(
+                Method::POST,
+                &path(&["project", &encode_segment(project), "integration"]),
+                Some(body),
+            )
+            .await?
+            .service_integration)
+    }
+}
+
+fn service_path(project: &str, service: &str, tail: Option<&str>) -> String {
+    let p = encode_segment(project);
+    let s = encode_segment(service);
+    let mut parts = vec!["project", &p, "service", &s];
+    if let Some(t) = tail {
+        parts.push(t);
+    }
+    path(&parts)
+}
+
+impl Client {
+    /// `POST /v1/project`.
+    pub async fn project_create(&self, name: &str) -> Result<Project> {
+        Ok(self
+            .call::<wrap::ProjectOut, _>(Method::POST, &path(&["project"]), Some(&serde_json::json!({"project": name})))
+            .await?
+            .project)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_encoded_whole() {
+        assert_eq!(encode_segment("a b/c"), "a%20b%2Fc");
+        assert_eq!(encode_segment("db-1.x_y~z"), "db-1.x_y~z");
+        assert_eq!(encode_segment("é?#%"), "%C3%A9%3F%23%25");
+        assert_eq!(service_path("p", "db-1", Some("backups")), "v1/project/p/service/db-1/backups");
+    }
+}
