@@ -4,21 +4,18 @@
 //! idempotent, so `--resume` continues after a crash, Ctrl-C, `kill -9` or network loss. A
 //! failure before repointing rolls back what this rename did (writes re-enabled on OLD, a NEW it
 //! created deleted); after that, the journal stays in progress for `--resume`.
-
-use std::collections::BTreeSet;
-use std::time::Duration;
+//!
+//! Files: `preflight` (checks before anything changes), `saga` (drives the steps, rolls back),
+//! `stages` (one method per step), `postgres` (stop and open writes, row counts), `repoint` (env
+//! files and the hook), `journal`, `plan` (the dry run), `error` (what a step can fail with).
+//! It uses the fork engine (`crate::fork`), `provision`, `readiness` and `integrations`, never
+//! `crate::commands`.
 
 use serde::Deserialize;
 use serde::Serialize;
-use serde_json::json;
-use serde_json::Value;
 
 use crate::context::Context;
 use crate::error::CliError;
-use crate::fork;
-use crate::fork::ForkRequest;
-use crate::integrations;
-use crate::output::json as out_json;
 
 mod error;
 pub mod journal;
@@ -87,6 +84,12 @@ fn names<T>(v: &Option<Vec<T>>, f: impl Fn(&T) -> String) -> Vec<String> {
     let mut out: Vec<String> = v.iter().flatten().map(f).collect();
     out.sort();
     out
+}
+
+/// How a step ended; the text says what it did, or why it did nothing.
+pub(crate) enum Outcome {
+    Done(String),
+    Skipped(String),
 }
 
 pub struct Rename<'a, 'c> {

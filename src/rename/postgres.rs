@@ -9,6 +9,16 @@ use super::error::StepError;
 use crate::pg::ConnInfo;
 use crate::pg::PgError;
 
+/// The statement that makes `db` default to read-only transactions, or clears that default.
+fn read_only_default(db: &str, on: bool) -> String {
+    let db = escape_identifier(db);
+    if on {
+        format!("ALTER DATABASE {db} SET default_transaction_read_only = on")
+    } else {
+        format!("ALTER DATABASE {db} RESET default_transaction_read_only")
+    }
+}
+
 /// Databases that take connections, and whether the admin user can change each one's defaults.
 pub async fn databases(uri: &str) -> Result<Vec<(String, bool)>, PgError> {
     let c = crate::pg::connect(uri).await?;
@@ -30,7 +40,7 @@ pub async fn stop_writes(uri: &str, dbs: &[String]) -> Result<usize, StepError> 
     // A session-level setting beats the database default, so this session can undo it later.
     c.batch_execute("SET default_transaction_read_only = off").await.map_err(PgError::from)?;
     for db in dbs {
-        c.batch_execute(&format!("ALTER DATABASE {} SET default_transaction_read_only = on", escape_identifier(db)))
+        c.batch_execute(&read_only_default(db, true))
             .await
             .map_err(|e| StepError::MakeReadOnly { db: db.clone(), source: e.into() })?;
     }
@@ -67,7 +77,7 @@ pub async fn open_writes(uri: &str, dbs: &[String]) -> Result<(), StepError> {
     let c = info.connect().await?;
     c.batch_execute("SET default_transaction_read_only = off").await.map_err(PgError::from)?;
     for db in dbs {
-        c.batch_execute(&format!("ALTER DATABASE {} RESET default_transaction_read_only", escape_identifier(db)))
+        c.batch_execute(&read_only_default(db, false))
             .await
             .map_err(|e| StepError::RestoreWrites { db: db.clone(), source: e.into() })?;
     }
@@ -106,4 +116,18 @@ pub async fn row_counts(uri: &str, dbs: &[String]) -> Result<BTreeMap<String, i6
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_names_are_quoted_as_identifiers() {
+        assert_eq!(read_only_default("app", true), "ALTER DATABASE \"app\" SET default_transaction_read_only = on");
+        assert_eq!(
+            read_only_default("we\"ird; DROP TABLE x", false),
+            "ALTER DATABASE \"we\"\"ird; DROP TABLE x\" RESET default_transaction_read_only"
+        );
+    }
 }

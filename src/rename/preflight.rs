@@ -1,6 +1,14 @@
 //! A rename's preflight: every check before anything changes, and the fork request.
 
-use super::*;
+use super::names;
+use super::parse_env_spec;
+use super::postgres;
+use super::repoint::Conn;
+use super::Rename;
+use super::Snapshot;
+use crate::error::CliError;
+use crate::fork;
+use crate::fork::ForkRequest;
 
 impl Rename<'_, '_> {
     /// Every check, before anything changes. Returns OLD's snapshot and the fork request.

@@ -1,6 +1,19 @@
 //! Driving the steps: journal each one, roll back a failure before repointing, report the end.
 
-use super::*;
+use serde_json::json;
+use serde_json::Value;
+
+use super::journal::Journal;
+use super::journal::State;
+use super::journal::StepStatus;
+use super::journal::STEPS;
+use super::postgres;
+use super::step_label;
+use super::Outcome;
+use super::Rename;
+use super::Snapshot;
+use crate::error::CliError;
+use crate::output::json as out_json;
 
 /// Stop here if a test asked to (`FAILPOINTS=rename-before-<step>=return(crash)` aborts like
 /// `kill -9`; `return` injects a failure).
@@ -25,7 +38,7 @@ impl Rename<'_, '_> {
             }
             j.start(&step)?;
             let result = match step.as_str() {
-                "preflight" => Ok(Some("every check passed".to_string())),
+                "preflight" => Ok(Outcome::Done("every check passed".to_string())),
                 "stop_writes" => self.stop_writes(j, &snapshot).await,
                 "fork" => self.fork(j).await,
                 "open_writes" => self.open_writes(j, &snapshot).await,
@@ -35,13 +48,13 @@ impl Rename<'_, '_> {
                 _ => unreachable!("known steps"),
             };
             match result {
-                Ok(detail) => {
-                    let skipped = detail.as_deref().is_some_and(|d| d.starts_with("skipped"));
-                    let status = if skipped { StepStatus::Skipped } else { StepStatus::Done };
-                    j.finish(&step, status, detail.clone())?;
-                    let shown = detail.as_deref().unwrap_or("");
-                    let shown = shown.strip_prefix("skipped: ").unwrap_or(shown);
-                    self.line(n, &step, if skipped { "skipped" } else { "done" }, j.step(&step).seconds, shown);
+                Ok(Outcome::Done(detail)) => {
+                    j.finish(&step, StepStatus::Done, Some(detail.clone()))?;
+                    self.line(n, &step, "done", j.step(&step).seconds, &detail);
+                }
+                Ok(Outcome::Skipped(why)) => {
+                    j.finish(&step, StepStatus::Skipped, Some(format!("skipped: {why}")))?;
+                    self.line(n, &step, "skipped", j.step(&step).seconds, &why);
                 }
                 Err(e) => {
                     let (status, _) = crate::error::classify(&e);

@@ -1,24 +1,37 @@
 //! The steps of a rename after preflight, each idempotent so `--resume` can run it again.
 
-use super::*;
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use super::journal::Journal;
+use super::names;
+use super::parse_env_spec;
+use super::postgres;
+use super::repoint;
+use super::repoint::Conn;
+use super::Outcome;
+use super::Rename;
+use super::Snapshot;
+use crate::error::CliError;
+use crate::integrations;
 
 impl Rename<'_, '_> {
-    pub(super) async fn stop_writes(&self, j: &mut Journal, s: &Snapshot) -> anyhow::Result<Option<String>> {
+    pub(super) async fn stop_writes(&self, j: &mut Journal, s: &Snapshot) -> anyhow::Result<Outcome> {
         if self.opts.writes_stopped {
-            return Ok(Some("skipped: the operator stopped writes (--writes-stopped)".into()));
+            return Ok(Outcome::Skipped("the operator stopped writes (--writes-stopped)".into()));
         }
         let uri = self.old_conn().await?.uri;
         // Record the intent first: a crash half-way still gets rolled back.
         j.read_only_databases = s.alterable.clone();
         j.save()?;
         let ended = postgres::stop_writes(&uri, &s.alterable).await?;
-        Ok(Some(format!(
+        Ok(Outcome::Done(format!(
             "{} read-only, {ended} other session(s) ended, a write in a fresh session fails",
             s.alterable.join(", ")
         )))
     }
 
-    pub(super) async fn fork(&self, j: &mut Journal) -> anyhow::Result<Option<String>> {
+    pub(super) async fn fork(&self, j: &mut Journal) -> anyhow::Result<Outcome> {
         let client = self.ctx.client()?;
         let body: avn_api::ServiceCreate = serde_json::from_value(j.fork_request.clone())?;
         match client.service_get(&self.project, &self.new).await {
@@ -56,7 +69,7 @@ impl Rename<'_, '_> {
                     e
                 }
             })?;
-        Ok(Some(format!("'{}' forked from '{}' at its latest transaction and ready", self.new, self.old)))
+        Ok(Outcome::Done(format!("'{}' forked from '{}' at its latest transaction and ready", self.new, self.old)))
     }
 
     /// OLD's live connection details (the journal keeps no password).
@@ -70,16 +83,16 @@ impl Rename<'_, '_> {
         Conn::of(&s).ok_or_else(|| anyhow::anyhow!("'{}' has no service URI", self.new))
     }
 
-    pub(super) async fn open_writes(&self, j: &Journal, s: &Snapshot) -> anyhow::Result<Option<String>> {
+    pub(super) async fn open_writes(&self, j: &Journal, s: &Snapshot) -> anyhow::Result<Outcome> {
         if !Self::is_pg(s) || j.read_only_databases.is_empty() {
-            return Ok(Some("skipped: no read-only defaults to clear".into()));
+            return Ok(Outcome::Skipped("no read-only defaults to clear".into()));
         }
         let conn = self.new_conn().await?;
         postgres::open_writes(&conn.uri, &j.read_only_databases).await?;
-        Ok(Some(format!("read-only defaults cleared on '{}', a write succeeds", self.new)))
+        Ok(Outcome::Done(format!("read-only defaults cleared on '{}', a write succeeds", self.new)))
     }
 
-    pub(super) async fn verify(&self, s: &Snapshot) -> anyhow::Result<Option<String>> {
+    pub(super) async fn verify(&self, s: &Snapshot) -> anyhow::Result<Outcome> {
         let fork = self.ctx.client()?.service_get(&self.project, &self.new).await?;
         let mut problems = vec![];
         let cmp = |what: &str, a: &[String], b: Vec<String>, problems: &mut Vec<String>| {
@@ -117,13 +130,13 @@ impl Rename<'_, '_> {
         if !problems.is_empty() {
             return Err(anyhow::anyhow!("verification failed: {}", problems.join("; ")));
         }
-        Ok(Some(format!(
+        Ok(Outcome::Done(format!(
             "same databases, users and connection pools{}",
             if tables > 0 { format!("; row counts equal in {tables} table(s)") } else { String::new() }
         )))
     }
 
-    pub(super) async fn repoint(&self, s: &Snapshot) -> anyhow::Result<Option<String>> {
+    pub(super) async fn repoint(&self, s: &Snapshot) -> anyhow::Result<Outcome> {
         let client = self.ctx.client()?;
         let mut done = vec![];
         let on_new = client.service_integrations(&self.project, &self.new).await?;
@@ -153,20 +166,20 @@ impl Rename<'_, '_> {
             repoint::repoint_exec(cmd, &self.old, &self.new, new).await?;
             done.push("--repoint-exec succeeded".into());
         }
-        Ok(Some(if done.is_empty() { "nothing to repoint".into() } else { done.join(", ") }))
+        Ok(Outcome::Done(if done.is_empty() { "nothing to repoint".into() } else { done.join(", ") }))
     }
 
-    pub(super) async fn delete(&self, j: &mut Journal, s: &Snapshot) -> anyhow::Result<Option<String>> {
+    pub(super) async fn delete(&self, j: &mut Journal, s: &Snapshot) -> anyhow::Result<Outcome> {
         if self.opts.keep_source {
-            return Ok(Some(format!(
-                "skipped: '{}' is kept, read-only; finish with `avn service terminate {}`",
+            return Ok(Outcome::Skipped(format!(
+                "'{}' is kept, read-only; finish with `avn service terminate {}`",
                 self.old, self.old
             )));
         }
         let client = self.ctx.client()?;
         let current = match client.service_get(&self.project, &self.old).await {
             Ok(c) => c,
-            Err(e) if e.is_not_found() => return Ok(Some(format!("'{}' was already deleted", self.old))),
+            Err(e) if e.is_not_found() => return Ok(Outcome::Done(format!("'{}' was already deleted", self.old))),
             Err(e) => return Err(e.into()),
         };
         if !self.opts.yes {
@@ -189,6 +202,6 @@ impl Rename<'_, '_> {
             j.save()?;
         }
         client.service_delete(&self.project, &self.old).await?;
-        Ok(Some(format!("'{}' deleted", self.old)))
+        Ok(Outcome::Done(format!("'{}' deleted", self.old)))
     }
 }
