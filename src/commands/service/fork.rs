@@ -403,6 +403,7 @@ pub(crate) async fn preflight(
         project_vpc_id: None,
         tags: None,
         copy_tags: a.copy_tags.then_some(true),
+        ..Default::default()
     })
 }
 
