@@ -130,8 +130,10 @@ mod tests {
             "karapace": true, "powered": false, "schema_registry_authz": true, "disaster_recovery_role": "active",
             "cmk_id": "k", "project_vpc_id": "v", "termination_protection": true, "cloud": "local", "disk_space_mb": 1});
         serde_json::from_value::<ServiceUpdate>(update).unwrap();
-        let err = serde_json::from_value::<ServiceUpdate>(serde_json::json!({"plan": "p", "user_config": {}, "powerd": true}))
-            .unwrap_err();
+        let err = serde_json::from_value::<ServiceUpdate>(
+            serde_json::json!({"plan": "p", "user_config": {}, "powerd": true}),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("unknown field `powerd`"), "{err}");
     }
 }
