@@ -209,6 +209,7 @@ pub async fn preflight(ctx: &Context<'_>, req: &ForkRequest, source: &Service) -
         project_vpc_id: None,
         tags: None,
         copy_tags: a.copy_tags.then_some(true),
+        ..Default::default()
     };
     Ok(Planned { body, target })
 }

@@ -37,6 +37,17 @@ pub fn validate_service_name(name: &str) -> Result<(), InvalidName> {
     }
 }
 
+/// The longest project name the local control plane accepts.
+pub const MAX_PROJECT_NAME: usize = 63;
+
+/// A project name: 1 to 63 lower-case letters, digits and hyphens; unlike a service name it may
+/// start with a digit.
+pub fn valid_project_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_PROJECT_NAME
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,6 +59,16 @@ mod tests {
         }
         for bad in ["", "1db", "-db", "Db", "db_1", "db.1", "db 1", "dé", &"a".repeat(65)] {
             assert!(validate_service_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn project_names() {
+        for good in ["p", "1st", "my-project", &"a".repeat(63)] {
+            assert!(valid_project_name(good), "{good}");
+        }
+        for bad in ["", "P", "a_b", "a.b", &"a".repeat(64)] {
+            assert!(!valid_project_name(bad), "{bad}");
         }
     }
 }

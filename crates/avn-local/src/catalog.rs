@@ -2,6 +2,7 @@
 //! user_config options it really honours.
 
 use avn_api::BackupConfig;
+use avn_api::Cloud;
 use avn_api::Plan;
 use avn_api::ServiceTypeInfo;
 use serde_json::json;
@@ -86,53 +87,80 @@ pub fn service_type_info(pg_major: &str, with_plans: bool, backup_interval_hours
     }
 }
 
-pub fn clouds() -> Value {
-    json!({"clouds": [{"cloud_name": CLOUD, "cloud_description": "This machine - Local", "geo_latitude": 0.0, "geo_longitude": 0.0, "geo_region": "local", "provider": "local", "provider_description": "avn local"}]})
+pub fn clouds() -> Vec<Cloud> {
+    vec![Cloud {
+        cloud_name: CLOUD.into(),
+        cloud_description: "This machine - Local".into(),
+        geo_latitude: Some(0.0),
+        geo_longitude: Some(0.0),
+        geo_region: Some("local".into()),
+        provider: Some("local".into()),
+        provider_description: Some("avn local".into()),
+        extra: Default::default(),
+    }]
 }
 
-/// Validate a user_config against what this control plane honours (unknown keys are a 400).
+/// Why a user_config is refused (a 400).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("Invalid user_config: unsupported option '{0}' for service type pg on the local control plane")]
+    Unsupported(String),
+    #[error("Invalid user_config: '{0}' can only be set when a service is created")]
+    CreateOnly(String),
+    #[error("Invalid user_config: 'pg' must be an object")]
+    PgNotObject,
+    #[error("Invalid user_config: unsupported option 'pg.{0}'")]
+    UnsupportedPg(String),
+    #[error("Invalid user_config: bad value {value} for 'pg.{key}'")]
+    BadPgValue { key: String, value: Value },
+    #[error("Invalid user_config: pg_version {got} is not available (this machine has PostgreSQL {have})")]
+    PgVersion { got: Value, have: String },
+    #[error("Invalid user_config: '{0}' must be a string")]
+    NotString(String),
+}
+
+/// Validate a user_config against what this control plane honours (unknown keys are refused).
 pub fn validate_user_config(
     cfg: &serde_json::Map<String, Value>,
     pg_major: &str,
     creating: bool,
-) -> Result<(), String> {
+) -> Result<(), ConfigError> {
     let schema = user_config_schema(pg_major);
     let props = schema["properties"].as_object().expect("static");
     for (k, v) in cfg {
         let Some(s) = props.get(k) else {
-            return Err(format!(
-                "Invalid user_config: unsupported option '{k}' for service type pg on the local control plane"
-            ));
+            return Err(ConfigError::Unsupported(k.clone()));
         };
         if !creating && s.get("create_only").is_some() && !v.is_null() {
-            return Err(format!("Invalid user_config: '{k}' can only be set when a service is created"));
+            return Err(ConfigError::CreateOnly(k.clone()));
         }
         if k == "pg" {
             let Some(pg) = v.as_object() else {
-                return Err("Invalid user_config: 'pg' must be an object".into());
+                return Err(ConfigError::PgNotObject);
             };
             let pgp = s["properties"].as_object().expect("static");
             for (pk, pv) in pg {
                 let Some(ps) = pgp.get(pk) else {
-                    return Err(format!("Invalid user_config: unsupported option 'pg.{pk}'"));
+                    return Err(ConfigError::UnsupportedPg(pk.clone()));
                 };
+                // Strings go into postgresql.conf: no quotes or line breaks (see engines::postgres::conf).
                 let ok = match ps["type"].as_str() {
                     Some("integer") => pv.is_i64() && bounds_ok(ps, pv.as_i64().unwrap_or(0)),
-                    Some("string") => pv.as_str().is_some_and(|s| !s.contains('\'') && s.len() <= 64),
+                    Some("string") => {
+                        pv.as_str().is_some_and(|s| !s.contains(['\'', '\n', '\r', '\0']) && s.len() <= 64)
+                    }
                     _ => false,
                 };
                 if !ok {
-                    return Err(format!("Invalid user_config: bad value {pv} for 'pg.{pk}'"));
+                    return Err(ConfigError::BadPgValue { key: pk.clone(), value: pv.clone() });
                 }
             }
         } else if k == "pg_version" {
             if !(v.is_null() || v.as_str() == Some(pg_major)) {
-                return Err(format!(
-                    "Invalid user_config: pg_version {v} is not available (this machine has PostgreSQL {pg_major})"
-                ));
+                return Err(ConfigError::PgVersion { got: v.clone(), have: pg_major.to_string() });
             }
         } else if !(v.is_null() || v.is_string()) {
-            return Err(format!("Invalid user_config: '{k}' must be a string"));
+            return Err(ConfigError::NotString(k.clone()));
         }
     }
     Ok(())

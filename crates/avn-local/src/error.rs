@@ -1,16 +1,43 @@
-//! API errors: Aiven's body shape and status codes. Internal details are logged, not returned.
+//! Errors, each kind once: [`OpError`] for what fails inside the control plane (it keeps its
+//! cause), and [`ApiError`], the one mapping to Aiven's error body and status codes. Internal
+//! details are logged, not returned.
 
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::Json;
 
+use crate::engines::postgres::process::PgError;
+
+/// A failure inside the control plane: the store, a cluster, the file system. For background
+/// operations its text becomes the service's failure notification.
+#[derive(Debug, thiserror::Error)]
+pub enum OpError {
+    #[error(transparent)]
+    Pg(#[from] PgError),
+    #[error("state store: {0}")]
+    Store(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("fork details missing")]
+    NoForkOrigin,
+    #[error("the source service was deleted")]
+    SourceGone,
+    #[error("no base backup ended before the recovery target")]
+    NoBackupBeforeTarget,
+    #[error("service is gone")]
+    ServiceGone,
+    #[error("no free port")]
+    NoFreePort,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
+    /// The caller's error (or a refusal): status and the message to show.
     #[error("{1}")]
     Status(StatusCode, String),
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(#[from] OpError),
 }
 
 impl ApiError {
@@ -29,14 +56,23 @@ impl ApiError {
     pub fn unauthorized() -> Self {
         ApiError::Status(StatusCode::UNAUTHORIZED, "Invalid token".into())
     }
-    pub fn internal(m: impl std::fmt::Display) -> Self {
-        ApiError::Internal(m.to_string())
-    }
 }
 
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
-        ApiError::internal(format!("state store: {e}"))
+        ApiError::Internal(e.into())
+    }
+}
+
+impl From<PgError> for ApiError {
+    fn from(e: PgError) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl From<crate::catalog::ConfigError> for ApiError {
+    fn from(e: crate::catalog::ConfigError) -> Self {
+        ApiError::bad_request(e.to_string())
     }
 }
 
@@ -44,8 +80,8 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, message) = match self {
             ApiError::Status(s, m) => (s, m),
-            ApiError::Internal(detail) => {
-                tracing::error!("{detail}");
+            ApiError::Internal(e) => {
+                tracing::error!("{}", chain(&e));
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Internal error in the local control plane; see its log".to_string(),
@@ -54,6 +90,20 @@ impl IntoResponse for ApiError {
         };
         (status, Json(avn_api::ErrorBody::new(status.as_u16(), message))).into_response()
     }
+}
+
+/// An error and its causes on one line, each cause once.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let text = s.to_string();
+        if !msg.contains(&text) {
+            msg = format!("{msg}: {text}");
+        }
+        src = s.source();
+    }
+    msg
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -2,6 +2,11 @@
 //! cluster on this machine, with real base backups, WAL archiving, forks and point-in-time
 //! recovery.
 //!
+//! Owns the HTTP server (`routes`, answering with `avn_api` types), the durable state
+//! (`store`, `model`), the service operations (`ops`, `reconcile`) and the PostgreSQL engine
+//! (`engines::postgres`). From the workspace it uses `avn-api` only; it never imports clap,
+//! comfy-table or indicatif and never prints: it logs through `tracing`.
+//!
 //! Data directory layout:
 //!
 //! ```text
@@ -24,7 +29,9 @@ mod catalog;
 mod engines;
 mod error;
 mod manager;
+mod model;
 mod ops;
+mod random;
 mod reconcile;
 mod routes;
 mod store;
@@ -39,8 +46,10 @@ pub enum Error {
     Store { path: PathBuf, source: rusqlite::Error },
     #[error("{context}: {source}")]
     Io { context: String, source: std::io::Error },
-    #[error("{0}")]
-    Other(String),
+    #[error("refusing to listen on {0}: the local control plane binds to loopback only")]
+    NotLoopback(SocketAddr),
+    #[error("start-up reconciliation: {0}")]
+    Reconcile(#[from] error::OpError),
 }
 
 fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
@@ -65,7 +74,7 @@ pub fn ensure_token(data_dir: &Path) -> Result<String, Error> {
         }
     }
     create_private_dir(data_dir)?;
-    let token = format!("avnlocal-{}", manager::random_string(40));
+    let token = format!("avnlocal-{}", random::random_string(40));
     let tmp = data_dir.join(".token.tmp");
     {
         use std::io::Write;
@@ -150,9 +159,7 @@ pub async fn serve(
 ) -> Result<(), Error> {
     let addr: SocketAddr = listener.local_addr().map_err(io("listener"))?;
     if !addr.ip().is_loopback() {
-        return Err(Error::Other(format!(
-            "refusing to listen on {addr}: the local control plane binds to loopback only"
-        )));
+        return Err(Error::NotLoopback(addr));
     }
     let pg = Pg::discover()?;
     create_private_dir(&cfg.data_dir)?;
@@ -161,7 +168,7 @@ pub async fn serve(
     let store = store::Store::open(&db).map_err(|source| Error::Store { path: db.clone(), source })?;
     let instances = instances_dir(&pg, &cfg.data_dir)?;
     let m = Arc::new(manager::Manager::new(pg, instances, store, cfg.backup_interval));
-    reconcile::reconcile(&m).await.map_err(Error::Other)?;
+    reconcile::reconcile(&m).await?;
     tokio::spawn(ops::backup_scheduler(m.clone()));
     let state = routes::AppState { manager: m.clone(), token: Arc::new(token) };
     let app = routes::router(state);

@@ -8,13 +8,13 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use avn_api::ProgressUpdate;
-use serde_json::Value;
 
 use crate::engines::postgres::cluster;
 use crate::engines::postgres::layout::Layout;
 use crate::engines::postgres::process::Pg;
 use crate::engines::postgres::process::Running;
-use crate::error::ApiError;
+use crate::error::OpError;
+use crate::model::State;
 use crate::store::ServiceRec;
 use crate::store::Store;
 
@@ -35,34 +35,9 @@ pub struct Manager {
     failures: Mutex<HashMap<String, String>>,
 }
 
-/// Current time as the API prints it: `2026-11-21T05:20:38.123456Z`.
-pub fn now_str() -> String {
-    format_time(jiff::Timestamp::now())
-}
-
-pub fn format_time(ts: jiff::Timestamp) -> String {
-    let dt = ts.to_zoned(jiff::tz::TimeZone::UTC).datetime();
-    format!("{}.{:06}Z", dt.strftime("%Y-%m-%dT%H:%M:%S"), ts.subsec_microsecond())
-}
-
-pub fn parse_time(s: &str) -> Option<jiff::Timestamp> {
-    let s = s.trim();
-    s.parse::<jiff::Timestamp>().ok().or_else(|| {
-        s.parse::<jiff::civil::DateTime>()
-            .ok()
-            .filter(|_| !s.ends_with(['Z', 'z']))
-            .and_then(|dt| dt.to_zoned(jiff::tz::TimeZone::UTC).ok())
-            .map(|z| z.timestamp())
-    })
-}
-
-/// Random lower-case alphanumerics from the OS's generator.
-pub fn random_string(len: usize) -> String {
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut buf = vec![0u8; len];
-    use std::io::Read;
-    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut buf)).expect("/dev/urandom is readable");
-    buf.iter().map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char).collect()
+/// Current time as the API prints it (`avn_api::time::format_zulu`).
+pub fn now() -> String {
+    avn_api::time::format_zulu(jiff::Timestamp::now())
 }
 
 impl Manager {
@@ -82,9 +57,9 @@ impl Manager {
     }
 
     /// Run `f` with the state store locked.
-    pub fn store<T>(&self, f: impl FnOnce(&mut Store) -> rusqlite::Result<T>) -> Result<T, ApiError> {
+    pub fn store<T>(&self, f: impl FnOnce(&mut Store) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
         let mut s = self.store.lock().expect("store lock");
-        Ok(f(&mut s)?)
+        f(&mut s)
     }
 
     pub fn layout(&self, id: &str) -> Layout {
@@ -182,7 +157,7 @@ impl Manager {
 
     /// Databases and users of a running service (cached; refreshed when it answers).
     pub async fn inventory(&self, rec: &ServiceRec) -> (Vec<String>, Vec<String>) {
-        if rec.state == "RUNNING" && self.running(&rec.id).is_some() {
+        if rec.state == State::Running && self.running(&rec.id).is_some() {
             let fresh =
                 tokio::time::timeout(Duration::from_secs(2), cluster::inventory(&self.layout(&rec.id), rec.port)).await;
             if let Ok(Ok(inv)) = fresh {
@@ -199,34 +174,23 @@ impl Manager {
     }
 
     /// A free TCP port on 127.0.0.1 not assigned to another service.
-    pub fn free_port(&self) -> Result<u16, ApiError> {
+    pub fn free_port(&self) -> Result<u16, OpError> {
         let taken: Vec<u16> = self.store(|s| s.services(None))?.iter().map(|s| s.port).collect();
         for _ in 0..50 {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(ApiError::internal)?;
-            let port = l.local_addr().map_err(ApiError::internal)?.port();
+            let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
             if !taken.contains(&port) {
                 return Ok(port);
             }
         }
-        Err(ApiError::internal("no free port"))
+        Err(OpError::NoFreePort)
     }
 
     /// The PITR window of a service: (start, end); end None means now.
-    pub fn pitr_window(&self, rec: &ServiceRec) -> Result<Option<(String, Option<String>)>, ApiError> {
+    pub fn pitr_window(&self, rec: &ServiceRec) -> rusqlite::Result<Option<(String, Option<String>)>> {
         let backups = self.store(|s| s.backups(&rec.id))?;
         Ok(backups.first().map(|b| {
-            let end = (rec.state == "POWEROFF").then(|| rec.update_time.clone());
+            let end = (rec.state == State::PowerOff).then(|| rec.update_time.clone());
             (b.backup_time.clone(), end)
         }))
     }
-}
-
-/// The fork description stored with a service being forked.
-pub fn fork_info(source: &ServiceRec, target: Option<&jiff::Timestamp>) -> Value {
-    serde_json::json!({
-        "source_id": source.id,
-        "source_project": source.project,
-        "source_service": source.name,
-        "target": target.map(|t| format_time(*t)),
-    })
 }

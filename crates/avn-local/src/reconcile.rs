@@ -6,11 +6,14 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::engines::postgres::process::Running;
+use crate::error::OpError;
 use crate::manager::Manager;
+use crate::model::Op;
+use crate::model::State;
 use crate::ops;
 
-pub async fn reconcile(m: &Arc<Manager>) -> Result<(), String> {
-    let services = m.store(|s| s.services(None)).map_err(|e| e.to_string())?;
+pub async fn reconcile(m: &Arc<Manager>) -> Result<(), OpError> {
+    let services = m.store(|s| s.services(None))?;
     let known: HashSet<String> = services.iter().map(|s| s.id.clone()).collect();
     // Orphans: instance directories without a service.
     if let Ok(rd) = std::fs::read_dir(&m.instances) {
@@ -37,16 +40,16 @@ pub async fn reconcile(m: &Arc<Manager>) -> Result<(), String> {
             }
         }
         let adopted = Running::adopt(&layout.data());
-        match rec.op.as_deref() {
-            Some("create") | Some("fork") => {
+        match rec.op {
+            Some(Op::Create | Op::Fork) => {
                 // Interrupted half-way: start over from a clean directory.
                 if let Some(mut r) = adopted {
                     r.stop().await;
                 }
-                tracing::info!(service = %rec.name, "redoing interrupted {:?}", rec.op);
+                tracing::info!(service = %rec.name, "redoing interrupted {:?}", rec.op.map(Op::as_str));
                 ops::spawn_op(m, rec.id.clone());
             }
-            Some("failed") => {
+            Some(Op::Failed) => {
                 if let Some(mut r) = adopted {
                     r.stop().await;
                 }
@@ -70,15 +73,15 @@ pub async fn reconcile(m: &Arc<Manager>) -> Result<(), String> {
                     if rec.op.is_some() {
                         let mut r2 = rec.clone();
                         r2.op = None;
-                        r2.state = "RUNNING".into();
+                        r2.state = State::Running;
                         let _ = m.store(|s| s.update_service(&r2));
                     }
                 }
                 None => {
                     let mut r2 = rec.clone();
-                    r2.op = Some("poweron".into());
-                    r2.state = "REBUILDING".into();
-                    m.store(|s| s.update_service(&r2)).map_err(|e| e.to_string())?;
+                    r2.op = Some(Op::PowerOn);
+                    r2.state = State::Rebuilding;
+                    m.store(|s| s.update_service(&r2))?;
                     ops::spawn_op(m, rec.id.clone());
                 }
             },

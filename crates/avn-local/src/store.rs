@@ -10,6 +10,10 @@ use rusqlite::OptionalExtension;
 use serde_json::Map;
 use serde_json::Value;
 
+use crate::model::ForkOrigin;
+use crate::model::Op;
+use crate::model::State;
+
 /// One service as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceRec {
@@ -18,7 +22,7 @@ pub struct ServiceRec {
     pub project: String,
     pub name: String,
     pub plan: String,
-    pub state: String,
+    pub state: State,
     pub powered: bool,
     pub port: u16,
     pub password: String,
@@ -26,11 +30,24 @@ pub struct ServiceRec {
     pub termination_protection: bool,
     pub create_time: String,
     pub update_time: String,
-    /// Operation in progress: `create`, `fork` or `poweron`.
-    pub op: Option<String>,
-    /// For forks: `{"source_id", "source_project", "source_service", "target"}`.
-    pub fork: Option<Value>,
+    /// Operation in progress, or the failure of the last one.
+    pub op: Option<Op>,
+    /// For forks: where the data comes from.
+    pub fork: Option<ForkOrigin>,
     pub tags: std::collections::BTreeMap<String, String>,
+}
+
+impl ServiceRec {
+    /// The state of its one node, as `node_states[].state` shows it.
+    pub fn node_state(&self) -> &'static str {
+        match (self.state, self.op) {
+            (_, Some(Op::Failed)) => "unknown",
+            (State::Running, _) => "running",
+            (State::PowerOff, _) => "leaving",
+            (_, Some(Op::Fork)) => "syncing_data",
+            _ => "setting_up_vm",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -130,7 +147,7 @@ impl Store {
             create_time: r.get(10)?,
             update_time: r.get(11)?,
             op: r.get(12)?,
-            fork: r.get::<_, Option<String>>(13)?.and_then(|s| serde_json::from_str(&s).ok()),
+            fork: r.get(13)?,
             tags: serde_json::from_str(&r.get::<_, String>(14)?).unwrap_or_default(),
         })
     }
@@ -174,7 +191,7 @@ impl Store {
                 s.create_time,
                 s.update_time,
                 s.op,
-                s.fork.as_ref().map(Value::to_string),
+                s.fork,
                 serde_json::to_string(&s.tags).unwrap_or_else(|_| "{}".into()),
             ],
         )?;
@@ -232,7 +249,10 @@ impl Store {
                 data_size: r.get::<_, i64>(3)? as u64,
             })
         })?;
-        rows.collect()
+        let mut list = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        // Oldest first by instant: texts with and without fractions do not sort as times.
+        list.sort_by_key(|b| avn_api::time::parse(&b.backup_time));
+        Ok(list)
     }
 
     pub fn add_backup(&self, b: &BackupRec) -> rusqlite::Result<()> {
@@ -302,7 +322,7 @@ mod tests {
             project: "p".into(),
             name: "db".into(),
             plan: "startup-4".into(),
-            state: "REBUILDING".into(),
+            state: State::Rebuilding,
             powered: true,
             port: 5000,
             password: "pw".into(),
@@ -310,8 +330,13 @@ mod tests {
             termination_protection: false,
             create_time: "t".into(),
             update_time: "t".into(),
-            op: Some("create".into()),
-            fork: None,
+            op: Some(Op::Fork),
+            fork: Some(ForkOrigin {
+                source_id: "i0".into(),
+                source_project: "p".into(),
+                source_service: "src".into(),
+                target: Some("2026-11-21T05:20:38.5Z".parse().unwrap()),
+            }),
             tags: Default::default(),
         };
         assert!(s.insert_service(&rec).unwrap());

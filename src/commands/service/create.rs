@@ -194,6 +194,7 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
         project_vpc_id: if args.no_project_vpc { Some(None) } else { args.project_vpc_id.clone().map(Some) },
         tags: None,
         copy_tags: None,
+        ..Default::default()
     })
 }
 

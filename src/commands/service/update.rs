@@ -77,6 +77,7 @@ pub async fn run(ctx: &Context<'_>, args: UpdateArgs) -> anyhow::Result<()> {
         cloud: args.cloud.clone(),
         disk_space_mb: args.disk_space_gib.map(|g| g * 1024),
         project_vpc_id: None,
+        ..Default::default()
     };
     let updated = client
         .service_update(project, &args.name, &body)

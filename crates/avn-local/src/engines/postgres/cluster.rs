@@ -8,6 +8,9 @@ use std::time::Instant;
 use serde_json::Map;
 use serde_json::Value;
 
+use tokio_postgres::error::SqlState;
+
+use super::conf;
 use super::layout::Layout;
 use super::process::Pg;
 use super::process::PgError;
@@ -21,17 +24,6 @@ pub struct Recovery {
     pub restore_from: std::path::PathBuf,
     /// `None`: replay everything archived (the latest transaction).
     pub target_time: Option<String>,
-}
-
-fn err(e: impl std::error::Error) -> PgError {
-    // tokio-postgres says only "db error" in Display; the server's message is in the source.
-    let mut msg = e.to_string();
-    let mut src = e.source();
-    while let Some(s) = src {
-        msg = format!("{msg}: {s}");
-        src = s.source();
-    }
-    PgError::Other(msg)
 }
 
 /// `initdb` a new cluster into `layout.data()`.
@@ -87,26 +79,31 @@ pub fn write_instance_conf(
     archive: bool,
     recovery: Option<&Recovery>,
 ) -> Result<(), PgError> {
-    let q = |p: &Path| sql::literal(&p.to_string_lossy());
-    let arch = layout.archive();
+    let run = conf::quote("the socket directory", &layout.run().to_string_lossy())?;
     let mut s = format!(
         "# Written by avn local; changes are overwritten.\n\
          listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = {}\n\
          wal_level = replica\nmax_wal_senders = 10\nlogging_collector = off\n\
          log_min_error_statement = panic\n\
          archive_mode = {}\n",
-        q(&layout.run()),
+        run,
         if archive { "on" } else { "off" },
     );
     if archive {
-        let a = arch.to_string_lossy();
-        s.push_str(&format!("archive_command = 'test ! -f \"{a}/%f\" && cp \"%p\" \"{a}/%f\"'\n"));
+        let a = conf::shell_word(&layout.archive().to_string_lossy());
+        let cmd = format!("test ! -f {a}/\"%f\" && cp \"%p\" {a}/\"%f\"");
+        s.push_str(&format!("archive_command = {}\n", conf::quote("archive_command", &cmd)?));
     }
     if let Some(r) = recovery {
-        let from = r.restore_from.to_string_lossy();
-        s.push_str(&format!("restore_command = 'cp \"{from}/%f\" \"%p\"'\nrecovery_target_timeline = 'latest'\n"));
+        let from = conf::shell_word(&r.restore_from.to_string_lossy());
+        let cmd = format!("cp {from}/\"%f\" \"%p\"");
+        s.push_str(&format!(
+            "restore_command = {}\nrecovery_target_timeline = 'latest'\n",
+            conf::quote("restore_command", &cmd)?
+        ));
         if let Some(t) = &r.target_time {
-            s.push_str(&format!("recovery_target_time = {}\nrecovery_target_action = 'promote'\n", sql::literal(t)));
+            let t = conf::quote("recovery_target_time", t)?;
+            s.push_str(&format!("recovery_target_time = {t}\nrecovery_target_action = 'promote'\n"));
         }
     }
     write_owned(pg, &layout.instance_conf(), &s)
@@ -120,7 +117,7 @@ pub fn write_user_conf(pg: &Pg, layout: &Layout, user_config: &Map<String, Value
             let val = match (k.as_str(), v) {
                 ("work_mem", Value::Number(n)) => format!("'{n}MB'"),
                 (_, Value::Number(n)) => n.to_string(),
-                (_, Value::String(t)) => sql::literal(t),
+                (_, Value::String(t)) => conf::quote("a pg.* setting", t)?,
                 _ => continue,
             };
             s.push_str(&format!("{k} = {val}\n"));
@@ -134,13 +131,13 @@ pub async fn wait_ready(layout: &Layout, port: u16, running: &Running, timeout: 
     let deadline = Instant::now() + timeout;
     loop {
         if !running.is_alive() {
-            return Err(PgError::Other(format!("postgres exited during start-up: {}", log_tail(layout))));
+            return Err(PgError::Exited { during: "start-up", log: log_tail(layout) });
         }
         if sql::connect(layout, port, "postgres").await.is_ok() {
             return Ok(());
         }
         if Instant::now() > deadline {
-            return Err(PgError::Other(format!("postgres did not accept connections within {timeout:?}")));
+            return Err(PgError::NotReady(timeout));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -154,24 +151,32 @@ pub fn log_tail(layout: &Layout) -> String {
     lines.iter().rev().take(3).rev().cloned().collect::<Vec<_>>().join(" | ")
 }
 
+/// The service's administrator role and its default database.
+pub const ADMIN: &str = "avnadmin";
+pub const DEFAULT_DB: &str = "defaultdb";
+
 /// Create `avnadmin` (with `password`) and `defaultdb`.
 pub async fn create_admin(layout: &Layout, port: u16, password: &str) -> Result<(), PgError> {
-    let c = sql::connect(layout, port, "postgres").await.map_err(err)?;
+    let c = sql::connect(layout, port, "postgres").await?;
+    let admin = sql::ident(ADMIN);
     c.batch_execute(&format!(
-        "CREATE ROLE avnadmin LOGIN CREATEDB CREATEROLE REPLICATION PASSWORD {pw};\n\
-         GRANT pg_signal_backend, pg_read_all_stats TO avnadmin;",
+        "CREATE ROLE {admin} LOGIN CREATEDB CREATEROLE REPLICATION PASSWORD {pw};\n\
+         GRANT pg_signal_backend, pg_read_all_stats TO {admin};",
         pw = sql::literal(password)
     ))
-    .await
-    .map_err(err)?;
-    c.batch_execute("CREATE DATABASE defaultdb OWNER avnadmin").await.map_err(err)?;
+    .await?;
+    c.batch_execute(&format!("CREATE DATABASE {} OWNER {admin}", sql::ident(DEFAULT_DB))).await?;
     // PostgreSQL 15+: let avnadmin stop and restore writes (used by `avn service rename`).
     for grant in [
-        "GRANT ALTER SYSTEM ON PARAMETER default_transaction_read_only TO avnadmin",
-        "GRANT EXECUTE ON FUNCTION pg_reload_conf() TO avnadmin",
+        format!("GRANT ALTER SYSTEM ON PARAMETER default_transaction_read_only TO {admin}"),
+        format!("GRANT EXECUTE ON FUNCTION pg_reload_conf() TO {admin}"),
     ] {
-        if let Err(e) = c.batch_execute(grant).await {
-            tracing::warn!("{grant}: {}", err(e));
+        if let Err(e) = c.batch_execute(&grant).await.map_err(PgError::from) {
+            if e.sqlstate() == Some(&SqlState::SYNTAX_ERROR) {
+                tracing::debug!("{grant}: not supported by this PostgreSQL version ({e})");
+            } else {
+                tracing::warn!("{grant}: {e}");
+            }
         }
     }
     Ok(())
@@ -180,9 +185,9 @@ pub async fn create_admin(layout: &Layout, port: u16, password: &str) -> Result<
 /// Make sure every transaction committed so far is in the archive: write one transaction
 /// (so a commit record follows any target in the past), switch segments, wait for the archiver.
 pub async fn ensure_archived(layout: &Layout, port: u16, timeout: Duration) -> Result<(), PgError> {
-    let c = sql::connect(layout, port, "postgres").await.map_err(err)?;
-    c.simple_query("SELECT txid_current()").await.map_err(err)?;
-    let row = c.query_one("SELECT pg_walfile_name(pg_switch_wal())", &[]).await.map_err(err)?;
+    let c = sql::connect(layout, port, "postgres").await?;
+    c.simple_query("SELECT txid_current()").await?;
+    let row = c.query_one("SELECT pg_walfile_name(pg_switch_wal())", &[]).await?;
     let segment: String = row.get(0);
     let deadline = Instant::now() + timeout;
     loop {
@@ -191,18 +196,14 @@ pub async fn ensure_archived(layout: &Layout, port: u16, timeout: Duration) -> R
                 "SELECT coalesce(last_archived_wal, ''), coalesce(last_failed_wal, '') FROM pg_stat_archiver",
                 &[],
             )
-            .await
-            .map_err(err)?;
+            .await?;
         let archived: String = row.get(0);
         // Names of one timeline sort by position; history files end in .history.
         if archived.len() == 24 && archived[8..] >= segment[8..] && archived[..8] >= segment[..8] {
             return Ok(());
         }
         if Instant::now() > deadline {
-            let failed: String = row.get(1);
-            return Err(PgError::Other(format!(
-                "WAL segment {segment} was not archived within {timeout:?} (last archived {archived:?}, last failed {failed:?})"
-            )));
+            return Err(PgError::NotArchived { segment, timeout, archived, failed: row.get(1) });
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -257,18 +258,16 @@ pub fn parse_lsn(s: &str) -> Option<u64> {
 }
 
 pub async fn current_lsn(layout: &Layout, port: u16) -> Result<u64, PgError> {
-    let c = sql::connect(layout, port, "postgres").await.map_err(err)?;
-    let row = c.query_one("SELECT pg_current_wal_lsn()::text", &[]).await.map_err(err)?;
-    parse_lsn(&row.get::<_, String>(0)).ok_or_else(|| PgError::Other("bad LSN".into()))
+    let c = sql::connect(layout, port, "postgres").await?;
+    let row = c.query_one("SELECT pg_current_wal_lsn()::text", &[]).await?;
+    let text: String = row.get(0);
+    parse_lsn(&text).ok_or(PgError::BadLsn(text))
 }
 
 /// During recovery: the replay position, or None once promoted.
 pub async fn replay_lsn(layout: &Layout, port: u16) -> Result<Option<u64>, PgError> {
-    let c = sql::connect(layout, port, "postgres").await.map_err(err)?;
-    let row = c
-        .query_one("SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, '0/0')", &[])
-        .await
-        .map_err(err)?;
+    let c = sql::connect(layout, port, "postgres").await?;
+    let row = c.query_one("SELECT pg_is_in_recovery(), coalesce(pg_last_wal_replay_lsn()::text, '0/0')", &[]).await?;
     let in_recovery: bool = row.get(0);
     Ok(if in_recovery { parse_lsn(&row.get::<_, String>(1)) } else { None })
 }
@@ -280,21 +279,19 @@ pub async fn archive_cleanup(pg: &Pg, layout: &Layout, oldest_needed: &str) -> R
 
 /// Databases and login roles, as a service object lists them.
 pub async fn inventory(layout: &Layout, port: u16) -> Result<(Vec<String>, Vec<String>), PgError> {
-    let c = sql::connect(layout, port, "postgres").await.map_err(err)?;
+    let c = sql::connect(layout, port, "postgres").await?;
     let dbs = c
         .query(
             "SELECT datname FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres' ORDER BY datname",
             &[],
         )
-        .await
-        .map_err(err)?
+        .await?
         .iter()
         .map(|r| r.get(0))
         .collect();
     let users = c
         .query("SELECT rolname::text FROM pg_roles WHERE rolcanlogin AND rolname <> 'postgres' ORDER BY rolname", &[])
-        .await
-        .map_err(err)?
+        .await?
         .iter()
         .map(|r| r.get(0))
         .collect();

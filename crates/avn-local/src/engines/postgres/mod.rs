@@ -19,6 +19,7 @@
 //! process group, so the control plane owns and reaps them.
 
 pub mod cluster;
+pub mod conf;
 pub mod layout;
 pub mod process;
 pub mod sql;

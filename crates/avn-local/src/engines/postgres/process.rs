@@ -21,13 +21,40 @@ pub enum PgError {
     NotInstalled(String),
     #[error("{tool} failed: {detail}")]
     Tool { tool: String, detail: String },
-    #[error("{0}")]
-    Other(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("{context}: {source}")]
+    System {
+        context: String,
+        #[source]
+        source: nix::Error,
+    },
+    /// tokio-postgres says only "db error" in Display; the server's message is in the source.
+    #[error("{}", crate::error::chain(.0))]
+    Sql(#[from] tokio_postgres::Error),
+    #[error(transparent)]
+    Conf(#[from] super::conf::UnwritableValue),
+    #[error("cannot start postgres: {0}")]
+    Spawn(#[source] std::io::Error),
+    #[error("postgres exited during {during}: {log}")]
+    Exited { during: &'static str, log: String },
+    #[error("postgres did not accept connections within {0:?}")]
+    NotReady(Duration),
+    #[error(
+        "WAL segment {segment} was not archived within {timeout:?} (last archived {archived:?}, last failed {failed:?})"
+    )]
+    NotArchived { segment: String, timeout: Duration, archived: String, failed: String },
+    #[error("bad LSN {0:?}")]
+    BadLsn(String),
 }
 
-impl From<std::io::Error> for PgError {
-    fn from(e: std::io::Error) -> Self {
-        PgError::Other(e.to_string())
+impl PgError {
+    /// The SQLSTATE of an error the server reported, if this is one.
+    pub fn sqlstate(&self) -> Option<&tokio_postgres::error::SqlState> {
+        match self {
+            PgError::Sql(e) => e.code(),
+            _ => None,
+        }
     }
 }
 
@@ -88,13 +115,13 @@ impl Pg {
             .unwrap_or("15")
             .to_string();
         let run_as = if Uid::effective().is_root() {
-            let u = nix::unistd::User::from_name("postgres").map_err(|e| PgError::Other(e.to_string()))?.ok_or_else(
-                || {
+            let u = nix::unistd::User::from_name("postgres")
+                .map_err(|source| PgError::System { context: "cannot look up the postgres user".into(), source })?
+                .ok_or_else(|| {
                     PgError::NotInstalled(
                         "running as root, but there is no 'postgres' user to run PostgreSQL as".into(),
                     )
-                },
-            )?;
+                })?;
             Some((u.uid, u.gid))
         } else {
             None
@@ -124,7 +151,7 @@ impl Pg {
     pub fn chown(&self, p: &Path) -> Result<(), PgError> {
         if let Some((u, g)) = self.run_as {
             nix::unistd::chown(p, Some(u), Some(g))
-                .map_err(|e| PgError::Other(format!("chown {}: {e}", p.display())))?;
+                .map_err(|source| PgError::System { context: format!("chown {}", p.display()), source })?;
         }
         Ok(())
     }
@@ -142,7 +169,7 @@ impl Pg {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(layout.log())?;
         let mut c = self.command("postgres");
         c.arg("-D").arg(layout.data()).stdout(log.try_clone()?).stderr(log).kill_on_drop(false);
-        let mut child = c.spawn().map_err(|e| PgError::Other(format!("cannot start postgres: {e}")))?;
+        let mut child = c.spawn().map_err(PgError::Spawn)?;
         let pid = child.id().unwrap_or(0) as i32;
         let (tx, rx) = watch::channel(false);
         tokio::spawn(async move {

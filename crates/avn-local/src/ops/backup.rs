@@ -1,0 +1,74 @@
+//! Base backups: taken after create, on a schedule, and rotated beyond the plan's `max_count`
+//! (never while a fork reads them); WAL older than the oldest kept backup is removed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::catalog;
+use crate::engines::postgres::cluster;
+use crate::error::OpError;
+use crate::manager::now;
+use crate::manager::Manager;
+use crate::model::State;
+use crate::store::BackupRec;
+
+/// Take a base backup now and rotate old ones beyond the plan's `max_count`.
+pub async fn take_backup(m: &Arc<Manager>, id: &str) -> Result<BackupRec, OpError> {
+    let rec = m.store(|s| s.service_by_id(id))?.ok_or(OpError::ServiceGone)?;
+    let layout = m.layout(id);
+    let ts = jiff::Timestamp::now();
+    let name = format!(
+        "backup-{}{:06}z",
+        ts.to_zoned(jiff::tz::TimeZone::UTC).datetime().strftime("%Y%m%dt%H%M%S"),
+        ts.subsec_microsecond()
+    );
+    let size = cluster::base_backup(&m.pg, &layout, rec.port, &name).await?;
+    let b = BackupRec { service_id: id.to_string(), backup_name: name, backup_time: now(), data_size: size };
+    m.store(|s| s.add_backup(&b))?;
+    let max = catalog::plan(&rec.plan, 1).map(|p| p.backup_config.max_count as usize).unwrap_or(1).max(1);
+    if !m.is_held(id) {
+        let all = m.store(|s| s.backups(id))?;
+        if all.len() > max {
+            for old in &all[..all.len() - max] {
+                m.store(|s| s.delete_backup(id, &old.backup_name))?;
+                let _ = std::fs::remove_dir_all(layout.backup(&old.backup_name));
+            }
+            if let Some((_, wal)) = cluster::backup_start(&layout.backup(&all[all.len() - max].backup_name)) {
+                if let Err(e) = cluster::archive_cleanup(&m.pg, &layout, &wal).await {
+                    tracing::warn!("archive cleanup of {id}: {e}");
+                }
+            }
+        }
+    }
+    Ok(b)
+}
+
+/// Take scheduled base backups of running services whose plan keeps them.
+pub async fn backup_scheduler(m: Arc<Manager>) {
+    loop {
+        tokio::time::sleep(m.backup_interval.min(Duration::from_secs(60)).max(Duration::from_millis(500))).await;
+        let Ok(services) = m.store(|s| s.services(None)) else {
+            continue;
+        };
+        for rec in services {
+            if rec.state != State::Running || rec.op.is_some() || !catalog::keeps_backups(&rec.plan) {
+                continue;
+            }
+            let last = m
+                .store(|s| s.backups(&rec.id))
+                .ok()
+                .and_then(|b| b.last().and_then(|b| avn_api::time::parse(&b.backup_time)));
+            let due = last.is_none_or(|t| {
+                jiff::Timestamp::now().duration_since(t)
+                    >= jiff::SignedDuration::try_from(m.backup_interval).unwrap_or_default()
+            });
+            if due {
+                let lock = m.op_lock(&rec.id);
+                let _g = lock.lock().await;
+                if let Err(e) = take_backup(&m, &rec.id).await {
+                    tracing::warn!("scheduled backup of {}: {e}", rec.name);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! `POST .../service`: validate a create or fork request completely, then register the service
+//! and start its operation in the background.
+
+use std::sync::Arc;
+
+use avn_api::names::validate_service_name;
+use avn_api::time::format_zulu;
+use avn_api::ServiceCreate;
+use jiff::Timestamp;
+use serde_json::Map;
+use serde_json::Value;
+
+use super::spawn_op;
+use crate::catalog;
+use crate::error::ApiError;
+use crate::error::ApiResult;
+use crate::manager::now;
+use crate::manager::Manager;
+use crate::model::ForkOrigin;
+use crate::model::Op;
+use crate::model::State;
+use crate::random::random_string;
+use crate::store::ServiceRec;
+
+fn str_opt(cfg: &Map<String, Value>, key: &str) -> Option<String> {
+    cfg.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// Validate and register a new service (or fork); the work goes on in the background.
+pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> ApiResult<ServiceRec> {
+    if !m.store(|s| s.project_exists(project))? {
+        return Err(ApiError::not_found(format!("Project {project} does not exist")));
+    }
+    if validate_service_name(&body.service_name).is_err() {
+        return Err(ApiError::bad_request(format!(
+            "Invalid service name '{}': use a lower-case letter, then a-z, 0-9 and '-', at most 64 characters",
+            body.service_name
+        )));
+    }
+    if body.service_type != catalog::SERVICE_TYPE {
+        return Err(ApiError::bad_request(format!(
+            "Service type '{}' is not available on the local control plane (available: pg)",
+            body.service_type
+        )));
+    }
+    let Some(plan) = catalog::plan(&body.plan, m.backup_interval_hours()) else {
+        return Err(ApiError::bad_request(format!(
+            "Plan '{}' does not exist for service type pg (plans: hobbyist, startup-4, business-4, premium-4)",
+            body.plan
+        )));
+    };
+    if let Some(c) = body.cloud.as_deref().filter(|c| *c != catalog::CLOUD) {
+        return Err(ApiError::bad_request(format!(
+            "Cloud '{c}' is not available: the local control plane has one cloud, 'local'"
+        )));
+    }
+    if let Some(Some(vpc)) = &body.project_vpc_id {
+        return Err(ApiError::bad_request(format!("Project VPC {vpc} does not exist")));
+    }
+    let mut user_config = body.user_config.clone();
+    let pg_service = str_opt(&user_config, "pg_service_to_fork_from");
+    if pg_service.is_some() {
+        user_config.remove("pg_service_to_fork_from");
+        if !user_config.contains_key("service_to_fork_from") {
+            user_config.insert("service_to_fork_from".into(), pg_service.into());
+        }
+    }
+    catalog::validate_user_config(&user_config, &m.pg.major, true)?;
+    let now = now();
+    let mut rec = ServiceRec {
+        id: format!("{}-{}", body.service_name, random_string(8)),
+        project: project.to_string(),
+        name: body.service_name.clone(),
+        plan: plan.service_plan.clone(),
+        state: State::Rebuilding,
+        powered: true,
+        port: m.free_port()?,
+        password: random_string(24),
+        user_config: user_config.clone(),
+        termination_protection: body.termination_protection,
+        create_time: now.clone(),
+        update_time: now,
+        op: Some(Op::Create),
+        fork: None,
+        tags: body.tags.clone().unwrap_or_default(),
+    };
+    if let Some(source_name) = str_opt(&user_config, "service_to_fork_from") {
+        let source_project = str_opt(&user_config, "project_to_fork_from").unwrap_or_else(|| project.to_string());
+        let source = m.store(|s| s.service(&source_project, &source_name))?.ok_or_else(|| {
+            ApiError::bad_request(format!("Service to fork from '{source_project}/{source_name}' does not exist"))
+        })?;
+        let target = fork_target(m, &source, plan.has_backups(), &plan.service_plan, &user_config)?;
+        rec.fork = Some(ForkOrigin {
+            source_id: source.id.clone(),
+            source_project: source.project.clone(),
+            source_service: source.name.clone(),
+            target,
+        });
+        rec.password = source.password.clone();
+        // The fork carries the source's configuration; the request's keys win.
+        let mut merged = source.user_config.clone();
+        for k in ["service_to_fork_from", "project_to_fork_from", "recovery_target_time"] {
+            merged.remove(k);
+        }
+        merged.extend(user_config);
+        rec.user_config = merged;
+        rec.op = Some(Op::Fork);
+        if body.copy_tags == Some(true) {
+            let mut tags = source.tags.clone();
+            tags.extend(rec.tags.clone());
+            rec.tags = tags;
+        }
+    }
+    if !m.store(|s| s.insert_service(&rec))? {
+        return Err(ApiError::conflict(format!("Service name '{}' already exists in project {project}", rec.name)));
+    }
+    spawn_op(m, rec.id.clone());
+    Ok(rec)
+}
+
+/// Check that `source` can be forked onto a plan (`plan_has_backups`) and read the request's
+/// `recovery_target_time`: `None` restores the latest transaction.
+fn fork_target(
+    m: &Manager,
+    source: &ServiceRec,
+    plan_has_backups: bool,
+    plan_name: &str,
+    user_config: &Map<String, Value>,
+) -> ApiResult<Option<Timestamp>> {
+    let source_name = &source.name;
+    let source_plan = catalog::plan(&source.plan, 1).unwrap_or_default();
+    if !source_plan.has_backups() {
+        return Err(ApiError::bad_request(format!(
+            "Service '{source_name}' is on plan '{}', which has no backups: it cannot be forked",
+            source.plan
+        )));
+    }
+    if !plan_has_backups {
+        return Err(ApiError::bad_request(format!(
+            "Plan '{plan_name}' does not support forking; choose a plan with backups"
+        )));
+    }
+    let Some((start, end)) = m.pitr_window(source)? else {
+        return Err(ApiError::bad_request(format!(
+            "Service '{source_name}' has no backups yet: it cannot be forked until its first backup exists"
+        )));
+    };
+    let Some(raw) = str_opt(user_config, "recovery_target_time") else {
+        return Ok(None);
+    };
+    let t = avn_api::time::parse(&raw).ok_or_else(|| {
+        ApiError::bad_request(format!(
+            "Invalid recovery_target_time '{raw}': use e.g. '2019-01-01 23:34:45' (UTC) or RFC 3339"
+        ))
+    })?;
+    let now = Timestamp::now();
+    if t > now {
+        return Err(ApiError::bad_request(format!("recovery_target_time {} is in the future", format_zulu(t))));
+    }
+    let start_ts = avn_api::time::parse(&start).unwrap_or(now);
+    let end_ts = end.as_deref().and_then(avn_api::time::parse);
+    if t < start_ts || t > end_ts.unwrap_or(now) {
+        return Err(ApiError::bad_request(format!(
+            "recovery_target_time {} is outside the point-in-time recovery window {} .. {}",
+            format_zulu(t),
+            start,
+            end.as_deref().unwrap_or("now")
+        )));
+    }
+    // A powered-off source has nothing after its power-off: a target at its end is the latest.
+    if source.state == State::PowerOff && end_ts.is_some_and(|e| t >= e) {
+        return Ok(None);
+    }
+    Ok(Some(t))
+}

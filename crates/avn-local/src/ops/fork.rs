@@ -1,0 +1,107 @@
+//! Forks: restore the source's newest suitable base backup, replay its WAL archive up to the
+//! target (or everything archived), then promote.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::START_TIMEOUT;
+use crate::engines::postgres::cluster;
+use crate::engines::postgres::cluster::Recovery;
+use crate::engines::postgres::layout::dir_size;
+use crate::engines::postgres::process::copy_tree;
+use crate::engines::postgres::process::PgError;
+use crate::error::OpError;
+use crate::manager::Manager;
+use crate::store::ServiceRec;
+
+/// Run a registered fork; the source's backups are held (not rotated) meanwhile.
+pub async fn run(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
+    let fork = rec.fork.as_ref().ok_or(OpError::NoForkOrigin)?;
+    let source = m.store(|s| s.service_by_id(&fork.source_id))?.ok_or(OpError::SourceGone)?;
+    m.hold(&fork.source_id);
+    let result = fork_from(m, rec, &source, fork.target).await;
+    m.release(&fork.source_id);
+    result
+}
+
+async fn fork_from(
+    m: &Arc<Manager>,
+    rec: &ServiceRec,
+    source: &ServiceRec,
+    target: Option<jiff::Timestamp>,
+) -> Result<(), OpError> {
+    let src = m.layout(&source.id);
+    let layout = m.layout(&rec.id);
+    let _ = std::fs::remove_dir_all(&layout.root);
+    // 1. Every commit up to now must be in the source's archive.
+    let mut end_lsn = None;
+    if m.running(&source.id).is_some() {
+        cluster::ensure_archived(&src, source.port, Duration::from_secs(60)).await?;
+        end_lsn = cluster::current_lsn(&src, source.port).await.ok();
+    }
+    // 2. The newest base backup that ended at or before the target.
+    let backups = m.store(|s| s.backups(&source.id))?;
+    let chosen = backups
+        .iter()
+        .rev()
+        .find(|b| target.is_none_or(|t| avn_api::time::parse(&b.backup_time).is_some_and(|bt| bt <= t)))
+        .ok_or(OpError::NoBackupBeforeTarget)?
+        .clone();
+    tracing::info!(fork = %rec.name, source = %source.name, backup = %chosen.backup_name, ?target, "forking");
+    // 3. Copy it, reporting bytes.
+    cluster::make_dirs(&m.pg, &layout)?;
+    let from = src.backup(&chosen.backup_name);
+    let total = dir_size(&from).max(1) as i64;
+    m.report(&rec.id, "basebackup", Some("bytes_uncompressed"), 0, 0, total);
+    let partial = layout.root.join("data.partial");
+    let copy = copy_tree(&from, &partial);
+    tokio::pin!(copy);
+    loop {
+        tokio::select! {
+            r = &mut copy => { r?; break; }
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {
+                m.report(&rec.id, "basebackup", Some("bytes_uncompressed"), 0, dir_size(&partial) as i64, total);
+            }
+        }
+    }
+    std::fs::rename(&partial, layout.data())?;
+    m.report(&rec.id, "basebackup", Some("bytes_uncompressed"), 0, total, total);
+    // 4. Configure recovery and start.
+    let recovery = Recovery {
+        restore_from: src.archive(),
+        target_time: target.map(|t| {
+            let dt = t.to_zoned(jiff::tz::TimeZone::UTC).datetime();
+            format!("{}.{:06}+00", dt.strftime("%Y-%m-%d %H:%M:%S"), t.subsec_microsecond())
+        }),
+    };
+    cluster::write_user_conf(&m.pg, &layout, &rec.user_config)?;
+    cluster::write_instance_conf(&m.pg, &layout, rec.port, true, Some(&recovery))?;
+    std::fs::write(layout.data().join("recovery.signal"), b"")?;
+    m.pg.chown(&layout.data().join("recovery.signal"))?;
+    let start_lsn = cluster::backup_start(&from).map(|(l, _)| l).unwrap_or(0) as i64;
+    let max_lsn = end_lsn.map(|l| l as i64).unwrap_or(start_lsn);
+    m.report(&rec.id, "stream", Some("wal_lsn"), start_lsn, start_lsn, max_lsn);
+    let running = m.pg.spawn(&layout)?;
+    m.set_running(&rec.id, Some(running.clone()));
+    cluster::wait_ready(&layout, rec.port, &running, START_TIMEOUT).await?;
+    // 5. Replay until promoted.
+    let deadline = std::time::Instant::now() + Duration::from_secs(3600);
+    loop {
+        if !running.is_alive() {
+            return Err(PgError::Exited { during: "recovery", log: cluster::log_tail(&layout) }.into());
+        }
+        match cluster::replay_lsn(&layout, rec.port).await {
+            Ok(None) => break,
+            Ok(Some(lsn)) => {
+                m.report(&rec.id, "stream", Some("wal_lsn"), start_lsn, lsn as i64, max_lsn.max(lsn as i64))
+            }
+            Err(_) if std::time::Instant::now() < deadline => {}
+            Err(e) => return Err(e.into()),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    m.report(&rec.id, "finalize", None, 0, 1, 1);
+    // 6. Promoted: forget the source's archive; archive into our own.
+    cluster::write_instance_conf(&m.pg, &layout, rec.port, true, None)?;
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! Changes to a service: update (power off/on, plan, termination protection, settings) and
+//! delete.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use avn_api::ServiceUpdate;
+use serde_json::Value;
+
+use super::spawn_op;
+use crate::catalog;
+use crate::engines::postgres::cluster;
+use crate::error::ApiError;
+use crate::error::ApiResult;
+use crate::manager::now;
+use crate::manager::Manager;
+use crate::model::Op;
+use crate::model::State;
+use crate::store::ServiceRec;
+
+/// Apply a `PUT .../service/{s}`.
+pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUpdate) -> ApiResult<ServiceRec> {
+    let mut rec = m.store(|s| s.service(project, name))?.ok_or_else(|| ApiError::not_found("Service not found"))?;
+    let lock = m.op_lock(&rec.id);
+    let _guard = lock.lock().await;
+    let mut rec2 = m.store(|s| s.service_by_id(&rec.id))?.ok_or_else(|| ApiError::not_found("Service not found"))?;
+    std::mem::swap(&mut rec, &mut rec2);
+    if body.plan != rec.plan {
+        let Some(new_plan) = catalog::plan(&body.plan, 1) else {
+            return Err(ApiError::bad_request(format!("Plan '{}' does not exist for service type pg", body.plan)));
+        };
+        let had = catalog::keeps_backups(&rec.plan);
+        if had != new_plan.has_backups() {
+            return Err(ApiError::bad_request("Changing between a plan without backups (hobbyist) and one with backups is not supported locally; fork to the new plan instead"));
+        }
+    }
+    if let Some(c) = body.cloud.as_deref().filter(|c| *c != catalog::CLOUD) {
+        return Err(ApiError::bad_request(format!(
+            "Cloud '{c}' is not available: the local control plane has one cloud, 'local'"
+        )));
+    }
+    catalog::validate_user_config(&body.user_config, &m.pg.major, false)?;
+    let protect = body.termination_protection.unwrap_or(rec.termination_protection);
+    if body.powered == Some(false) && protect {
+        return Err(ApiError::forbidden(
+            "Service is protected against termination and shutdown. Remove termination protection first.",
+        ));
+    }
+    if rec.op.is_some() && body.powered.is_some() {
+        return Err(ApiError::conflict(format!(
+            "Service '{name}' is busy ({}); try again when it is RUNNING",
+            rec.op.map(Op::as_str).unwrap_or("")
+        )));
+    }
+    // user_config: merge, null removes
+    let mut cfg = rec.user_config.clone();
+    let mut restart_needed = false;
+    for (k, v) in &body.user_config {
+        if k == "pg" {
+            let mut pgc = cfg.get("pg").and_then(Value::as_object).cloned().unwrap_or_default();
+            for (pk, pv) in v.as_object().into_iter().flatten() {
+                restart_needed |= pk == "max_connections";
+                if pv.is_null() {
+                    pgc.remove(pk);
+                } else {
+                    pgc.insert(pk.clone(), pv.clone());
+                }
+            }
+            cfg.insert("pg".into(), Value::Object(pgc));
+        } else if v.is_null() {
+            cfg.remove(k);
+        } else {
+            cfg.insert(k.clone(), v.clone());
+        }
+    }
+    let config_changed = cfg != rec.user_config;
+    rec.user_config = cfg;
+    rec.plan = body.plan.clone();
+    rec.termination_protection = protect;
+    let layout = m.layout(&rec.id);
+    if config_changed {
+        cluster::write_user_conf(&m.pg, &layout, &rec.user_config)?;
+    }
+    match body.powered {
+        Some(false) if rec.state != State::PowerOff => {
+            if let Some(mut r) = m.running(&rec.id) {
+                if let Err(e) = cluster::ensure_archived(&layout, rec.port, Duration::from_secs(60)).await {
+                    tracing::warn!("archiving before power-off of {name}: {e}");
+                }
+                r.stop().await;
+            }
+            m.set_running(&rec.id, None);
+            rec.state = State::PowerOff;
+            rec.powered = false;
+        }
+        Some(true) if rec.state == State::PowerOff => {
+            rec.state = State::Rebuilding;
+            rec.powered = true;
+            rec.op = Some(Op::PowerOn);
+        }
+        _ => {
+            if config_changed && rec.state == State::Running {
+                if restart_needed {
+                    if let Some(mut r) = m.running(&rec.id) {
+                        r.stop().await;
+                    }
+                    rec.state = State::Rebuilding;
+                    rec.op = Some(Op::PowerOn);
+                } else if let Ok(c) = crate::engines::postgres::sql::connect(&layout, rec.port, "postgres").await {
+                    let _ = c.simple_query("SELECT pg_reload_conf()").await;
+                }
+            }
+        }
+    }
+    rec.update_time = now();
+    m.store(|s| s.update_service(&rec))?;
+    if rec.op == Some(Op::PowerOn) {
+        spawn_op(m, rec.id.clone());
+    }
+    Ok(rec)
+}
+
+/// `DELETE .../service/{s}`: refused while protected; otherwise stop and remove everything.
+pub async fn delete(m: &Arc<Manager>, project: &str, name: &str) -> ApiResult<()> {
+    let rec = m.store(|s| s.service(project, name))?.ok_or_else(|| ApiError::not_found("Service not found"))?;
+    if rec.termination_protection {
+        return Err(ApiError::forbidden(
+            "Service is protected against termination and shutdown. Remove termination protection first.",
+        ));
+    }
+    // Deleting the row first makes a background operation stop at its next look at the store.
+    m.store(|s| s.delete_service(&rec.id))?;
+    let lock = m.op_lock(&rec.id);
+    let _guard = lock.lock().await;
+    if let Some(mut r) = m.running(&rec.id) {
+        r.stop().await;
+    }
+    m.set_running(&rec.id, None);
+    m.clear_progress(&rec.id);
+    m.set_failure(&rec.id, None);
+    let _ = std::fs::remove_dir_all(m.layout(&rec.id).root);
+    Ok(())
+}

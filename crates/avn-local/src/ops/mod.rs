@@ -1,0 +1,102 @@
+//! Service operations: create, fork, power off/on, update, delete, backups.
+//!
+//! Requests are validated completely before anything is written (a refused request changes
+//! nothing). Long work runs in a background task that owns the service's operation lock and
+//! records its progress; the store always says which operation is in flight, so a restart can
+//! redo it (see `reconcile`).
+//!
+//! - `create`: validate a create or fork request and register the service;
+//! - `provision`: build a new cluster (create) or start an existing one (power on);
+//! - `fork`: restore a source's base backup and replay its WAL up to the target;
+//! - `lifecycle`: update (power, plan, settings) and delete;
+//! - `backup`: base backups, their rotation and the scheduler.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::catalog;
+use crate::error::OpError;
+use crate::manager::now;
+use crate::manager::Manager;
+use crate::model::Op;
+use crate::model::State;
+use crate::store::ServiceRec;
+
+mod backup;
+mod create;
+mod fork;
+mod lifecycle;
+mod provision;
+
+pub use backup::backup_scheduler;
+pub use create::create;
+pub use lifecycle::delete;
+pub use lifecycle::update;
+
+const START_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Run the service's pending operation in the background.
+pub fn spawn_op(m: &Arc<Manager>, id: String) {
+    let m = m.clone();
+    tokio::spawn(async move {
+        let lock = m.op_lock(&id);
+        let _guard = lock.lock().await;
+        let Ok(Some(rec)) = m.store(|s| s.service_by_id(&id)) else {
+            return;
+        };
+        let Some(op) = rec.op else {
+            return;
+        };
+        let result = match op {
+            Op::Create => provision::create_cluster(&m, &rec).await,
+            Op::Fork => fork::run(&m, &rec).await,
+            Op::PowerOn => provision::start(&m, &rec).await,
+            Op::Failed => return,
+        };
+        match result {
+            Ok(()) => finished(&m, &id),
+            Err(e) => failed(&m, &rec, op, e).await,
+        }
+    });
+}
+
+/// The operation succeeded: RUNNING, and a first backup when the plan keeps backups.
+fn finished(m: &Arc<Manager>, id: &str) {
+    m.clear_progress(id);
+    m.set_failure(id, None);
+    let Ok(Some(mut r)) = m.store(|s| s.service_by_id(id)) else {
+        return;
+    };
+    r.state = State::Running;
+    r.op = None;
+    r.update_time = now();
+    let _ = m.store(|s| s.update_service(&r));
+    tracing::info!(service = %r.name, "RUNNING");
+    let needs_backup =
+        catalog::keeps_backups(&r.plan) && m.store(|s| s.backups(id)).map(|b| b.is_empty()).unwrap_or(false);
+    if needs_backup {
+        let m2 = m.clone();
+        let id = id.to_string();
+        tokio::spawn(async move {
+            let lock = m2.op_lock(&id);
+            let _g = lock.lock().await;
+            if let Err(e) = backup::take_backup(&m2, &id).await {
+                tracing::error!("first backup of {id}: {e}");
+            }
+        });
+    }
+}
+
+/// The operation failed: stop what it started and say so on the service.
+async fn failed(m: &Arc<Manager>, rec: &ServiceRec, op: Op, e: OpError) {
+    tracing::error!(service = %rec.name, "operation {:?} failed: {}", op.as_str(), crate::error::chain(&e));
+    if let Some(mut r) = m.running(&rec.id) {
+        r.stop().await;
+    }
+    m.set_running(&rec.id, None);
+    m.set_failure(&rec.id, Some(format!("{} failed: {e}", op.as_str())));
+    if let Ok(Some(mut r)) = m.store(|s| s.service_by_id(&rec.id)) {
+        r.op = Some(Op::Failed);
+        let _ = m.store(|s| s.update_service(&r));
+    }
+}

@@ -1,0 +1,54 @@
+//! Projects and their (always empty) VPC lists.
+
+use avn_api::names::valid_project_name;
+use avn_api::wrap;
+use avn_api::Project;
+use avn_api::ProjectCreate;
+use axum::body::Bytes;
+use axum::extract::Path;
+use axum::extract::State;
+use axum::Json;
+
+use super::parse;
+use super::require_project;
+use super::AppState;
+use crate::catalog;
+use crate::error::ApiError;
+use crate::error::ApiResult;
+
+fn project(name: &str) -> Project {
+    Project {
+        project_name: name.into(),
+        account_id: Some("local".into()),
+        default_cloud: Some(catalog::CLOUD.into()),
+        cloud: Some(catalog::CLOUD.into()),
+        extra: Default::default(),
+    }
+}
+
+pub async fn list(State(s): State<AppState>) -> ApiResult<Json<wrap::ProjectsOut>> {
+    let names = s.manager.store(|st| st.projects())?;
+    Ok(Json(wrap::ProjectsOut { projects: names.iter().map(|n| project(n)).collect() }))
+}
+
+pub async fn get(State(s): State<AppState>, Path(p): Path<String>) -> ApiResult<Json<wrap::ProjectOut>> {
+    require_project(&s, &p)?;
+    Ok(Json(wrap::ProjectOut { project: project(&p) }))
+}
+
+pub async fn create(State(s): State<AppState>, body: Bytes) -> ApiResult<Json<wrap::ProjectOut>> {
+    let body: ProjectCreate = parse(&body)?;
+    let name = body.project.as_str();
+    if !valid_project_name(name) {
+        return Err(ApiError::bad_request(format!("Invalid project name '{name}'")));
+    }
+    if !s.manager.store(|st| st.create_project(name, &crate::manager::now()))? {
+        return Err(ApiError::conflict(format!("Project '{name}' already exists")));
+    }
+    Ok(Json(wrap::ProjectOut { project: project(name) }))
+}
+
+pub async fn vpcs(State(s): State<AppState>, Path(p): Path<String>) -> ApiResult<Json<wrap::VpcsOut>> {
+    require_project(&s, &p)?;
+    Ok(Json(wrap::VpcsOut { vpcs: vec![] }))
+}

@@ -1,0 +1,161 @@
+//! Stored records as the API shows them: `avn_api` objects built from the store, the running
+//! clusters and the progress of operations.
+
+use avn_api::Backup;
+use avn_api::Component;
+use avn_api::ConnectionInfo;
+use avn_api::Integration;
+use avn_api::Maintenance;
+use avn_api::NodeState;
+use avn_api::Service;
+use avn_api::ServiceNotification;
+use avn_api::ServiceUser;
+use serde_json::Map;
+use serde_json::Value;
+
+use super::AppState;
+use crate::catalog;
+use crate::error::ApiResult;
+use crate::store::BackupRec;
+use crate::store::IntegrationRec;
+use crate::store::ServiceRec;
+
+const HOST: &str = "127.0.0.1";
+
+/// The service object, with real connection details, inventory, progress and backups.
+/// `detailed` asks the cluster for its databases and users (one service); lists use the cache.
+pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResult<Service> {
+    let m = &s.manager;
+    let plan = catalog::plan(&rec.plan, m.backup_interval_hours()).unwrap_or_default();
+    let uri = format!("postgres://avnadmin:{}@{HOST}:{}/defaultdb?sslmode=disable", rec.password, rec.port);
+    let params: Map<String, Value> = [
+        ("dbname", "defaultdb".to_string()),
+        ("host", HOST.to_string()),
+        ("password", rec.password.clone()),
+        ("port", rec.port.to_string()),
+        ("sslmode", "disable".to_string()),
+        ("user", "avnadmin".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), Value::String(v)))
+    .collect();
+    let (databases, users) =
+        if detailed { m.inventory(rec).await } else { (vec!["defaultdb".into()], vec!["avnadmin".into()]) };
+    let users = users.into_iter().map(|u| user(rec, u)).collect();
+    let backups = m.store(|st| st.backups(&rec.id))?.iter().map(backup).collect();
+    let integrations = m.store(|st| st.integrations(&rec.project, &rec.name))?.iter().map(integration).collect();
+    let notifications = m
+        .failure(&rec.id)
+        .map(|message| {
+            vec![ServiceNotification {
+                notification_type: "service_creation_failed".into(),
+                level: "warning".into(),
+                message,
+                metadata: Map::new(),
+            }]
+        })
+        .unwrap_or_default();
+    let disk_space_mb = plan.regions.get(catalog::CLOUD).and_then(|r| r.get("disk_space_mb")).and_then(Value::as_u64);
+    Ok(Service {
+        service_name: rec.name.clone(),
+        service_type: catalog::SERVICE_TYPE.into(),
+        plan: rec.plan.clone(),
+        cloud_name: catalog::CLOUD.into(),
+        state: rec.state.into(),
+        create_time: rec.create_time.clone(),
+        update_time: rec.update_time.clone(),
+        service_uri: Some(uri.clone()),
+        service_uri_params: Some(params.clone()),
+        user_config: rec.user_config.clone(),
+        service_integrations: integrations,
+        termination_protection: rec.termination_protection,
+        project_vpc_id: None,
+        node_count: Some(plan.node_count),
+        node_cpu_count: Some(1),
+        node_memory_mb: Some(1024),
+        disk_space_mb: Some(disk_space_mb.unwrap_or(0)),
+        node_states: vec![NodeState {
+            name: format!("{}-1", rec.name),
+            state: rec.node_state().into(),
+            role: Some("master".into()),
+            progress_updates: m.progress(&rec.id),
+            extra: Map::new(),
+        }],
+        databases: Some(databases),
+        users: Some(users),
+        connection_pools: Some(vec![]),
+        backups: Some(backups),
+        tags: Some(rec.tags.clone()),
+        service_notifications: notifications,
+        service_type_description: Some("PostgreSQL - Object-Relational Database Management System".into()),
+        cloud_description: Some("This machine - Local".into()),
+        connection_info: Some(ConnectionInfo {
+            pg: Some(vec![uri]),
+            pg_params: Some(vec![params]),
+            pg_standby: Some(vec![]),
+            pg_syncing: Some(vec![]),
+            extra: Map::new(),
+        }),
+        components: Some(vec![Component {
+            component: "pg".into(),
+            host: HOST.into(),
+            port: rec.port,
+            route: Some("dynamic".into()),
+            usage: Some("primary".into()),
+            ssl: Some(false),
+            extra: Map::new(),
+        }]),
+        group_list: Some(vec!["default".into()]),
+        maintenance: Some(Maintenance {
+            dow: Some("sunday".into()),
+            time: Some("00:00:00".into()),
+            enabled: false,
+            updates: vec![],
+            extra: Map::new(),
+        }),
+        metadata: Some([("pg_version".to_string(), Value::String(m.pg.major.clone()))].into_iter().collect()),
+        features: Some(Map::new()),
+        extra: Map::new(),
+    })
+}
+
+fn user(rec: &ServiceRec, username: String) -> ServiceUser {
+    let admin = username == "avnadmin";
+    ServiceUser {
+        password: admin.then(|| rec.password.clone()),
+        user_type: Some(if admin { "primary" } else { "normal" }.into()),
+        authentication: admin.then(|| "scram-sha-256".into()),
+        username,
+        extra: Map::new(),
+    }
+}
+
+pub fn backup(b: &BackupRec) -> Backup {
+    Backup {
+        backup_name: b.backup_name.clone(),
+        backup_time: b.backup_time.clone(),
+        data_size: b.data_size,
+        storage_location: Some("local".into()),
+        extra: Map::new(),
+    }
+}
+
+pub fn integration(i: &IntegrationRec) -> Integration {
+    Integration {
+        service_integration_id: Some(i.id.clone()),
+        integration_type: i.integration_type.clone(),
+        source_service: i.source_service.clone(),
+        source_service_type: Some(catalog::SERVICE_TYPE.into()),
+        source_project: Some(i.source_project.clone()),
+        source_endpoint_id: None,
+        dest_service: i.dest_service.clone(),
+        dest_service_type: Some(catalog::SERVICE_TYPE.into()),
+        dest_project: Some(i.dest_project.clone()),
+        dest_endpoint_id: None,
+        enabled: true,
+        active: true,
+        description: format!("{} integration (recorded by the local control plane)", i.integration_type),
+        user_config: Some(i.user_config.clone()),
+        extra: Map::new(),
+    }
+}
