@@ -69,10 +69,8 @@ async fn fork_from(
     // 4. Configure recovery and start.
     let recovery = Recovery {
         restore_from: src.archive(),
-        target_time: target.map(|t| {
-            let dt = t.to_zoned(jiff::tz::TimeZone::UTC).datetime();
-            format!("{}.{:06}+00", dt.strftime("%Y-%m-%d %H:%M:%S"), t.subsec_microsecond())
-        }),
+        // PostgreSQL reads the wire's ISO 8601 form as a timestamptz.
+        target_time: target.map(avn_api::time::format_offset),
     };
     cluster::write_user_conf(&m.pg, &layout, &rec.user_config)?;
     cluster::write_instance_conf(&m.pg, &layout, rec.port, true, Some(&recovery))?;
