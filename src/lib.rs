@@ -26,6 +26,8 @@ mod fork;
 mod integrations;
 mod local_state;
 mod output;
+#[cfg(test)]
+mod parser_properties;
 pub mod pg;
 mod prompt;
 mod provision;

@@ -37,6 +37,16 @@ pub async fn schema_for(ctx: &Context<'_>, project: &str, service_type: &str) ->
     }
 }
 
+/// `--disk-space-gib` in the API's MiB, refused when it does not fit.
+pub fn disk_space_mb(gib: Option<u64>) -> Result<Option<u64>, CliError> {
+    gib.map(|g| {
+        g.checked_mul(1024).ok_or_else(|| {
+            CliError::usage(format!("--disk-space-gib {g} is too large")).hint("give the disk size in GiB, e.g. 80")
+        })
+    })
+    .transpose()
+}
+
 /// Apply `-c KEY=VALUE` arguments to a config, typed by the schema.
 pub fn apply_options(
     config: &mut Map<String, Value>,

@@ -205,7 +205,7 @@ pub async fn preflight(ctx: &Context<'_>, req: &ForkRequest, source: &Service) -
         user_config,
         termination_protection: a.termination_protection,
         static_ips: vec![],
-        disk_space_mb: a.disk_space_gib.map(|g| g * 1024),
+        disk_space_mb: provision::disk_space_mb(a.disk_space_gib)?,
         project_vpc_id: None,
         tags: None,
         copy_tags: a.copy_tags.then_some(true),

@@ -99,3 +99,62 @@ async fn terminate_protected_service_is_refused_with_a_hint() {
         r.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delete_whose_answer_was_lost_and_then_finds_nothing_has_succeeded() {
+    use wiremock::matchers::method;
+    use wiremock::matchers::path;
+    use wiremock::Mock;
+    use wiremock::ResponseTemplate;
+    let env = Env::new().await;
+    // The first DELETE reaches the service but its answer is lost at the gateway; the retry finds
+    // the service gone.
+    Mock::given(method("DELETE"))
+        .and(path("/v1/project/proj/service/db1"))
+        .respond_with(ResponseTemplate::new(504).set_body_string("gateway timeout"))
+        .up_to_n_times(1)
+        .mount(&env.server)
+        .await;
+    env.mock("DELETE", "/v1/project/proj/service/db1", 404, json!({"message": "Service not found", "errors": []}))
+        .await;
+    let r = env.run(&["service", "terminate", "db1", "--force"]);
+    r.code(0);
+    assert!(r.stderr.contains("db1: terminated"), "{}", r.stderr);
+    let deletes = env.requests().await.into_iter().filter(|(m, _, _)| m == "DELETE").count();
+    assert_eq!(deletes, 2);
+    // A plain 404, with no lost answer before it, is still an error.
+    let env = Env::new().await;
+    env.mock("DELETE", "/v1/project/proj/service/db1", 404, json!({"message": "Service not found", "errors": []}))
+        .await;
+    env.run(&["service", "terminate", "db1", "--force"]).code(1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn out_of_range_numbers_are_usage_errors_not_panics() {
+    let env = Env::new().await;
+    env.mock("GET", "/v1/project/proj/service-types/pg", 200, fixture("service_type_pg.json")).await;
+    for args in [
+        &["service", "wait", "db1", "--timeout", "1e20"][..],
+        &["service", "wait", "db1", "--timeout", "99999999999999999999h"],
+        &["service", "list", "--request-timeout", "1e30"],
+        &["service", "fork", "db1", "db2", "--pitr", "-99999999999999999999h"],
+        &["service", "create", "db2", "-t", "pg", "-p", "startup-4", "--disk-space-gib", "18446744073709551615"],
+    ] {
+        let r = env.run(args);
+        r.code(2);
+        assert!(!r.stderr.contains("panicked"), "{args:?}: {}", r.stderr);
+    }
+    let r = env.run(&[
+        "service",
+        "create",
+        "db2",
+        "-t",
+        "pg",
+        "-p",
+        "startup-4",
+        "--disk-space-gib",
+        "18446744073709551615",
+    ]);
+    assert!(r.stderr.contains("--disk-space-gib 18446744073709551615 is too large"), "{}", r.stderr);
+    env.assert_no_writes().await;
+}

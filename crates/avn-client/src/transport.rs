@@ -36,9 +36,20 @@ impl Client {
         let idempotent = method == Method::GET || method == Method::DELETE;
         let attempts = if idempotent { self.retry.attempts.max(1) } else { 1 };
         let mut attempt = 0;
+        // Whether an earlier attempt may have reached the server without its answer reaching us.
+        let mut maybe_applied = false;
         loop {
             attempt += 1;
             let result = self.send_once(&method, &url, &shown_path, token, body_bytes.as_deref()).await;
+            // A DELETE whose answer was lost and whose retry finds nothing has succeeded.
+            if method == Method::DELETE && maybe_applied && result.as_ref().err().and_then(Error::status) == Some(404) {
+                return Ok(Vec::new());
+            }
+            maybe_applied |= match &result {
+                Err(Error::Timeout { .. } | Error::Transport { .. }) => true,
+                Err(e) => matches!(e.status(), Some(502..=504)),
+                Ok(_) => false,
+            };
             let left = attempts - attempt;
             let (retryable, reason, server_delay) = match &result {
                 Ok(_) => (false, String::new(), None),

@@ -190,7 +190,7 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
         user_config,
         termination_protection: args.enable_termination_protection,
         static_ips: args.static_ip.clone(),
-        disk_space_mb: args.disk_space_gib.map(|g| g * 1024),
+        disk_space_mb: provision::disk_space_mb(args.disk_space_gib)?,
         project_vpc_id: if args.no_project_vpc { Some(None) } else { args.project_vpc_id.clone().map(Some) },
         tags: None,
         copy_tags: None,

@@ -75,7 +75,7 @@ pub async fn run(ctx: &Context<'_>, args: UpdateArgs) -> anyhow::Result<()> {
             None
         },
         cloud: args.cloud.clone(),
-        disk_space_mb: args.disk_space_gib.map(|g| g * 1024),
+        disk_space_mb: crate::provision::disk_space_mb(args.disk_space_gib)?,
         project_vpc_id: None,
         ..Default::default()
     };
