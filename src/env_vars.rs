@@ -47,6 +47,13 @@ pub const ALL: &[(&str, &str)] = &[
     (AVN_RETRY_BASE_MS, "first retry delay in milliseconds (default 500)"),
 ];
 
+/// Whether a variable carries an Aiven credential (`AIVEN_AUTH_TOKEN` and friends: any `AIVEN_*`
+/// name with TOKEN, PASSWORD, SECRET or CREDENTIALS in it). Hooks that avn runs never see these.
+pub fn is_credential(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper.starts_with("AIVEN_") && ["TOKEN", "PASSWORD", "SECRET", "CREDENTIALS"].iter().any(|w| upper.contains(w))
+}
+
 /// The value of a variable, with an empty value treated as unset.
 pub fn get(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())

@@ -70,6 +70,12 @@ pub struct Journal {
     pub read_only_databases: Vec<String>,
     #[serde(default)]
     pub created_new: bool,
+    /// The `create_time` of OLD and of the NEW this rename created: the API has no service id, so
+    /// a name plus its creation time is what tells this rename's services from same-named others.
+    #[serde(default)]
+    pub old_created: Option<String>,
+    #[serde(default)]
+    pub new_created: Option<String>,
     #[serde(default)]
     pub removed_termination_protection: bool,
     pub steps: Vec<Step>,
@@ -97,6 +103,8 @@ impl Journal {
             fork_request: Value::Null,
             read_only_databases: vec![],
             created_new: false,
+            old_created: None,
+            new_created: None,
             removed_termination_protection: false,
             steps: STEPS
                 .iter()

@@ -61,6 +61,23 @@ pub struct Snapshot {
     /// Databases whose defaults the admin user can change (PostgreSQL).
     pub alterable: Vec<String>,
     pub integrations: Vec<avn_api::Integration>,
+    /// OLD's `create_time`, which tells it from a later service of the same name.
+    #[serde(default)]
+    pub created: String,
+}
+
+/// A journal is resumed only against the API and project it was started with: a same-named
+/// service elsewhere is somebody else's, and a resume must never delete it.
+fn same_api(ctx: &Context<'_>, j: &Journal) -> Result<(), CliError> {
+    let (was, now) = (j.url.trim_end_matches('/'), ctx.settings.url.trim_end_matches('/'));
+    if was != now {
+        return Err(CliError::usage(format!(
+            "this rename of '{}' to '{}' was started against {was}, not {now}; nothing was changed",
+            j.old, j.new
+        ))
+        .hint(format!("resume it against the same API (--url {was}, or `avn local up` for the local control plane)")));
+    }
+    Ok(())
 }
 
 fn step_label(name: &str) -> String {
@@ -122,6 +139,7 @@ pub async fn run(
             .into())
         }
         (Some(j), true) => {
+            same_api(ctx, j)?;
             // What the rename does comes from its journal; how long to wait and whether to ask
             // before the delete come from this command line.
             let mut o: Options = serde_json::from_value(j.options.clone()).unwrap_or_default();
@@ -157,6 +175,7 @@ pub async fn run(
             }
             let mut j = Journal::new(&ctx.settings.url, &r.project, old, new, serde_json::to_value(&r.opts)?);
             j.old_snapshot = serde_json::to_value(&snapshot)?;
+            j.old_created = Some(snapshot.created.clone()).filter(|c| !c.is_empty());
             j.fork_request = serde_json::to_value(&body)?;
             j.start("preflight")?;
             j.finish("preflight", StepStatus::Done, Some("every check passed".into()))?;

@@ -82,6 +82,7 @@ impl Rename<'_, '_> {
             pools: names(&svc.connection_pools, |p| p.pool_name.clone()),
             alterable: vec![],
             integrations,
+            created: svc.create_time.clone(),
         };
         if Self::is_pg(&snapshot) && !o.writes_stopped {
             let uri = conn

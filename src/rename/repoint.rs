@@ -132,10 +132,17 @@ fn replace_token(text: &str, from: &str, to: &str) -> String {
     out
 }
 
-/// Run `--repoint-exec CMD` through `sh -c` with NEW's details in its environment; its output
-/// goes to stderr. A non-zero exit is an error.
+/// Run `--repoint-exec CMD` through `sh -c` with NEW's details in its environment (`AVN_*`) and
+/// without Aiven credentials; its output goes to stderr. A non-zero exit is an error.
 pub async fn repoint_exec(cmd: &str, old: &str, new: &str, conn: &Conn) -> Result<(), StepError> {
-    let status = tokio::process::Command::new("sh")
+    let mut command = tokio::process::Command::new("sh");
+    // The hook gets the new service's details, never the Aiven token.
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(crate::env_vars::is_credential) {
+            command.env_remove(name);
+        }
+    }
+    let status = command
         .arg("-c")
         .arg(cmd)
         .env("AVN_OLD_SERVICE", old)

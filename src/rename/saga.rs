@@ -31,6 +31,7 @@ fn boundary(step: &str) -> anyhow::Result<()> {
 impl Rename<'_, '_> {
     pub(super) async fn drive(&self, j: &mut Journal) -> anyhow::Result<()> {
         let snapshot: Snapshot = serde_json::from_value(j.old_snapshot.clone())?;
+        self.same_services(j).await?;
         while let Some(step) = j.next_step().map(str::to_string) {
             let n = STEPS.iter().position(|s| *s == step).unwrap_or(0) + 1;
             if let Err(e) = boundary(&step) {
@@ -69,6 +70,29 @@ impl Rename<'_, '_> {
         j.state = State::Done;
         j.save()?;
         self.finish(j).await
+    }
+
+    /// OLD and NEW, where they exist, are the incarnations this journal recorded (same creation
+    /// time); otherwise nothing is done to them.
+    pub(super) async fn same_services(&self, j: &Journal) -> anyhow::Result<()> {
+        let client = self.ctx.client()?;
+        for (name, recorded) in [(&self.old, &j.old_created), (&self.new, &j.new_created)] {
+            let Some(recorded) = recorded else { continue };
+            match client.service_get(&self.project, name).await {
+                Ok(s) if &s.create_time != recorded => {
+                    return Err(CliError::usage(format!(
+                        "'{}/{name}' is not the service this rename worked on: it was created at {}, the journal's at {recorded}; nothing was changed",
+                        self.project, s.create_time
+                    ))
+                    .hint(format!("the journal is {}; remove it if this rename is abandoned", j.path.display()))
+                    .into())
+                }
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
     }
 
     /// A step failed: before repointing, undo what this rename did; after, keep it resumable.

@@ -35,8 +35,16 @@ impl Rename<'_, '_> {
         let client = self.ctx.client()?;
         let body: avn_api::ServiceCreate = serde_json::from_value(j.fork_request.clone())?;
         match client.service_get(&self.project, &self.new).await {
-            Ok(existing) if j.created_new && existing.forked_from() == Some(self.old.as_str()) => {
+            Ok(existing)
+                if j.created_new
+                    && existing.forked_from() == Some(self.old.as_str())
+                    && j.new_created.as_ref().is_none_or(|t| t == &existing.create_time) =>
+            {
                 self.ctx.printer.info(&format!("'{}' already exists as this rename's fork; waiting for it", self.new));
+                if j.new_created.is_none() {
+                    j.new_created = Some(existing.create_time.clone());
+                    j.save()?;
+                }
             }
             Ok(existing) => {
                 return Err(anyhow::anyhow!(
@@ -49,7 +57,9 @@ impl Rename<'_, '_> {
             Err(e) if e.is_not_found() => {
                 j.created_new = true;
                 j.save()?;
-                crate::provision::create_or_lookup(self.ctx, &self.project, &body).await?;
+                let created = crate::provision::create_or_lookup(self.ctx, &self.project, &body).await?;
+                j.new_created = Some(created.create_time);
+                j.save()?;
             }
             Err(e) => return Err(e.into()),
         }
@@ -182,6 +192,13 @@ impl Rename<'_, '_> {
             Err(e) if e.is_not_found() => return Ok(Outcome::Done(format!("'{}' was already deleted", self.old))),
             Err(e) => return Err(e.into()),
         };
+        if let Some(recorded) = j.old_created.as_ref().filter(|t| *t != &current.create_time) {
+            return Err(CliError::usage(format!(
+                "'{}' is not the service this rename started with (created at {}, the journal's at {recorded}); it was kept",
+                self.old, current.create_time
+            ))
+            .into());
+        }
         if !self.opts.yes {
             let typed = crate::prompt::read_line(&format!(
                 "Delete '{}' and all its data? '{}' replaces it. Type '{}' to confirm",

@@ -66,3 +66,54 @@ async fn other_types_need_writes_stopped_by_the_operator() {
     assert_eq!(writes[0].2["copy_tags"], true);
     assert_eq!((writes[1].0.as_str(), writes[1].1.as_str()), ("DELETE", "/v1/project/proj/service/old"));
 }
+
+/// A journal left by a rename that stopped before its delete step, as `service rename` writes it.
+fn stopped_journal(env: &Env, url: &str, old_created: &str) -> std::path::PathBuf {
+    let steps: Vec<Value> = ["preflight", "stop_writes", "fork", "open_writes", "verify", "repoint", "delete"]
+        .iter()
+        .map(|s| json!({"name": s, "status": if *s == "delete" { "pending" } else { "done" }}))
+        .collect();
+    let journal = json!({
+        "version": 1, "url": url, "project": "proj", "old": "old", "new": "new", "state": "in_progress",
+        "created": "2026-11-21T00:00:00Z", "options": {"writes_stopped": true, "yes": true},
+        "old_snapshot": {"service_type": "valkey", "plan": "startup-4", "cloud": "aws-eu-west-1",
+            "termination_protection": false, "conn": null, "databases": [], "users": [], "pools": [],
+            "alterable": [], "integrations": [], "created": old_created},
+        "fork_request": {}, "created_new": true, "old_created": old_created, "steps": steps,
+    });
+    let dir = env.home.path().join(".local/share/avn/renames");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("proj--old--new.json");
+    std::fs::write(&path, serde_json::to_vec_pretty(&journal).unwrap()).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn resume_never_deletes_a_service_the_journal_did_not_act_on() {
+    // Another API: the journal was written against a different URL.
+    let env = Env::new().await;
+    fixture(&env).await;
+    stopped_journal(&env, "http://127.0.0.1:9", "2026-01-01T00:00:00Z");
+    let r = env.run(&["service", "rename", "old", "new", "--resume", "--yes"]);
+    r.code(2);
+    assert!(r.stderr.contains("was started against http://127.0.0.1:9"), "{}", r.stderr);
+    env.assert_no_writes().await;
+
+    // The same API, but 'old' is another service of the same name (created later).
+    let env = Env::new().await;
+    fixture(&env).await;
+    stopped_journal(&env, &env.server.uri(), "2025-06-01T00:00:00Z");
+    let r = env.run(&["service", "rename", "old", "new", "--resume", "--yes"]);
+    r.code(2);
+    assert!(r.stderr.contains("is not the service this rename worked on"), "{}", r.stderr);
+    env.assert_no_writes().await;
+
+    // The journal's own service: the delete goes ahead.
+    let env = Env::new().await;
+    env.mock("GET", "/v1/project/proj/service/new", 200, json!({"service": valkey("new", "RUNNING")})).await;
+    fixture(&env).await;
+    stopped_journal(&env, &env.server.uri(), "2026-01-01T00:00:00Z");
+    env.run(&["service", "rename", "old", "new", "--resume", "--yes"]).code(0);
+    let deletes: Vec<_> = env.requests().await.into_iter().filter(|(m, _, _)| m == "DELETE").collect();
+    assert_eq!(deletes.len(), 1, "{deletes:?}");
+}

@@ -188,7 +188,7 @@ fn repoint_exec_failure_stops_before_delete_and_resume_finishes() {
     let flag = l.dir.path().join("deploy-ok");
     let out = l.dir.path().join("exec.out");
     let cmd = format!(
-        "test -f {} && echo \"$AVN_OLD_SERVICE $AVN_NEW_SERVICE $AVN_NEW_HOST:$AVN_NEW_PORT\" > {}",
+        "test -f {} && echo \"$AVN_OLD_SERVICE $AVN_NEW_SERVICE $AVN_NEW_HOST:$AVN_NEW_PORT ${{AIVEN_AUTH_TOKEN:-no-token}}\" > {}",
         flag.display(),
         out.display()
     );
@@ -205,11 +205,32 @@ fn repoint_exec_failure_stops_before_delete_and_resume_finishes() {
     let r = l.avn(&["service", "rename", "old", "new", "--yes"]);
     r.code(2);
     assert!(r.stderr.contains("in progress (next step: repoint)"), "{}", r.stderr);
+    // --resume against another API that has a service of the same name is refused, and
+    // nothing is deleted there.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let other = rt.block_on(wiremock::MockServer::start());
+    let mut same_name = l.service("old");
+    same_name["create_time"] = "2020-01-01T00:00:00Z".into();
+    rt.block_on(
+        wiremock::Mock::given(wiremock::matchers::any())
+            .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({"service": same_name})))
+            .mount(&other),
+    );
+    let r: crate::support::Run = l
+        .cmd(&["service", "rename", "old", "new", "--resume", "--yes", "--url", &other.uri(), "--auth-token", "t"])
+        .output()
+        .unwrap()
+        .into();
+    r.code(2);
+    assert!(r.stderr.contains("was started against") && r.stderr.contains(&l.url), "{}", r.stderr);
+    let seen = rt.block_on(other.received_requests()).unwrap_or_default();
+    assert!(seen.iter().all(|q| q.method.as_str() == "GET"), "no change may reach the other API: {seen:?}");
     std::fs::write(&flag, "").unwrap();
     let r = l.avn(&["service", "rename", "old", "new", "--resume"]);
     r.code(0);
     let port = l.service("new")["service_uri_params"]["port"].as_str().unwrap().to_string();
-    assert_eq!(std::fs::read_to_string(&out).unwrap(), format!("old new 127.0.0.1:{port}\n"));
+    // The hook sees the new service's details, and not the Aiven token avn itself was given.
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), format!("old new 127.0.0.1:{port} no-token\n"));
     l.avn(&["service", "get", "old"]).code(1);
     assert_eq!(sql(&l.uri("new"), "SELECT count(*) FROM t").unwrap()[0][0], "1");
 }
