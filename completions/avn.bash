@@ -1946,7 +1946,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__service__subcmd__rename)
-            opts="-p -c -y -v -h -V --plan --cloud --repoint-env --repoint-exec --keep-source --writes-stopped --remove-termination-protection --yes --dry-run --resume --timeout --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-p -c -y -v -h -V --plan --cloud --repoint-env --repoint-exec --keep-source --writes-stopped --remove-termination-protection --yes --dry-run --resume --force --verify --timeout --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1974,6 +1974,10 @@ _avn() {
                     ;;
                 --repoint-exec)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --verify)
+                    COMPREPLY=($(compgen -W "counts checksum" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

@@ -269,6 +269,8 @@ complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcomm
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -s c -d 'Set a configuration option on NEW (can be repeated)' -r
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -l repoint-env -d 'Point this env file at NEW: its URI, host and port, or only VAR (can be repeated)' -r
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -l repoint-exec -d 'Run this shell command to repoint clients; a non-zero exit stops before the delete' -r
+complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -l verify -d 'How to verify NEW: counts (exact row counts) or checksum (also every table\'s contents: reads every row of both services once)' -r -f -a "counts\t''
+checksum\t''"
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -l timeout -d 'Give up waiting for the fork after this long: seconds, or units like 20m [default: 30m]' -r
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -l url -d 'Use this API base URL' -r
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -l auth-token -d 'Authenticate with this API token (prefer AIVEN_AUTH_TOKEN: arguments show up in process lists)' -r
@@ -285,6 +287,7 @@ complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcomm
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -s y -l yes -d 'Delete OLD without asking'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -l dry-run -d 'Print each step\'s concrete action and change nothing'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -l resume -d 'Continue an interrupted rename from its journal'
+complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -l force -d 'Go on although role-level settings can re-enable writes on OLD (they are listed)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -l json -d 'Print the API objects as JSON on stdout'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -s v -l verbose -d 'Show more detail (can be repeated)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'

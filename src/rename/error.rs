@@ -24,6 +24,10 @@ pub enum StepError {
     Count { table: String, source: PgError },
     #[error("cannot {action} {}", path.display())]
     File { action: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("cannot write or read the rename's fence")]
+    Fence(#[source] PgError),
+    #[error("no randomness for the fence id: {0}")]
+    Random(String),
     #[error("cannot run --repoint-exec")]
     ExecSpawn(#[source] std::io::Error),
     #[error("--repoint-exec exited with {0}")]

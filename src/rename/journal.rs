@@ -74,6 +74,9 @@ pub struct Journal {
     /// a name plus its creation time is what tells this rename's services from same-named others.
     #[serde(default)]
     pub old_created: Option<String>,
+    /// The id of the fence row written on OLD after writes stopped (PostgreSQL).
+    #[serde(default)]
+    pub fence: Option<String>,
     #[serde(default)]
     pub new_created: Option<String>,
     #[serde(default)]
@@ -104,6 +107,7 @@ impl Journal {
             read_only_databases: vec![],
             created_new: false,
             old_created: None,
+            fence: None,
             new_created: None,
             removed_termination_protection: false,
             steps: STEPS

@@ -18,6 +18,7 @@ use crate::context::Context;
 use crate::error::CliError;
 
 mod error;
+mod fence;
 pub mod journal;
 pub mod plan;
 mod postgres;
@@ -45,6 +46,12 @@ pub struct Options {
     pub yes: bool,
     pub remove_termination_protection: bool,
     pub timeout_seconds: Option<f64>,
+    /// Go on although role-level settings can re-enable writes on OLD.
+    #[serde(default)]
+    pub force: bool,
+    /// Compare an order-independent checksum of every table, not only row counts.
+    #[serde(default)]
+    pub checksum: bool,
 }
 
 /// What preflight found, kept in the journal.

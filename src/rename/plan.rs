@@ -31,7 +31,7 @@ pub fn print(
             "skip: the operator stopped writes (--writes-stopped)".to_string()
         } else {
             format!(
-                "make databases [{}] default to read-only transactions, end other sessions, prove a write fails",
+                "make databases [{}] default to read-only transactions, end other sessions, prove a write fails, commit a fence row and end other sessions again",
                 list(&s.alterable)
             )
         },
@@ -61,7 +61,11 @@ pub fn print(
             list(&s.databases),
             list(&s.users),
             list(&s.pools),
-            if pg { "; exact row counts of every user table" } else { "" }
+            match (pg, o.checksum) {
+                (true, true) => "; exact row counts and contents (checksum) of every user table",
+                (true, false) => "; exact row counts of every user table",
+                _ => "",
+            }
         ),
     ));
     let mut repoint: Vec<String> =

@@ -44,19 +44,11 @@ pub async fn stop_writes(uri: &str, dbs: &[String]) -> Result<usize, StepError> 
             .await
             .map_err(|e| StepError::MakeReadOnly { db: db.clone(), source: e.into() })?;
     }
-    let row = c
-        .query_one(
-            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity \
-             WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND datname IS NOT NULL",
-            &[],
-        )
-        .await
-        .map_err(|e| StepError::EndSessions(e.into()))?;
-    let ended: i64 = row.get(0);
+    let ended = end_other_sessions(&c).await?;
     for db in dbs {
         prove_read_only(&info.with_dbname(db), db).await?;
     }
-    Ok(ended as usize)
+    Ok(ended)
 }
 
 async fn prove_read_only(info: &ConnInfo, db: &str) -> Result<(), StepError> {
@@ -90,23 +82,89 @@ pub async fn open_writes(uri: &str, dbs: &[String]) -> Result<(), StepError> {
     Ok(())
 }
 
+/// End every other client session (idle-in-transaction ones included); returns how many.
+pub(super) async fn end_other_sessions(c: &tokio_postgres::Client) -> Result<usize, StepError> {
+    let row = c
+        .query_one(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND datname IS NOT NULL",
+            &[],
+        )
+        .await
+        .map_err(|e| StepError::EndSessions(e.into()))?;
+    Ok(row.get::<_, i64>(0) as usize)
+}
+
+/// Role-level settings that can re-enable writes after the database defaults are read-only
+/// (`ALTER ROLE r [IN DATABASE d] SET default_transaction_read_only = off`): a role setting beats
+/// the database one. Each as `role in database: setting`.
+pub async fn read_only_overrides(uri: &str) -> Result<Vec<String>, PgError> {
+    let c = crate::pg::connect(uri).await?;
+    let rows = c
+        .query(
+            "SELECT coalesce(r.rolname::text, 'every role'), coalesce(d.datname::text, 'every database'), cfg \
+             FROM pg_db_role_setting s LEFT JOIN pg_roles r ON r.oid = s.setrole \
+             LEFT JOIN pg_database d ON d.oid = s.setdatabase, unnest(s.setconfig) AS cfg \
+             WHERE s.setrole <> 0 AND lower(split_part(cfg, '=', 1)) = 'default_transaction_read_only' \
+             AND lower(split_part(cfg, '=', 2)) NOT IN ('on', 'true', 'yes', '1') ORDER BY 1, 2",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| format!("{} in {}: {}", r.get::<_, String>(0), r.get::<_, String>(1), r.get::<_, String>(2)))
+        .collect())
+}
+
+/// User tables of the connected database: schema, name, and whether this user may read it.
+async fn tables(c: &tokio_postgres::Client) -> Result<Vec<(String, String, bool)>, PgError> {
+    let rows = c
+        .query(
+            "SELECT n.nspname::text, c.relname::text, has_table_privilege(c.oid, 'SELECT') \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+             AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%' ORDER BY 1, 2",
+            &[],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+}
+
+/// An order-independent checksum of every table the user can read, keyed `db.schema.table`: the
+/// row count and the sum of a 64-bit hash of each row's text. It reads every row once. Returns the
+/// checksums and the tables that could not be read.
+pub async fn checksums(uri: &str, dbs: &[String]) -> Result<(BTreeMap<String, String>, Vec<String>), StepError> {
+    let info = ConnInfo::parse(uri)?;
+    let (mut out, mut unreadable) = (BTreeMap::new(), vec![]);
+    for db in dbs {
+        let c = info.with_dbname(db).connect().await?;
+        for (schema, table, readable) in tables(&c).await? {
+            let key = format!("{db}.{schema}.{table}");
+            if !readable {
+                unreadable.push(key);
+                continue;
+            }
+            let sql = format!(
+                "SELECT count(*)::text || ':' || \
+                 coalesce(sum(('x' || substr(md5(t::text), 1, 16))::bit(64)::bigint::numeric), 0)::text FROM {}.{} AS t",
+                escape_identifier(&schema),
+                escape_identifier(&table)
+            );
+            let row =
+                c.query_one(&sql, &[]).await.map_err(|e| StepError::Count { table: key.clone(), source: e.into() })?;
+            out.insert(key, row.get::<_, String>(0));
+        }
+    }
+    Ok((out, unreadable))
+}
+
 /// Exact row counts of every user table, keyed `db.schema.table`.
 pub async fn row_counts(uri: &str, dbs: &[String]) -> Result<BTreeMap<String, i64>, StepError> {
     let info = ConnInfo::parse(uri)?;
     let mut out = BTreeMap::new();
     for db in dbs {
         let c = info.with_dbname(db).connect().await?;
-        let tables = c
-            .query(
-                "SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
-                 AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%' ORDER BY 1, 2",
-                &[],
-            )
-            .await
-            .map_err(PgError::from)?;
-        for t in tables {
-            let (schema, table): (String, String) = (t.get(0), t.get(1));
+        for (schema, table, _) in tables(&c).await? {
             let sql = format!("SELECT count(*) FROM {}.{}", escape_identifier(&schema), escape_identifier(&table));
             let row = c
                 .query_one(&sql, &[])

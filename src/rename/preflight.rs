@@ -104,6 +104,18 @@ impl Rename<'_, '_> {
                 .into());
             }
             snapshot.alterable = dbs.into_iter().map(|(d, _)| d).collect();
+            // A role-level setting beats the database default: those roles could still write.
+            let overrides = postgres::read_only_overrides(&uri)
+                .await
+                .map_err(|e| CliError::usage(format!("cannot read role settings on '{old}': {e}")))?;
+            if !overrides.is_empty() && !o.force {
+                return Err(CliError::usage(format!(
+                    "role settings on '{old}' can re-enable writes after they are stopped: {}",
+                    overrides.join("; ")
+                ))
+                .hint("reset them (ALTER ROLE ... RESET default_transaction_read_only), or pass --force to go on; sessions of those roles could still write to OLD during the rename")
+                .into());
+            }
         } else if !Self::is_pg(&snapshot) && !o.writes_stopped {
             if !crate::prompt::can_prompt() {
                 return Err(CliError::usage(format!(

@@ -3,6 +3,7 @@
 use serde_json::json;
 use serde_json::Value;
 
+use super::fence;
 use super::journal::Journal;
 use super::journal::State;
 use super::journal::StepStatus;
@@ -43,7 +44,7 @@ impl Rename<'_, '_> {
                 "stop_writes" => self.stop_writes(j, &snapshot).await,
                 "fork" => self.fork(j).await,
                 "open_writes" => self.open_writes(j, &snapshot).await,
-                "verify" => self.verify(&snapshot).await,
+                "verify" => self.verify(j, &snapshot).await,
                 "repoint" => self.repoint(&snapshot).await,
                 "delete" => self.delete(j, &snapshot).await,
                 _ => unreachable!("known steps"),
@@ -139,6 +140,20 @@ impl Rename<'_, '_> {
                 }
                 Err(e) if e.is_not_found() => {}
                 Err(e) => left.push(format!("'{}' could not be checked: {e}", self.new)),
+            }
+        }
+        if j.fence.is_some() {
+            match self.old_conn().await.ok() {
+                Some(c) => match fence::remove(&c.uri).await {
+                    Ok(()) => undone.push(format!("fence table removed from '{}'", self.old)),
+                    Err(e) => left.push(format!(
+                        "the fence table {} is still on '{}' ({:#})",
+                        fence::TABLE,
+                        self.old,
+                        anyhow::Error::new(e)
+                    )),
+                },
+                None => left.push(format!("the fence table {} may still be on '{}'", fence::TABLE, self.old)),
             }
         }
         if !j.read_only_databases.is_empty() {

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use super::fence;
 use super::journal::Journal;
 use super::names;
 use super::parse_env_spec;
@@ -23,10 +24,15 @@ impl Rename<'_, '_> {
         let uri = self.old_conn().await?.uri;
         // Record the intent first: a crash half-way still gets rolled back.
         j.read_only_databases = s.alterable.clone();
+        if j.fence.is_none() {
+            j.fence = Some(fence::new_id()?);
+        }
         j.save()?;
         let ended = postgres::stop_writes(&uri, &s.alterable).await?;
+        let id = j.fence.clone().expect("set above");
+        let ended_after_fence = fence::write(&uri, &id).await?;
         Ok(Outcome::Done(format!(
-            "{} read-only, {ended} other session(s) ended, a write in a fresh session fails",
+            "{} read-only, {ended} other session(s) ended, a write in a fresh session fails; fence {id} written, {ended_after_fence} more session(s) ended",
             s.alterable.join(", ")
         )))
     }
@@ -79,6 +85,28 @@ impl Rename<'_, '_> {
                     e
                 }
             })?;
+        if let Some(id) = &j.fence {
+            let uri = self.new_conn().await?.uri;
+            // Tests: a fork that stopped short of the fence (`FAILPOINTS=rename-fork-loses-fence=return`).
+            let lose_fence = (|| {
+                fail::fail_point!("rename-fork-loses-fence", |_| true);
+                false
+            })();
+            if lose_fence {
+                fence::remove(&uri).await?;
+            }
+            if !fence::holds(&uri, id).await? {
+                return Err(anyhow::anyhow!(
+                    "the fork '{}' does not hold every transaction committed on '{}' (its fence row {id} is missing: the fork stopped short of the latest transaction); it is not used",
+                    self.new,
+                    self.old
+                ));
+            }
+            return Ok(Outcome::Done(format!(
+                "'{}' forked from '{}' at its latest transaction and ready; it holds the fence",
+                self.new, self.old
+            )));
+        }
         Ok(Outcome::Done(format!("'{}' forked from '{}' at its latest transaction and ready", self.new, self.old)))
     }
 
@@ -102,7 +130,7 @@ impl Rename<'_, '_> {
         Ok(Outcome::Done(format!("read-only defaults cleared on '{}', a write succeeds", self.new)))
     }
 
-    pub(super) async fn verify(&self, s: &Snapshot) -> anyhow::Result<Outcome> {
+    pub(super) async fn verify(&self, j: &Journal, s: &Snapshot) -> anyhow::Result<Outcome> {
         let fork = self.ctx.client()?.service_get(&self.project, &self.new).await?;
         let mut problems = vec![];
         let cmp = |what: &str, a: &[String], b: Vec<String>, problems: &mut Vec<String>| {
@@ -121,6 +149,7 @@ impl Rename<'_, '_> {
         cmp("users", &s.users, names(&fork.users, |u| u.username.clone()), &mut problems);
         cmp("connection pools", &s.pools, names(&fork.connection_pools, |p| p.pool_name.clone()), &mut problems);
         let mut tables = 0;
+        let mut checksummed = None;
         if Self::is_pg(s) {
             let old_uri = self.old_conn().await?.uri;
             let new_uri = Conn::of(&fork).map(|c| c.uri).ok_or_else(|| anyhow::anyhow!("no URI for '{}'", self.new))?;
@@ -136,12 +165,38 @@ impl Rename<'_, '_> {
                     problems.push(format!("{k}: {} rows on '{}', {} on '{}'", show(x), self.old, show(y), self.new));
                 }
             }
+            if self.opts.checksum && problems.is_empty() {
+                let ((a, unreadable), (b, _)) =
+                    (postgres::checksums(&old_uri, &dbs).await?, postgres::checksums(&new_uri, &dbs).await?);
+                for k in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
+                    if a.get(k) != b.get(k) {
+                        problems.push(format!("{k}: contents differ between '{}' and '{}'", self.old, self.new));
+                    }
+                }
+                checksummed = Some((a.len(), unreadable));
+            }
         }
         if !problems.is_empty() {
             return Err(anyhow::anyhow!("verification failed: {}", problems.join("; ")));
         }
+        // Verified: the fence has done its job on both sides.
+        if let (Some(_), true) = (&j.fence, Self::is_pg(s)) {
+            fence::remove(&self.new_conn().await?.uri).await?;
+            fence::remove(&self.old_conn().await?.uri).await?;
+        }
+        let sums = match checksummed {
+            Some((n, unreadable)) if unreadable.is_empty() => format!("; contents equal in {n} table(s)"),
+            Some((n, unreadable)) => {
+                format!(
+                    "; contents equal in {n} table(s), {} not readable: {}",
+                    unreadable.len(),
+                    unreadable.join(", ")
+                )
+            }
+            None => String::new(),
+        };
         Ok(Outcome::Done(format!(
-            "same databases, users and connection pools{}",
+            "same databases, users and connection pools{}{sums}",
             if tables > 0 { format!("; row counts equal in {tables} table(s)") } else { String::new() }
         )))
     }

@@ -356,3 +356,80 @@ fn a_timeout_waiting_for_the_fork_exits_3_and_resume_finishes() {
     assert_eq!(sql(&l.uri("new"), "SELECT count(*) FROM t").unwrap()[0][0], "1000");
     l.avn(&["service", "get", "old"]).code(1);
 }
+
+/// Whether the rename's fence table exists on a service.
+fn has_fence_table(uri: &str) -> bool {
+    sql(uri, "SELECT to_regclass('public.avn_rename_fence') IS NOT NULL").unwrap()[0][0] == "t"
+}
+
+#[test]
+fn role_settings_that_reenable_writes_are_refused_unless_forced() {
+    let l = Local::start();
+    let uri = make_source(&l, "old");
+    sql(&uri, "CREATE ROLE app LOGIN").unwrap();
+    sql(&uri, "ALTER ROLE app SET default_transaction_read_only = off").unwrap();
+    let r = l.avn(&["service", "rename", "old", "new", "--yes"]);
+    r.code(2);
+    assert!(r.stderr.contains("app in every database: default_transaction_read_only=off"), "{}", r.stderr);
+    assert!(r.stderr.contains("--force"), "{}", r.stderr);
+    l.avn(&["service", "get", "new"]).code(1);
+    sql(&uri, "INSERT INTO t VALUES (1, 'still writable')").unwrap();
+    // --force goes on, and the rename completes.
+    l.avn(&["service", "rename", "old", "new", "--yes", "--force"]).code(0);
+    assert_eq!(sql(&l.uri("new"), "SELECT count(*) FROM t").unwrap()[0][0], "1");
+}
+
+#[test]
+fn a_fork_without_the_fence_is_deleted_and_never_used() {
+    let l = Local::start();
+    let uri = make_source(&l, "old");
+    sql(&uri, "INSERT INTO t VALUES (1, 'x')").unwrap();
+    let r: crate::support::Run = l
+        .cmd(&["service", "rename", "old", "new", "--yes"])
+        .env("FAILPOINTS", "rename-fork-loses-fence=return")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("does not hold every transaction committed on 'old'"), "{}", r.stderr);
+    assert!(r.stderr.contains("undone: deleted 'new'"), "{}", r.stderr);
+    assert!(r.stderr.contains("undone: fence table removed from 'old'"), "{}", r.stderr);
+    l.avn(&["service", "get", "new"]).code(1);
+    assert!(!has_fence_table(&uri));
+    sql(&uri, "INSERT INTO t VALUES (2, 'writable again')").unwrap();
+}
+
+#[test]
+fn checksum_catches_a_changed_row_that_counts_miss_and_the_fence_is_cleaned_up() {
+    let l = Local::start();
+    let uri = make_source(&l, "old");
+    sql(&uri, "INSERT INTO t VALUES (1, 'x')").unwrap();
+    // The operator claims writes are stopped, but a row is updated between the fork and the
+    // check: the same row count, other contents.
+    let child = l
+        .cmd(&["service", "rename", "old", "new", "--yes", "--writes-stopped", "--verify", "checksum"])
+        .env("FAILPOINTS", "rename-before-verify=sleep(3000)")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while l.avn(&["service", "get", "new", "--json"]).code != 0
+        || l.avn(&["service", "get", "new", "--json"]).json()["state"] != "RUNNING"
+    {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    sql(&uri, "UPDATE t SET batch = 'changed'").unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("defaultdb.public.t: contents differ between 'old' and 'new'"), "{stderr}");
+    assert!(stderr.contains("undone: deleted 'new'"), "{stderr}");
+    // Without a late change, a checksum rename goes through; the fence is gone from both sides.
+    let r = l.avn(&["service", "rename", "old", "new", "--yes", "--keep-source", "--verify", "checksum"]);
+    r.code(0);
+    assert!(r.stderr.contains("it holds the fence") && r.stderr.contains("contents equal in"), "{}", r.stderr);
+    assert!(!has_fence_table(&uri) && !has_fence_table(&l.uri("new")));
+    assert_eq!(sql(&l.uri("new"), "SELECT batch FROM t").unwrap()[0][0], "changed");
+}
