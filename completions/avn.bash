@@ -254,7 +254,7 @@ _avn() {
 
     case "${cmd}" in
         avn)
-            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version service user project local completion help"
+            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version service user project local completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -304,7 +304,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__completion)
-            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version bash elvish fish powershell zsh"
+            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -718,7 +718,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__local)
-            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version up down status serve help"
+            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version up down status serve help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -768,7 +768,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__local__subcmd__down)
-            opts="-v -h -V --purge --data-dir --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-v -h -V --purge --data-dir --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -906,7 +906,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__local__subcmd__serve)
-            opts="-v -h -V --listen --data-dir --backup-interval --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-v -h -V --listen --data-dir --backup-interval --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -968,7 +968,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__local__subcmd__status)
-            opts="-v -h -V --data-dir --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-v -h -V --data-dir --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1022,7 +1022,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__local__subcmd__up)
-            opts="-v -h -V --port --data-dir --print-env --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-v -h -V --port --data-dir --print-env --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1080,7 +1080,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__project)
-            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version switch help"
+            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version switch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1172,7 +1172,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__project__subcmd__switch)
-            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1222,7 +1222,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__service)
-            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version types plans list get create fork rename wait update terminate backup-list integration-list help"
+            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version types plans list get create fork rename wait update terminate backup-list integration-list help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1272,7 +1272,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__service__subcmd__backup__subcmd__list)
-            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1322,7 +1322,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__service__subcmd__create)
-            opts="-t -p -c -f -v -h -V --service-type --plan --cloud --user-config-json --disk-space-gib --enable-termination-protection --no-fail-if-exists --project-vpc-id --no-project-vpc --static-ip --service-to-fork-from --project-to-fork-from --recovery-target-time --fork-from --pitr --wait --timeout --force --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-t -p -c -f -v -h -V --service-type --plan --cloud --user-config-json --disk-space-gib --enable-termination-protection --no-fail-if-exists --project-vpc-id --no-project-vpc --static-ip --service-to-fork-from --project-to-fork-from --recovery-target-time --fork-from --pitr --wait --timeout --force --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1436,7 +1436,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__service__subcmd__fork)
-            opts="-t -p -c -v -h -V --pitr --backup --source-project --service-type --plan --cloud --disk-space-gib --copy-integrations --copy-tags --enable-termination-protection --if-not-exists --dry-run --no-wait --timeout --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-t -p -c -v -h -V --pitr --backup --source-project --service-type --plan --cloud --disk-space-gib --copy-integrations --copy-tags --enable-termination-protection --if-not-exists --dry-run --no-wait --timeout --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1530,7 +1530,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__service__subcmd__get)
-            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1776,7 +1776,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__service__subcmd__integration__subcmd__list)
-            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1826,7 +1826,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__service__subcmd__list)
-            opts="-t -v -h -V --service-type --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-t -v -h -V --service-type --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1884,7 +1884,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__service__subcmd__plans)
-            opts="-t -v -h -V --service-type --cloud --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-t -v -h -V --service-type --cloud --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1946,7 +1946,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__service__subcmd__rename)
-            opts="-p -c -y -v -h -V --plan --cloud --repoint-env --repoint-exec --keep-source --writes-stopped --remove-termination-protection --yes --dry-run --resume --force --verify --timeout --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-p -c -y -v -h -V --plan --cloud --repoint-env --repoint-exec --keep-source --writes-stopped --remove-termination-protection --yes --dry-run --resume --force --verify --timeout --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2028,7 +2028,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__service__subcmd__terminate)
-            opts="-f -v -h -V --yes --force --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-f -v -h -V --yes --force --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2078,7 +2078,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__service__subcmd__types)
-            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2128,7 +2128,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__service__subcmd__update)
-            opts="-c -p -f -v -h -V --power-on --power-off --enable-termination-protection --disable-termination-protection --remove-option --plan --disk-space-gib --cloud --force --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-c -p -f -v -h -V --power-on --power-off --enable-termination-protection --disable-termination-protection --remove-option --plan --disk-space-gib --cloud --force --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2202,7 +2202,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__service__subcmd__wait)
-            opts="-v -h -V --timeout --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-v -h -V --timeout --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2256,7 +2256,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__user)
-            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version login logout help"
+            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version login logout help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2362,7 +2362,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__user__subcmd__login)
-            opts="-v -h -V --token --tenant --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-v -h -V --token --tenant --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2416,7 +2416,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__user__subcmd__logout)
-            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --idle-timeout --max-age --help --version"
+            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_avn_global_optspecs
-    string join \n url= auth-token= project= config= auth-ca= json format= v/verbose show-http show-secrets request-timeout= insecure idle-timeout= max-age= h/help V/version
+    string join \n url= auth-token= project= config= auth-ca= json format= v/verbose show-http show-secrets request-timeout= insecure pg-insecure-tls idle-timeout= max-age= h/help V/version
 end
 
 function __fish_avn_needs_command
@@ -38,6 +38,7 @@ complete -c avn -n "__fish_avn_needs_command" -s v -l verbose -d 'Show more deta
 complete -c avn -n "__fish_avn_needs_command" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_needs_command" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_needs_command" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_needs_command" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_needs_command" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_needs_command" -f -a "service" -d 'Manage services: list, create, fork, wait for, update and terminate them'
@@ -60,6 +61,7 @@ complete -c avn -n "__fish_avn_using_subcommand service; and not __fish_seen_sub
 complete -c avn -n "__fish_avn_using_subcommand service; and not __fish_seen_subcommand_from types plans list get create fork rename wait update terminate backup-list integration-list help" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand service; and not __fish_seen_subcommand_from types plans list get create fork rename wait update terminate backup-list integration-list help" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand service; and not __fish_seen_subcommand_from types plans list get create fork rename wait update terminate backup-list integration-list help" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand service; and not __fish_seen_subcommand_from types plans list get create fork rename wait update terminate backup-list integration-list help" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand service; and not __fish_seen_subcommand_from types plans list get create fork rename wait update terminate backup-list integration-list help" -s h -l help -d 'Print help'
 complete -c avn -n "__fish_avn_using_subcommand service; and not __fish_seen_subcommand_from types plans list get create fork rename wait update terminate backup-list integration-list help" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand service; and not __fish_seen_subcommand_from types plans list get create fork rename wait update terminate backup-list integration-list help" -f -a "types" -d 'List the service types and their options'
@@ -89,6 +91,7 @@ complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcomm
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from types" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from types" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from types" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from types" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from types" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from types" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from plans" -s t -l service-type -d 'List the plans of this service type' -r -f -a "pg\t''
@@ -121,6 +124,7 @@ complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcomm
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from plans" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from plans" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from plans" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from plans" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from plans" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from plans" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from list" -s t -l service-type -d 'Show only services of this type' -r -f -a "pg\t''
@@ -152,6 +156,7 @@ complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcomm
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from list" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from list" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from list" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from list" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from get" -l url -d 'Use this API base URL' -r
@@ -168,6 +173,7 @@ complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcomm
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from get" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from get" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from get" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from get" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from get" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from create" -s t -l service-type -d 'Create a service of this type (TYPE:PLAN also sets the plan)' -r -f -a "pg\t''
@@ -217,6 +223,7 @@ complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcomm
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from create" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from create" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from create" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from create" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from fork" -l pitr -d 'Restore to this instant instead of the latest transaction (see the time forms above)' -r
@@ -262,6 +269,7 @@ complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcomm
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from fork" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from fork" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from fork" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from fork" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from fork" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from fork" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -s p -l plan -d 'Put NEW on this plan [default: OLD\'s]' -r
@@ -293,6 +301,7 @@ complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcomm
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from rename" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from wait" -l timeout -d 'Give up after this long: seconds, or units like 5m [default: 30m]' -r
@@ -310,6 +319,7 @@ complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcomm
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from wait" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from wait" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from wait" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from wait" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from wait" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from update" -s c -d 'Set a configuration option, typed by the schema (can be repeated)' -r
@@ -336,6 +346,7 @@ complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcomm
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from update" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from update" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from update" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from update" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from terminate" -l url -d 'Use this API base URL' -r
@@ -353,6 +364,7 @@ complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcomm
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from terminate" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from terminate" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from terminate" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from terminate" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from terminate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from terminate" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from backup-list" -l url -d 'Use this API base URL' -r
@@ -369,6 +381,7 @@ complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcomm
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from backup-list" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from backup-list" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from backup-list" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from backup-list" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from backup-list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from backup-list" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from integration-list" -l url -d 'Use this API base URL' -r
@@ -385,6 +398,7 @@ complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcomm
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from integration-list" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from integration-list" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from integration-list" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from integration-list" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from integration-list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from integration-list" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "types" -d 'List the service types and their options'
@@ -414,6 +428,7 @@ complete -c avn -n "__fish_avn_using_subcommand user; and not __fish_seen_subcom
 complete -c avn -n "__fish_avn_using_subcommand user; and not __fish_seen_subcommand_from login logout help" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand user; and not __fish_seen_subcommand_from login logout help" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand user; and not __fish_seen_subcommand_from login logout help" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand user; and not __fish_seen_subcommand_from login logout help" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand user; and not __fish_seen_subcommand_from login logout help" -s h -l help -d 'Print help'
 complete -c avn -n "__fish_avn_using_subcommand user; and not __fish_seen_subcommand_from login logout help" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand user; and not __fish_seen_subcommand_from login logout help" -f -a "login" -d 'Log in with an API token'
@@ -435,6 +450,7 @@ complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand
 complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand_from login" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand_from login" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand_from login" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand_from login" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand_from login" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand_from logout" -l url -d 'Use this API base URL' -r
@@ -451,6 +467,7 @@ complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand
 complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand_from logout" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand_from logout" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand_from logout" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand_from logout" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand_from logout" -s h -l help -d 'Print help'
 complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand_from logout" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "login" -d 'Log in with an API token'
@@ -470,6 +487,7 @@ complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_sub
 complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -s h -l help -d 'Print help'
 complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -f -a "switch" -d 'Set the default project'
@@ -488,6 +506,7 @@ complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcomm
 complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from switch" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from switch" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from switch" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from switch" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from switch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from switch" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from help" -f -a "switch" -d 'Set the default project'
@@ -506,6 +525,7 @@ complete -c avn -n "__fish_avn_using_subcommand local; and not __fish_seen_subco
 complete -c avn -n "__fish_avn_using_subcommand local; and not __fish_seen_subcommand_from up down status serve help" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand local; and not __fish_seen_subcommand_from up down status serve help" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand local; and not __fish_seen_subcommand_from up down status serve help" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand local; and not __fish_seen_subcommand_from up down status serve help" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand local; and not __fish_seen_subcommand_from up down status serve help" -s h -l help -d 'Print help'
 complete -c avn -n "__fish_avn_using_subcommand local; and not __fish_seen_subcommand_from up down status serve help" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand local; and not __fish_seen_subcommand_from up down status serve help" -f -a "up" -d 'Start the local control plane in the background and use it'
@@ -530,6 +550,7 @@ complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcomman
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from up" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from up" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from up" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from up" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from up" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from up" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from down" -l data-dir -d 'Use the control plane whose data is in this directory' -r -F
@@ -548,6 +569,7 @@ complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcomman
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from down" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from down" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from down" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from down" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from down" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from down" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from status" -l data-dir -d 'Use the control plane whose data is in this directory' -r -F
@@ -565,6 +587,7 @@ complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcomman
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from status" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from status" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from status" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from status" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from serve" -l listen -d 'Listen on this loopback address (port 0 picks a free one)' -r
@@ -584,6 +607,7 @@ complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcomman
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from serve" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from serve" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from serve" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from serve" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand local; and __fish_seen_subcommand_from help" -f -a "up" -d 'Start the local control plane in the background and use it'
@@ -605,6 +629,7 @@ complete -c avn -n "__fish_avn_using_subcommand completion" -s v -l verbose -d '
 complete -c avn -n "__fish_avn_using_subcommand completion" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
 complete -c avn -n "__fish_avn_using_subcommand completion" -l show-secrets -d 'Show passwords and tokens in the output instead of masking them'
 complete -c avn -n "__fish_avn_using_subcommand completion" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand completion" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand completion" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand help; and not __fish_seen_subcommand_from service user project local completion help" -f -a "service" -d 'Manage services: list, create, fork, wait for, update and terminate them'

@@ -148,6 +148,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = "Global options")]
     pub insecure: bool,
 
+    /// Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require
+    /// (TLS is still required; by default its certificate must chain to the project's CA)
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub pg_insecure_tls: bool,
+
     /// Accepted for compatibility with the official client; connections are pooled automatically
     #[arg(long, global = true, hide = true, value_name = "SECONDS", allow_negative_numbers = true)]
     pub idle_timeout: Option<f64>,

@@ -2,6 +2,7 @@
 
 use std::cell::OnceCell;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +13,9 @@ use avn_client::RetryPolicy;
 use crate::error::CliError;
 use crate::output::http_log::HttpLog;
 use crate::output::Printer;
+use crate::pg::ConnInfo;
+use crate::pg::PgError;
+use crate::pg::Trust;
 use crate::settings::Settings;
 
 pub struct Context<'a> {
@@ -20,11 +24,52 @@ pub struct Context<'a> {
     client: OnceCell<Client>,
     /// What Ctrl-C during the current operation means (e.g. "the fork goes on; resume with ...").
     interrupt_hint: RefCell<Option<String>>,
+    /// How PostgreSQL certificates are checked, per project (the project's CA is fetched once).
+    pg_trust: RefCell<HashMap<String, Trust>>,
 }
 
 impl<'a> Context<'a> {
     pub fn new(settings: Settings, printer: &'a Printer) -> Self {
-        Context { settings, printer, client: OnceCell::new(), interrupt_hint: RefCell::new(None) }
+        Context {
+            settings,
+            printer,
+            client: OnceCell::new(),
+            interrupt_hint: RefCell::new(None),
+            pg_trust: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// How `sslmode=require` connections to `project`'s services are verified: against the
+    /// project's CA when the control plane serves one (Aiven and avn local do), without checking
+    /// the certificate under `--pg-insecure-tls` or when there is no CA (libpq's meaning).
+    pub async fn pg_trust(&self, project: &str) -> Trust {
+        if self.settings.pg_insecure_tls {
+            return Trust::Insecure;
+        }
+        if let Some(t) = self.pg_trust.borrow().get(project) {
+            return t.clone();
+        }
+        let trust = match self.client() {
+            Ok(c) => match c.project_ca(project).await {
+                Ok(pem) => Trust::ProjectCa(Arc::new(pem.into_bytes())),
+                Err(e) => {
+                    if self.printer.verbosity() > 0 {
+                        self.printer.info(&format!(
+                            "no CA for project '{project}' ({e}); sslmode=require encrypts without checking the certificate"
+                        ));
+                    }
+                    Trust::Libpq
+                }
+            },
+            Err(_) => Trust::Libpq,
+        };
+        self.pg_trust.borrow_mut().insert(project.to_string(), trust.clone());
+        trust
+    }
+
+    /// A service URI parsed, with `project`'s TLS trust applied.
+    pub async fn pg_conn(&self, project: &str, uri: &str) -> Result<ConnInfo, PgError> {
+        Ok(ConnInfo::parse(uri)?.with_trust(self.pg_trust(project).await))
     }
 
     /// Say what an interruption from now on leaves behind and how to continue.

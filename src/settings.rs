@@ -27,6 +27,8 @@ pub struct Settings {
     pub show_http: bool,
     pub request_timeout: Option<Duration>,
     pub insecure: bool,
+    /// `--pg-insecure-tls`.
+    pub pg_insecure_tls: bool,
     pub retry_base: Duration,
 }
 
@@ -53,6 +55,7 @@ impl Settings {
                 show_http: g.show_http,
                 request_timeout: g.request_timeout,
                 insecure: false,
+                pg_insecure_tls: g.pg_insecure_tls,
                 retry_base: retry_base(),
                 config_dir: dir,
                 local,
@@ -80,6 +83,7 @@ impl Settings {
             show_http: g.show_http,
             request_timeout: g.request_timeout,
             insecure: g.insecure,
+            pg_insecure_tls: g.pg_insecure_tls,
             retry_base: retry_base(),
             config_dir: dir,
             local: None,

@@ -83,7 +83,7 @@ pub async fn wait_running(
             if s.state == ServiceState::Running {
                 let since = *running_since[i].get_or_insert_with(Instant::now);
                 match (s.service_type.as_str(), s.service_uri.as_deref()) {
-                    ("pg", Some(uri)) => match postgres::check(uri).await {
+                    ("pg", Some(uri)) => match postgres::check(ctx.pg_conn(project, uri).await).await {
                         postgres::Check::Ready => {
                             display.done(name, "RUNNING, accepts connections");
                             ready[i] = Some(s);
@@ -102,6 +102,14 @@ pub async fn wait_running(
                                  connections from allowed networks (ip_filter), so RUNNING is as far as avn can check"
                             ));
                             ready[i] = Some(s);
+                        }
+                        postgres::Check::Insecure(e) => {
+                            display.finish();
+                            return Err(CliError::failed(format!("{name}: {e}"))
+                                .hint(
+                                    "to accept an unverified certificate, pass --pg-insecure-tls (TLS stays required)",
+                                )
+                                .into());
                         }
                         postgres::Check::NotYet(e) | postgres::Check::Unreachable(e) => {
                             display.note(name, &format!("RUNNING, waiting for connections ({e})"))

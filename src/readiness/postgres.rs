@@ -16,12 +16,15 @@ pub enum Check {
     NotYet(String),
     /// No answer at all (refused, timed out, name not resolved).
     Unreachable(String),
+    /// TLS the URI requires was declined, or the certificate did not verify: waiting cannot help,
+    /// and no password was sent.
+    Insecure(String),
 }
 
 /// `SELECT 1` with the service URI, classified.
-pub async fn check(uri: &str) -> Check {
+pub async fn check(conn: Result<ConnInfo, PgError>) -> Check {
     let attempt = async {
-        let client = ConnInfo::parse(uri)?.connect().await?;
+        let client = conn?.connect().await?;
         client.simple_query("SELECT 1").await?;
         Ok::<_, PgError>(())
     };
@@ -35,6 +38,9 @@ pub async fn check(uri: &str) -> Check {
 fn classify(e: &PgError) -> Check {
     let refused =
         [SqlState::INVALID_PASSWORD, SqlState::INVALID_AUTHORIZATION_SPECIFICATION, SqlState::INSUFFICIENT_PRIVILEGE];
+    if matches!(e, PgError::TlsDeclined { .. } | PgError::Certificate { .. }) {
+        return Check::Insecure(e.to_string());
+    }
     match e.code() {
         Some(code) if refused.contains(code) => Check::UpButRefused(e.to_string()),
         Some(_) => Check::NotYet(e.to_string()),

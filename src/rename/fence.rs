@@ -6,6 +6,7 @@ use tokio_postgres::error::SqlState;
 
 use super::error::StepError;
 use super::postgres::end_other_sessions;
+use crate::pg::ConnInfo;
 
 /// The fence table, in the admin's own database (the service URI's, `defaultdb` on Aiven).
 pub const TABLE: &str = "public.avn_rename_fence";
@@ -20,8 +21,8 @@ pub fn new_id() -> Result<String, StepError> {
 /// Commit the fence row `id` (the admin's session stays read-write), ask for a WAL segment switch
 /// (best effort: it needs privileges) and end every other session again, idle-in-transaction ones
 /// included. Returns how many sessions were ended.
-pub async fn write(uri: &str, id: &str) -> Result<usize, StepError> {
-    let c = crate::pg::connect(uri).await?;
+pub async fn write(conn: &ConnInfo, id: &str) -> Result<usize, StepError> {
+    let c = conn.connect().await?;
     let fence = |e: tokio_postgres::Error| StepError::Fence(e.into());
     c.batch_execute("SET default_transaction_read_only = off").await.map_err(fence)?;
     c.batch_execute(&format!(
@@ -34,9 +35,9 @@ pub async fn write(uri: &str, id: &str) -> Result<usize, StepError> {
     end_other_sessions(&c).await
 }
 
-/// Whether the cluster at `uri` holds the fence row `id`.
-pub async fn holds(uri: &str, id: &str) -> Result<bool, StepError> {
-    let c = crate::pg::connect(uri).await?;
+/// Whether the cluster at `conn` holds the fence row `id`.
+pub async fn holds(conn: &ConnInfo, id: &str) -> Result<bool, StepError> {
+    let c = conn.connect().await?;
     match c.query_one(&format!("SELECT count(*) FROM {TABLE} WHERE id = $1"), &[&id]).await {
         Ok(row) => Ok(row.get::<_, i64>(0) > 0),
         Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => Ok(false),
@@ -45,8 +46,8 @@ pub async fn holds(uri: &str, id: &str) -> Result<bool, StepError> {
 }
 
 /// Drop the fence table (idempotent); the session is read-write whatever the database default.
-pub async fn remove(uri: &str) -> Result<(), StepError> {
-    let c = crate::pg::connect(uri).await?;
+pub async fn remove(conn: &ConnInfo) -> Result<(), StepError> {
+    let c = conn.connect().await?;
     let fence = |e: tokio_postgres::Error| StepError::Fence(e.into());
     // Two statements, not one batch: a batch is one transaction, read-only from its start.
     c.batch_execute("SET default_transaction_read_only = off").await.map_err(fence)?;

@@ -20,8 +20,8 @@ fn read_only_default(db: &str, on: bool) -> String {
 }
 
 /// Databases that take connections, and whether the admin user can change each one's defaults.
-pub async fn databases(uri: &str) -> Result<Vec<(String, bool)>, PgError> {
-    let c = crate::pg::connect(uri).await?;
+pub async fn databases(conn: &ConnInfo) -> Result<Vec<(String, bool)>, PgError> {
+    let c = conn.connect().await?;
     let rows = c
         .query(
             "SELECT datname::text, (pg_get_userbyid(datdba) = current_user OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)) \
@@ -34,8 +34,8 @@ pub async fn databases(uri: &str) -> Result<Vec<(String, bool)>, PgError> {
 
 /// Make every database default to read-only transactions, end other sessions so clients
 /// reconnect read-only, and prove that a write in a fresh session fails.
-pub async fn stop_writes(uri: &str, dbs: &[String]) -> Result<usize, StepError> {
-    let info = ConnInfo::parse(uri)?;
+pub async fn stop_writes(conn: &ConnInfo, dbs: &[String]) -> Result<usize, StepError> {
+    let info = conn;
     let c = info.connect().await?;
     // A session-level setting beats the database default, so this session can undo it later.
     c.batch_execute("SET default_transaction_read_only = off").await.map_err(PgError::from)?;
@@ -64,8 +64,8 @@ async fn prove_read_only(info: &ConnInfo, db: &str) -> Result<(), StepError> {
 }
 
 /// Clear the read-only defaults and prove a write succeeds in a fresh session.
-pub async fn open_writes(uri: &str, dbs: &[String]) -> Result<(), StepError> {
-    let info = ConnInfo::parse(uri)?;
+pub async fn open_writes(conn: &ConnInfo, dbs: &[String]) -> Result<(), StepError> {
+    let info = conn;
     let c = info.connect().await?;
     c.batch_execute("SET default_transaction_read_only = off").await.map_err(PgError::from)?;
     for db in dbs {
@@ -98,8 +98,8 @@ pub(super) async fn end_other_sessions(c: &tokio_postgres::Client) -> Result<usi
 /// Role-level settings that can re-enable writes after the database defaults are read-only
 /// (`ALTER ROLE r [IN DATABASE d] SET default_transaction_read_only = off`): a role setting beats
 /// the database one. Each as `role in database: setting`.
-pub async fn read_only_overrides(uri: &str) -> Result<Vec<String>, PgError> {
-    let c = crate::pg::connect(uri).await?;
+pub async fn read_only_overrides(conn: &ConnInfo) -> Result<Vec<String>, PgError> {
+    let c = conn.connect().await?;
     let rows = c
         .query(
             "SELECT coalesce(r.rolname::text, 'every role'), coalesce(d.datname::text, 'every database'), cfg \
@@ -133,8 +133,8 @@ async fn tables(c: &tokio_postgres::Client) -> Result<Vec<(String, String, bool)
 /// An order-independent checksum of every table the user can read, keyed `db.schema.table`: the
 /// row count and the sum of a 64-bit hash of each row's text. It reads every row once. Returns the
 /// checksums and the tables that could not be read.
-pub async fn checksums(uri: &str, dbs: &[String]) -> Result<(BTreeMap<String, String>, Vec<String>), StepError> {
-    let info = ConnInfo::parse(uri)?;
+pub async fn checksums(conn: &ConnInfo, dbs: &[String]) -> Result<(BTreeMap<String, String>, Vec<String>), StepError> {
+    let info = conn;
     let (mut out, mut unreadable) = (BTreeMap::new(), vec![]);
     for db in dbs {
         let c = info.with_dbname(db).connect().await?;
@@ -159,8 +159,8 @@ pub async fn checksums(uri: &str, dbs: &[String]) -> Result<(BTreeMap<String, St
 }
 
 /// Exact row counts of every user table, keyed `db.schema.table`.
-pub async fn row_counts(uri: &str, dbs: &[String]) -> Result<BTreeMap<String, i64>, StepError> {
-    let info = ConnInfo::parse(uri)?;
+pub async fn row_counts(conn: &ConnInfo, dbs: &[String]) -> Result<BTreeMap<String, i64>, StepError> {
+    let info = conn;
     let mut out = BTreeMap::new();
     for db in dbs {
         let c = info.with_dbname(db).connect().await?;

@@ -89,7 +89,8 @@ impl Rename<'_, '_> {
                 .as_ref()
                 .map(|c| c.uri.clone())
                 .ok_or_else(|| CliError::usage(format!("'{old}' has no service URI to stop writes with")))?;
-            let dbs = postgres::databases(&uri).await.map_err(|e| {
+            let pg = ctx.pg_conn(&self.project, &uri).await?;
+            let dbs = postgres::databases(&pg).await.map_err(|e| {
                 CliError::usage(format!("cannot connect to '{old}' to stop writes: {e}")).hint(
                     "stop writes yourself and pass --writes-stopped, or run from a machine that can reach the database",
                 )
@@ -105,7 +106,7 @@ impl Rename<'_, '_> {
             }
             snapshot.alterable = dbs.into_iter().map(|(d, _)| d).collect();
             // A role-level setting beats the database default: those roles could still write.
-            let overrides = postgres::read_only_overrides(&uri)
+            let overrides = postgres::read_only_overrides(&pg)
                 .await
                 .map_err(|e| CliError::usage(format!("cannot read role settings on '{old}': {e}")))?;
             if !overrides.is_empty() && !o.force {

@@ -143,8 +143,8 @@ impl Rename<'_, '_> {
             }
         }
         if j.fence.is_some() {
-            match self.old_conn().await.ok() {
-                Some(c) => match fence::remove(&c.uri).await {
+            match self.old_pg().await.ok() {
+                Some(c) => match fence::remove(&c).await {
                     Ok(()) => undone.push(format!("fence table removed from '{}'", self.old)),
                     Err(e) => left.push(format!(
                         "the fence table {} is still on '{}' ({:#})",
@@ -157,8 +157,8 @@ impl Rename<'_, '_> {
             }
         }
         if !j.read_only_databases.is_empty() {
-            match self.old_conn().await.ok() {
-                Some(c) => match postgres::open_writes(&c.uri, &j.read_only_databases).await.map_err(anyhow::Error::new) {
+            match self.old_pg().await.ok() {
+                Some(c) => match postgres::open_writes(&c, &j.read_only_databases).await.map_err(anyhow::Error::new) {
                     Ok(()) => undone.push(format!("writes re-enabled on '{}' ({})", self.old, j.read_only_databases.join(", "))),
                     Err(e) => left.push(format!("'{}' is still read-only ({e:#}); rerun with --resume after fixing, or reset default_transaction_read_only", self.old)),
                 },

@@ -15,6 +15,7 @@ use super::Rename;
 use super::Snapshot;
 use crate::error::CliError;
 use crate::integrations;
+use crate::pg::ConnInfo;
 
 impl Rename<'_, '_> {
     pub(super) async fn stop_writes(&self, j: &mut Journal, s: &Snapshot) -> anyhow::Result<Outcome> {
@@ -28,9 +29,10 @@ impl Rename<'_, '_> {
             j.fence = Some(fence::new_id()?);
         }
         j.save()?;
-        let ended = postgres::stop_writes(&uri, &s.alterable).await?;
+        let pg = self.pg(&uri).await?;
+        let ended = postgres::stop_writes(&pg, &s.alterable).await?;
         let id = j.fence.clone().expect("set above");
-        let ended_after_fence = fence::write(&uri, &id).await?;
+        let ended_after_fence = fence::write(&pg, &id).await?;
         Ok(Outcome::Done(format!(
             "{} read-only, {ended} other session(s) ended, a write in a fresh session fails; fence {id} written, {ended_after_fence} more session(s) ended",
             s.alterable.join(", ")
@@ -86,16 +88,16 @@ impl Rename<'_, '_> {
                 }
             })?;
         if let Some(id) = &j.fence {
-            let uri = self.new_conn().await?.uri;
+            let pg = self.pg(&self.new_conn().await?.uri).await?;
             // Tests: a fork that stopped short of the fence (`FAILPOINTS=rename-fork-loses-fence=return`).
             let lose_fence = (|| {
                 fail::fail_point!("rename-fork-loses-fence", |_| true);
                 false
             })();
             if lose_fence {
-                fence::remove(&uri).await?;
+                fence::remove(&pg).await?;
             }
-            if !fence::holds(&uri, id).await? {
+            if !fence::holds(&pg, id).await? {
                 return Err(anyhow::anyhow!(
                     "the fork '{}' does not hold every transaction committed on '{}' (its fence row {id} is missing: the fork stopped short of the latest transaction); it is not used",
                     self.new,
@@ -108,6 +110,16 @@ impl Rename<'_, '_> {
             )));
         }
         Ok(Outcome::Done(format!("'{}' forked from '{}' at its latest transaction and ready", self.new, self.old)))
+    }
+
+    /// A service URI, parsed, with the project's TLS trust.
+    pub(super) async fn pg(&self, uri: &str) -> anyhow::Result<ConnInfo> {
+        Ok(self.ctx.pg_conn(&self.project, uri).await?)
+    }
+
+    /// OLD's live connection, ready to connect with.
+    pub(super) async fn old_pg(&self) -> anyhow::Result<ConnInfo> {
+        self.pg(&self.old_conn().await?.uri).await
     }
 
     /// OLD's live connection details (the journal keeps no password).
@@ -126,7 +138,7 @@ impl Rename<'_, '_> {
             return Ok(Outcome::Skipped("no read-only defaults to clear".into()));
         }
         let conn = self.new_conn().await?;
-        postgres::open_writes(&conn.uri, &j.read_only_databases).await?;
+        postgres::open_writes(&self.pg(&conn.uri).await?, &j.read_only_databases).await?;
         Ok(Outcome::Done(format!("read-only defaults cleared on '{}', a write succeeds", self.new)))
     }
 
@@ -155,8 +167,9 @@ impl Rename<'_, '_> {
             let new_uri = Conn::of(&fork).map(|c| c.uri).ok_or_else(|| anyhow::anyhow!("no URI for '{}'", self.new))?;
             let dbs: Vec<String> =
                 s.databases.iter().filter(|d| s.alterable.is_empty() || s.alterable.contains(d)).cloned().collect();
-            let a = postgres::row_counts(&old_uri, &dbs).await?;
-            let b = postgres::row_counts(&new_uri, &dbs).await?;
+            let (old_pg, new_pg) = (self.pg(&old_uri).await?, self.pg(&new_uri).await?);
+            let a = postgres::row_counts(&old_pg, &dbs).await?;
+            let b = postgres::row_counts(&new_pg, &dbs).await?;
             tables = a.len();
             for k in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
                 let (x, y) = (a.get(k), b.get(k));
@@ -167,7 +180,7 @@ impl Rename<'_, '_> {
             }
             if self.opts.checksum && problems.is_empty() {
                 let ((a, unreadable), (b, _)) =
-                    (postgres::checksums(&old_uri, &dbs).await?, postgres::checksums(&new_uri, &dbs).await?);
+                    (postgres::checksums(&old_pg, &dbs).await?, postgres::checksums(&new_pg, &dbs).await?);
                 for k in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
                     if a.get(k) != b.get(k) {
                         problems.push(format!("{k}: contents differ between '{}' and '{}'", self.old, self.new));
@@ -181,8 +194,8 @@ impl Rename<'_, '_> {
         }
         // Verified: the fence has done its job on both sides.
         if let (Some(_), true) = (&j.fence, Self::is_pg(s)) {
-            fence::remove(&self.new_conn().await?.uri).await?;
-            fence::remove(&self.old_conn().await?.uri).await?;
+            fence::remove(&self.pg(&self.new_conn().await?.uri).await?).await?;
+            fence::remove(&self.old_pg().await?).await?;
         }
         let sums = match checksummed {
             Some((n, unreadable)) if unreadable.is_empty() => format!("; contents equal in {n} table(s)"),

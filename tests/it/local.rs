@@ -216,63 +216,109 @@ fn restart_after_kill_9_mid_create_and_mid_fork_finishes_both_and_adopts_cluster
     assert!(r.contains("adopted running cluster") || r.contains("redoing"), "{r}");
 }
 
-#[test]
-fn tls_sslmode_require_encrypts_and_verify_full_checks_the_certificate() {
-    if std::process::Command::new("openssl").arg("version").output().is_err() {
-        eprintln!("SKIPPED: openssl is not installed");
-        return;
-    }
-    let l = Local::start();
-    l.avn(&["service", "create", "db", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
-    let inst = std::fs::read_dir(l.data_dir().join("instances")).unwrap().next().unwrap().unwrap().path();
-    let data = inst.join("data");
-    let st = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout"])
-        .arg(data.join("srv.key"))
-        .arg("-out")
-        .arg(data.join("srv.crt"))
-        .output()
-        .unwrap();
-    assert!(st.status.success());
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(data.join("srv.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
-    for f in ["srv.key", "srv.crt"] {
-        let _ = std::process::Command::new("chown").arg("--reference").arg(&data).arg(data.join(f)).status();
-    }
-    let port = l.service("db")["service_uri_params"]["port"].as_str().unwrap().to_string();
+/// The instance directory and port of a local service, and its admin connection over the socket.
+fn instance(l: &Local, name: &str) -> (std::path::PathBuf, String, String) {
+    let port = l.service(name)["service_uri_params"]["port"].as_str().unwrap().to_string();
+    let inst = std::fs::read_dir(l.data_dir().join("instances"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            std::fs::read_to_string(p.join("data/avn-instance.conf"))
+                .unwrap_or_default()
+                .contains(&format!("port = {port}\n"))
+        })
+        .expect("the instance of the service");
     let admin = format!("host={} port={port} user=postgres dbname=postgres", inst.join("run").display());
-    for q in [
-        "ALTER SYSTEM SET ssl_cert_file = 'srv.crt'",
-        "ALTER SYSTEM SET ssl_key_file = 'srv.key'",
-        "ALTER SYSTEM SET ssl = on",
-        "SELECT pg_reload_conf()",
-    ] {
-        sql(&admin, q).unwrap();
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    let uri = l.uri("db").replace("sslmode=disable", "sslmode=require");
+    (inst, port, admin)
+}
+
+fn connect(uri: &str, trust: avn::pg::Trust) -> Result<String, avn::pg::PgError> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let ssl = rt.block_on(async {
-        let c = avn::pg::connect(&uri).await.unwrap();
-        let rows = c.simple_query("SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()").await.unwrap();
-        rows.iter()
+    rt.block_on(async {
+        let c = avn::pg::ConnInfo::parse(uri)?.with_trust(trust).connect().await?;
+        let rows = c.simple_query("SELECT ssl::text FROM pg_stat_ssl WHERE pid = pg_backend_pid()").await?;
+        Ok(rows
+            .iter()
             .find_map(|m| match m {
                 tokio_postgres::SimpleQueryMessage::Row(r) => Some(r.get(0).unwrap().to_string()),
                 _ => None,
             })
-            .expect("a row")
-    });
-    assert_eq!(ssl, "true", "sslmode=require uses TLS");
-    let strict = uri.replace("sslmode=require", "sslmode=verify-full");
-    let Err(e) = rt.block_on(avn::pg::connect(&strict)) else {
-        panic!("a self-signed certificate is refused by verify-full")
-    };
-    let e = e.to_string();
-    assert!(e.to_lowercase().contains("certificate") || e.contains("UnknownIssuer"), "{e}");
-    let with_root = format!("{strict}&sslrootcert={}", data.join("srv.crt").display());
-    let e = rt.block_on(avn::pg::connect(&with_root)).err().map(|e| e.to_string());
-    // the certificate names 127.0.0.1 as a CN only; rustls wants a SAN, so this may still be refused
-    if let Some(e) = e {
-        assert!(e.to_lowercase().contains("certificate") || e.contains("NotValidForName"), "{e}");
+            .expect("a row"))
+    })
+}
+
+#[test]
+fn tls_is_verified_against_the_local_ca_and_never_downgraded() {
+    use avn::pg::PgError;
+    use avn::pg::Trust;
+    let l = Local::start();
+    l.avn(&["service", "create", "db", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
+    let uri = l.uri("db");
+    assert!(uri.ends_with("sslmode=require"), "avn local's URIs ask for TLS, as Aiven's do: {uri}");
+    let ca = std::fs::read(l.data_dir().join("ca/ca.crt")).unwrap();
+
+    // sslmode=require, verified against the project's CA (what avn does on Aiven and avn local).
+    let project_ca = Trust::ProjectCa(std::sync::Arc::new(ca.clone()));
+    assert_eq!(connect(&uri, project_ca.clone()).unwrap(), "true");
+    // Another CA: refused, naming the host; --pg-insecure-tls accepts it, still over TLS.
+    let other = tempfile::tempdir().unwrap();
+    let other_ca = avn_local::tls::Authority::load_or_create(other.path()).unwrap().cert_pem().as_bytes().to_vec();
+    let e = connect(&uri, Trust::ProjectCa(std::sync::Arc::new(other_ca))).unwrap_err();
+    assert!(matches!(e, PgError::Certificate { .. }), "{e}");
+    assert!(e.to_string().contains("127.0.0.1:") && e.to_string().contains("project's CA"), "{e}");
+    assert_eq!(connect(&uri, Trust::Insecure).unwrap(), "true");
+    // verify-full: the web PKI roots do not know the local CA; sslrootcert with it connects.
+    let full = uri.replace("sslmode=require", "sslmode=verify-full");
+    let e = connect(&full, Trust::Libpq).unwrap_err();
+    assert!(matches!(e, PgError::Certificate { .. }), "{e}");
+    let rooted = format!("{full}&sslrootcert={}", l.data_dir().join("ca/ca.crt").display());
+    assert_eq!(connect(&rooted, Trust::Libpq).unwrap(), "true");
+    let ca_only = rooted.replace("sslmode=verify-full", "sslmode=verify-ca");
+    assert_eq!(connect(&ca_only, Trust::Libpq).unwrap(), "true");
+
+    // The same server with TLS turned off: sslmode=require is refused before any login.
+    let (inst, _port, admin) = instance(&l, "db");
+    for q in ["ALTER SYSTEM SET ssl = off", "ALTER SYSTEM SET log_connections = on", "SELECT pg_reload_conf()"] {
+        sql(&admin, q).unwrap();
     }
+    std::thread::sleep(Duration::from_millis(500));
+    let log_before = std::fs::read_to_string(inst.join("postgres.log")).unwrap_or_default().len();
+    for mode in ["require", "verify-ca", "verify-full"] {
+        let strict = uri.replace("sslmode=require", &format!("sslmode={mode}"));
+        let e = connect(&strict, project_ca.clone()).unwrap_err();
+        assert!(matches!(e, PgError::TlsDeclined { .. }), "{mode}: {e}");
+        assert!(e.to_string().contains("does not offer TLS"), "{e}");
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let log = std::fs::read_to_string(inst.join("postgres.log")).unwrap_or_default();
+    let after = &log[log_before.min(log.len())..];
+    assert!(after.contains("connection received"), "the attempts reached the server:\n{after}");
+    assert!(!after.contains("connection authorized"), "no login completed without TLS:\n{after}");
+    // `avn service wait` stops at once with the reason, instead of waiting.
+    let r = l.avn(&["service", "wait", "db", "--timeout", "60"]);
+    r.code(1);
+    assert!(r.stderr.contains("does not offer TLS"), "{}", r.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_whose_certificate_is_not_from_the_projects_ca_is_refused_with_a_hint() {
+    // A fixture API whose project CA did not sign the (real, local) server's certificate.
+    let l = tokio::task::spawn_blocking(|| {
+        let l = Local::start();
+        l.avn(&["service", "create", "db", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
+        l
+    })
+    .await
+    .unwrap();
+    let service = l.service("db");
+    let env = crate::support::Env::new().await;
+    env.mock("GET", "/v1/project/proj/service/db", 200, serde_json::json!({"service": service})).await;
+    let other = tempfile::tempdir().unwrap();
+    let other_ca = avn_local::tls::Authority::load_or_create(other.path()).unwrap().cert_pem().to_string();
+    env.mock("GET", "/v1/project/proj/kms/ca", 200, serde_json::json!({"certificate": other_ca})).await;
+    let r = env.run(&["service", "wait", "db", "--timeout", "30"]);
+    r.code(1);
+    assert!(r.stderr.contains("does not verify") && r.stderr.contains("127.0.0.1:"), "{}", r.stderr);
+    assert!(r.stderr.contains("--pg-insecure-tls"), "{}", r.stderr);
+    env.run(&["service", "wait", "db", "--timeout", "30", "--pg-insecure-tls"]).code(0);
 }

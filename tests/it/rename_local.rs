@@ -30,7 +30,12 @@ impl Writer {
                 let mut client = None;
                 while !s.load(Ordering::SeqCst) {
                     if client.is_none() {
-                        match tokio_postgres::connect(&uri, tokio_postgres::NoTls).await {
+                        match tokio_postgres::connect(
+                            &uri.replace("sslmode=require", "sslmode=disable"),
+                            tokio_postgres::NoTls,
+                        )
+                        .await
+                        {
                             Ok((cl, conn)) => {
                                 tokio::spawn(conn);
                                 client = Some(cl);

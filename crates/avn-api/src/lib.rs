@@ -36,6 +36,7 @@ pub use error::ErrorItem;
 pub use integration::Integration;
 pub use integration::IntegrationCreate;
 pub use project::Project;
+pub use project::ProjectCa;
 pub use project::ProjectCreate;
 pub use project::TechEmail;
 pub use project::Vpc;

@@ -5,6 +5,15 @@ use serde::Serialize;
 use serde_json::Map;
 use serde_json::Value;
 
+/// `GET /v1/project/{project}/kms/ca`: the CA that signs the project's service certificates.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProjectCa {
+    /// PEM.
+    pub certificate: String,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Project {
     pub project_name: String,

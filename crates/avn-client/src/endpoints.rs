@@ -41,6 +41,14 @@ impl Client {
         Ok(self.get::<wrap::ProjectsOut>(&path(&["project"])).await?.projects)
     }
 
+    /// The CA that signs the project's service certificates (PEM).
+    pub async fn project_ca(&self, project: &str) -> Result<String> {
+        Ok(self
+            .get::<avn_api::ProjectCa>(&path(&["project", &encode_segment(project), "kms", "ca"]))
+            .await?
+            .certificate)
+    }
+
     pub async fn project_get(&self, project: &str) -> Result<Project> {
         Ok(self.get::<wrap::ProjectOut>(&path(&["project", &encode_segment(project)])).await?.project)
     }

@@ -35,6 +35,7 @@ mod random;
 mod reconcile;
 mod routes;
 mod store;
+pub mod tls;
 
 pub use engines::postgres::process::Pg;
 
@@ -48,6 +49,8 @@ pub enum Error {
     Io { context: String, source: std::io::Error },
     #[error("refusing to listen on {0}: the local control plane binds to loopback only")]
     NotLoopback(SocketAddr),
+    #[error("the local CA: {0}")]
+    Tls(#[from] tls::TlsError),
     #[error("start-up reconciliation: {0}")]
     Reconcile(#[from] error::OpError),
 }
@@ -167,7 +170,8 @@ pub async fn serve(
     let db = cfg.data_dir.join("state.db");
     let store = store::Store::open(&db).map_err(|source| Error::Store { path: db.clone(), source })?;
     let instances = instances_dir(&pg, &cfg.data_dir)?;
-    let m = Arc::new(manager::Manager::new(pg, instances, store, cfg.backup_interval));
+    let ca = tls::Authority::load_or_create(&cfg.data_dir)?;
+    let m = Arc::new(manager::Manager::new(pg, ca, instances, store, cfg.backup_interval));
     reconcile::reconcile(&m).await?;
     tokio::spawn(ops::backup_scheduler(m.clone()));
     let state = routes::AppState { manager: m.clone(), token: Arc::new(token) };

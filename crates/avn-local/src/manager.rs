@@ -23,6 +23,8 @@ type Inventory = (Vec<String>, Vec<String>);
 
 pub struct Manager {
     pub pg: Pg,
+    /// Signs each cluster's server certificate.
+    pub ca: crate::tls::Authority,
     pub instances: PathBuf,
     pub backup_interval: Duration,
     store: Mutex<Store>,
@@ -41,9 +43,16 @@ pub fn now() -> String {
 }
 
 impl Manager {
-    pub fn new(pg: Pg, instances: PathBuf, store: Store, backup_interval: Duration) -> Manager {
+    pub fn new(
+        pg: Pg,
+        ca: crate::tls::Authority,
+        instances: PathBuf,
+        store: Store,
+        backup_interval: Duration,
+    ) -> Manager {
         Manager {
             pg,
+            ca,
             instances,
             backup_interval,
             store: Mutex::new(store),

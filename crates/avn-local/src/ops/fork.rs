@@ -73,7 +73,7 @@ async fn fork_from(
         target_time: target.map(avn_api::time::format_offset),
     };
     cluster::write_user_conf(&m.pg, &layout, &rec.user_config)?;
-    cluster::write_instance_conf(&m.pg, &layout, rec.port, true, Some(&recovery))?;
+    cluster::write_instance_conf(&m.pg, &layout, &m.ca, rec.port, true, Some(&recovery))?;
     std::fs::write(layout.data().join("recovery.signal"), b"")?;
     m.pg.chown(&layout.data().join("recovery.signal"))?;
     let start_lsn = cluster::backup_start(&from).map(|(l, _)| l).unwrap_or(0) as i64;
@@ -100,6 +100,6 @@ async fn fork_from(
     }
     m.report(&rec.id, "finalize", None, 0, 1, 1);
     // 6. Promoted: forget the source's archive; archive into our own.
-    cluster::write_instance_conf(&m.pg, &layout, rec.port, true, None)?;
+    cluster::write_instance_conf(&m.pg, &layout, &m.ca, rec.port, true, None)?;
     Ok(())
 }

@@ -19,7 +19,7 @@ pub async fn create_cluster(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), Op
     cluster::initdb(&m.pg, &layout).await?;
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 50, 100);
     cluster::write_user_conf(&m.pg, &layout, &rec.user_config)?;
-    cluster::write_instance_conf(&m.pg, &layout, rec.port, has_backups, None)?;
+    cluster::write_instance_conf(&m.pg, &layout, &m.ca, rec.port, has_backups, None)?;
     let running = m.pg.spawn(&layout)?;
     m.set_running(&rec.id, Some(running.clone()));
     cluster::wait_ready(&layout, rec.port, &running, START_TIMEOUT).await?;
@@ -39,7 +39,7 @@ pub async fn start(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
         return Ok(());
     }
     let has_backups = catalog::keeps_backups(&rec.plan);
-    cluster::write_instance_conf(&m.pg, &layout, rec.port, has_backups, None)?;
+    cluster::write_instance_conf(&m.pg, &layout, &m.ca, rec.port, has_backups, None)?;
     let _ = std::fs::remove_file(layout.data().join("postmaster.pid"));
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 10, 100);
     let running = m.pg.spawn(&layout)?;

@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/project", get(projects::list).post(projects::create))
         .route("/v1/project/{p}", get(projects::get))
         .route("/v1/project/{p}/vpcs", get(projects::vpcs))
+        .route("/v1/project/{p}/kms/ca", get(projects::ca))
         .route("/v1/project/{p}/service_types", get(catalog::project_service_types))
         .route("/v1/project/{p}/service-types/{t}", get(catalog::service_type))
         .route("/v1/project/{p}/service-types/{t}/plans", get(catalog::plans))

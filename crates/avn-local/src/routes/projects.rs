@@ -48,6 +48,12 @@ pub async fn create(State(s): State<AppState>, body: Bytes) -> ApiResult<Json<wr
     Ok(Json(wrap::ProjectOut { project: project(name) }))
 }
 
+/// The CA that signs every cluster's certificate (the same for every project).
+pub async fn ca(State(s): State<AppState>, Path(p): Path<String>) -> ApiResult<Json<avn_api::ProjectCa>> {
+    require_project(&s, &p)?;
+    Ok(Json(avn_api::ProjectCa { certificate: s.manager.ca.cert_pem().to_string(), extra: Default::default() }))
+}
+
 pub async fn vpcs(State(s): State<AppState>, Path(p): Path<String>) -> ApiResult<Json<wrap::VpcsOut>> {
     require_project(&s, &p)?;
     Ok(Json(wrap::VpcsOut { vpcs: vec![] }))

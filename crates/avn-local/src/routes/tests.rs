@@ -98,7 +98,8 @@ fn app(dir: &std::path::Path) -> Router {
         })
         .unwrap();
     let pg = Pg { bindir: PathBuf::from("/nonexistent/bin"), major: "16".into(), run_as: None };
-    let manager = Manager::new(pg, dir.join("instances"), store, Duration::from_secs(3600));
+    let ca = crate::tls::Authority::load_or_create(dir).unwrap();
+    let manager = Manager::new(pg, ca, dir.join("instances"), store, Duration::from_secs(3600));
     router(AppState { manager: Arc::new(manager), token: Arc::new(TOKEN.into()) })
 }
 
@@ -189,6 +190,9 @@ async fn every_route_answers_what_the_client_types_read() {
     assert_eq!(projects.projects.iter().map(|p| p.project_name.as_str()).collect::<Vec<_>>(), ["local", "p2"]);
     let project: wrap::ProjectOut = ok(&app, "GET", "/v1/project/local", None).await;
     assert_eq!(project.project.account_id.as_deref(), Some("local"));
+    let ca: avn_api::ProjectCa = ok(&app, "GET", "/v1/project/local/kms/ca", None).await;
+    assert!(ca.certificate.starts_with("-----BEGIN CERTIFICATE-----"));
+    no_extra("project CA", &ca.extra);
     let vpcs: wrap::VpcsOut = ok(&app, "GET", "/v1/project/local/vpcs", None).await;
     assert!(vpcs.vpcs.is_empty());
 

@@ -27,13 +27,13 @@ const HOST: &str = "127.0.0.1";
 pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResult<Service> {
     let m = &s.manager;
     let plan = catalog::plan(&rec.plan, m.backup_interval_hours()).unwrap_or_default();
-    let uri = format!("postgres://avnadmin:{}@{HOST}:{}/defaultdb?sslmode=disable", rec.password, rec.port);
+    let uri = format!("postgres://avnadmin:{}@{HOST}:{}/defaultdb?sslmode=require", rec.password, rec.port);
     let params: Map<String, Value> = [
         ("dbname", "defaultdb".to_string()),
         ("host", HOST.to_string()),
         ("password", rec.password.clone()),
         ("port", rec.port.to_string()),
-        ("sslmode", "disable".to_string()),
+        ("sslmode", "require".to_string()),
         ("user", "avnadmin".to_string()),
     ]
     .into_iter()
@@ -102,7 +102,7 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
             port: rec.port,
             route: Some("dynamic".into()),
             usage: Some("primary".into()),
-            ssl: Some(false),
+            ssl: Some(true),
             extra: Map::new(),
         }]),
         group_list: Some(vec!["default".into()]),

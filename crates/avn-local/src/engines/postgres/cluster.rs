@@ -63,6 +63,19 @@ pub fn make_dirs(pg: &Pg, layout: &Layout) -> Result<(), PgError> {
     Ok(())
 }
 
+/// Like [`write_owned`], created with `mode` (a key must never be readable by others, not even
+/// for a moment).
+fn write_owned_mode(pg: &Pg, path: &Path, text: &str, mode: u32) -> Result<(), PgError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(&tmp)?;
+    f.write_all(text.as_bytes())?;
+    pg.chown(&tmp)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
 fn write_owned(pg: &Pg, path: &Path, text: &str) -> Result<(), PgError> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, text)?;
@@ -75,16 +88,22 @@ fn write_owned(pg: &Pg, path: &Path, text: &str) -> Result<(), PgError> {
 pub fn write_instance_conf(
     pg: &Pg,
     layout: &Layout,
+    ca: &crate::tls::Authority,
     port: u16,
     archive: bool,
     recovery: Option<&Recovery>,
 ) -> Result<(), PgError> {
+    // TLS as on Aiven: a certificate from the local CA, written where the server user reads it.
+    let (cert, key) = ca.issue_server().map_err(|e| PgError::Tls(e.to_string()))?;
+    write_owned_mode(pg, &layout.data().join("server.crt"), &cert, 0o600)?;
+    write_owned_mode(pg, &layout.data().join("server.key"), &key, 0o600)?;
     let run = conf::quote("the socket directory", &layout.run().to_string_lossy())?;
     let mut s = format!(
         "# Written by avn local; changes are overwritten.\n\
          listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = {}\n\
          wal_level = replica\nmax_wal_senders = 10\nlogging_collector = off\n\
          log_min_error_statement = panic\n\
+         ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n\
          archive_mode = {}\n",
         run,
         if archive { "on" } else { "off" },

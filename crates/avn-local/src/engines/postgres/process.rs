@@ -44,6 +44,8 @@ pub enum PgError {
         "WAL segment {segment} was not archived within {timeout:?} (last archived {archived:?}, last failed {failed:?})"
     )]
     NotArchived { segment: String, timeout: Duration, archived: String, failed: String },
+    #[error("TLS certificate: {0}")]
+    Tls(String),
     #[error("bad LSN {0:?}")]
     BadLsn(String),
 }

@@ -2,30 +2,47 @@
 //!
 //! URIs are parsed by `tokio_postgres::Config` (percent-encoded passwords, IPv6 hosts, several
 //! hosts); only libpq's `sslmode` values and `sslrootcert`, which tokio-postgres does not know,
-//! are taken out of the query first. TLS follows libpq's `sslmode`: `disable` uses none; `prefer`
-//! and `require` encrypt without checking the certificate (as libpq does; Aiven URIs say
-//! `require`); `verify-ca` and `verify-full` check it against `sslrootcert` (a PEM file) or the
-//! web PKI roots.
+//! are taken out of the query first. TLS never falls back to plaintext once the URI asks for it
+//! (`require`, `verify-ca`, `verify-full`): a server that declines TLS gets no login. `require`
+//! checks the certificate against the project's CA when the control plane serves one (Aiven and
+//! avn local do, at `kms/ca`), and otherwise encrypts without checking, as libpq does;
+//! `--pg-insecure-tls` accepts an unverified certificate. `verify-ca` and `verify-full` check the
+//! chain against `sslrootcert`, the project's CA or the web PKI roots (and, for `verify-full`,
+//! the host name). `prefer` and no `sslmode` try TLS and accept plaintext, as libpq does.
 
-use std::sync::Arc;
+mod tls;
 
-use rustls::client::danger::HandshakeSignatureValid;
-use rustls::client::danger::ServerCertVerified;
-use rustls::client::danger::ServerCertVerifier;
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::ServerName;
-use rustls::pki_types::UnixTime;
-use rustls::DigitallySignedStruct;
-use rustls::SignatureScheme;
+pub use tls::Trust;
+
 use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Client;
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// libpq's `sslmode`, as far as avn distinguishes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Tls {
+    /// `disable`, `allow`: no TLS.
     Off,
-    Encrypt,
-    Verify,
+    /// `prefer`, or none given: TLS if the server offers it.
+    Prefer,
+    /// `require`: TLS or no connection.
+    Require,
+    /// `verify-ca`: TLS with a certificate chain that verifies.
+    VerifyCa,
+    /// `verify-full`: and the certificate names the host.
+    VerifyFull,
+}
+
+impl Tls {
+    fn name(self) -> &'static str {
+        match self {
+            Tls::Off => "disable",
+            Tls::Prefer => "prefer",
+            Tls::Require => "require",
+            Tls::VerifyCa => "verify-ca",
+            Tls::VerifyFull => "verify-full",
+        }
+    }
 }
 
 /// Why a connection could not be made or a statement failed. The PostgreSQL error is kept, so
@@ -38,6 +55,12 @@ pub enum PgError {
     Tls(String),
     #[error("{}", describe(.0))]
     Postgres(tokio_postgres::Error),
+    /// The server declined TLS that the URI requires: no login was sent.
+    #[error("{host} does not offer TLS, and sslmode={mode} requires it: the connection was refused before any password was sent")]
+    TlsDeclined { host: String, mode: &'static str },
+    /// The server's certificate did not verify.
+    #[error("the TLS certificate of {host} does not verify (sslmode={mode}{against}): {detail}")]
+    Certificate { host: String, mode: &'static str, against: &'static str, detail: String },
 }
 
 impl From<tokio_postgres::Error> for PgError {
@@ -94,6 +117,7 @@ pub struct ConnInfo {
     config: tokio_postgres::Config,
     tls: Tls,
     root: Option<String>,
+    trust: Trust,
 }
 
 impl std::fmt::Debug for ConnInfo {
@@ -114,7 +138,7 @@ impl ConnInfo {
             Some((b, q)) => (b, Some(q)),
             None => (uri, None),
         };
-        let mut tls = Tls::Encrypt;
+        let mut tls = Tls::Prefer;
         let mut root = None;
         let mut kept = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
@@ -122,8 +146,10 @@ impl ConnInfo {
                 "sslmode" => {
                     tls = match &*v {
                         "disable" | "allow" => Tls::Off,
-                        "verify-ca" | "verify-full" => Tls::Verify,
-                        "prefer" | "require" => Tls::Encrypt,
+                        "prefer" => Tls::Prefer,
+                        "require" => Tls::Require,
+                        "verify-ca" => Tls::VerifyCa,
+                        "verify-full" => Tls::VerifyFull,
                         other => return Err(PgError::Uri(format!("unknown sslmode '{other}'"))),
                     }
                 }
@@ -137,8 +163,19 @@ impl ConnInfo {
         let rebuilt = if kept.is_empty() { base.to_string() } else { format!("{base}?{kept}") };
         let mut config: tokio_postgres::Config =
             rebuilt.parse().map_err(|e: tokio_postgres::Error| PgError::Uri(describe(&e)))?;
-        config.ssl_mode(if tls == Tls::Off { SslMode::Disable } else { SslMode::Prefer });
-        Ok(ConnInfo { config, tls, root })
+        config.ssl_mode(match tls {
+            Tls::Off => SslMode::Disable,
+            Tls::Prefer => SslMode::Prefer,
+            // TLS or nothing: never a plaintext session (and password) after a refusal.
+            Tls::Require | Tls::VerifyCa | Tls::VerifyFull => SslMode::Require,
+        });
+        Ok(ConnInfo { config, tls, root, trust: Trust::default() })
+    }
+
+    /// Verify `require` connections as `trust` says (the project's CA, or none).
+    pub fn with_trust(mut self, trust: Trust) -> ConnInfo {
+        self.trust = trust;
+        self
     }
 
     /// The same server and login, another database.
@@ -168,71 +205,42 @@ impl ConnInfo {
             tokio::spawn(conn);
             return Ok(client);
         }
-        let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(self.tls, self.root.as_deref())?);
-        let (client, conn) = self.config.connect(tls).await?;
-        tokio::spawn(conn);
-        Ok(client)
-    }
-}
-
-#[derive(Debug)]
-struct AcceptAnyCert(Arc<rustls::crypto::CryptoProvider>);
-
-impl ServerCertVerifier for AcceptAnyCert {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-fn tls_config(mode: Tls, root: Option<&str>) -> Result<rustls::ClientConfig, PgError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| PgError::Tls(e.to_string()))?;
-    if mode == Tls::Encrypt {
-        return Ok(builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnyCert(provider)))
-            .with_no_client_auth());
-    }
-    let mut roots = rustls::RootCertStore::empty();
-    match root {
-        Some(path) => {
-            let pem = std::fs::read(path).map_err(|e| PgError::Tls(format!("cannot read sslrootcert {path}: {e}")))?;
-            for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
-                let cert = cert.map_err(|e| PgError::Tls(format!("sslrootcert {path}: {e}")))?;
-                roots.add(cert).map_err(|e| PgError::Tls(format!("sslrootcert {path}: {e}")))?;
+        let plan = tls::plan(self.tls, self.root.as_deref(), &self.trust)?;
+        let connector = tokio_postgres_rustls::MakeRustlsConnect::new(plan.config);
+        match self.config.connect(connector).await {
+            Ok((client, conn)) => {
+                tokio::spawn(conn);
+                Ok(client)
             }
+            Err(e) => Err(self.tls_error(e, plan.against)),
         }
-        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
     }
-    Ok(builder.with_root_certificates(roots).with_no_client_auth())
+
+    /// The first host, as `host:port`, for messages.
+    fn target(&self) -> String {
+        let host = match self.config.get_hosts().first() {
+            Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),
+            Some(tokio_postgres::config::Host::Unix(p)) => p.display().to_string(),
+            None => "localhost".into(),
+        };
+        match self.config.get_ports().first() {
+            Some(port) => format!("{host}:{port}"),
+            None => host,
+        }
+    }
+
+    /// Name TLS failures by kind: a certificate that did not verify, or a server that declined
+    /// the TLS a strict mode requires (an error that is neither the server's nor the network's).
+    fn tls_error(&self, e: tokio_postgres::Error, against: &'static str) -> PgError {
+        if let Some(detail) = tls::certificate_problem(&e) {
+            return PgError::Certificate { host: self.target(), mode: self.tls.name(), against, detail };
+        }
+        let e = PgError::Postgres(e);
+        if self.tls >= Tls::Require && e.code().is_none() && !e.is_unreachable() {
+            return PgError::TlsDeclined { host: self.target(), mode: self.tls.name() };
+        }
+        e
+    }
 }
 
 /// Connect with a `postgres://` URI; the connection runs in a background task.
@@ -247,12 +255,14 @@ mod tests {
     #[test]
     fn sslmodes() {
         let tls = |u: &str| ConnInfo::parse(u).unwrap().tls;
-        assert_eq!(tls("postgres://u:p@h:1/d?sslmode=require"), Tls::Encrypt);
-        assert_eq!(tls("postgres://u:p@h:1/d"), Tls::Encrypt);
+        assert_eq!(tls("postgres://u:p@h:1/d?sslmode=require"), Tls::Require);
+        assert_eq!(tls("postgres://u:p@h:1/d"), Tls::Prefer);
         assert_eq!(tls("postgres://u:p@h:1/d?sslmode=disable"), Tls::Off);
         let c =
             ConnInfo::parse("postgres://u:p@h:1/d?sslmode=verify-full&sslrootcert=/ca.pem&application_name=x").unwrap();
-        assert_eq!((c.tls, c.root.as_deref()), (Tls::Verify, Some("/ca.pem")));
+        assert_eq!((c.tls, c.root.as_deref()), (Tls::VerifyFull, Some("/ca.pem")));
+        assert_eq!(c.config.get_ssl_mode(), SslMode::Require, "never a fallback to plaintext");
+        assert_eq!(tls("postgres://u:p@h:1/d?sslmode=verify-ca"), Tls::VerifyCa);
         assert_eq!(c.config.get_application_name(), Some("x"));
         assert!(ConnInfo::parse("postgres://u:p@h:1/d?sslmode=sometimes").is_err());
     }
