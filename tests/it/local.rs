@@ -322,3 +322,52 @@ async fn a_service_whose_certificate_is_not_from_the_projects_ca_is_refused_with
     assert!(r.stderr.contains("--pg-insecure-tls"), "{}", r.stderr);
     env.run(&["service", "wait", "db", "--timeout", "30", "--pg-insecure-tls"]).code(0);
 }
+
+#[test]
+fn a_lost_state_store_is_refused_and_unknown_directories_are_moved_aside_never_removed() {
+    let mut l = Local::start();
+    l.avn(&["service", "create", "db", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
+    sql(&l.uri("db"), "CREATE TABLE keep (x int); INSERT INTO keep VALUES (42)").unwrap();
+    l.kill9();
+    let data = l.data_dir();
+    let copy = data.join("state.db.copy");
+    assert!(copy.exists(), "a copy of the state store is kept");
+    // The state store is lost (emptied), next to a service's data.
+    std::fs::write(data.join("state.db"), b"").unwrap();
+    for f in ["state.db-wal", "state.db-shm"] {
+        let _ = std::fs::remove_file(data.join(f));
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_avn"))
+        .args(["local", "serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .env_remove("AVN_LOCAL_DIR")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("missing or empty") && stderr.contains("state.db.copy"), "{stderr}");
+    let instances = data.join("instances");
+    assert_eq!(std::fs::read_dir(&instances).unwrap().count(), 1, "the service's data is untouched");
+    // Recover as the message says: the service and its rows are back.
+    std::fs::copy(&copy, data.join("state.db")).unwrap();
+    l.spawn_server();
+    wait_running(&l, &["db"]);
+    assert_eq!(sql(&l.uri("db"), "SELECT x FROM keep").unwrap()[0][0], "42");
+    // A directory the state does not know is moved aside at start-up, never removed.
+    l.kill9();
+    let stranger = instances.join("not-a-known-service");
+    std::fs::create_dir_all(stranger.join("data")).unwrap();
+    std::fs::write(stranger.join("data/precious"), b"keep me").unwrap();
+    l.spawn_server();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while stranger.exists() {
+        assert!(std::time::Instant::now() < deadline, "{}", l.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let aside: Vec<_> =
+        std::fs::read_dir(data.join("instances-orphaned")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(std::fs::read(aside[0].join("data/precious")).unwrap(), b"keep me");
+    assert!(l.log().contains("moved to"), "{}", l.log());
+    l.avn(&["service", "get", "db"]).code(0);
+}

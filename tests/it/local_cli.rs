@@ -108,3 +108,55 @@ fn up_makes_documented_commands_work_without_flags_and_down_undoes_it() {
     h.avn(&["local", "down", "--purge"]).code(0);
     assert!(!h.dir.path().join("local").exists());
 }
+
+/// `avn local serve` processes whose command line names this data directory.
+fn servers_of(dir: &std::path::Path) -> usize {
+    let needle = dir.to_string_lossy().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains("local serve") && c.contains(&needle))
+        .count()
+}
+
+#[test]
+fn two_ups_at_once_end_with_one_server_and_down_never_signals_a_stranger() {
+    let h = Home::new();
+    let (a, b) = (
+        h.cmd(&["local", "up", "--port", "0"]).spawn().unwrap(),
+        h.cmd(&["local", "up", "--port", "0"]).spawn().unwrap(),
+    );
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    for out in [&a, &b] {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let local = h.dir.path().join("local");
+    assert_eq!(servers_of(&local), 1, "one server per data directory");
+    let url = |o: &std::process::Output| {
+        let e = String::from_utf8_lossy(&o.stderr).to_string();
+        e.split_whitespace().find(|w| w.starts_with("http://")).unwrap_or_default().to_string()
+    };
+    assert_eq!(url(&a), url(&b), "both use the same server");
+    h.avn(&["service", "list"]).code(0);
+    // A third server on the same directory is refused and leaves server.json alone.
+    let before = std::fs::read(local.join("server.json")).unwrap();
+    let r = h.avn(&["local", "serve", "--listen", "127.0.0.1:0"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("already runs on"), "{}", r.stderr);
+    assert_eq!(std::fs::read(local.join("server.json")).unwrap(), before);
+    h.avn(&["local", "down"]).code(0);
+    assert_eq!(servers_of(&local), 0);
+
+    // A stale server.json that names another live process: down does not signal it.
+    let mut stranger = Command::new("sleep").arg("60").spawn().unwrap();
+    let info = serde_json::json!({"pid": stranger.id(), "url": "http://127.0.0.1:9"});
+    std::fs::write(local.join("server.json"), info.to_string()).unwrap();
+    let r = h.avn(&["local", "down"]);
+    r.code(0);
+    assert!(r.stderr.contains("was not signalled"), "{}", r.stderr);
+    assert!(stranger.try_wait().unwrap().is_none(), "the stranger is still running");
+    stranger.kill().unwrap();
+    stranger.wait().unwrap();
+}

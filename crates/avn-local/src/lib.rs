@@ -49,6 +49,15 @@ pub enum Error {
     Io { context: String, source: std::io::Error },
     #[error("refusing to listen on {0}: the local control plane binds to loopback only")]
     NotLoopback(SocketAddr),
+    #[error(
+        "the state store {} is missing or empty, but {} holds service data; refusing to start so that nothing is \
+         removed. To recover, stop any server on this directory and copy {} (a copy written after every change) \
+         over {}, then start again",
+        db.display(), instances.display(), copy.display(), db.display()
+    )]
+    StateLost { db: PathBuf, instances: PathBuf, copy: PathBuf },
+    #[error("another avn local server already runs on {} (it holds server.lock)", .0.display())]
+    AlreadyRunning(PathBuf),
     #[error("the local CA: {0}")]
     Tls(#[from] tls::TlsError),
     #[error("start-up reconciliation: {0}")]
@@ -106,6 +115,22 @@ fn create_private_dir(p: &Path) -> Result<(), Error> {
         .mode(0o700)
         .create(p)
         .map_err(io(format!("cannot create {}", p.display())))
+}
+
+/// A state store that is missing or empty next to instance directories means the state was
+/// lost, not that there is nothing: refuse to start (start-up reconciliation would otherwise see
+/// every instance as unknown) and say how to recover.
+fn check_state(db: &Path, instances: &Path) -> Result<(), Error> {
+    let lost = std::fs::metadata(db).map(|m| m.len() == 0).unwrap_or(true);
+    let has_instances = std::fs::read_dir(instances).map(|mut rd| rd.next().is_some()).unwrap_or(false);
+    if lost && has_instances {
+        return Err(Error::StateLost {
+            db: db.to_path_buf(),
+            instances: instances.to_path_buf(),
+            copy: store::copy_path(db),
+        });
+    }
+    Ok(())
 }
 
 /// Where instance directories live. When the server user differs from ours (root running
@@ -168,8 +193,9 @@ pub async fn serve(
     create_private_dir(&cfg.data_dir)?;
     let token = ensure_token(&cfg.data_dir)?;
     let db = cfg.data_dir.join("state.db");
-    let store = store::Store::open(&db).map_err(|source| Error::Store { path: db.clone(), source })?;
     let instances = instances_dir(&pg, &cfg.data_dir)?;
+    check_state(&db, &instances)?;
+    let store = store::Store::open(&db).map_err(|source| Error::Store { path: db.clone(), source })?;
     let ca = tls::Authority::load_or_create(&cfg.data_dir)?;
     let m = Arc::new(manager::Manager::new(pg, ca, instances, store, cfg.backup_interval));
     reconcile::reconcile(&m).await?;
@@ -201,6 +227,57 @@ pub async fn stop_orphans(data_dir: &Path) -> usize {
 }
 
 /// The directory the instances really live in (it may be a symlink target).
+/// The exclusive lock one server holds on its data directory for as long as it runs
+/// (`<data-dir>/server.lock`, flock). Dropping it releases the lock; so does the process's end.
+pub struct DataDirLock {
+    _lock: nix::fcntl::Flock<std::fs::File>,
+}
+
+fn lock_file(data_dir: &Path) -> PathBuf {
+    data_dir.join("server.lock")
+}
+
+fn try_lock(data_dir: &Path) -> Result<Option<DataDirLock>, Error> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = lock_file(data_dir);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(io(format!("cannot open {}", path.display())))?;
+    match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+        Ok(lock) => Ok(Some(DataDirLock { _lock: lock })),
+        Err((_, nix::errno::Errno::EWOULDBLOCK)) => Ok(None),
+        Err((_, e)) => Err(Error::Io { context: format!("cannot lock {}", path.display()), source: e.into() }),
+    }
+}
+
+/// Take the data directory's lock, or fail with [`Error::AlreadyRunning`]: one server per data
+/// directory, so two never fight over the same clusters.
+pub fn lock_data_dir(data_dir: &Path) -> Result<DataDirLock, Error> {
+    create_private_dir(data_dir)?;
+    try_lock(data_dir)?.ok_or_else(|| Error::AlreadyRunning(data_dir.to_path_buf()))
+}
+
+/// Whether a server holds the lock of `data_dir` now.
+pub fn is_locked(data_dir: &Path) -> bool {
+    matches!(try_lock(data_dir), Ok(None))
+}
+
+/// Whether process `pid` is the server of `data_dir`: it holds the directory's lock file open,
+/// and the lock is taken. Anything else named by a stale `server.json` is never signalled.
+pub fn is_server_of(pid: u32, data_dir: &Path) -> bool {
+    if matches!(try_lock(data_dir), Ok(Some(_))) {
+        return false; // nobody holds the lock: no server runs here
+    }
+    let want = std::fs::canonicalize(lock_file(data_dir)).unwrap_or_else(|_| lock_file(data_dir));
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|rd| rd.flatten().any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == want)))
+        .unwrap_or(false)
+}
+
 pub fn instances_location(data_dir: &Path) -> PathBuf {
     let link = data_dir.join("instances");
     std::fs::read_link(&link).unwrap_or(link)

@@ -68,7 +68,11 @@ impl Manager {
     /// Run `f` with the state store locked.
     pub fn store<T>(&self, f: impl FnOnce(&mut Store) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
         let mut s = self.store.lock().expect("store lock");
-        f(&mut s)
+        let out = f(&mut s)?;
+        if let Err(e) = s.save_copy() {
+            tracing::warn!("cannot write the copy of the state store: {e}");
+        }
+        Ok(out)
     }
 
     pub fn layout(&self, id: &str) -> Layout {

@@ -1,6 +1,7 @@
 //! Start-up reconciliation after a crash or `kill -9`: adopt clusters that are still running,
 //! start those that should run, redo interrupted creates and forks from scratch, stop clusters
-//! that should be off, and remove directories and processes nothing refers to.
+//! that should be off, and stop processes nothing refers to. A directory nothing refers to is
+//! moved aside to `orphaned/` next to the instances, never removed.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -24,8 +25,25 @@ pub async fn reconcile(m: &Arc<Manager>) -> Result<(), OpError> {
                 if let Some(mut r) = Running::adopt(&layout.data()) {
                     r.stop().await;
                 }
-                tracing::info!("removing orphaned instance directory {}", layout.root.display());
-                let _ = std::fs::remove_dir_all(&layout.root);
+                // Never removed: the state may not know it for reasons of its own (a restored copy).
+                let name = m.instances.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+                let aside = m
+                    .instances
+                    .with_file_name(format!("{name}-orphaned"))
+                    .join(format!("{id}-{}", jiff::Timestamp::now().as_second()));
+                let moved = std::fs::create_dir_all(aside.parent().expect("has a parent"))
+                    .and_then(|_| std::fs::rename(&layout.root, &aside));
+                match moved {
+                    Ok(()) => tracing::warn!(
+                        "instance directory {} belongs to no known service: moved to {}",
+                        layout.root.display(),
+                        aside.display()
+                    ),
+                    Err(e) => tracing::warn!(
+                        "instance directory {} belongs to no known service and could not be moved aside ({e}); left in place",
+                        layout.root.display()
+                    ),
+                }
             }
         }
     }

@@ -73,6 +73,14 @@ pub struct IntegrationRec {
 
 pub struct Store {
     conn: Connection,
+    /// A copy of the whole store, rewritten after every change ([`Store::save_copy`]).
+    copy: std::path::PathBuf,
+    saved_changes: u64,
+}
+
+/// Where the copy of the store at `path` lives: `state.db` → `state.db.copy`.
+pub fn copy_path(path: &Path) -> std::path::PathBuf {
+    std::path::PathBuf::from(format!("{}.copy", path.display()))
 }
 
 const SCHEMA: &str = "
@@ -114,7 +122,28 @@ impl Store {
             let p = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
             let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600));
         }
-        Ok(Store { conn })
+        let copy = copy_path(path);
+        let mut store = Store { conn, copy, saved_changes: 0 };
+        store.save_copy()?;
+        Ok(store)
+    }
+
+    /// After a change, rewrite the copy of the store (`state.db.copy`) that survives the loss of
+    /// the main file: written whole to a temporary name with `VACUUM INTO`, then renamed. To
+    /// recover, stop the server and copy it over `state.db`.
+    pub fn save_copy(&mut self) -> rusqlite::Result<()> {
+        let changes = self.conn.total_changes();
+        if changes == self.saved_changes && self.copy.exists() {
+            return Ok(());
+        }
+        let tmp = self.copy.with_extension("copy.tmp");
+        let _ = std::fs::remove_file(&tmp);
+        self.conn.execute("VACUUM INTO ?1", [tmp.to_string_lossy()])?;
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600));
+        std::fs::rename(&tmp, &self.copy).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        self.saved_changes = changes;
+        Ok(())
     }
 
     pub fn projects(&self) -> rusqlite::Result<Vec<String>> {

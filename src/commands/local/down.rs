@@ -27,7 +27,14 @@ pub struct DownArgs {
 pub async fn run(ctx: &Context<'_>, args: DownArgs) -> anyhow::Result<()> {
     let data_dir = super::data_dir(args.data_dir, ctx);
     let p = ctx.printer;
-    match local_state::server_info(&data_dir).filter(|i| local_state::alive(i.pid)) {
+    let info = local_state::server_info(&data_dir).filter(|i| local_state::alive(i.pid));
+    if let Some(stale) = info.as_ref().filter(|i| !avn_local::is_server_of(i.pid, &data_dir)) {
+        p.warn(&format!(
+            "server.json names pid {}, which is not this directory's server (it does not hold its lock); it was not signalled",
+            stale.pid
+        ));
+    }
+    match info.filter(|i| avn_local::is_server_of(i.pid, &data_dir)) {
         Some(info) => {
             p.info(&format!("Stopping the local control plane at {} (pid {})...", info.url, info.pid));
             let pid = nix::unistd::Pid::from_raw(info.pid as i32);

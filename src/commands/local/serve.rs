@@ -49,6 +49,9 @@ pub async fn run(ctx: &Context<'_>, args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let addr = listener.local_addr()?;
     std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+    // One server per data directory, for this process's lifetime; taken before server.json is
+    // written, so a second server never overwrites the first one's.
+    let _lock = avn_local::lock_data_dir(&data_dir).map_err(|e| CliError::failed(e.to_string()))?;
     avn_local::ensure_token(&data_dir).map_err(|e| CliError::failed(e.to_string()))?;
     let info = local_state::ServerInfo { pid: std::process::id(), url: format!("http://{addr}") };
     local_state::write_server_info(&data_dir, &info)?;

@@ -72,7 +72,6 @@ async fn start(
         Err(_) => 0,
     };
     std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
-    let _ = std::fs::remove_file(data_dir.join("server.json"));
     let log = std::fs::OpenOptions::new().create(true).append(true).open(data_dir.join("server.log"))?;
     let exe = std::env::current_exe().context("cannot find the avn executable")?;
     let mut cmd = std::process::Command::new(exe);
@@ -86,6 +85,17 @@ async fn start(
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Some(status) = child.try_wait()? {
+            // Another `avn local up` started a server on this directory first: attach to it.
+            if let Some(info) = local_state::server_info(data_dir).filter(|i| avn_local::is_server_of(i.pid, data_dir))
+            {
+                if answers(ctx, &info.url, local_state::token(data_dir)).await {
+                    return Ok(info.url);
+                }
+            }
+            if Instant::now() < deadline && avn_local::is_locked(data_dir) {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
             return Err(CliError::failed(format!("the local control plane exited ({status})"))
                 .hint(format!("its log ({}):\n{}", data_dir.join("server.log").display(), log_tail(data_dir)))
                 .into());
