@@ -371,3 +371,25 @@ fn a_lost_state_store_is_refused_and_unknown_directories_are_moved_aside_never_r
     assert!(l.log().contains("moved to"), "{}", l.log());
     l.avn(&["service", "get", "db"]).code(0);
 }
+
+#[test]
+fn deleting_the_source_mid_restore_never_truncates_the_fork() {
+    let l = Local::start();
+    l.avn(&["service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
+    // Loaded after the first base backup, so the fork replays it from the archive.
+    sql(&l.uri("src"), "CREATE TABLE big AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 400000) g")
+        .unwrap();
+    l.avn(&["service", "fork", "src", "copy", "--no-wait"]).code(0);
+    // The source is terminated while the fork is still restoring.
+    l.avn(&["service", "terminate", "src", "--force"]).code(0);
+    wait_running(&l, &["copy"]);
+    assert_eq!(sql(&l.uri("copy"), "SELECT count(*) FROM big").unwrap()[0][0], "400000");
+    assert!(l.log().contains("kept until the forks that need them finish"), "{}", l.log());
+    // Once no fork needs them, the deleted source's backups and WAL are removed.
+    let instances = l.data_dir().join("instances");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::fs::read_dir(&instances).unwrap().count() != 1 {
+        assert!(std::time::Instant::now() < deadline, "{}", l.log());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

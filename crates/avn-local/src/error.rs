@@ -23,6 +23,8 @@ pub enum OpError {
     NoForkOrigin,
     #[error("the source service was deleted")]
     SourceGone,
+    #[error("the fork stopped replaying at {reached:X}, short of {wanted:X}, the last change the source had archived; it is not used")]
+    ShortRecovery { reached: u64, wanted: u64 },
     #[error("no base backup ended before the recovery target")]
     NoBackupBeforeTarget,
     #[error("service is gone")]

@@ -31,8 +31,11 @@ pub struct Manager {
     running: Mutex<HashMap<String, Running>>,
     progress: Mutex<HashMap<String, Vec<ProgressUpdate>>>,
     op_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    /// Sources whose base backups or archive a fork is reading: no rotation meanwhile.
-    in_use: Mutex<HashMap<String, usize>>,
+    /// Sources whose base backups and archive forks need (source id → fork ids), from the
+    /// moment each fork is accepted until it has finished: no rotation, no removal meanwhile.
+    in_use: Mutex<HashMap<String, std::collections::HashSet<String>>>,
+    /// Deleted services whose directories are kept until the forks that need them finish.
+    doomed: Mutex<std::collections::HashSet<String>>,
     inventory: Mutex<HashMap<String, Inventory>>,
     failures: Mutex<HashMap<String, String>>,
 }
@@ -60,6 +63,7 @@ impl Manager {
             progress: Mutex::new(HashMap::new()),
             op_locks: Mutex::new(HashMap::new()),
             in_use: Mutex::new(HashMap::new()),
+            doomed: Mutex::new(Default::default()),
             inventory: Mutex::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
         }
@@ -150,18 +154,39 @@ impl Manager {
         self.failures.lock().expect("lock").get(id).cloned()
     }
 
-    pub fn hold(&self, source_id: &str) {
-        *self.in_use.lock().expect("lock").entry(source_id.to_string()).or_default() += 1;
+    /// Fork `fork_id` needs `source_id`'s backups and archive (idempotent).
+    pub fn hold(&self, source_id: &str, fork_id: &str) {
+        self.in_use.lock().expect("lock").entry(source_id.to_string()).or_default().insert(fork_id.to_string());
     }
 
-    pub fn release(&self, source_id: &str) {
-        let mut m = self.in_use.lock().expect("lock");
-        if let Some(n) = m.get_mut(source_id) {
-            *n -= 1;
-            if *n == 0 {
-                m.remove(source_id);
+    /// Fork `fork_id` is done with `source_id`. When it was the last one and the source was
+    /// deleted meanwhile, its directory goes now.
+    pub fn release(&self, source_id: &str, fork_id: &str) {
+        let mut held = self.in_use.lock().expect("lock");
+        if let Some(forks) = held.get_mut(source_id) {
+            forks.remove(fork_id);
+            if forks.is_empty() {
+                held.remove(source_id);
             }
         }
+        if !held.contains_key(source_id) && self.doomed.lock().expect("lock").remove(source_id) {
+            let root = self.layout(source_id).root;
+            tracing::info!("removing {} of a deleted service: no fork needs it any more", root.display());
+            let _ = std::fs::remove_dir_all(root);
+        }
+    }
+
+    /// Remove a deleted service's directory now, or, while forks need it, once they finish.
+    /// Returns whether it was removed now.
+    pub fn remove_when_free(&self, source_id: &str) -> bool {
+        let held = self.in_use.lock().expect("lock");
+        if held.contains_key(source_id) {
+            self.doomed.lock().expect("lock").insert(source_id.to_string());
+            return false;
+        }
+        drop(held);
+        let _ = std::fs::remove_dir_all(self.layout(source_id).root);
+        true
     }
 
     pub fn is_held(&self, source_id: &str) -> bool {

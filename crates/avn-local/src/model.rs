@@ -87,6 +87,9 @@ pub struct ForkOrigin {
     /// The recovery target; `None` replays everything archived.
     #[serde(with = "zulu_opt")]
     pub target: Option<Timestamp>,
+    /// The base backup chosen when the fork was accepted (held until the fork finishes).
+    #[serde(default)]
+    pub backup: Option<String>,
 }
 
 mod zulu_opt {

@@ -365,6 +365,7 @@ mod tests {
                 source_project: "p".into(),
                 source_service: "src".into(),
                 target: Some("2026-11-21T05:20:38.5Z".parse().unwrap()),
+                backup: None,
             }),
             tags: Default::default(),
         };

@@ -90,11 +90,21 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> ApiResult
             ApiError::bad_request(format!("Service to fork from '{source_project}/{source_name}' does not exist"))
         })?;
         let target = fork_target(m, &source, plan.has_backups(), &plan.service_plan, &user_config)?;
+        // The backups this fork needs are held from now on (not rotated, not removed with the
+        // source), until the fork has finished.
+        m.hold(&source.id, &rec.id);
+        let backup = m
+            .store(|s| s.backups(&source.id))?
+            .iter()
+            .rev()
+            .find(|b| target.is_none_or(|t| avn_api::time::parse(&b.backup_time).is_some_and(|bt| bt <= t)))
+            .map(|b| b.backup_name.clone());
         rec.fork = Some(ForkOrigin {
             source_id: source.id.clone(),
             source_project: source.project.clone(),
             source_service: source.name.clone(),
             target,
+            backup,
         });
         rec.password = source.password.clone();
         // The fork carries the source's configuration; the request's keys win.
@@ -112,6 +122,9 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> ApiResult
         }
     }
     if !m.store(|s| s.insert_service(&rec))? {
+        if let Some(f) = &rec.fork {
+            m.release(&f.source_id, &rec.id);
+        }
         return Err(ApiError::conflict(format!("Service name '{}' already exists in project {project}", rec.name)));
     }
     spawn_op(m, rec.id.clone());

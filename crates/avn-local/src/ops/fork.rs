@@ -12,45 +12,60 @@ use crate::engines::postgres::process::copy_tree;
 use crate::engines::postgres::process::PgError;
 use crate::error::OpError;
 use crate::manager::Manager;
+use crate::model::ForkOrigin;
 use crate::store::ServiceRec;
 
 /// Run a registered fork; the source's backups are held (not rotated) meanwhile.
 pub async fn run(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
     let fork = rec.fork.as_ref().ok_or(OpError::NoForkOrigin)?;
-    let source = m.store(|s| s.service_by_id(&fork.source_id))?.ok_or(OpError::SourceGone)?;
-    m.hold(&fork.source_id);
-    let result = fork_from(m, rec, &source, fork.target).await;
-    m.release(&fork.source_id);
+    // Held since the fork was accepted; again after a restart (idempotent).
+    m.hold(&fork.source_id, &rec.id);
+    let result = fork_from(m, rec, fork).await;
+    m.release(&fork.source_id, &rec.id);
     result
 }
 
-async fn fork_from(
-    m: &Arc<Manager>,
-    rec: &ServiceRec,
-    source: &ServiceRec,
-    target: Option<jiff::Timestamp>,
-) -> Result<(), OpError> {
-    let src = m.layout(&source.id);
+async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Result<(), OpError> {
+    let target = fork.target;
+    // The source may have been deleted since the fork was accepted: its data is kept for us.
+    let source = m.store(|s| s.service_by_id(&fork.source_id))?;
+    let src = m.layout(&fork.source_id);
+    if !src.root.exists() {
+        return Err(OpError::SourceGone);
+    }
     let layout = m.layout(&rec.id);
     let _ = std::fs::remove_dir_all(&layout.root);
     // 1. Every commit up to now must be in the source's archive.
     let mut end_lsn = None;
-    if m.running(&source.id).is_some() {
-        cluster::ensure_archived(&src, source.port, Duration::from_secs(60)).await?;
-        end_lsn = cluster::current_lsn(&src, source.port).await.ok();
+    if let Some(source) = source.as_ref().filter(|s| m.running(&s.id).is_some()) {
+        // Under the source's operation lock: a delete of the source waits until this is done.
+        let lock = m.op_lock(&source.id);
+        let _guard = lock.lock().await;
+        if m.running(&source.id).is_some() {
+            cluster::ensure_archived(&src, source.port, Duration::from_secs(60)).await?;
+            end_lsn = cluster::current_lsn(&src, source.port).await.ok();
+        }
     }
-    // 2. The newest base backup that ended at or before the target.
-    let backups = m.store(|s| s.backups(&source.id))?;
-    let chosen = backups
-        .iter()
-        .rev()
-        .find(|b| target.is_none_or(|t| avn_api::time::parse(&b.backup_time).is_some_and(|bt| bt <= t)))
-        .ok_or(OpError::NoBackupBeforeTarget)?
-        .clone();
-    tracing::info!(fork = %rec.name, source = %source.name, backup = %chosen.backup_name, ?target, "forking");
+    // 2. The base backup chosen at acceptance (or, for forks accepted before that was recorded,
+    // the newest that ended at or before the target).
+    let chosen = match &fork.backup {
+        Some(name) => name.clone(),
+        None => m
+            .store(|s| s.backups(&fork.source_id))?
+            .iter()
+            .rev()
+            .find(|b| target.is_none_or(|t| avn_api::time::parse(&b.backup_time).is_some_and(|bt| bt <= t)))
+            .ok_or(OpError::NoBackupBeforeTarget)?
+            .backup_name
+            .clone(),
+    };
+    if !src.backup(&chosen).exists() {
+        return Err(OpError::NoBackupBeforeTarget);
+    }
+    tracing::info!(fork = %rec.name, source = %fork.source_service, backup = %chosen, ?target, "forking");
     // 3. Copy it, reporting bytes.
     cluster::make_dirs(&m.pg, &layout)?;
-    let from = src.backup(&chosen.backup_name);
+    let from = src.backup(&chosen);
     let total = dir_size(&from).max(1) as i64;
     m.report(&rec.id, "basebackup", Some("bytes_uncompressed"), 0, 0, total);
     let partial = layout.root.join("data.partial");
@@ -98,8 +113,17 @@ async fn fork_from(
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // 6. Never RUNNING with less than was asked for: a fork to the latest transaction must reach
+    // what the source had archived when the fork started (a recovery target that is not reached
+    // already stops PostgreSQL with "recovery ended before configured recovery target").
+    if let (Some(end), None) = (end_lsn, target) {
+        let reached = cluster::current_lsn(&layout, rec.port).await?;
+        if reached < end {
+            return Err(OpError::ShortRecovery { reached, wanted: end });
+        }
+    }
     m.report(&rec.id, "finalize", None, 0, 1, 1);
-    // 6. Promoted: forget the source's archive; archive into our own.
+    // 7. Promoted: forget the source's archive; archive into our own.
     cluster::write_instance_conf(&m.pg, &layout, &m.ca, rec.port, true, None)?;
     Ok(())
 }

@@ -138,6 +138,12 @@ pub async fn delete(m: &Arc<Manager>, project: &str, name: &str) -> ApiResult<()
     m.set_running(&rec.id, None);
     m.clear_progress(&rec.id);
     m.set_failure(&rec.id, None);
-    let _ = std::fs::remove_dir_all(m.layout(&rec.id).root);
+    // A fork being deleted needs its source no more.
+    if let Some(f) = &rec.fork {
+        m.release(&f.source_id, &rec.id);
+    }
+    if !m.remove_when_free(&rec.id) {
+        tracing::info!(service = %rec.name, "deleted; its backups and WAL are kept until the forks that need them finish");
+    }
     Ok(())
 }

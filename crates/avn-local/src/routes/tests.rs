@@ -71,6 +71,7 @@ fn app(dir: &std::path::Path) -> Router {
             source_project: "local".into(),
             source_service: "src".into(),
             target: None,
+            backup: None,
         }),
         ..service_rec("forked", State::Rebuilding, "startup-4", "2026-11-20T13:00:00Z")
     };
