@@ -393,3 +393,107 @@ fn deleting_the_source_mid_restore_never_truncates_the_fork() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// A small tmpfs mounted for one test, unmounted when dropped (root only).
+struct SmallDisk {
+    path: std::path::PathBuf,
+}
+
+impl SmallDisk {
+    fn mount(mb: u64) -> Option<SmallDisk> {
+        let path = std::env::temp_dir().join(format!("avn-small-disk-{}-{mb}", std::process::id()));
+        std::fs::create_dir_all(&path).ok()?;
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mb}m,mode=0755"), "tmpfs"])
+            .arg(&path)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(SmallDisk { path })
+    }
+
+    fn free(&self) -> u64 {
+        let out = std::process::Command::new("df").args(["--output=avail", "-B1"]).arg(&self.path).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).lines().nth(1).unwrap().trim().parse().unwrap()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.path).status();
+        let _ = std::fs::remove_dir(&self.path);
+    }
+}
+
+#[test]
+fn a_full_disk_fails_a_fork_briefly_removes_its_copy_and_archiving_resumes_after() {
+    let Some(disk) = SmallDisk::mount(400) else {
+        eprintln!("SKIPPED: cannot mount a tmpfs here (needs root)");
+        return;
+    };
+    let l = Local::start_in(tempfile::tempdir_in(&disk.path).unwrap());
+    l.avn(&["service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
+    let uri = l.uri("src");
+    sql(&uri, "CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 1000) g").unwrap();
+    // Fill the disk until a copy of the source's base backup no longer fits.
+    let filler = disk.path.join("filler");
+    // Room for the source's own WAL and archive, not for another copy of its base backup.
+    let base = std::fs::read_dir(l.data_dir().join("instances"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("base"))
+        .find(|p| p.exists())
+        .unwrap();
+    let out = std::process::Command::new("du").args(["-sb"]).arg(&base).output().unwrap();
+    let backup: u64 = String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap().parse().unwrap();
+    let keep = (backup * 6 / 10).max(40 * 1024 * 1024);
+    eprintln!("base backups: {backup} bytes; leaving {keep} bytes free");
+    let st = std::process::Command::new("fallocate")
+        .args(["-l", &(disk.free().saturating_sub(keep)).to_string()])
+        .arg(&filler)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let r = l.avn(&["service", "fork", "src", "f1", "--timeout", "120"]);
+    r.code(1);
+    assert!(r.stderr.len() < 2000, "a short error, not one line per file: {} bytes\n{}", r.stderr.len(), r.stderr);
+    assert!(r.stderr.contains("No space left on device") || r.stderr.contains("space"), "{}", r.stderr);
+    // The failed fork's partial copy is gone at once; the source still serves.
+    let instances = l.data_dir().join("instances");
+    let dirs: Vec<String> =
+        std::fs::read_dir(&instances).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+    assert!(dirs.iter().all(|d| !d.starts_with("f1-")), "{dirs:?}");
+    assert_eq!(sql(&uri, "SELECT count(*) FROM t").unwrap()[0][0], "1000");
+    // Space is freed: archiving goes on, and a fork now holds every row, including new ones.
+    std::fs::remove_file(&filler).unwrap();
+    l.avn(&["service", "terminate", "f1", "--force"]).code(0);
+    sql(&uri, "INSERT INTO t SELECT g FROM generate_series(1001, 2000) g").unwrap();
+    l.avn(&["service", "fork", "src", "f2", "--timeout", "120"]).code(0);
+    assert_eq!(sql(&l.uri("f2"), "SELECT count(*) FROM t").unwrap()[0][0], "2000");
+    drop(l);
+    drop(disk);
+}
+
+#[test]
+fn a_partial_segment_left_in_the_archive_never_blocks_archiving() {
+    let l = Local::start();
+    l.avn(&["service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
+    let (inst, _port, admin) = instance(&l, "src");
+    // Some WAL first, so that the current position is inside a segment (not at its boundary).
+    sql(&admin, "CREATE TABLE t (x int); INSERT INTO t VALUES (1)").unwrap();
+    let segment = sql(&admin, "SELECT pg_walfile_name(pg_current_wal_lsn())").unwrap()[0][0].clone();
+    // What a crash or a full disk leaves behind half-way through archiving this segment.
+    let archive = inst.join("archive");
+    let partial = archive.join(format!("{segment}.partial"));
+    std::fs::write(&partial, b"half a segment").unwrap();
+    sql(&admin, "INSERT INTO t VALUES (2)").unwrap();
+    sql(&admin, "SELECT pg_switch_wal()").unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !archive.join(&segment).exists() || partial.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "archiving of {segment} is stuck: {:?}",
+            std::fs::read_dir(&archive).unwrap().map(|e| e.unwrap().file_name()).collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(std::fs::metadata(archive.join(&segment)).unwrap().len(), 16 * 1024 * 1024, "the whole segment");
+}

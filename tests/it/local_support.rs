@@ -23,7 +23,11 @@ impl Local {
     }
 
     pub fn start() -> Local {
-        let dir = tempfile::tempdir().unwrap();
+        Local::start_in(tempfile::tempdir().unwrap())
+    }
+
+    /// A control plane whose data lives in `dir` (for example on a small filesystem).
+    pub fn start_in(dir: tempfile::TempDir) -> Local {
         // Let the `postgres` user traverse to the clusters when the tests run as root.
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();

@@ -94,6 +94,11 @@ async fn failed(m: &Arc<Manager>, rec: &ServiceRec, op: Op, e: OpError) {
         r.stop().await;
     }
     m.set_running(&rec.id, None);
+    if op == Op::Fork {
+        // A fork that failed holds nothing anyone can use: free the disk now, not at terminate
+        // (a half copy on a full disk would otherwise keep the source from archiving).
+        let _ = std::fs::remove_dir_all(m.layout(&rec.id).root);
+    }
     m.set_failure(&rec.id, Some(format!("{} failed: {e}", op.as_str())));
     if let Ok(Some(mut r)) = m.store(|s| s.service_by_id(&rec.id)) {
         r.op = Some(Op::Failed);

@@ -110,7 +110,15 @@ pub fn write_instance_conf(
     );
     if archive {
         let a = conf::shell_word(&layout.archive().to_string_lossy());
-        let cmd = format!("test ! -f {a}/\"%f\" && cp \"%p\" {a}/\"%f\"");
+        // Crash-safe: copy to a temporary name, fsync it, rename it, fsync the directory. A
+        // partial file left by a crash or a full disk is overwritten by the next try (and
+        // removed when a try fails), so it never blocks archiving; an identical segment already
+        // there counts as archived, a different one is an error (PostgreSQL's documented rule).
+        let cmd = format!(
+            "f={a}/\"%f\"; if test -f \"$f\"; then cmp -s \"%p\" \"$f\"; else \
+             cp \"%p\" \"$f.partial\" && sync \"$f.partial\" && mv \"$f.partial\" \"$f\" && sync {a} \
+             || {{ rm -f \"$f.partial\"; exit 1; }}; fi"
+        );
         s.push_str(&format!("archive_command = {}\n", conf::quote("archive_command", &cmd)?));
     }
     if let Some(r) = recovery {

@@ -196,7 +196,30 @@ async fn run_captured(tool: &str, mut c: tokio::process::Command) -> Result<(), 
     if detail.is_empty() {
         detail = String::from_utf8_lossy(&out.stdout).trim().to_string();
     }
-    Err(PgError::Tool { tool: tool.into(), detail: format!("{} ({})", detail, out.status) })
+    Err(PgError::Tool { tool: tool.into(), detail: format!("{} ({})", bounded(&detail), out.status) })
+}
+
+/// The first lines of a tool's output and how many more there were: a failed `cp` on a full disk
+/// prints a line per file, which must not become a megabyte-long error or notification.
+pub fn bounded(text: &str) -> String {
+    const LINES: usize = 3;
+    const WIDTH: usize = 300;
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<String> = lines
+        .iter()
+        .take(LINES)
+        .map(|l| {
+            if l.chars().count() > WIDTH {
+                format!("{}…", l.chars().take(WIDTH).collect::<String>())
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    if lines.len() > LINES {
+        out.push(format!("(and {} more lines)", lines.len() - LINES));
+    }
+    out.join("\n")
 }
 
 /// Copy a directory tree, with reflinks where the filesystem supports them (`cp -a
@@ -273,4 +296,17 @@ pub fn process_alive(pid: i32) -> bool {
         .map(|s| s.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')))
         .unwrap_or(true);
     kill(Pid::from_raw(pid), None).is_ok() && !zombie
+}
+
+#[cfg(test)]
+mod bounded_tests {
+    #[test]
+    fn long_tool_output_is_cut_to_its_first_lines_and_a_count() {
+        let text: String =
+            (0..1048).map(|i| format!("cp: cannot create regular file 'f{i}': No space left on device\n")).collect();
+        let b = super::bounded(&text);
+        assert!(b.lines().count() == 4 && b.ends_with("(and 1045 more lines)"), "{b}");
+        assert!(b.len() < 400);
+        assert_eq!(super::bounded("one line"), "one line");
+    }
 }
