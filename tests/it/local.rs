@@ -497,3 +497,56 @@ fn a_partial_segment_left_in_the_archive_never_blocks_archiving() {
     }
     assert_eq!(std::fs::metadata(archive.join(&segment)).unwrap().len(), 16 * 1024 * 1024, "the whole segment");
 }
+
+#[test]
+fn a_dead_postgres_is_not_reported_running_and_power_off_on_recovers_it() {
+    let l = Local::start();
+    l.avn(&["service", "create", "db", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
+    sql(&l.uri("db"), "CREATE TABLE t (x int); INSERT INTO t VALUES (7)").unwrap();
+    let (inst, _, _) = instance(&l, "db");
+    let data = inst.join("data");
+    let pid = |data: &std::path::Path| -> i32 {
+        std::fs::read_to_string(data.join("postmaster.pid")).unwrap().lines().next().unwrap().trim().parse().unwrap()
+    };
+    // Killed, and its restart cannot work yet (the data directory is unreadable for the server).
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let dead = pid(&data);
+    std::process::Command::new("kill").args(["-9", &dead.to_string()]).status().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    let v = loop {
+        let v = l.avn(&["service", "get", "db", "--json"]).code(0).json();
+        let note = v["service_notifications"].to_string();
+        if v["state"] != "RUNNING" && note.contains("poweron failed") {
+            break v;
+        }
+        assert!(std::time::Instant::now() < deadline, "{v}\n{}", l.log());
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(v["node_states"][0]["state"], "unknown", "{v}");
+    assert!(l.log().contains("exited unexpectedly"), "{}", l.log());
+    // The cause is gone: power off and on brings it back, with its data.
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
+    l.avn(&["service", "update", "db", "--power-off"]).code(0);
+    l.avn(&["service", "update", "db", "--power-on"]).code(0);
+    wait_running(&l, &["db"]);
+    assert_eq!(sql(&l.uri("db"), "SELECT x FROM t").unwrap()[0][0], "7");
+    // A plain crash is restarted by itself.
+    let before = pid(&data);
+    std::process::Command::new("kill").args(["-9", &before.to_string()]).status().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let restarted = std::fs::read_to_string(data.join("postmaster.pid"))
+            .ok()
+            .and_then(|t| t.lines().next()?.trim().parse::<i32>().ok());
+        if restarted.is_some_and(|p| p != before)
+            && l.avn(&["service", "get", "db", "--json"]).json()["state"] == "RUNNING"
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{}", l.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    wait_running(&l, &["db"]);
+    assert_eq!(sql(&l.uri("db"), "SELECT x FROM t").unwrap()[0][0], "7");
+}

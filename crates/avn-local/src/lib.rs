@@ -200,6 +200,7 @@ pub async fn serve(
     let m = Arc::new(manager::Manager::new(pg, ca, instances, store, cfg.backup_interval));
     reconcile::reconcile(&m).await?;
     tokio::spawn(ops::backup_scheduler(m.clone()));
+    tokio::spawn(ops::watchdog(m.clone()));
     let state = routes::AppState { manager: m.clone(), token: Arc::new(token) };
     let app = routes::router(state);
     tracing::info!("avn local control plane listening on http://{addr}");

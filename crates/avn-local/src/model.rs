@@ -67,6 +67,9 @@ text_column!(
         PowerOn => "poweron",
         /// The last operation failed; the service stays until it is terminated.
         Failed => "failed",
+        /// Starting an existing cluster failed (after a crash, or a power-on): its data is
+        /// intact, and power off then on tries again once the cause is gone.
+        StartFailed => "start_failed",
     }
 );
 

@@ -67,6 +67,18 @@ pub async fn reconcile(m: &Arc<Manager>) -> Result<(), OpError> {
                 tracing::info!(service = %rec.name, "redoing interrupted {:?}", rec.op.map(Op::as_str));
                 ops::spawn_op(m, rec.id.clone());
             }
+            Some(Op::StartFailed) => {
+                if let Some(mut r) = adopted {
+                    r.stop().await;
+                }
+                m.set_failure(
+                    &rec.id,
+                    Some(
+                        "its PostgreSQL server could not be started; power it off and on once the cause is fixed"
+                            .into(),
+                    ),
+                );
+            }
             Some(Op::Failed) => {
                 if let Some(mut r) = adopted {
                     r.stop().await;

@@ -41,7 +41,7 @@ impl ServiceRec {
     /// The state of its one node, as `node_states[].state` shows it.
     pub fn node_state(&self) -> &'static str {
         match (self.state, self.op) {
-            (_, Some(Op::Failed)) => "unknown",
+            (_, Some(Op::Failed | Op::StartFailed)) => "unknown",
             (State::Running, _) => "running",
             (State::PowerOff, _) => "leaving",
             (_, Some(Op::Fork)) => "syncing_data",

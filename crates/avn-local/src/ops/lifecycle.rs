@@ -46,6 +46,14 @@ pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUp
             "Service is protected against termination and shutdown. Remove termination protection first.",
         ));
     }
+    if rec.op == Some(Op::StartFailed) && body.powered.is_some() {
+        // The cluster is not running and its data is intact: it counts as powered off, so a
+        // power-on starts it again.
+        m.set_failure(&rec.id, None);
+        rec.op = None;
+        rec.state = State::PowerOff;
+        rec.powered = false;
+    }
     if rec.op.is_some() && body.powered.is_some() {
         return Err(ApiError::conflict(format!(
             "Service '{name}' is busy ({}); try again when it is RUNNING",

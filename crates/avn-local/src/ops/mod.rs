@@ -51,7 +51,7 @@ pub fn spawn_op(m: &Arc<Manager>, id: String) {
             Op::Create => provision::create_cluster(&m, &rec).await,
             Op::Fork => fork::run(&m, &rec).await,
             Op::PowerOn => provision::start(&m, &rec).await,
-            Op::Failed => return,
+            Op::Failed | Op::StartFailed => return,
         };
         match result {
             Ok(()) => finished(&m, &id),
@@ -87,6 +87,43 @@ fn finished(m: &Arc<Manager>, id: &str) {
     }
 }
 
+/// Every couple of seconds: a service the store says is RUNNING whose PostgreSQL has died (a
+/// PANIC on a full disk, a kill) is no longer reported RUNNING: it gets a notification and is
+/// restarted. Seen dead twice in a row, so a power-off in flight is not mistaken for a crash.
+pub async fn watchdog(m: Arc<Manager>) {
+    let mut suspects = std::collections::HashSet::new();
+    loop {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let Ok(services) = m.store(|s| s.services(None)) else { continue };
+        let mut dead = std::collections::HashSet::new();
+        for rec in services {
+            if rec.state != State::Running || rec.op.is_some() || !rec.powered || m.running(&rec.id).is_some() {
+                continue;
+            }
+            if !suspects.contains(&rec.id) {
+                dead.insert(rec.id.clone());
+                continue;
+            }
+            let lock = m.op_lock(&rec.id);
+            let Ok(_guard) = lock.try_lock() else { continue };
+            let Ok(Some(mut cur)) = m.store(|s| s.service_by_id(&rec.id)) else { continue };
+            if cur.state != State::Running || cur.op.is_some() || !cur.powered || m.running(&cur.id).is_some() {
+                continue;
+            }
+            tracing::warn!(service = %cur.name, "its PostgreSQL server exited unexpectedly; restarting it");
+            m.set_failure(&cur.id, Some("the PostgreSQL server exited unexpectedly; restarting it".into()));
+            cur.state = State::Rebuilding;
+            cur.op = Some(Op::PowerOn);
+            cur.update_time = now();
+            if m.store(|s| s.update_service(&cur)).is_ok() {
+                drop(_guard);
+                spawn_op(&m, cur.id.clone());
+            }
+        }
+        suspects = dead;
+    }
+}
+
 /// The operation failed: stop what it started and say so on the service.
 async fn failed(m: &Arc<Manager>, rec: &ServiceRec, op: Op, e: OpError) {
     tracing::error!(service = %rec.name, "operation {:?} failed: {}", op.as_str(), crate::error::chain(&e));
@@ -101,7 +138,7 @@ async fn failed(m: &Arc<Manager>, rec: &ServiceRec, op: Op, e: OpError) {
     }
     m.set_failure(&rec.id, Some(format!("{} failed: {e}", op.as_str())));
     if let Ok(Some(mut r)) = m.store(|s| s.service_by_id(&rec.id)) {
-        r.op = Some(Op::Failed);
+        r.op = Some(if op == Op::PowerOn { Op::StartFailed } else { Op::Failed });
         let _ = m.store(|s| s.update_service(&r));
     }
 }
