@@ -550,3 +550,21 @@ fn a_dead_postgres_is_not_reported_running_and_power_off_on_recovers_it() {
     wait_running(&l, &["db"]);
     assert_eq!(sql(&l.uri("db"), "SELECT x FROM t").unwrap()[0][0], "7");
 }
+
+#[test]
+fn a_port_taken_before_postgres_binds_it_moves_the_service_instead_of_failing() {
+    let l = Local::start();
+    l.avn(&["service", "create", "db", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
+    sql(&l.uri("db"), "CREATE TABLE t (x int); INSERT INTO t VALUES (3)").unwrap();
+    l.avn(&["service", "update", "db", "--power-off"]).code(0);
+    let port = l.service("db")["service_uri_params"]["port"].as_str().unwrap().to_string();
+    // Someone else takes the port while the service is off.
+    let squatter = std::net::TcpListener::bind(format!("127.0.0.1:{port}")).unwrap();
+    l.avn(&["service", "update", "db", "--power-on"]).code(0);
+    wait_running(&l, &["db"]);
+    let moved = l.service("db")["service_uri_params"]["port"].as_str().unwrap().to_string();
+    assert_ne!(moved, port);
+    assert_eq!(sql(&l.uri("db"), "SELECT x FROM t").unwrap()[0][0], "3");
+    assert!(l.log().contains("was taken before PostgreSQL could bind it"), "{}", l.log());
+    drop(squatter);
+}

@@ -160,3 +160,76 @@ fn two_ups_at_once_end_with_one_server_and_down_never_signals_a_stranger() {
     stranger.kill().unwrap();
     stranger.wait().unwrap();
 }
+
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn the_data_directory_and_logs_are_private_from_the_start() {
+    let h = Home::new();
+    let local = h.dir.path().join("local");
+    // It already exists, readable by everyone.
+    std::fs::create_dir_all(&local).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&local, std::fs::Permissions::from_mode(0o755)).unwrap();
+    h.avn(&["local", "up", "--port", "0"]).code(0);
+    h.avn(&["service", "create", "db1", "-t", "pg", "--plan", "hobbyist", "--wait", "--timeout", "120"]).code(0);
+    // 0700; 0711 (traversable, not listable) when root runs PostgreSQL as another user.
+    assert!([0o700, 0o711].contains(&mode(&local)), "{:o}", mode(&local));
+    for f in ["server.log", "state.db", "state.db.copy", "token", "server.json", "ca/ca.key"] {
+        assert_eq!(mode(&local.join(f)), 0o600, "{f}");
+    }
+    let instances = avn_local::instances_location(&local);
+    for inst in std::fs::read_dir(&instances).unwrap() {
+        let log = inst.unwrap().path().join("postgres.log");
+        assert_eq!(mode(&log), 0o600, "{}", log.display());
+    }
+}
+
+#[test]
+fn serve_in_the_foreground_stops_every_cluster_on_sigterm_and_on_ctrl_c() {
+    for signal in ["TERM", "INT"] {
+        let h = Home::new();
+        let local = h.dir.path().join("local");
+        let mut server = h.cmd(&["local", "serve", "--listen", "127.0.0.1:0"]).spawn().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let info = loop {
+            if let Some(v) = std::fs::read(local.join("server.json"))
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            {
+                break v;
+            }
+            assert!(std::time::Instant::now() < deadline);
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        let url = info["url"].as_str().unwrap().to_string();
+        let token = std::fs::read_to_string(local.join("token")).unwrap();
+        let api = |args: &[&str]| -> Run {
+            let mut all = args.to_vec();
+            all.extend(["--url", &url, "--auth-token", token.trim(), "--project", "p"]);
+            h.cmd(&all).output().unwrap().into()
+        };
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let c = avn_client::Client::builder().base_url(&url).token(Some(token.trim().to_string())).build().unwrap();
+        rt.block_on(c.project_create("p")).unwrap();
+        api(&["service", "create", "db", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
+        let postgres = || {
+            std::fs::read_dir("/proc")
+                .unwrap()
+                .flatten()
+                .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+                .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+                .filter(|c| c.contains("postgres") && c.contains("-D") && c.contains(&*local.to_string_lossy()))
+                .count()
+        };
+        assert!(postgres() >= 1, "a cluster runs");
+        std::process::Command::new("kill").args([&format!("-{signal}"), &server.id().to_string()]).status().unwrap();
+        let status = server.wait().unwrap();
+        assert!(status.success() || status.code().is_some(), "{signal}: {status:?}");
+        assert_eq!(postgres(), 0, "{signal}: no postgres process is left behind");
+        assert!(!local.join("server.json").exists(), "{signal}: no stale server.json");
+    }
+}

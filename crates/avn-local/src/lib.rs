@@ -107,7 +107,14 @@ pub fn ensure_token(data_dir: &Path) -> Result<String, Error> {
 
 fn create_private_dir(p: &Path) -> Result<(), Error> {
     use std::os::unix::fs::DirBuilderExt;
+    use std::os::unix::fs::PermissionsExt;
     if p.is_dir() {
+        // 0700 also when it already existed (wider, say 0755): it holds the token and the data.
+        let mode = std::fs::metadata(p).map(|m| m.permissions().mode() & 0o777).unwrap_or(0o700);
+        if mode & 0o077 != 0 && mode != 0o711 {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o700))
+                .map_err(io(format!("cannot make {} private", p.display())))?;
+        }
         return Ok(());
     }
     std::fs::DirBuilder::new()
@@ -285,6 +292,11 @@ pub fn instances_location(data_dir: &Path) -> PathBuf {
 }
 
 /// Whether a process is alive (and not a zombie waiting to be reaped).
+/// Open a log file for appending, private (0600) from its creation.
+pub fn private_log(path: &Path) -> std::io::Result<std::fs::File> {
+    engines::postgres::process::private_log(path)
+}
+
 pub fn process_alive(pid: i32) -> bool {
     engines::postgres::process::process_alive(pid)
 }

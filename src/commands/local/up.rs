@@ -72,7 +72,7 @@ async fn start(
         Err(_) => 0,
     };
     std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(data_dir.join("server.log"))?;
+    let log = avn_local::private_log(&data_dir.join("server.log"))?;
     let exe = std::env::current_exe().context("cannot find the avn executable")?;
     let mut cmd = std::process::Command::new(exe);
     cmd.args(["local", "serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])

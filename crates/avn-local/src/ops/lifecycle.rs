@@ -92,7 +92,13 @@ pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUp
     match body.powered {
         Some(false) if rec.state != State::PowerOff => {
             if let Some(mut r) = m.running(&rec.id) {
-                if let Err(e) = cluster::ensure_archived(&layout, rec.port, Duration::from_secs(60)).await {
+                // Only where WAL is archived (plans with backups); otherwise there is nothing to wait for.
+                let archived = if catalog::keeps_backups(&rec.plan) {
+                    cluster::ensure_archived(&layout, rec.port, Duration::from_secs(60)).await
+                } else {
+                    Ok(())
+                };
+                if let Err(e) = archived {
                     tracing::warn!("archiving before power-off of {name}: {e}");
                 }
                 r.stop().await;

@@ -19,12 +19,9 @@ pub async fn create_cluster(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), Op
     cluster::initdb(&m.pg, &layout).await?;
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 50, 100);
     cluster::write_user_conf(&m.pg, &layout, &rec.user_config)?;
-    cluster::write_instance_conf(&m.pg, &layout, &m.ca, rec.port, has_backups, None)?;
-    let running = m.pg.spawn(&layout)?;
-    m.set_running(&rec.id, Some(running.clone()));
-    cluster::wait_ready(&layout, rec.port, &running, START_TIMEOUT).await?;
+    let port = run_on_a_free_port(m, rec, has_backups).await?;
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 70, 100);
-    cluster::create_admin(&layout, rec.port, &rec.password).await?;
+    cluster::create_admin(&layout, port, &rec.password).await?;
     if has_backups {
         m.report(&rec.id, "basebackup", None, 0, 0, 1);
         super::backup::take_backup(m, &rec.id).await?;
@@ -39,10 +36,36 @@ pub async fn start(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
         return Ok(());
     }
     let has_backups = catalog::keeps_backups(&rec.plan);
-    cluster::write_instance_conf(&m.pg, &layout, &m.ca, rec.port, has_backups, None)?;
     let _ = std::fs::remove_file(layout.data().join("postmaster.pid"));
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 10, 100);
-    let running = m.pg.spawn(&layout)?;
-    m.set_running(&rec.id, Some(running.clone()));
-    Ok(cluster::wait_ready(&layout, rec.port, &running, START_TIMEOUT).await?)
+    run_on_a_free_port(m, rec, has_backups).await.map(|_| ())
+}
+
+/// Configure and start the cluster on the service's port. The port was free when it was chosen,
+/// but anyone may take it before PostgreSQL binds it: when the server exits and the port is
+/// taken, move the service to another free port and try again (three times at most). Returns
+/// the port it runs on.
+async fn run_on_a_free_port(m: &Arc<Manager>, rec: &ServiceRec, has_backups: bool) -> Result<u16, OpError> {
+    let layout = m.layout(&rec.id);
+    let mut port = rec.port;
+    for attempt in 1..=3 {
+        cluster::write_instance_conf(&m.pg, &layout, &m.ca, port, has_backups, None)?;
+        let running = m.pg.spawn(&layout)?;
+        m.set_running(&rec.id, Some(running.clone()));
+        match cluster::wait_ready(&layout, port, &running, START_TIMEOUT).await {
+            Ok(()) => return Ok(port),
+            Err(e)
+                if attempt < 3 && !running.is_alive() && std::net::TcpListener::bind(("127.0.0.1", port)).is_err() =>
+            {
+                let next = m.free_port()?;
+                tracing::warn!(service = %rec.name, "port {port} was taken before PostgreSQL could bind it ({e}); moving to {next}");
+                let mut moved = m.store(|s| s.service_by_id(&rec.id))?.ok_or(OpError::ServiceGone)?;
+                moved.port = next;
+                m.store(|s| s.update_service(&moved))?;
+                port = next;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    unreachable!("the last attempt returns")
 }

@@ -168,7 +168,7 @@ impl Pg {
 
     /// Spawn `postgres -D data` with its log appended to the instance log.
     pub fn spawn(&self, layout: &Layout) -> Result<Running, PgError> {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(layout.log())?;
+        let log = private_log(&layout.log())?;
         let mut c = self.command("postgres");
         c.arg("-D").arg(layout.data()).stdout(log.try_clone()?).stderr(log).kill_on_drop(false);
         let mut child = c.spawn().map_err(PgError::Spawn)?;
@@ -288,6 +288,16 @@ impl Running {
             }
         }
     }
+}
+
+/// Open a log for appending, 0600 from its creation (and made 0600 if it existed wider): logs
+/// can hold connection details.
+pub fn private_log(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::fs::PermissionsExt;
+    let f = std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    Ok(f)
 }
 
 /// Whether a process is alive (and not a zombie waiting to be reaped).
