@@ -167,6 +167,13 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     crate::time::parse_duration(s)
 }
 
+impl Cli {
+    /// Whether this runs the local control plane in the foreground (`avn local serve`).
+    pub fn is_local_serve(&self) -> bool {
+        matches!(self.command, Command::Local(crate::commands::local::LocalCommand::Serve(_)))
+    }
+}
+
 /// The full clap command, for xtask (completions, man pages) and tests.
 pub fn command() -> clap::Command {
     Cli::command()

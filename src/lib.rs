@@ -48,7 +48,14 @@ pub fn main() -> ExitCode {
         Err(e) => return error::clap_exit(e),
     };
     let printer = output::Printer::new(&cli.global);
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    // The local control plane serves many clients while it copies and replays gigabytes: give it
+    // worker threads. Every other command is one client and starts faster on one thread.
+    let runtime = if cli.is_local_serve() {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    };
+    let runtime = match runtime {
         Ok(rt) => rt,
         Err(e) => return error::report(&printer, anyhow::Error::new(e).context("cannot start the async runtime")),
     };

@@ -172,20 +172,19 @@ impl Manager {
         if !held.contains_key(source_id) && self.doomed.lock().expect("lock").remove(source_id) {
             let root = self.layout(source_id).root;
             tracing::info!("removing {} of a deleted service: no fork needs it any more", root.display());
-            let _ = std::fs::remove_dir_all(root);
+            // Off the async threads: a large tree takes seconds to remove.
+            tokio::task::spawn_blocking(move || std::fs::remove_dir_all(root));
         }
     }
 
-    /// Remove a deleted service's directory now, or, while forks need it, once they finish.
-    /// Returns whether it was removed now.
-    pub fn remove_when_free(&self, source_id: &str) -> bool {
+    /// Whether a deleted service's directory may go now; while forks need it, it is marked to go
+    /// once they finish (see [`Manager::release`]) and this says no.
+    pub fn free_to_remove(&self, source_id: &str) -> bool {
         let held = self.in_use.lock().expect("lock");
         if held.contains_key(source_id) {
             self.doomed.lock().expect("lock").insert(source_id.to_string());
             return false;
         }
-        drop(held);
-        let _ = std::fs::remove_dir_all(self.layout(source_id).root);
         true
     }
 

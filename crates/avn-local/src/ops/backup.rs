@@ -31,7 +31,7 @@ pub async fn take_backup(m: &Arc<Manager>, id: &str) -> Result<BackupRec, OpErro
         if all.len() > max {
             for old in &all[..all.len() - max] {
                 m.store(|s| s.delete_backup(id, &old.backup_name))?;
-                let _ = std::fs::remove_dir_all(layout.backup(&old.backup_name));
+                crate::engines::postgres::layout::remove_tree(&layout.backup(&old.backup_name)).await;
             }
             if let Some((_, wal)) = cluster::backup_start(&layout.backup(&all[all.len() - max].backup_name)) {
                 if let Err(e) = cluster::archive_cleanup(&m.pg, &layout, &wal).await {

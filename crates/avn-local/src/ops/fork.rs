@@ -7,7 +7,8 @@ use std::time::Duration;
 use super::START_TIMEOUT;
 use crate::engines::postgres::cluster;
 use crate::engines::postgres::cluster::Recovery;
-use crate::engines::postgres::layout::dir_size;
+use crate::engines::postgres::layout::remove_tree;
+use crate::engines::postgres::layout::size_of;
 use crate::engines::postgres::process::copy_tree;
 use crate::engines::postgres::process::PgError;
 use crate::error::OpError;
@@ -34,7 +35,7 @@ async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Res
         return Err(OpError::SourceGone);
     }
     let layout = m.layout(&rec.id);
-    let _ = std::fs::remove_dir_all(&layout.root);
+    remove_tree(&layout.root).await;
     // 1. Every commit up to now must be in the source's archive.
     let mut end_lsn = None;
     if let Some(source) = source.as_ref().filter(|s| m.running(&s.id).is_some()) {
@@ -66,7 +67,7 @@ async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Res
     // 3. Copy it, reporting bytes.
     cluster::make_dirs(&m.pg, &layout)?;
     let from = src.backup(&chosen);
-    let total = dir_size(&from).max(1) as i64;
+    let total = size_of(&from).await.max(1) as i64;
     m.report(&rec.id, "basebackup", Some("bytes_uncompressed"), 0, 0, total);
     let partial = layout.root.join("data.partial");
     let copy = copy_tree(&from, &partial);
@@ -75,7 +76,7 @@ async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Res
         tokio::select! {
             r = &mut copy => { r?; break; }
             _ = tokio::time::sleep(Duration::from_millis(200)) => {
-                m.report(&rec.id, "basebackup", Some("bytes_uncompressed"), 0, dir_size(&partial) as i64, total);
+                m.report(&rec.id, "basebackup", Some("bytes_uncompressed"), 0, size_of(&partial).await as i64, total);
             }
         }
     }

@@ -156,7 +156,9 @@ pub async fn delete(m: &Arc<Manager>, project: &str, name: &str) -> ApiResult<()
     if let Some(f) = &rec.fork {
         m.release(&f.source_id, &rec.id);
     }
-    if !m.remove_when_free(&rec.id) {
+    if m.free_to_remove(&rec.id) {
+        crate::engines::postgres::layout::remove_tree(&m.layout(&rec.id).root).await;
+    } else {
         tracing::info!(service = %rec.name, "deleted; its backups and WAL are kept until the forks that need them finish");
     }
     Ok(())

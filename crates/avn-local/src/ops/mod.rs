@@ -134,7 +134,7 @@ async fn failed(m: &Arc<Manager>, rec: &ServiceRec, op: Op, e: OpError) {
     if op == Op::Fork {
         // A fork that failed holds nothing anyone can use: free the disk now, not at terminate
         // (a half copy on a full disk would otherwise keep the source from archiving).
-        let _ = std::fs::remove_dir_all(m.layout(&rec.id).root);
+        crate::engines::postgres::layout::remove_tree(&m.layout(&rec.id).root).await;
     }
     m.set_failure(&rec.id, Some(format!("{} failed: {e}", op.as_str())));
     if let Ok(Some(mut r)) = m.store(|s| s.service_by_id(&rec.id)) {

@@ -12,7 +12,7 @@ use crate::store::ServiceRec;
 /// `initdb`, configure, start, create `avnadmin`, and take the first backup if the plan keeps them.
 pub async fn create_cluster(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
     let layout = m.layout(&rec.id);
-    let _ = std::fs::remove_dir_all(&layout.root);
+    crate::engines::postgres::layout::remove_tree(&layout.root).await;
     let has_backups = catalog::keeps_backups(&rec.plan);
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 0, 100);
     cluster::make_dirs(&m.pg, &layout)?;

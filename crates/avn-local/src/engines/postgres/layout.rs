@@ -38,6 +38,18 @@ impl Layout {
     }
 }
 
+/// [`dir_size`] off the async threads: a walk of a large tree must not stall the server.
+pub async fn size_of(p: &Path) -> u64 {
+    let p = p.to_path_buf();
+    tokio::task::spawn_blocking(move || dir_size(&p)).await.unwrap_or(0)
+}
+
+/// Remove a tree off the async threads (a large one takes seconds); a missing tree is fine.
+pub async fn remove_tree(p: &Path) {
+    let p = p.to_path_buf();
+    let _ = tokio::task::spawn_blocking(move || std::fs::remove_dir_all(p)).await;
+}
+
 /// Total size in bytes of the files under a directory (0 when missing).
 pub fn dir_size(p: &Path) -> u64 {
     let Ok(rd) = std::fs::read_dir(p) else {
