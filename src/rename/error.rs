@@ -26,6 +26,8 @@ pub enum StepError {
     File { action: &'static str, path: PathBuf, source: std::io::Error },
     #[error("cannot write or read the rename's fence")]
     Fence(#[source] PgError),
+    #[error("the WAL segment {segment} holding the fence was not archived within {timeout:?}")]
+    FenceNotArchived { segment: String, timeout: std::time::Duration },
     #[error("no randomness for the fence id: {0}")]
     Random(String),
     #[error("cannot run --repoint-exec")]

@@ -20,8 +20,8 @@ pub fn new_id() -> Result<String, StepError> {
 
 /// Commit the fence row `id` (the admin's session stays read-write), ask for a WAL segment switch
 /// (best effort: it needs privileges) and end every other session again, idle-in-transaction ones
-/// included. Returns how many sessions were ended.
-pub async fn write(conn: &ConnInfo, id: &str) -> Result<usize, StepError> {
+/// included. Returns how many sessions were ended, and the WAL segment that holds the fence.
+pub async fn write(conn: &ConnInfo, id: &str) -> Result<(usize, Option<String>), StepError> {
     let c = conn.connect().await?;
     let fence = |e: tokio_postgres::Error| StepError::Fence(e.into());
     c.batch_execute("SET default_transaction_read_only = off").await.map_err(fence)?;
@@ -31,8 +31,40 @@ pub async fn write(conn: &ConnInfo, id: &str) -> Result<usize, StepError> {
     .await
     .map_err(fence)?;
     c.execute(&format!("INSERT INTO {TABLE} (id) VALUES ($1) ON CONFLICT DO NOTHING"), &[&id]).await.map_err(fence)?;
-    let _ = c.batch_execute("SELECT pg_switch_wal()").await;
-    end_other_sessions(&c).await
+    // The segment of the commit just made (the insert position is past it, inside a segment).
+    let segment = c
+        .query_one("SELECT pg_walfile_name(pg_current_wal_insert_lsn())", &[])
+        .await
+        .ok()
+        .map(|r| r.get::<_, String>(0));
+    // Only a completed (switched) segment is archived soon: where the switch is not allowed,
+    // there is nothing to wait for, and the fork's own check decides.
+    let switched = c.batch_execute("SELECT pg_switch_wal()").await.is_ok();
+    Ok((end_other_sessions(&c).await?, segment.filter(|_| switched)))
+}
+
+/// Before forking to "latest": wait, at most `timeout`, until OLD's archiver has archived the
+/// segment holding the fence, so that the fork can reach it. Where the archiver cannot be
+/// observed (no privilege, or WAL shipped another way), returns false at once and the fork's own
+/// check decides.
+pub async fn wait_archived(conn: &ConnInfo, segment: &str, timeout: std::time::Duration) -> Result<bool, StepError> {
+    let c = conn.connect().await?;
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let archived: Option<String> = match c.query_one("SELECT last_archived_wal FROM pg_stat_archiver", &[]).await {
+            Ok(row) => row.get(0),
+            Err(_) => return Ok(false),
+        };
+        // Segment names of one timeline sort by position; history and backup files are longer.
+        match archived.filter(|a| a.len() == 24) {
+            Some(a) if a[8..] >= segment[8..] => return Ok(true),
+            None => return Ok(false),
+            Some(_) if std::time::Instant::now() >= deadline => {
+                return Err(StepError::FenceNotArchived { segment: segment.to_string(), timeout })
+            }
+            Some(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+        }
+    }
 }
 
 /// Whether the cluster at `conn` holds the fence row `id`.

@@ -77,6 +77,9 @@ pub struct Journal {
     /// The id of the fence row written on OLD after writes stopped (PostgreSQL).
     #[serde(default)]
     pub fence: Option<String>,
+    /// The WAL segment that holds the fence, where it could be read.
+    #[serde(default)]
+    pub fence_segment: Option<String>,
     #[serde(default)]
     pub new_created: Option<String>,
     #[serde(default)]
@@ -108,6 +111,7 @@ impl Journal {
             created_new: false,
             old_created: None,
             fence: None,
+            fence_segment: None,
             new_created: None,
             removed_termination_protection: false,
             steps: STEPS

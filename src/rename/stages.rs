@@ -32,7 +32,9 @@ impl Rename<'_, '_> {
         let pg = self.pg(&uri).await?;
         let ended = postgres::stop_writes(&pg, &s.alterable).await?;
         let id = j.fence.clone().expect("set above");
-        let ended_after_fence = fence::write(&pg, &id).await?;
+        let (ended_after_fence, segment) = fence::write(&pg, &id).await?;
+        j.fence_segment = segment;
+        j.save()?;
         Ok(Outcome::Done(format!(
             "{} read-only, {ended} other session(s) ended, a write in a fresh session fails; fence {id} written, {ended_after_fence} more session(s) ended",
             s.alterable.join(", ")
@@ -42,6 +44,14 @@ impl Rename<'_, '_> {
     pub(super) async fn fork(&self, j: &mut Journal) -> anyhow::Result<Outcome> {
         let client = self.ctx.client()?;
         let body: avn_api::ServiceCreate = serde_json::from_value(j.fork_request.clone())?;
+        let timeout =
+            self.opts.timeout_seconds.map(Duration::from_secs_f64).unwrap_or(crate::readiness::DEFAULT_TIMEOUT);
+        // A fork to "latest" reaches only what was archived: wait for the fence's segment first.
+        if let (Some(segment), false) = (&j.fence_segment, j.created_new) {
+            if fence::wait_archived(&self.old_pg().await?, segment, timeout).await? {
+                self.ctx.printer.info(&format!("The fence is archived on '{}' (segment {segment})", self.old));
+            }
+        }
         match client.service_get(&self.project, &self.new).await {
             Ok(existing)
                 if j.created_new
@@ -71,8 +81,6 @@ impl Rename<'_, '_> {
             }
             Err(e) => return Err(e.into()),
         }
-        let timeout =
-            self.opts.timeout_seconds.map(Duration::from_secs_f64).unwrap_or(crate::readiness::DEFAULT_TIMEOUT);
         crate::readiness::wait_running(self.ctx, &self.project, std::slice::from_ref(&self.new), timeout)
             .await
             .map_err(|e| {

@@ -435,6 +435,7 @@ fn checksum_catches_a_changed_row_that_counts_miss_and_the_fence_is_cleaned_up()
     let r = l.avn(&["service", "rename", "old", "new", "--yes", "--keep-source", "--verify", "checksum"]);
     r.code(0);
     assert!(r.stderr.contains("it holds the fence") && r.stderr.contains("contents equal in"), "{}", r.stderr);
+    assert!(r.stderr.contains("The fence is archived on 'old'"), "waited for the fence's segment: {}", r.stderr);
     assert!(!has_fence_table(&uri) && !has_fence_table(&l.uri("new")));
     assert_eq!(sql(&l.uri("new"), "SELECT batch FROM t").unwrap()[0][0], "changed");
 }

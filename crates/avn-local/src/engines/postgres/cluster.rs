@@ -206,6 +206,12 @@ pub async fn create_admin(layout: &Layout, port: u16, password: &str) -> Result<
             }
         }
     }
+    // A rename switches WAL after its fence, so that the fence's segment is archived at once;
+    // function privileges are per database, and renames write the fence in the default one.
+    let d = sql::connect(layout, port, DEFAULT_DB).await?;
+    if let Err(e) = d.batch_execute(&format!("GRANT EXECUTE ON FUNCTION pg_switch_wal() TO {admin}")).await {
+        tracing::warn!("granting pg_switch_wal to {ADMIN}: {e}");
+    }
     Ok(())
 }
 
