@@ -17,6 +17,12 @@ use crate::error::CliError;
 use crate::integrations;
 use crate::pg::ConnInfo;
 
+/// Tests: a fork that stopped short of the fence (`FAILPOINTS=rename-fork-loses-fence=return`).
+fn fork_loses_fence() -> bool {
+    fail::fail_point!("rename-fork-loses-fence", |_| true);
+    false
+}
+
 impl Rename<'_, '_> {
     pub(super) async fn stop_writes(&self, j: &mut Journal, s: &Snapshot) -> anyhow::Result<Outcome> {
         if self.opts.writes_stopped {
@@ -97,12 +103,7 @@ impl Rename<'_, '_> {
             })?;
         if let Some(id) = &j.fence {
             let pg = self.pg(&self.new_conn().await?.uri).await?;
-            // Tests: a fork that stopped short of the fence (`FAILPOINTS=rename-fork-loses-fence=return`).
-            let lose_fence = (|| {
-                fail::fail_point!("rename-fork-loses-fence", |_| true);
-                false
-            })();
-            if lose_fence {
+            if fork_loses_fence() {
                 fence::remove(&pg).await?;
             }
             if !fence::holds(&pg, id).await? {

@@ -320,20 +320,7 @@ mod failpoints {
         let uri = make_source(&l, "old");
         sql(&uri, "INSERT INTO t VALUES (1, 'x')").unwrap();
         // The operator claims writes are stopped, but a row arrives between the fork and the check.
-        let child = l
-            .cmd(&["service", "rename", "old", "new", "--yes", "--writes-stopped"])
-            .env("FAILPOINTS", "rename-before-verify=sleep(3000)")
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = std::time::Instant::now() + Duration::from_secs(120);
-        while l.avn(&["service", "get", "new", "--json"]).code != 0
-            || l.avn(&["service", "get", "new", "--json"]).json()["state"] != "RUNNING"
-        {
-            assert!(std::time::Instant::now() < deadline);
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        std::thread::sleep(Duration::from_millis(500));
+        let child = rename_paused_before_verify(&l, &["--yes", "--writes-stopped"]);
         sql(&uri, "INSERT INTO t VALUES (2, 'late write')").unwrap();
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -362,7 +349,31 @@ fn a_timeout_waiting_for_the_fork_exits_3_and_resume_finishes() {
     l.avn(&["service", "get", "old"]).code(1);
 }
 
+/// Start `rename old new ARGS`, paused for 3 s before its verify step, and return once NEW is
+/// RUNNING (the window in which a test changes OLD behind the rename's back).
+#[cfg(feature = "failpoints")]
+fn rename_paused_before_verify(l: &Local, args: &[&str]) -> std::process::Child {
+    let mut all = vec!["service", "rename", "old", "new"];
+    all.extend(args);
+    let child = l
+        .cmd(&all)
+        .env("FAILPOINTS", "rename-before-verify=sleep(3000)")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while l.avn(&["service", "get", "new", "--json"]).code != 0
+        || l.avn(&["service", "get", "new", "--json"]).json()["state"] != "RUNNING"
+    {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    child
+}
+
 /// Whether the rename's fence table exists on a service.
+#[cfg(feature = "failpoints")]
 fn has_fence_table(uri: &str) -> bool {
     sql(uri, "SELECT to_regclass('public.avn_rename_fence') IS NOT NULL").unwrap()[0][0] == "t"
 }
@@ -384,6 +395,7 @@ fn role_settings_that_reenable_writes_are_refused_unless_forced() {
     assert_eq!(sql(&l.uri("new"), "SELECT count(*) FROM t").unwrap()[0][0], "1");
 }
 
+#[cfg(feature = "failpoints")]
 #[test]
 fn a_fork_without_the_fence_is_deleted_and_never_used() {
     let l = Local::start();
@@ -404,6 +416,7 @@ fn a_fork_without_the_fence_is_deleted_and_never_used() {
     sql(&uri, "INSERT INTO t VALUES (2, 'writable again')").unwrap();
 }
 
+#[cfg(feature = "failpoints")]
 #[test]
 fn checksum_catches_a_changed_row_that_counts_miss_and_the_fence_is_cleaned_up() {
     let l = Local::start();
@@ -411,20 +424,7 @@ fn checksum_catches_a_changed_row_that_counts_miss_and_the_fence_is_cleaned_up()
     sql(&uri, "INSERT INTO t VALUES (1, 'x')").unwrap();
     // The operator claims writes are stopped, but a row is updated between the fork and the
     // check: the same row count, other contents.
-    let child = l
-        .cmd(&["service", "rename", "old", "new", "--yes", "--writes-stopped", "--verify", "checksum"])
-        .env("FAILPOINTS", "rename-before-verify=sleep(3000)")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    while l.avn(&["service", "get", "new", "--json"]).code != 0
-        || l.avn(&["service", "get", "new", "--json"]).json()["state"] != "RUNNING"
-    {
-        assert!(std::time::Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(500));
+    let child = rename_paused_before_verify(&l, &["--yes", "--writes-stopped", "--verify", "checksum"]);
     sql(&uri, "UPDATE t SET batch = 'changed'").unwrap();
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
