@@ -568,3 +568,26 @@ fn a_port_taken_before_postgres_binds_it_moves_the_service_instead_of_failing() 
     assert!(l.log().contains("was taken before PostgreSQL could bind it"), "{}", l.log());
     drop(squatter);
 }
+
+#[test]
+fn a_cluster_adopted_without_tls_gets_it_without_a_restart() {
+    let mut l = Local::start();
+    l.avn(&["service", "create", "db", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
+    let (inst, _, admin) = instance(&l, "db");
+    let pid = std::fs::read_to_string(inst.join("data/postmaster.pid")).unwrap();
+    // As an older avn local left it: running, with no TLS in its configuration.
+    l.kill9();
+    let conf_path = inst.join("data/avn-instance.conf");
+    let conf = std::fs::read_to_string(&conf_path).unwrap();
+    let plain: String = conf.lines().filter(|l| !l.starts_with("ssl")).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&conf_path, plain).unwrap();
+    sql(&admin, "SELECT pg_reload_conf()").unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(sql(&admin, "SHOW ssl").unwrap()[0][0], "off");
+    l.spawn_server();
+    wait_running(&l, &["db"]);
+    assert_eq!(std::fs::read_to_string(inst.join("data/postmaster.pid")).unwrap(), pid, "the same postmaster");
+    assert_eq!(sql(&admin, "SHOW ssl").unwrap()[0][0], "on");
+    let ca = std::fs::read(l.data_dir().join("ca/ca.crt")).unwrap();
+    assert_eq!(connect(&l.uri("db"), avn::pg::Trust::ProjectCa(std::sync::Arc::new(ca))).unwrap(), "true");
+}

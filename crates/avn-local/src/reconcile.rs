@@ -6,7 +6,9 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::engines::postgres::cluster;
 use crate::engines::postgres::process::Running;
+use crate::engines::postgres::sql;
 use crate::error::OpError;
 use crate::manager::Manager;
 use crate::model::Op;
@@ -100,6 +102,30 @@ pub async fn reconcile(m: &Arc<Manager>) -> Result<(), OpError> {
                 Some(r) => {
                     tracing::info!(service = %rec.name, pid = r.pid, "adopted running cluster");
                     m.set_running(&rec.id, Some(r));
+                    // A cluster started by an older avn local runs without TLS while its URI now
+                    // says sslmode=require: configure TLS and reload (ssl is reloadable).
+                    let conf = std::fs::read_to_string(layout.instance_conf()).unwrap_or_default();
+                    if !conf.contains("ssl = on") {
+                        let archive = crate::catalog::keeps_backups(&rec.plan);
+                        let tls = cluster::write_instance_conf(&m.pg, &layout, &m.ca, rec.port, archive, None);
+                        let reloaded = match tls {
+                            Ok(()) => match sql::connect(&layout, rec.port, "postgres").await {
+                                Ok(c) => c
+                                    .simple_query("SELECT pg_reload_conf()")
+                                    .await
+                                    .map(|_| ())
+                                    .map_err(|e| e.to_string()),
+                                Err(e) => Err(e.to_string()),
+                            },
+                            Err(e) => Err(e.to_string()),
+                        };
+                        match reloaded {
+                            Ok(()) => tracing::info!(service = %rec.name, "TLS turned on"),
+                            Err(e) => {
+                                tracing::warn!(service = %rec.name, "cannot turn TLS on: {e}; power it off and on")
+                            }
+                        }
+                    }
                     if rec.op.is_some() {
                         let mut r2 = rec.clone();
                         r2.op = None;
