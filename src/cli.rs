@@ -136,7 +136,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = "Global options")]
     pub show_http: bool,
 
-    /// Show passwords and tokens in the output instead of masking them
+    /// Show passwords in tables, details and messages too (--json and --format always carry them)
     #[arg(long, global = true, help_heading = "Global options")]
     pub show_secrets: bool,
 

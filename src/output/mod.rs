@@ -1,7 +1,9 @@
 //! The one owner of stdout and stderr.
 //!
 //! stdout carries data only (tables, JSON, `--format` lines); messages, warnings, hints and
-//! progress go to stderr. Secrets are masked here unless `--show-secrets` was given.
+//! progress go to stderr. `--json` and `--format` are data the user asked for: they carry the API's
+//! values as they are (as the official client prints them, for scripts that hand a URI to psql).
+//! Where people read (tables, `-v` details, messages), secrets are masked unless `--show-secrets`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::io::IsTerminal;
@@ -76,11 +78,10 @@ impl Printer {
         if self.json {
             return Ok(self.print_json(whole)?);
         }
-        let rows: Vec<Value> = rows.iter().cloned().map(|r| self.redacted(r)).collect();
         if let Some(f) = &self.format {
             let tpl = template::Template::parse(f)?;
             let mut text = String::new();
-            for r in &rows {
+            for r in rows {
                 text.push_str(&tpl.render(r)?);
                 text.push('\n');
             }
@@ -88,6 +89,7 @@ impl Printer {
             out.write_all(text.as_bytes())?;
             return Ok(out.flush()?);
         }
+        let rows: Vec<Value> = rows.iter().cloned().map(|r| self.redacted(r)).collect();
         let text = tables::render(columns, &rows);
         if !text.is_empty() {
             self.line(&text)?;
@@ -95,9 +97,9 @@ impl Printer {
         Ok(())
     }
 
-    /// Print a value as pretty JSON on stdout (secrets masked unless `--show-secrets`).
+    /// Print a value as pretty JSON on stdout, as the API gave it (secrets included).
     pub fn print_json(&self, v: Value) -> std::io::Result<()> {
-        let text = json::to_pretty(&self.redacted(v));
+        let text = json::to_pretty(&v);
         let mut out = std::io::stdout().lock();
         out.write_all(text.as_bytes())?;
         out.flush()
@@ -147,7 +149,8 @@ impl Printer {
 impl Printer {
     /// Print one item as one line, from `--format` if given or else `default_template`.
     pub fn emit_line(&self, item: Value, default_template: &str) -> anyhow::Result<()> {
-        let item = self.redacted(item);
+        // The user's --format template is data; the default line is for people.
+        let item = if self.format.is_some() { item } else { self.redacted(item) };
         let tpl = template::Template::parse(self.format.as_deref().unwrap_or(default_template))?;
         Ok(self.line(&tpl.render(&item)?)?)
     }

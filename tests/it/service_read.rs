@@ -75,10 +75,18 @@ async fn list_filters_and_masks_secrets() {
     assert_eq!(v.as_array().unwrap().len(), 1);
     assert_eq!(v[0]["service_name"], "db1");
     assert_eq!(v[0]["notifications"], json!([]));
-    assert!(!r.stdout.contains("PASSWORD-xyz"), "password must be masked: {}", r.stdout);
-    assert!(r.stdout.contains("postgres://avnadmin:********@db1-proj"));
+    // --json is data, as the official client prints it: the URI a script hands to psql.
+    assert!(r.stdout.contains("postgres://avnadmin:PASSWORD-xyz@db1-proj"), "{}", r.stdout);
     let r = env.run(&["service", "list", "--json", "--show-secrets"]);
     assert!(r.code(0).stdout.contains("PASSWORD-xyz"));
+    let r = env.run(&["service", "list", "-t", "pg", "--format", "{service_uri}"]);
+    assert_eq!(
+        r.code(0).stdout.trim(),
+        "postgres://avnadmin:PASSWORD-xyz@db1-proj.example.invalid:12691/defaultdb?sslmode=require"
+    );
+    // Tables are read by people: masked.
+    let r = env.run(&["service", "list"]);
+    assert!(!r.code(0).stdout.contains("PASSWORD-xyz"), "{}", r.stdout);
 
     let r = env.run(&["service", "list", "events", "--format", "{service_name} {state}"]);
     assert_eq!(r.code(0).stdout, "events REBUILDING\n");
