@@ -64,6 +64,9 @@ _avn() {
             avn__subcmd__help__subcmd__local,up)
                 cmd="avn__subcmd__help__subcmd__local__subcmd__up"
                 ;;
+            avn__subcmd__help__subcmd__project,list)
+                cmd="avn__subcmd__help__subcmd__project__subcmd__list"
+                ;;
             avn__subcmd__help__subcmd__project,switch)
                 cmd="avn__subcmd__help__subcmd__project__subcmd__switch"
                 ;;
@@ -142,11 +145,17 @@ _avn() {
             avn__subcmd__project,help)
                 cmd="avn__subcmd__project__subcmd__help"
                 ;;
+            avn__subcmd__project,list)
+                cmd="avn__subcmd__project__subcmd__list"
+                ;;
             avn__subcmd__project,switch)
                 cmd="avn__subcmd__project__subcmd__switch"
                 ;;
             avn__subcmd__project__subcmd__help,help)
                 cmd="avn__subcmd__project__subcmd__help__subcmd__help"
+                ;;
+            avn__subcmd__project__subcmd__help,list)
+                cmd="avn__subcmd__project__subcmd__help__subcmd__list"
                 ;;
             avn__subcmd__project__subcmd__help,switch)
                 cmd="avn__subcmd__project__subcmd__help__subcmd__switch"
@@ -466,8 +475,22 @@ _avn() {
             return 0
             ;;
         avn__subcmd__help__subcmd__project)
-            opts="switch"
+            opts="list switch"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avn__subcmd__help__subcmd__project__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1080,7 +1103,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__project)
-            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version switch help"
+            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version list switch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1130,7 +1153,7 @@ _avn() {
             return 0
             ;;
         avn__subcmd__project__subcmd__help)
-            opts="switch help"
+            opts="list switch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1157,6 +1180,20 @@ _avn() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        avn__subcmd__project__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         avn__subcmd__project__subcmd__help__subcmd__switch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1164,6 +1201,56 @@ _avn() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        avn__subcmd__project__subcmd__list)
+            opts="-v -h -V --url --auth-token --project --config --auth-ca --json --format --verbose --show-http --show-secrets --request-timeout --insecure --pg-insecure-tls --idle-timeout --max-age --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

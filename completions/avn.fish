@@ -473,25 +473,43 @@ complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand
 complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "login" -d 'Log in with an API token'
 complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Forget the stored API token'
 complete -c avn -n "__fish_avn_using_subcommand user; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -l url -d 'Use this API base URL' -r
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -l auth-token -d 'Authenticate with this API token (prefer AIVEN_AUTH_TOKEN: arguments show up in process lists)' -r
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -l project -d 'Work in this project instead of the default one' -r
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -l config -d 'Read the client config from this file' -r -F
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -l auth-ca -d 'Trust this CA bundle (PEM) for the API\'s TLS certificate' -r -F
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -l format -d 'Print one line per item from a template such as \'{service_name} {state}\'' -r
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -l request-timeout -d 'Give up on one HTTP request after this long (seconds, or like 30s, 2m)' -r
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -l idle-timeout -d 'Accepted for compatibility with the official client; connections are pooled automatically' -r
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -l max-age -d 'Accepted for compatibility with the official client; connections are pooled automatically' -r
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -l json -d 'Print the API objects as JSON on stdout'
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -s v -l verbose -d 'Show more detail (can be repeated)'
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -l show-secrets -d 'Show passwords in tables, details and messages too (--json and --format always carry them)'
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -l insecure -d 'Allow plain http:// to hosts other than localhost'
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -s h -l help -d 'Print help'
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -s V -l version -d 'Print version'
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -f -a "switch" -d 'Set the default project'
-complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from switch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -l url -d 'Use this API base URL' -r
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -l auth-token -d 'Authenticate with this API token (prefer AIVEN_AUTH_TOKEN: arguments show up in process lists)' -r
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -l project -d 'Work in this project instead of the default one' -r
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -l config -d 'Read the client config from this file' -r -F
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -l auth-ca -d 'Trust this CA bundle (PEM) for the API\'s TLS certificate' -r -F
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -l format -d 'Print one line per item from a template such as \'{service_name} {state}\'' -r
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -l request-timeout -d 'Give up on one HTTP request after this long (seconds, or like 30s, 2m)' -r
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -l idle-timeout -d 'Accepted for compatibility with the official client; connections are pooled automatically' -r
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -l max-age -d 'Accepted for compatibility with the official client; connections are pooled automatically' -r
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -l json -d 'Print the API objects as JSON on stdout'
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -s v -l verbose -d 'Show more detail (can be repeated)'
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -l show-secrets -d 'Show passwords in tables, details and messages too (--json and --format always carry them)'
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -s h -l help -d 'Print help'
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -s V -l version -d 'Print version'
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -f -a "list" -d 'List the projects your token can see'
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -f -a "switch" -d 'Set the default project'
+complete -c avn -n "__fish_avn_using_subcommand project; and not __fish_seen_subcommand_from list switch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from list" -l url -d 'Use this API base URL' -r
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from list" -l auth-token -d 'Authenticate with this API token (prefer AIVEN_AUTH_TOKEN: arguments show up in process lists)' -r
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from list" -l project -d 'Work in this project instead of the default one' -r
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from list" -l config -d 'Read the client config from this file' -r -F
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from list" -l auth-ca -d 'Trust this CA bundle (PEM) for the API\'s TLS certificate' -r -F
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from list" -l format -d 'Print one line per item from a template such as \'{service_name} {state}\'' -r
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from list" -l request-timeout -d 'Give up on one HTTP request after this long (seconds, or like 30s, 2m)' -r
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from list" -l idle-timeout -d 'Accepted for compatibility with the official client; connections are pooled automatically' -r
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from list" -l max-age -d 'Accepted for compatibility with the official client; connections are pooled automatically' -r
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from list" -l json -d 'Print the API objects as JSON on stdout'
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Show more detail (can be repeated)'
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from list" -l show-http -d 'Print each HTTP request and response on stderr (token and passwords masked)'
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from list" -l show-secrets -d 'Show passwords in tables, details and messages too (--json and --format always carry them)'
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from list" -l insecure -d 'Allow plain http:// to hosts other than localhost'
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from list" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from switch" -l url -d 'Use this API base URL' -r
 complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from switch" -l auth-token -d 'Authenticate with this API token (prefer AIVEN_AUTH_TOKEN: arguments show up in process lists)' -r
 complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from switch" -l project -d 'Work in this project instead of the default one' -r
@@ -509,6 +527,7 @@ complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcomm
 complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from switch" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from switch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from switch" -s V -l version -d 'Print version'
+complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the projects your token can see'
 complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from help" -f -a "switch" -d 'Set the default project'
 complete -c avn -n "__fish_avn_using_subcommand project; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c avn -n "__fish_avn_using_subcommand local; and not __fish_seen_subcommand_from up down status serve help" -l url -d 'Use this API base URL' -r
@@ -652,6 +671,7 @@ complete -c avn -n "__fish_avn_using_subcommand help; and __fish_seen_subcommand
 complete -c avn -n "__fish_avn_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "integration-list" -d 'List a service\'s integrations'
 complete -c avn -n "__fish_avn_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "login" -d 'Log in with an API token'
 complete -c avn -n "__fish_avn_using_subcommand help; and __fish_seen_subcommand_from user" -f -a "logout" -d 'Forget the stored API token'
+complete -c avn -n "__fish_avn_using_subcommand help; and __fish_seen_subcommand_from project" -f -a "list" -d 'List the projects your token can see'
 complete -c avn -n "__fish_avn_using_subcommand help; and __fish_seen_subcommand_from project" -f -a "switch" -d 'Set the default project'
 complete -c avn -n "__fish_avn_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "up" -d 'Start the local control plane in the background and use it'
 complete -c avn -n "__fish_avn_using_subcommand help; and __fish_seen_subcommand_from local" -f -a "down" -d 'Stop the local control plane and every service process'

@@ -6,8 +6,16 @@ use crate::error::CliError;
 
 #[derive(Debug, Subcommand)]
 pub enum ProjectCommand {
+    List(ListArgs),
     Switch(SwitchArgs),
 }
+
+/// List the projects your token can see
+#[derive(Debug, Args)]
+#[command(long_about = "List the projects your token can see, as the official client does: a table of \
+    project_name, default_cloud and credit_card, or the API's objects with --json.\n\n\
+    Examples:\n  avn project list\n  avn project list --json\n  avn project list --format '{project_name}'")]
+pub struct ListArgs {}
 
 /// Set the default project
 #[derive(Debug, Args)]
@@ -21,8 +29,31 @@ pub struct SwitchArgs {
 
 pub async fn run(ctx: &Context<'_>, cmd: ProjectCommand) -> anyhow::Result<()> {
     match cmd {
+        ProjectCommand::List(_) => list(ctx).await,
         ProjectCommand::Switch(args) => switch(ctx, args).await,
     }
+}
+
+async fn list(ctx: &Context<'_>) -> anyhow::Result<()> {
+    let projects = ctx.client()?.project_list().await?;
+    let rows: Vec<serde_json::Value> = projects
+        .iter()
+        .map(|p| {
+            let mut v = crate::output::json::value(p);
+            if let Some(m) = v.as_object_mut() {
+                // The official client's column: the card on file, if the API says.
+                let card = m
+                    .get("card_info")
+                    .and_then(|c| c.get("last4"))
+                    .and_then(|l| l.as_str())
+                    .map(|l| format!("****{l}"));
+                m.insert("credit_card".into(), card.unwrap_or_default().into());
+                m.entry("default_cloud").or_insert_with(|| "".into());
+            }
+            v
+        })
+        .collect();
+    ctx.printer.emit(crate::output::json::value(&projects), &rows, &["project_name", "default_cloud", "credit_card"])
 }
 
 async fn switch(ctx: &Context<'_>, args: SwitchArgs) -> anyhow::Result<()> {

@@ -122,6 +122,8 @@ pub struct Rename<'a, 'c> {
     old: String,
     new: String,
     opts: Options,
+    /// `--dry-run`: every check runs, nothing asks and nothing changes.
+    dry_run: bool,
 }
 
 /// Run (or resume) a rename.
@@ -172,7 +174,7 @@ pub async fn run(
         }
         (None, false) => (None, opts),
     };
-    let r = Rename { ctx, project, old: old.to_string(), new: new.to_string(), opts };
+    let r = Rename { ctx, project, old: old.to_string(), new: new.to_string(), opts, dry_run };
     let mut journal = match journal {
         Some(j) => j,
         None => {

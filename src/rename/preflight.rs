@@ -44,7 +44,8 @@ impl Rename<'_, '_> {
                 .hint("pass --remove-termination-protection to lift it at the last step, or --keep-source to keep the old service")
                 .into());
         }
-        if !o.yes && !o.keep_source && !crate::prompt::can_prompt() {
+        // A dry run deletes nothing, so it needs no confirmation.
+        if !self.dry_run && !o.yes && !o.keep_source && !crate::prompt::can_prompt() {
             return Err(CliError::usage(
                 "the last step deletes the old service after a confirmation, and there is no terminal to ask on",
             )
@@ -117,7 +118,7 @@ impl Rename<'_, '_> {
                 .hint("reset them (ALTER ROLE ... RESET default_transaction_read_only), or pass --force to go on; sessions of those roles could still write to OLD during the rename")
                 .into());
             }
-        } else if !Self::is_pg(&snapshot) && !o.writes_stopped {
+        } else if !Self::is_pg(&snapshot) && !o.writes_stopped && !self.dry_run {
             if !crate::prompt::can_prompt() {
                 return Err(CliError::usage(format!(
                     "avn cannot stop writes on a {} service itself",

@@ -168,6 +168,10 @@ fn keep_source_leaves_it_read_only_and_refusals_change_nothing() {
     r.code(0);
     assert!(r.stdout.contains("2. stop writes: make databases [defaultdb] default to read-only"), "{}", r.stdout);
     assert!(r.stdout.contains("7. delete: delete 'old' after removing its termination protection"), "{}", r.stdout);
+    // A dry run changes nothing, so without a terminal it needs no --yes.
+    let r = l.avn(&["service", "rename", "old", "new", "--remove-termination-protection", "--dry-run"]);
+    r.code(0);
+    assert!(r.stdout.contains("7. delete:"), "{}", r.stdout);
     sql(&uri, "INSERT INTO t VALUES (2, 'still writable')").unwrap();
     assert_eq!(l.avn(&["service", "list", "--format", "{service_name}"]).stdout, "old\n");
     l.avn(&["service", "update", "old", "--disable-termination-protection"]).code(0);

@@ -183,3 +183,24 @@ async fn integrations_table() {
         r.stdout
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn project_list_is_the_official_clients_table_and_json() {
+    let env = Env::new().await;
+    env.mock(
+        "GET",
+        "/v1/project",
+        200,
+        json!({"projects": [{"project_name": "proj", "default_cloud": "google-europe-west1", "account_id": "a1"},
+            {"project_name": "staging", "default_cloud": "aws-eu-west-1"}]}),
+    )
+    .await;
+    let r = env.run(&["project", "list"]);
+    r.code(0);
+    assert!(r.stdout.starts_with("PROJECT_NAME  DEFAULT_CLOUD        CREDIT_CARD\n"), "{}", r.stdout);
+    assert!(r.stdout.contains("staging       aws-eu-west-1"), "{}", r.stdout);
+    let v = env.run(&["project", "list", "--json"]).code(0).json();
+    assert_eq!(v[0]["project_name"], "proj");
+    assert_eq!(v[0]["account_id"], "a1");
+    assert_eq!(env.run(&["project", "list", "--format", "{project_name}"]).code(0).stdout, "proj\nstaging\n");
+}
