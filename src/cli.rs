@@ -94,7 +94,14 @@ pub struct Cli {
 #[derive(Debug, Clone, Default, Args)]
 pub struct GlobalArgs {
     /// Use this API base URL
-    #[arg(long, global = true, env = "AIVEN_WEB_URL", value_name = "URL", help_heading = "Global options")]
+    #[arg(
+        long,
+        global = true,
+        env = "AIVEN_WEB_URL",
+        hide_env_values = true,
+        value_name = "URL",
+        help_heading = "Global options"
+    )]
     pub url: Option<String>,
 
     /// Authenticate with this API token (prefer AIVEN_AUTH_TOKEN: arguments show up in process lists)
@@ -109,15 +116,36 @@ pub struct GlobalArgs {
     pub auth_token: Option<String>,
 
     /// Work in this project instead of the default one
-    #[arg(long, global = true, env = "AIVEN_PROJECT", value_name = "PROJECT", help_heading = "Global options")]
+    #[arg(
+        long,
+        global = true,
+        env = "AIVEN_PROJECT",
+        hide_env_values = true,
+        value_name = "PROJECT",
+        help_heading = "Global options"
+    )]
     pub project: Option<String>,
 
     /// Read the client config from this file
-    #[arg(long, global = true, env = "AIVEN_CLIENT_CONFIG", value_name = "FILE", help_heading = "Global options")]
+    #[arg(
+        long,
+        global = true,
+        env = "AIVEN_CLIENT_CONFIG",
+        hide_env_values = true,
+        value_name = "FILE",
+        help_heading = "Global options"
+    )]
     pub config: Option<PathBuf>,
 
     /// Trust this CA bundle (PEM) for the API's TLS certificate
-    #[arg(long, global = true, env = "AIVEN_CA_CERT", value_name = "FILE", help_heading = "Global options")]
+    #[arg(
+        long,
+        global = true,
+        env = "AIVEN_CA_CERT",
+        hide_env_values = true,
+        value_name = "FILE",
+        help_heading = "Global options"
+    )]
     pub auth_ca: Option<PathBuf>,
 
     /// Print the API objects as JSON on stdout

@@ -141,7 +141,8 @@ impl<'a> Context<'a> {
     pub fn project(&self) -> Result<&str, CliError> {
         self.settings.project.as_deref().ok_or_else(|| {
             CliError::usage("no project given")
-                .hint("pass --project NAME, set AIVEN_PROJECT, or choose a default with `avn project switch NAME`")
+                .hint("pass --project NAME, set AIVEN_PROJECT, or choose a default with `avn project switch NAME` (`avn project list` shows them)")
+                .hint("no Aiven account? `avn local up` runs a local control plane with real PostgreSQL and a project")
         })
     }
 

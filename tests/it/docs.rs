@@ -183,3 +183,16 @@ fn zsh_completes_subcommands_flags_and_service_types() {
     let types = zsh_complete("avn service create db1 -t ");
     assert!(types.contains(&"pg".into()) && types.contains(&"mysql".into()), "{types:?}");
 }
+
+#[test]
+fn help_names_environment_variables_without_values() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_avn"))
+        .arg("--help")
+        .env("AIVEN_WEB_URL", "https://example.invalid")
+        .env("AIVEN_AUTH_TOKEN", "secret-token-value")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("[env: AIVEN_WEB_URL]") && help.contains("[env: AIVEN_PROJECT]"), "{help}");
+    assert!(!help.contains("=]") && !help.contains("secret-token-value") && !help.contains("example.invalid"), "{help}");
+}

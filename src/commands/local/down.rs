@@ -20,7 +20,7 @@ pub struct DownArgs {
     #[arg(long)]
     pub purge: bool,
     /// Use the control plane whose data is in this directory
-    #[arg(long, value_name = "DIR", env = "AVN_LOCAL_DIR")]
+    #[arg(long, value_name = "DIR", env = "AVN_LOCAL_DIR", hide_env_values = true)]
     pub data_dir: Option<PathBuf>,
 }
 

@@ -21,10 +21,10 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     pub listen: SocketAddr,
     /// Keep state and clusters in this directory
-    #[arg(long, value_name = "DIR", env = "AVN_LOCAL_DIR")]
+    #[arg(long, value_name = "DIR", env = "AVN_LOCAL_DIR", hide_env_values = true)]
     pub data_dir: Option<PathBuf>,
     /// Take a base backup of each service this often: seconds, or units like 10m
-    #[arg(long, value_name = "DURATION", env = "AVN_LOCAL_BACKUP_INTERVAL", default_value = "1h", value_parser = crate::cli::parse_duration)]
+    #[arg(long, value_name = "DURATION", env = "AVN_LOCAL_BACKUP_INTERVAL", hide_env_values = true, default_value = "1h", value_parser = crate::cli::parse_duration)]
     pub backup_interval: Duration,
 }
 

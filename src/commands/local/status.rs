@@ -14,7 +14,7 @@ use crate::local_state;
     Examples:\n  avn local status\n  avn local status --json")]
 pub struct StatusArgs {
     /// Use the control plane whose data is in this directory
-    #[arg(long, value_name = "DIR", env = "AVN_LOCAL_DIR")]
+    #[arg(long, value_name = "DIR", env = "AVN_LOCAL_DIR", hide_env_values = true)]
     pub data_dir: Option<PathBuf>,
 }
 

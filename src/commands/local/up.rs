@@ -27,7 +27,7 @@ pub struct UpArgs {
     #[arg(long, value_name = "PORT")]
     pub port: Option<u16>,
     /// Keep state and clusters in this directory [default: ~/.local/share/avn/local]
-    #[arg(long, value_name = "DIR", env = "AVN_LOCAL_DIR")]
+    #[arg(long, value_name = "DIR", env = "AVN_LOCAL_DIR", hide_env_values = true)]
     pub data_dir: Option<PathBuf>,
     /// Print `export AIVEN_WEB_URL=... AIVEN_AUTH_TOKEN=... AIVEN_PROJECT=...` lines for other tools
     #[arg(long)]
