@@ -194,5 +194,8 @@ fn help_names_environment_variables_without_values() {
         .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("[env: AIVEN_WEB_URL]") && help.contains("[env: AIVEN_PROJECT]"), "{help}");
-    assert!(!help.contains("=]") && !help.contains("secret-token-value") && !help.contains("example.invalid"), "{help}");
+    assert!(
+        !help.contains("=]") && !help.contains("secret-token-value") && !help.contains("example.invalid"),
+        "{help}"
+    );
 }
