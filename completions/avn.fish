@@ -65,7 +65,7 @@ complete -c avn -n "__fish_avn_using_subcommand service; and not __fish_seen_sub
 complete -c avn -n "__fish_avn_using_subcommand service; and not __fish_seen_subcommand_from types plans list get create fork rename wait update terminate backup-list integration-list help" -s h -l help -d 'Print help'
 complete -c avn -n "__fish_avn_using_subcommand service; and not __fish_seen_subcommand_from types plans list get create fork rename wait update terminate backup-list integration-list help" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand service; and not __fish_seen_subcommand_from types plans list get create fork rename wait update terminate backup-list integration-list help" -f -a "types" -d 'List the service types and their options'
-complete -c avn -n "__fish_avn_using_subcommand service; and not __fish_seen_subcommand_from types plans list get create fork rename wait update terminate backup-list integration-list help" -f -a "plans" -d 'List the plans of a service type'
+complete -c avn -n "__fish_avn_using_subcommand service; and not __fish_seen_subcommand_from types plans list get create fork rename wait update terminate backup-list integration-list help" -f -a "plans" -d 'List service plans'
 complete -c avn -n "__fish_avn_using_subcommand service; and not __fish_seen_subcommand_from types plans list get create fork rename wait update terminate backup-list integration-list help" -f -a "list" -d 'List services'
 complete -c avn -n "__fish_avn_using_subcommand service; and not __fish_seen_subcommand_from types plans list get create fork rename wait update terminate backup-list integration-list help" -f -a "get" -d 'Show one service'
 complete -c avn -n "__fish_avn_using_subcommand service; and not __fish_seen_subcommand_from types plans list get create fork rename wait update terminate backup-list integration-list help" -f -a "create" -d 'Create a service, or a fork of one'
@@ -94,7 +94,7 @@ complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcomm
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from types" -l pg-insecure-tls -d 'Accept an unverified certificate from a PostgreSQL service whose URI says sslmode=require (TLS is still required; by default its certificate must chain to the project\'s CA)'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from types" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from types" -s V -l version -d 'Print version'
-complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from plans" -s t -l service-type -d 'List the plans of this service type' -r -f -a "pg\t''
+complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from plans" -s t -l service-type -d 'List the plans of this service type (default: every type)' -r -f -a "pg\t''
 mysql\t''
 kafka\t''
 kafka_connect\t''
@@ -109,7 +109,7 @@ flink\t''
 m3db\t''
 thanos\t''
 alloydbomni\t''"
-complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from plans" -l cloud -d 'Show only plans offered in this cloud, with their price there' -r
+complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from plans" -l cloud -d 'Show only plans offered in this cloud, with their disk and price there' -r
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from plans" -l url -d 'Use this API base URL' -r
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from plans" -l auth-token -d 'Authenticate with this API token (prefer AIVEN_AUTH_TOKEN: arguments show up in process lists)' -r
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from plans" -l project -d 'Work in this project instead of the default one' -r
@@ -402,7 +402,7 @@ complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcomm
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from integration-list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from integration-list" -s V -l version -d 'Print version'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "types" -d 'List the service types and their options'
-complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "plans" -d 'List the plans of a service type'
+complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "plans" -d 'List service plans'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "list" -d 'List services'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "get" -d 'Show one service'
 complete -c avn -n "__fish_avn_using_subcommand service; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a service, or a fork of one'
@@ -658,7 +658,7 @@ complete -c avn -n "__fish_avn_using_subcommand help; and not __fish_seen_subcom
 complete -c avn -n "__fish_avn_using_subcommand help; and not __fish_seen_subcommand_from service user project local completion help" -f -a "completion" -d 'Print a shell completion script'
 complete -c avn -n "__fish_avn_using_subcommand help; and not __fish_seen_subcommand_from service user project local completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c avn -n "__fish_avn_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "types" -d 'List the service types and their options'
-complete -c avn -n "__fish_avn_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "plans" -d 'List the plans of a service type'
+complete -c avn -n "__fish_avn_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "plans" -d 'List service plans'
 complete -c avn -n "__fish_avn_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "list" -d 'List services'
 complete -c avn -n "__fish_avn_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "get" -d 'Show one service'
 complete -c avn -n "__fish_avn_using_subcommand help; and __fish_seen_subcommand_from service" -f -a "create" -d 'Create a service, or a fork of one'

@@ -1,6 +1,7 @@
 //! Creating services: the name rule, the schema that types `-c` options, and a create that is
 //! never retried blindly. Used by `service create`, `service fork`, `service update` and renames.
 
+use avn_api::Plan;
 use avn_api::Service;
 use avn_api::ServiceCreate;
 use serde_json::Map;
@@ -22,7 +23,8 @@ pub async fn schema_for(ctx: &Context<'_>, project: &str, service_type: &str) ->
     match client.service_type(project, service_type).await {
         Ok(info) => Ok(info.user_config_schema),
         Err(e) if matches!(e.status(), Some(400 | 404)) => {
-            let known = client.service_types(project).await.unwrap_or_default();
+            // A project that does not exist answers 404 here too: the caller names it.
+            let known = client.service_types(project).await?;
             let close = crate::user_config::closest(service_type, known.keys().map(String::as_str));
             let mut err = CliError::usage(format!("unknown service type '{service_type}'"));
             if !close.is_empty() {
@@ -35,6 +37,69 @@ pub async fn schema_for(ctx: &Context<'_>, project: &str, service_type: &str) ->
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// When `project` is not one of the projects the API lists: the usage error that names the ones
+/// there are. None when it exists or the list cannot be read.
+pub async fn missing_project(ctx: &Context<'_>, project: &str) -> Option<CliError> {
+    let projects = ctx.client().ok()?.project_list().await.ok()?;
+    if projects.iter().any(|p| p.project_name == project) {
+        return None;
+    }
+    let names: Vec<&str> = projects.iter().map(|p| p.project_name.as_str()).collect();
+    let err = CliError::usage(format!("project '{project}' does not exist"));
+    Some(if names.is_empty() {
+        err.hint(if ctx.settings.local.is_some() {
+            "the local control plane has no projects yet: `avn local up` creates project 'local'"
+        } else {
+            "this account has no projects yet: create one in the Aiven Console"
+        })
+    } else {
+        err.hint(format!("projects: {}", names.join(", ")))
+            .hint("pass --project NAME, or choose a default with `avn project switch NAME`")
+    })
+}
+
+/// The plan `plan_name` of `service_type`, checked to exist and, when a cloud is given, to be
+/// offered there. Either failure is a usage error that lists what exists.
+pub async fn plan_for(
+    ctx: &Context<'_>,
+    project: &str,
+    service_type: &str,
+    plan_name: &str,
+    cloud: Option<&str>,
+) -> anyhow::Result<Plan> {
+    let plans = ctx.client()?.service_plans(project, service_type).await?;
+    let Some(plan) = plans.iter().find(|p| p.service_plan == plan_name) else {
+        let names: Vec<&str> = plans.iter().map(|p| p.service_plan.as_str()).collect();
+        let close = crate::user_config::closest(plan_name, names.iter().copied());
+        let mut err = CliError::usage(format!("plan '{plan_name}' does not exist for service type '{service_type}'"));
+        if !close.is_empty() {
+            err = err.hint(format!("did you mean: {}", close.join(", ")));
+        }
+        return Err(err.hint(format!("plans: {}", names.join(", "))).into());
+    };
+    if let Some(cloud) = cloud {
+        if !plan.regions.is_empty() && !plan.regions.contains_key(cloud) {
+            let here: Vec<&str> =
+                plans.iter().filter(|p| p.regions.contains_key(cloud)).map(|p| p.service_plan.as_str()).collect();
+            let mut err = CliError::usage(format!("plan '{plan_name}' is not offered in cloud '{cloud}'"));
+            if here.is_empty() {
+                let clouds: std::collections::BTreeSet<&str> =
+                    plans.iter().flat_map(|p| p.regions.keys()).map(String::as_str).collect();
+                err = err
+                    .hint(format!("clouds for {service_type}: {}", clouds.into_iter().collect::<Vec<_>>().join(", ")));
+            } else {
+                err = err.hint(format!("plans in {cloud}: {}", here.join(", ")));
+                err = err.hint(format!(
+                    "clouds with plan '{plan_name}': {}",
+                    plan.regions.keys().cloned().collect::<Vec<_>>().join(", ")
+                ));
+            }
+            return Err(err.into());
+        }
+    }
+    Ok(plan.clone())
 }
 
 /// `--disk-space-gib` in the API's MiB, refused when it does not fit.

@@ -242,10 +242,11 @@ fn parse_int(raw: &str) -> Option<i64> {
 fn parse_array(schema: &Value, key: &str, raw: &str) -> Result<Option<Value>, CliError> {
     let t = raw.trim();
     if t.starts_with('[') {
-        return match serde_json::from_str::<Value>(t) {
-            Ok(v @ Value::Array(_)) => Ok(Some(v)),
-            _ => Err(CliError::usage(format!("invalid value for -c {key}: '{raw}' is not a JSON array"))
-                .hint("write [\"a\",\"b\"] with double quotes, or a comma list: a,b")),
+        // JSON, or the Python list literal the official client takes (`['a', 'b']`).
+        return match serde_json::from_str::<Value>(t).ok().or_else(|| python_list(t)) {
+            Some(v @ Value::Array(_)) => Ok(Some(v)),
+            _ => Err(CliError::usage(format!("invalid value for -c {key}: '{raw}' is not a list"))
+                .hint("write [\"a\",\"b\"] or ['a','b'], or a comma list: a,b")),
         };
     }
     let item_schema = schema.get("items").cloned().unwrap_or(Value::Null);
@@ -264,6 +265,46 @@ fn parse_array(schema: &Value, key: &str, raw: &str) -> Result<Option<Value>, Cl
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Some(Value::Array(items)))
+}
+
+/// A flat Python list literal of strings, numbers, booleans and None (what the official client
+/// reads with `ast.literal_eval`), as JSON; None when it is not one.
+fn python_list(t: &str) -> Option<Value> {
+    let inner = t.strip_prefix('[')?.strip_suffix(']')?;
+    let mut items = vec![];
+    let mut rest = inner.trim_start();
+    while !rest.is_empty() {
+        let (item, after) = if let Some(q) = rest.chars().next().filter(|c| *c == '\'' || *c == '"') {
+            let mut out = String::new();
+            let mut chars = rest[1..].char_indices();
+            let end = loop {
+                match chars.next()? {
+                    (i, c) if c == q => break i + 2,
+                    (_, '\\') => out.push(chars.next()?.1),
+                    (_, c) => out.push(c),
+                }
+            };
+            (Value::String(out), &rest[end..])
+        } else {
+            let end = rest.find(',').unwrap_or(rest.len());
+            let word = rest[..end].trim();
+            let v = match word {
+                "True" => Value::Bool(true),
+                "False" => Value::Bool(false),
+                "None" => Value::Null,
+                w => serde_json::from_str::<serde_json::Number>(w).ok().map(Value::Number)?,
+            };
+            (v, &rest[end..])
+        };
+        items.push(item);
+        rest = after.trim_start();
+        match rest.strip_prefix(',') {
+            Some(r) => rest = r.trim_start(),
+            None if rest.is_empty() => {}
+            None => return None,
+        }
+    }
+    Some(Value::Array(items))
 }
 
 #[cfg(test)]
@@ -293,6 +334,17 @@ mod tests {
             apply(&mut m, &schema(), "pg", k, v)?;
         }
         Ok(Value::Object(m))
+    }
+
+    #[test]
+    fn python_list_literals() {
+        assert_eq!(python_list("['a', \"b\", 'c\\'d']"), Some(json!(["a", "b", "c'd"])));
+        assert_eq!(python_list("[1, 2.5, True, None]"), Some(json!([1, 2.5, true, null])));
+        assert_eq!(python_list("[]"), Some(json!([])));
+        assert_eq!(python_list("['a',]"), Some(json!(["a"])));
+        assert_eq!(python_list("['a' 'b']"), None);
+        assert_eq!(python_list("['a"), None);
+        assert_eq!(python_list("[x]"), None);
     }
 
     #[test]

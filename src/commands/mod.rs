@@ -44,7 +44,10 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
         return local::serve::run(&ctx, args).await;
     }
     tokio::select! {
-        r = dispatch(&ctx, &cli.global, cli.command) => r,
+        r = dispatch(&ctx, &cli.global, cli.command) => match r {
+            Err(e) => Err(unknown_project(&ctx, e).await),
+            ok => ok,
+        },
         _ = tokio::signal::ctrl_c() => {
             let mut e = CliError::interrupted();
             if let Some(hint) = ctx.interrupt_hint() {
@@ -52,6 +55,18 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
             }
             Err(e.into())
         }
+    }
+}
+
+/// A 404 in a project the API does not know is a usage error that lists the projects there are
+/// (`--project PROJECT_NAME` copied from the docs, say). Nothing can have been changed in a project
+/// that does not exist.
+async fn unknown_project(ctx: &Context<'_>, e: anyhow::Error) -> anyhow::Error {
+    let not_found = e.chain().any(|c| c.downcast_ref::<avn_client::Error>().is_some_and(|c| c.is_not_found()));
+    let (true, Some(project)) = (not_found, ctx.settings.project.as_deref()) else { return e };
+    match crate::provision::missing_project(ctx, project).await {
+        Some(err) => err.into(),
+        None => e,
     }
 }
 

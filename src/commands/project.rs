@@ -41,19 +41,17 @@ async fn list(ctx: &Context<'_>) -> anyhow::Result<()> {
         .map(|p| {
             let mut v = crate::output::json::value(p);
             if let Some(m) = v.as_object_mut() {
-                // The official client's column: the card on file, if the API says.
-                let card = m
-                    .get("card_info")
-                    .and_then(|c| c.get("last4"))
-                    .and_then(|l| l.as_str())
-                    .map(|l| format!("****{l}"));
-                m.insert("credit_card".into(), card.unwrap_or_default().into());
-                m.entry("default_cloud").or_insert_with(|| "".into());
+                // The official client's column (also in its --json): "EMAIL/CARD_ID", or "N/A".
+                let card = m.get("card_info").filter(|c| c.is_object()).map(|c| {
+                    let field = |k: &str| c.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+                    format!("{}/{}", field("user_email"), field("card_id"))
+                });
+                m.insert("credit_card".into(), card.unwrap_or_else(|| "N/A".into()).into());
             }
             v
         })
         .collect();
-    ctx.printer.emit(crate::output::json::value(&projects), &rows, &["project_name", "default_cloud", "credit_card"])
+    ctx.printer.emit(serde_json::Value::Array(rows.clone()), &rows, &["project_name", "default_cloud", "credit_card"])
 }
 
 async fn switch(ctx: &Context<'_>, args: SwitchArgs) -> anyhow::Result<()> {

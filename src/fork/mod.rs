@@ -31,9 +31,12 @@ pub async fn run(ctx: &Context<'_>, req: &ForkRequest) -> anyhow::Result<()> {
     let source = match client.service_get(src_project, &req.source).await {
         Ok(s) => s,
         Err(e) if e.is_not_found() => {
+            if let Some(err) = crate::provision::missing_project(ctx, src_project).await {
+                return Err(err.into());
+            }
             return Err(CliError::usage(format!("source service '{src_project}/{}' does not exist", req.source))
                 .hint("list the services with `avn service list`; use --source-project for another project")
-                .into())
+                .into());
         }
         Err(e) => return Err(e.into()),
     };

@@ -144,24 +144,14 @@ pub async fn preflight(ctx: &Context<'_>, req: &ForkRequest, source: &Service) -
     // The plan and cloud of the fork.
     let plan_name = a.plan.clone().unwrap_or_else(|| source.plan.clone());
     let cloud = a.cloud.clone().unwrap_or_else(|| source.cloud_name.clone());
-    let plans = client.service_plans(project, &stype).await?;
-    let Some(plan) = plans.iter().find(|p| p.service_plan == plan_name) else {
-        let names: Vec<&str> = plans.iter().map(|p| p.service_plan.as_str()).collect();
-        return Err(CliError::usage(format!("plan '{plan_name}' does not exist for {stype}"))
-            .hint(format!("plans: {}", names.join(", ")))
-            .into());
-    };
+    let plan = crate::provision::plan_for(ctx, project, &stype, &plan_name, Some(&cloud)).await?;
     if !plan.has_backups() {
         return Err(CliError::usage(format!("plan '{plan_name}' keeps no backups, so a fork cannot be created on it"))
             .hint(format!("choose a plan with backups (`avn service plans -t {stype}`)"))
             .into());
     }
-    if !plan.regions.is_empty() && !plan.regions.contains_key(&cloud) {
-        return Err(CliError::usage(format!("plan '{plan_name}' is not offered in cloud '{cloud}'"))
-            .hint(format!("list the plans there with `avn service plans -t {stype} --cloud {cloud}`"))
-            .into());
-    }
     if NODE_COUNT_TYPES.contains(&stype.as_str()) {
+        let plans = client.service_plans(project, &stype).await?;
         let source_nodes = plans
             .iter()
             .find(|p| p.service_plan == source.plan)

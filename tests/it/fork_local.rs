@@ -153,7 +153,7 @@ fn refusals_create_nothing_and_ci_retries_are_idempotent() {
         (vec!["ghost", "x1"], "does not exist"),
         (vec!["hobby", "x1"], "has no backups yet"),
         (vec!["src", "x1", "-p", "hobbyist"], "keeps no backups"),
-        (vec!["src", "x1", "-p", "nope-9"], "does not exist for pg"),
+        (vec!["src", "x1", "-p", "nope-9"], "does not exist for service type 'pg'"),
         (vec!["src", "x1", "--cloud", "aws-eu-west-1"], "not offered in cloud"),
         (vec!["src", "X_1"], "invalid service name"),
         (vec!["src", "hobby"], "already exists"),

@@ -130,8 +130,12 @@ fn refused_forks_create_nothing() {
     r.code(1);
     assert!(r.stderr.contains("does not exist"), "{}", r.stderr);
     let r = l.avn(&["service", "create", "f5", "-t", "pg", "-p", "startup-4", "--cloud", "aws-eu-west-1"]);
-    r.code(1);
-    assert!(r.stderr.contains("one cloud, 'local'"), "{}", r.stderr);
+    r.code(2);
+    assert!(
+        r.stderr.contains("not offered in cloud 'aws-eu-west-1'") && r.stderr.contains("clouds for pg: local"),
+        "{}",
+        r.stderr
+    );
     let r = l.avn(&["service", "create", "f6", "-t", "pg", "-p", "startup-4", "-c", "pg.nope=1"]);
     r.code(2);
     // a future target is refused by the server too (the CLI refuses it before sending)

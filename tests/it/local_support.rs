@@ -34,7 +34,7 @@ impl Local {
         let mut l = Local { dir, server: None, url: String::new(), token: String::new() };
         l.spawn_server();
         let r = l.avn(&["service", "list"]);
-        assert!(r.code == 1 && r.stderr.contains("Project local does not exist"), "no project yet: {}", r.stderr);
+        assert!(r.code == 2 && r.stderr.contains("project 'local' does not exist"), "no project yet: {}", r.stderr);
         l.create_project("local");
         l
     }

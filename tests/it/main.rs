@@ -3,6 +3,7 @@
 
 mod client;
 mod config;
+mod differential;
 mod docs;
 mod fork_fixture;
 mod fork_local;

@@ -1,5 +1,5 @@
 //! The official Python client (aiven-client 4.18) against the local control plane.
-//! Runs when the client is installed (`scripts/install-deps` installs it); otherwise it says so.
+//! The client comes from `target/official-client` (`scripts/install-deps`); see `differential`.
 
 use std::process::Command;
 use std::time::Duration;
@@ -7,14 +7,10 @@ use std::time::Duration;
 use crate::local_support::*;
 use crate::support::Run;
 
-fn official_installed() -> bool {
-    Command::new("python3").args(["-c", "import aiven.client"]).output().is_ok_and(|o| o.status.success())
-}
-
-fn official(l: &Local, args: &[&str]) -> Run {
+fn official(python: &std::path::Path, l: &Local, args: &[&str]) -> Run {
     let mut all = vec!["-m", "aiven.client", "--url", &l.url];
     all.extend(args);
-    Command::new("python3")
+    Command::new(python)
         .args(&all)
         .env("AIVEN_AUTH_TOKEN", &l.token)
         .env("AIVEN_CONFIG_DIR", l.dir.path().join("official-config"))
@@ -27,10 +23,8 @@ fn official(l: &Local, args: &[&str]) -> Run {
 
 #[test]
 fn official_client_works_against_avn_local() {
-    if !official_installed() {
-        eprintln!("SKIPPED: aiven-client is not installed (pip install aiven-client==4.18.0)");
-        return;
-    }
+    let Some(python) = crate::differential::official_python() else { return };
+    let official = |l: &Local, args: &[&str]| official(&python, l, args);
     let l = Local::start();
     let r = official(&l, &["service", "types", "--project", "local"]);
     r.code(0);

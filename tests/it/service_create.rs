@@ -10,6 +10,7 @@ use crate::support::*;
 async fn env_with_schema() -> Env {
     let env = Env::new().await;
     env.mock("GET", "/v1/project/proj/service-types/pg", 200, fixture("service_type_pg.json")).await;
+    env.mock("GET", "/v1/project/proj/service-types/pg/plans", 200, fixture("plans_pg.json")).await;
     env.mock("GET", "/v1/project/proj/vpcs", 200, json!({"vpcs": []})).await;
     env
 }
@@ -23,17 +24,18 @@ async fn documented_fork_command_sends_the_official_body() {
     let env = Env::new().await;
     env.mock("GET", "/v1/project/PROJECT_NAME/vpcs", 200, json!({"vpcs": []})).await;
     env.mock("GET", "/v1/project/PROJECT_NAME/service-types/pg", 200, fixture("service_type_pg.json")).await;
+    env.mock("GET", "/v1/project/PROJECT_NAME/service-types/pg/plans", 200, fixture("plans_pg.json")).await;
     env.mock("POST", "/v1/project/PROJECT_NAME/service", 200, json!({"service": service("forked", "REBUILDING")}))
         .await;
-    let r: Run = env
-        .cmd(&[
+    let docs = |cloud: &str| -> Run {
+        env.cmd(&[
             "service",
             "create",
             "forked",
             "--project",
             "PROJECT_NAME",
             "--cloud",
-            "CLOUD_NAME",
+            cloud,
             "-t",
             "pg",
             "--plan",
@@ -43,7 +45,25 @@ async fn documented_fork_command_sends_the_official_body() {
         ])
         .output()
         .unwrap()
-        .into();
+        .into()
+    };
+    // The docs' placeholder for the cloud is refused before anything is created, with the clouds.
+    let r = docs("CLOUD_NAME");
+    r.code(2);
+    assert!(
+        r.stderr.contains("plan 'business-4' is not offered in cloud 'CLOUD_NAME'")
+            && r.stderr.contains("clouds for pg: aws-eu-west-1, google-europe-west1"),
+        "{}",
+        r.stderr
+    );
+    env.assert_no_writes().await;
+    env.server.reset().await;
+    env.mock("GET", "/v1/project/PROJECT_NAME/vpcs", 200, json!({"vpcs": []})).await;
+    env.mock("GET", "/v1/project/PROJECT_NAME/service-types/pg", 200, fixture("service_type_pg.json")).await;
+    env.mock("GET", "/v1/project/PROJECT_NAME/service-types/pg/plans", 200, fixture("plans_pg.json")).await;
+    env.mock("POST", "/v1/project/PROJECT_NAME/service", 200, json!({"service": service("forked", "REBUILDING")}))
+        .await;
+    let r = docs("aws-eu-west-1");
     r.code(0).no_token();
     assert_eq!(r.stdout, "forked  pg  REBUILDING  google-europe-west1  startup-4\n");
     let reqs = env.requests().await;
@@ -53,12 +73,13 @@ async fn documented_fork_command_sends_the_official_body() {
         vec![
             ("GET".into(), "/v1/project/PROJECT_NAME/vpcs".into()),
             ("GET".into(), "/v1/project/PROJECT_NAME/service-types/pg".into()),
+            ("GET".into(), "/v1/project/PROJECT_NAME/service-types/pg/plans".into()),
             ("POST".into(), "/v1/project/PROJECT_NAME/service".into()),
         ]
     );
     assert_eq!(
-        reqs[2].2,
-        json!({"cloud": "CLOUD_NAME", "plan": "business-4", "service_integrations": [], "service_name": "forked",
+        reqs[3].2,
+        json!({"cloud": "aws-eu-west-1", "plan": "business-4", "service_integrations": [], "service_name": "forked",
             "service_type": "pg", "user_config": {"service_to_fork_from": "forker"},
             "termination_protection": false, "static_ips": []})
     );
@@ -290,4 +311,26 @@ async fn create_wait_polls_until_running() {
     r.code(0);
     assert!(r.stdout.starts_with("db3  pg  RUNNING"), "{}", r.stdout);
     assert!(r.stderr.contains("db3: REBUILDING") && r.stderr.contains("db3: RUNNING"), "{}", r.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_project_is_a_usage_error_that_lists_the_projects() {
+    let env = Env::new().await;
+    env.mock("GET", "/v1/project", 200, json!({"projects": [{"project_name": "proj"}, {"project_name": "staging"}]}))
+        .await;
+    for args in [
+        &["service", "create", "db2", "-t", "pg", "-p", "startup-4", "--project", "PROJECT_NAME"][..],
+        &["service", "create", "db2", "-t", "pg", "-p", "startup-4", "--cloud", "c1", "--project", "PROJECT_NAME"],
+        &["service", "list", "--project", "PROJECT_NAME"],
+        &["service", "fork", "db1", "db2", "--project", "PROJECT_NAME"],
+    ] {
+        let r: Run = env.cmd(args).output().unwrap().into();
+        r.code(2);
+        assert!(
+            r.stderr.contains("project 'PROJECT_NAME' does not exist") && r.stderr.contains("projects: proj, staging"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+    env.assert_no_writes().await;
 }

@@ -43,16 +43,31 @@ async fn plans_show_backup_and_pitr_capability() {
     r.code(0);
     assert_eq!(
         r.stdout,
-        "SERVICE_PLAN  NODE_COUNT  BACKUP_INTERVAL_HOURS  BACKUP_MAX_COUNT  RECOVERY_MODE  PITR  FORKABLE\n\
-         ============  ==========  =====================  ================  =============  ====  ========\n\
-         hobbyist      1           24                     0                 none           no    no\n\
-         startup-4     1           24                     2                 pitr           yes   yes\n\
-         business-4    2           24                     14                pitr           yes   yes\n"
+        "SERVICE_PLAN  NODE_COUNT  BACKUP_INTERVAL_HOURS  BACKUP_MAX_COUNT  RECOVERY_MODE  PITR  FORKABLE  PRICE_USD_PER_HOUR\n\
+         ============  ==========  =====================  ================  =============  ====  ========  ==================\n\
+         hobbyist      1           24                     0                 none           no    no        0.0260\n\
+         startup-4     1           24                     2                 pitr           yes   yes       0.1370\n\
+         business-4    2           24                     14                pitr           yes   yes       0.4110\n"
     );
+    // An unknown cloud is an error that lists the clouds, not an empty table.
+    let r = env.run(&["service", "plans", "-t", "pg", "--cloud", "CLOUD_NAME"]);
+    r.code(2);
+    assert!(
+        r.stderr.contains("no plans in cloud 'CLOUD_NAME' for service type 'pg'")
+            && r.stderr.contains("aws-eu-west-1, google-europe-west1"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.stdout, "");
     let r = env.run(&["service", "plans", "-t", "pg", "--cloud", "aws-eu-west-1"]);
     r.code(0);
     assert!(!r.stdout.contains("hobbyist"));
     assert!(r.stdout.contains("business-4    2           24                     14                pitr           yes   yes       163840         0.4110"), "{}", r.stdout);
+    // An unknown type lists the types.
+    env.mock("GET", "/v1/project/proj/service_types", 200, fixture("service_types.json")).await;
+    let r = env.run(&["service", "plans", "-t", "postgres"]);
+    r.code(2);
+    assert!(r.stderr.contains("unknown service type 'postgres'") && r.stderr.contains("kafka, pg"), "{}", r.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread")]

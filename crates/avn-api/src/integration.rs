@@ -17,7 +17,8 @@ pub struct Integration {
     pub source_service_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_project: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Always sent by the API (null for a service end); the official client reads it.
+    #[serde(default)]
     pub source_endpoint_id: Option<String>,
     #[serde(default)]
     pub dest_service: Option<String>,
@@ -25,7 +26,8 @@ pub struct Integration {
     pub dest_service_type: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dest_project: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Always sent by the API (null for a service end); the official client reads it.
+    #[serde(default)]
     pub dest_endpoint_id: Option<String>,
     #[serde(default)]
     pub enabled: bool,

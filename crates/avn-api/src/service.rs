@@ -68,7 +68,7 @@ pub struct Service {
     pub create_time: String,
     #[serde(default)]
     pub update_time: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_uri: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_uri_params: Option<Map<String, Value>>,

@@ -121,6 +121,7 @@ fn user_config_json(raw: &str) -> Result<Map<String, Value>, anyhow::Error> {
 async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::Result<ServiceCreate> {
     provision::validate_name(&args.name)?;
     let (service_type, plan) = type_and_plan(args)?;
+    let disk_space_mb = provision::disk_space_mb(args.disk_space_gib)?;
     let mut user_config = match &args.user_config_json {
         Some(raw) => user_config_json(raw)?,
         None => Map::new(),
@@ -157,6 +158,7 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
         }
     }
     let schema = provision::schema_for(ctx, project, &service_type).await?;
+    provision::plan_for(ctx, project, &service_type, &plan, args.cloud.as_deref()).await?;
     crate::user_config::check_keys(&user_config, &schema, &service_type)?;
     provision::apply_options(&mut user_config, &schema, &service_type, &args.config_option)?;
     if let Some(src) = &args.service_to_fork_from {
@@ -190,7 +192,7 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
         user_config,
         termination_protection: args.enable_termination_protection,
         static_ips: args.static_ip.clone(),
-        disk_space_mb: provision::disk_space_mb(args.disk_space_gib)?,
+        disk_space_mb,
         project_vpc_id: if args.no_project_vpc { Some(None) } else { args.project_vpc_id.clone().map(Some) },
         tags: None,
         copy_tags: None,

@@ -22,7 +22,8 @@ pub async fn run(ctx: &Context<'_>, args: GetArgs) -> anyhow::Result<()> {
     let project = ctx.project()?;
     let s = ctx.client()?.service_get(project, &args.name).await?;
     if ctx.printer.json_mode() {
-        return Ok(ctx.printer.print_json(json::value(&s))?);
+        // The official client's object: the API's, with its derived `notifications` list.
+        return Ok(ctx.printer.print_json(service_row(&s))?);
     }
     for n in &s.service_notifications {
         ctx.printer.warn(&n.message);

@@ -26,7 +26,7 @@ pub async fn run(ctx: &Context<'_>, args: ListArgs) -> anyhow::Result<()> {
         (args.names.is_empty() || args.names.contains(&s.service_name))
             && args.service_type.as_ref().is_none_or(|t| &s.service_type == t)
     });
-    services.sort_by(|a, b| a.service_name.cmp(&b.service_name));
+    // The API's order, as the official client prints it.
     let missing: Vec<&String> = args.names.iter().filter(|n| !services.iter().any(|s| &s.service_name == *n)).collect();
     let rows: Vec<Value> = services.iter().map(service_row).collect();
     ctx.printer.emit(Value::Array(rows.clone()), &rows, SERVICE_COLUMNS)?;

@@ -1,0 +1,621 @@
+//! Differential tests: the official client (aiven-client 4.18.0) is the oracle.
+//!
+//! Each case runs the same command line through both clients, each against its own copy of one
+//! recording fixture server, and compares what matters to a script:
+//! - the method, path, query and JSON body of every request that changes something;
+//! - `--json` stdout, parsed;
+//! - a table's column headers;
+//! - files the command writes (`project switch`, `user login`);
+//! - for errors, that both refuse.
+//!
+//! Deliberate differences are listed in README.md ("Differences from the official client"); each
+//! has an id (`D1`, ...) that a case names, and the test checks that the difference is really
+//! there, so the README stays true. Any other difference fails.
+//!
+//! The official client lives in a virtual environment under `target/official-client`
+//! (`scripts/install-deps` makes it; `AVN_OFFICIAL_PYTHON` points elsewhere). Without it the
+//! tests say they are skipped, unless `AVN_REQUIRE_OFFICIAL=1` (set by `scripts/test`), which
+//! makes a missing client a failure.
+
+use std::path::Path;
+use std::path::PathBuf;
+use std::process::Command;
+use std::process::Stdio;
+
+use serde_json::json;
+use serde_json::Value;
+use wiremock::matchers::method;
+use wiremock::matchers::path;
+use wiremock::Mock;
+use wiremock::MockServer;
+use wiremock::ResponseTemplate;
+
+use crate::support::fixture;
+use crate::support::service;
+use crate::support::service_without_uri;
+use crate::support::Run;
+
+const TOKEN: &str = "tok-DIFF-0123456789";
+
+/// The deliberate differences, by id, as README.md lists them.
+pub const KNOWN: &[(&str, &str)] = &[
+    ("D1", "exit codes: usage and validation errors exit 2, timeouts 3, auth 4 (the official client exits 1)"),
+    ("D2", "invalid service names are refused before any request"),
+    ("D3", "--recovery-target-time without a fork source is refused instead of being dropped"),
+    ("D4", "service plans prints a table of the type's plans, not the official text listing"),
+    ("D5", "-c values for array options also accept a plain value or a comma list (the official client needs a Python list literal and crashes otherwise)"),
+    ("D6", "service create prints the new service"),
+    ("D7", "unknown project, cloud or plan is refused before anything is created"),
+    ("D9", "service plans --json prints only JSON (the official client puts a text line before it when --cloud is not given)"),
+    ("D10", "--recovery-target-time is checked against the PITR window and sent as UTC in RFC 3339 (the official client sends the text as typed)"),
+    ("D8", "service list NAME fails when a named service does not exist (the official client prints an empty table)"),
+];
+
+/// What a case expects beyond equality.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Expect {
+    /// Everything compared is equal.
+    Same,
+    /// The official client accepts the command (and may send something); avn refuses it and
+    /// sends nothing that changes anything.
+    WeRefuse(&'static str),
+    /// Both succeed and send the same writes, but stdout differs by design (not compared).
+    OutputDiffers(&'static str),
+    /// The official client fails on the command (a crash or an error) where avn does what it
+    /// says; only avn's success is checked.
+    WeAccept(&'static str),
+    /// Both succeed and send the same requests, except that avn sends `.1` where the official
+    /// client sends `.0` (a value avn normalises).
+    Normalised(&'static str, &'static str, &'static str),
+}
+
+struct Case {
+    args: &'static [&'static str],
+    expect: Expect,
+    /// Text fed on stdin.
+    stdin: &'static str,
+}
+
+const fn case(args: &'static [&'static str]) -> Case {
+    Case { args, expect: Expect::Same, stdin: "" }
+}
+
+const fn known(args: &'static [&'static str], expect: Expect) -> Case {
+    Case { args, expect, stdin: "" }
+}
+
+pub fn official_python() -> Option<PathBuf> {
+    let python = std::env::var_os("AVN_OFFICIAL_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/official-client/bin/python"));
+    let ok = Command::new(&python)
+        .args(["-c", "import aiven.client.version as v; assert v.__version__ == '4.18.0', v.__version__"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(python);
+    }
+    assert!(
+        std::env::var_os("AVN_REQUIRE_OFFICIAL").is_none(),
+        "the official client (aiven-client 4.18.0) is not installed at {}: run scripts/install-deps",
+        python.display()
+    );
+    eprintln!("SKIPPED: aiven-client 4.18.0 is not installed at {} (scripts/install-deps)", python.display());
+    None
+}
+
+/// The fixture world both clients see: project `proj` (and `other`), services `db1` (pg,
+/// RUNNING, with a URI), `w1` (pg, RUNNING, no URI, for waits) and `events` (kafka).
+async fn world() -> MockServer {
+    let server = MockServer::start().await;
+    // The shared fixtures, completed with what the real API also sends and the official client
+    // reads (plan specs, endpoint ids), and options of every JSON type.
+    let mut plans = fixture("plans_pg.json");
+    for plan in plans["service_plans"].as_array_mut().unwrap() {
+        for region in plan["regions"].as_object_mut().unwrap().values_mut() {
+            region["node_memory_mb"] = json!(4096);
+            region["node_cpu_count"] = json!(2);
+        }
+    }
+    let mut types = fixture("service_types.json");
+    types["service_types"]["pg"]["service_plans"] = plans["service_plans"].clone();
+    let schema = &mut types["service_types"]["pg"]["user_config_schema"]["properties"];
+    schema["ip_filter"] =
+        json!({"type": "array", "items": {"type": "string"}, "title": "IP filter", "default": ["0.0.0.0/0"]});
+    schema["pg"]["properties"]["jit"] = json!({"type": "boolean", "title": "jit", "description": "Controls JIT"});
+    schema["admin_password"] = json!({"type": ["string", "null"], "title": "Admin password"});
+    let versions = json!({"service_versions": [
+        {"service_type": "pg", "major_version": "15", "state": "available", "aiven_end_of_life_time": null,
+         "availability_start_time": null, "availability_end_time": null, "termination_time": null,
+         "upstream_end_of_life_time": null, "end_of_life_help_article_url": null}
+    ]});
+    let mut integrations = fixture("integrations.json");
+    for i in integrations["service_integrations"].as_array_mut().unwrap() {
+        i["source_endpoint_id"] = json!(null);
+        i["dest_endpoint_id"] = json!(if i["dest_service"].is_null() { json!("ep-datadog") } else { json!(null) });
+    }
+    let mut events = service("events", "RUNNING");
+    events["service_type"] = json!("kafka");
+    let db1 = service("db1", "RUNNING");
+    let w1 = service_without_uri("w1", "RUNNING");
+    let project = |name: &str| {
+        json!({"project_name": name, "default_cloud": "google-europe-west1", "account_id": "a1",
+               "billing_group_id": "bg1", "estimated_balance": "0.00", "vpc_id": null, "card_info": null})
+    };
+    let created = |name: &str| {
+        let mut s = service(name, "REBUILDING");
+        s["state"] = json!("REBUILDING");
+        json!({"service": s})
+    };
+    let routes: Vec<(&str, String, u16, Value)> = vec![
+        ("GET", "/v1/project".into(), 200, json!({"projects": [project("proj"), project("other")]})),
+        ("GET", "/v1/project/proj".into(), 200, json!({"project": project("proj")})),
+        ("GET", "/v1/project/other".into(), 200, json!({"project": project("other")})),
+        ("GET", "/v1/project/proj/vpcs".into(), 200, json!({"vpcs": []})),
+        ("GET", "/v1/service_versions".into(), 200, versions.clone()),
+        ("GET", "/v1/account/a1/service_versions".into(), 200, versions),
+        ("GET", "/v1/project/proj/service_types".into(), 200, types.clone()),
+        ("GET", "/v1/service_types".into(), 200, types.clone()),
+        ("GET", "/v1/project/proj/service-types/pg".into(), 200, types["service_types"]["pg"].clone()),
+        ("GET", "/v1/project/proj/service-types/kafka".into(), 200, types["service_types"]["kafka"].clone()),
+        ("GET", "/v1/project/proj/service-types/pg/plans".into(), 200, plans.clone()),
+        ("GET", "/v1/project/proj/service".into(), 200, json!({"services": [db1, w1, events]})),
+        ("GET", "/v1/project/proj/service/db1".into(), 200, json!({"service": db1})),
+        ("GET", "/v1/project/proj/service/w1".into(), 200, json!({"service": w1})),
+        ("GET", "/v1/project/proj/service/events".into(), 200, json!({"service": events})),
+        ("GET", "/v1/project/proj/service/db1/backups".into(), 200, fixture("backups.json")),
+        ("GET", "/v1/project/proj/service/db1/integration".into(), 200, integrations),
+        ("GET", "/v1/project/proj/service/w1/integration".into(), 200, json!({"service_integrations": []})),
+        ("PUT", "/v1/project/proj/service/db1".into(), 200, json!({"service": db1})),
+        ("PUT", "/v1/project/proj/service/w1".into(), 200, json!({"service": w1})),
+        ("DELETE", "/v1/project/proj/service/db1".into(), 200, json!({})),
+    ];
+    for (m, p, status, body) in routes {
+        Mock::given(method(m))
+            .and(path(p))
+            .respond_with(ResponseTemplate::new(status).set_body_json(body))
+            .mount(&server)
+            .await;
+    }
+    for name in ["new1", "forked", "pitr1"] {
+        Mock::given(method("POST"))
+            .and(path("/v1/project/proj/service"))
+            .and(wiremock::matchers::body_partial_json(json!({"service_name": name})))
+            .respond_with(ResponseTemplate::new(201).set_body_json(created(name)))
+            .mount(&server)
+            .await;
+    }
+    // Any other name is created too (the server does not judge names).
+    Mock::given(method("POST"))
+        .and(path("/v1/project/proj/service"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(created("other-name")))
+        .with_priority(6)
+        .mount(&server)
+        .await;
+    // Anything else: Aiven's 404.
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "message": "Not found", "errors": [{"message": "Not found", "status": 404}]
+        })))
+        .with_priority(10)
+        .mount(&server)
+        .await;
+    server
+}
+
+struct Outcome {
+    run: Run,
+    /// Requests that change something: (method, path and query, JSON body).
+    writes: Vec<(String, String, Value)>,
+    /// The config and credentials files after the run.
+    files: Value,
+}
+
+enum Client<'a> {
+    Ours,
+    Official(&'a Path),
+}
+
+async fn run(client: &Client<'_>, c: &Case) -> Outcome {
+    let server = world().await;
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("aiven-client.json"), r#"{"default_project": "proj"}"#).unwrap();
+    let mut cmd = match client {
+        Client::Ours => {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_avn"));
+            cmd.env("AVN_RETRY_BASE_MS", "20");
+            cmd
+        }
+        Client::Official(python) => {
+            let mut cmd = Command::new(python);
+            cmd.args(["-m", "aiven.client"]);
+            cmd
+        }
+    };
+    cmd.env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "200")
+        .env("AIVEN_WEB_URL", server.uri())
+        .env("AIVEN_AUTH_TOKEN", TOKEN)
+        .env("AIVEN_CONFIG_DIR", &config)
+        .args(c.args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let stdin = c.stdin.to_string();
+    let run: Run = tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().unwrap();
+        use std::io::Write;
+        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+        child.wait_with_output().unwrap().into()
+    })
+    .await
+    .unwrap();
+    let writes = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.method.as_str() != "GET")
+        .map(|r| {
+            let mut target = r.url.path().to_string();
+            if let Some(q) = r.url.query() {
+                target = format!("{target}?{q}");
+            }
+            (r.method.to_string(), target, serde_json::from_slice(&r.body).unwrap_or(Value::Null))
+        })
+        .collect();
+    let read = |name: &str| {
+        std::fs::read_to_string(config.join(name))
+            .ok()
+            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+            .unwrap_or(Value::Null)
+    };
+    let files = json!({"config": read("aiven-client.json"), "credentials": read("aiven-credentials.json")});
+    Outcome { run, writes, files }
+}
+
+/// The JSON paths where two values differ.
+fn json_diff(at: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                let (va, vb) = (x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null));
+                if !x.contains_key(k) || !y.contains_key(k) {
+                    let show = |m: &serde_json::Map<String, Value>, v: &Value| {
+                        if m.contains_key(k) {
+                            v.to_string()
+                        } else {
+                            "missing".to_string()
+                        }
+                    };
+                    out.push(format!("{at}.{k} (ours {}, official {})", show(x, va), show(y, vb)));
+                } else {
+                    json_diff(&format!("{at}.{k}"), va, vb, out);
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                json_diff(&format!("{at}[{i}]"), va, vb, out);
+            }
+        }
+        _ if a != b => out.push(format!("{at} (ours {a}, official {b})")),
+        _ => {}
+    }
+}
+
+/// The first line's words, when the output looks like one of the official client's tables.
+fn table_header(stdout: &str) -> Option<Vec<String>> {
+    let mut lines = stdout.lines();
+    let first = lines.next()?;
+    let second = lines.next()?;
+    (second.starts_with('=') && second.chars().all(|c| c == '=' || c == ' '))
+        .then(|| first.split_whitespace().map(str::to_string).collect())
+}
+
+/// Compare one case; an error names every difference found.
+fn compare(c: &Case, ours: &Outcome, official: &Outcome) -> Result<(), String> {
+    let line = c.args.join(" ");
+    let show = |o: &Outcome| format!("exit {}\n  stdout: {}\n  stderr: {}", o.run.code, o.run.stdout, o.run.stderr);
+    let context = || format!("`avn {line}`\n--- ours: {}\n--- official: {}", show(ours), show(official));
+    let ok = |o: &Outcome| o.run.code == 0;
+    if let Expect::WeRefuse(id) = c.expect {
+        if !ok(official) || ok(ours) {
+            return Err(format!("{id} no longer shows (official must succeed, ours refuse): {}", context()));
+        }
+        if !ours.writes.is_empty() {
+            return Err(format!("{id}: we refused but sent {:?}: {}", ours.writes, context()));
+        }
+        return Ok(());
+    }
+    if let Expect::WeAccept(id) = c.expect {
+        if ok(official) || !ok(ours) {
+            return Err(format!("{id} no longer shows (official must fail, ours succeed): {}", context()));
+        }
+        return Ok(());
+    }
+    if ok(ours) != ok(official) {
+        return Err(format!("one refused, the other did not: {}", context()));
+    }
+    let mut diffs = vec![];
+    match c.expect {
+        Expect::Normalised(id, from, to) => {
+            let theirs = serde_json::to_string(&official.writes).unwrap();
+            let expected = theirs.replace(&format!("\"{from}\""), &format!("\"{to}\""));
+            if theirs == expected {
+                diffs.push(format!("{id} no longer shows: the official client did not send {from:?}"));
+            } else if serde_json::to_string(&ours.writes).unwrap() != expected {
+                diffs.push(format!(
+                    "requests differ:\n  ours:     {:?}\n  official: {:?}",
+                    ours.writes, official.writes
+                ));
+            }
+        }
+        _ if ours.writes != official.writes => {
+            diffs.push(format!("requests differ:\n  ours:     {:?}\n  official: {:?}", ours.writes, official.writes));
+        }
+        _ => {}
+    }
+    if ours.files != official.files {
+        diffs.push(format!("files differ:\n  ours:     {}\n  official: {}", ours.files, official.files));
+    }
+    if ok(ours) {
+        let as_json = c.args.contains(&"--json");
+        let as_format = c.args.contains(&"--format");
+        match c.expect {
+            Expect::OutputDiffers(id) => {
+                if ours.run.stdout == official.run.stdout {
+                    diffs.push(format!("{id} no longer shows: stdout is equal"));
+                }
+            }
+            _ if as_json => {
+                let parse = |o: &Outcome| serde_json::from_str::<Value>(&o.run.stdout).map_err(|e| e.to_string());
+                if parse(ours) != parse(official) {
+                    let mut paths = vec![];
+                    json_diff(
+                        "",
+                        &parse(ours).unwrap_or(Value::Null),
+                        &parse(official).unwrap_or(Value::Null),
+                        &mut paths,
+                    );
+                    diffs.push(format!("--json output differs at: {}", paths.join(", ")));
+                }
+            }
+            _ if as_format => {
+                if ours.run.stdout != official.run.stdout {
+                    diffs.push("--format output differs".to_string());
+                }
+            }
+            _ => {
+                if table_header(&ours.run.stdout) != table_header(&official.run.stdout) {
+                    diffs.push(format!(
+                        "table headers differ: ours {:?}, official {:?}",
+                        table_header(&ours.run.stdout),
+                        table_header(&official.run.stdout)
+                    ));
+                }
+            }
+        }
+    }
+    if diffs.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}\n{}", diffs.join("\n"), context()))
+    }
+}
+
+async fn check(cases: &[Case]) {
+    let Some(python) = official_python() else { return };
+    let official = Client::Official(&python);
+    let mut failures = vec![];
+    for c in cases {
+        let (ours, theirs) = tokio::join!(run(&Client::Ours, c), run(&official, c));
+        assert!(!ours.run.stdout.contains(TOKEN) && !ours.run.stderr.contains(TOKEN), "token leaked");
+        if let Err(e) = compare(c, &ours, &theirs) {
+            failures.push(e);
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} cases differ:\n\n{}", failures.len(), cases.len(), failures.join("\n\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reads_match_the_official_client() {
+    check(&[
+        case(&["service", "types"]),
+        case(&["service", "types", "--json"]),
+        case(&["service", "types", "-v"]),
+        case(&["service", "types", "--project", "proj", "--json"]),
+        known(&["service", "plans", "-t", "pg", "--cloud", "google-europe-west1"], Expect::OutputDiffers("D4")),
+        known(&["service", "plans", "--json"], Expect::OutputDiffers("D9")),
+        case(&["service", "plans", "--cloud", "google-europe-west1", "--json"]),
+        case(&["service", "plans", "-t", "pg", "--cloud", "aws-eu-west-1", "--json"]),
+        known(&["service", "plans", "-t", "pg", "--cloud", "nowhere"], Expect::WeRefuse("D7")),
+        case(&["service", "list"]),
+        case(&["service", "list", "--json"]),
+        case(&["service", "list", "-t", "pg", "--json"]),
+        case(&["service", "list", "db1", "--json"]),
+        case(&["service", "list", "-v"]),
+        known(&["service", "list", "nope"], Expect::WeRefuse("D8")),
+        case(&["service", "list", "--format", "{service_name} {state}"]),
+        case(&["service", "get", "db1"]),
+        case(&["service", "get", "db1", "--json"]),
+        case(&["service", "get", "db1", "-v"]),
+        case(&["service", "get", "db1", "--format", "{service_uri}"]),
+        case(&["service", "get", "nope"]),
+        case(&["service", "backup-list", "db1"]),
+        case(&["service", "backup-list", "db1", "--json"]),
+        case(&["service", "integration-list", "db1"]),
+        case(&["service", "integration-list", "db1", "--json"]),
+        case(&["project", "list"]),
+        case(&["project", "list", "--json"]),
+    ])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn creates_match_the_official_client() {
+    check(&[
+        known(&["service", "create", "new1", "-t", "pg", "-p", "startup-4"], Expect::OutputDiffers("D6")),
+        known(
+            &["service", "create", "new1", "-t", "pg", "--plan", "startup-4", "--cloud", "aws-eu-west-1"],
+            Expect::OutputDiffers("D6"),
+        ),
+        known(
+            &["service", "create", "new1", "-t", "pg", "-p", "startup-4", "-c", "pg.max_connections=200"],
+            Expect::OutputDiffers("D6"),
+        ),
+        known(
+            &["service", "create", "new1", "-t", "pg", "-p", "startup-4", "-c", "pg_version=15"],
+            Expect::OutputDiffers("D6"),
+        ),
+        known(
+            &["service", "create", "new1", "-t", "pg", "-p", "startup-4", "-c", "ip_filter=10.0.1.0/24"],
+            Expect::WeAccept("D5"),
+        ),
+        known(
+            &["service", "create", "new1", "-t", "pg", "-p", "startup-4", "-c", "ip_filter=10.0.1.0/24,10.0.2.0/24"],
+            Expect::WeAccept("D5"),
+        ),
+        case(&[
+            "service",
+            "create",
+            "new1",
+            "-t",
+            "pg",
+            "-p",
+            "startup-4",
+            "-c",
+            r#"ip_filter=["10.0.1.0/24","10.0.2.0/24"]"#,
+        ]),
+        case(&["service", "create", "new1", "-t", "pg", "-p", "startup-4", "-c", "ip_filter=['10.0.1.0/24']"]),
+        known(
+            &["service", "create", "new1", "-t", "pg", "-p", "startup-4", "--enable-termination-protection"],
+            Expect::OutputDiffers("D6"),
+        ),
+        known(
+            &["service", "create", "new1", "-t", "pg", "-p", "startup-4", "--disk-space-gib", "100"],
+            Expect::OutputDiffers("D6"),
+        ),
+        known(
+            &["service", "create", "new1", "-t", "pg", "-p", "startup-4", "-c", "pg.jit=true"],
+            Expect::OutputDiffers("D6"),
+        ),
+        known(
+            &["service", "create", "new1", "-t", "pg", "-p", "startup-4", "-c", "admin_password=s3cret"],
+            Expect::OutputDiffers("D6"),
+        ),
+        // The documentation's fork command.
+        known(
+            &[
+                "service",
+                "create",
+                "forked",
+                "--project",
+                "proj",
+                "--cloud",
+                "google-europe-west1",
+                "-t",
+                "pg",
+                "--plan",
+                "startup-4",
+                "-c",
+                "service_to_fork_from=db1",
+            ],
+            Expect::OutputDiffers("D6"),
+        ),
+        known(
+            &[
+                "service",
+                "create",
+                "pitr1",
+                "-t",
+                "pg",
+                "--plan",
+                "startup-4",
+                "--service-to-fork-from",
+                "db1",
+                "--recovery-target-time",
+                "2026-11-21T08:00:00Z",
+            ],
+            Expect::Normalised("D10", "2026-11-21T08:00:00Z", "2026-11-21T08:00:00+00:00"),
+        ),
+        known(
+            &[
+                "service",
+                "create",
+                "pitr1",
+                "-t",
+                "pg",
+                "--plan",
+                "startup-4",
+                "--service-to-fork-from",
+                "db1",
+                "--recovery-target-time",
+                "2026-11-21 08:00:00",
+            ],
+            Expect::Normalised("D10", "2026-11-21 08:00:00", "2026-11-21T08:00:00+00:00"),
+        ),
+        case(&["service", "create", "new1", "-t", "pg", "-p", "startup-4", "-c", "no_such_option=1"]),
+        case(&["service", "create", "db1", "-t", "pg", "-p", "startup-4"]),
+        known(&["service", "create", "Bad_Name", "-t", "pg", "-p", "startup-4"], Expect::WeRefuse("D2")),
+        known(
+            &[
+                "service",
+                "create",
+                "new1",
+                "-t",
+                "pg",
+                "-p",
+                "startup-4",
+                "--recovery-target-time",
+                "2026-11-21T08:00:00Z",
+            ],
+            Expect::WeRefuse("D3"),
+        ),
+        known(&["service", "create", "new1", "-t", "pg", "-p", "no-such-plan"], Expect::WeRefuse("D7")),
+        case(&["service", "create", "new1", "-t", "pg", "-p", "startup-4", "--project", "nope"]),
+    ])
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn updates_and_deletes_match_the_official_client() {
+    check(&[
+        case(&["service", "update", "db1", "--plan", "business-4"]),
+        case(&["service", "update", "db1", "-c", "pg.max_connections=300"]),
+        case(&["service", "update", "db1", "--power-off"]),
+        case(&["service", "update", "db1", "--power-on"]),
+        case(&["service", "update", "db1", "--enable-termination-protection"]),
+        case(&["service", "update", "db1", "--disable-termination-protection"]),
+        case(&["service", "update", "db1", "--cloud", "aws-eu-west-1"]),
+        case(&["service", "update", "db1", "--disk-space-gib", "120"]),
+        case(&["service", "update", "db1", "-c", "pg.jit=true"]),
+        case(&["service", "update", "nope", "--power-off"]),
+        case(&["service", "wait", "w1", "--timeout", "30"]),
+        case(&["service", "wait", "w1"]),
+        case(&["service", "terminate", "db1", "--force"]),
+        known(&["service", "terminate", "db1"], Expect::Same),
+        case(&["service", "terminate", "nope", "--force"]),
+        case(&["project", "switch", "other"]),
+        case(&["project", "switch", "nope"]),
+        Case { args: &["user", "login", "me@example.com", "--token"], expect: Expect::Same, stdin: "" },
+    ])
+    .await;
+}
+
+#[test]
+fn every_known_difference_is_in_the_readme() {
+    let readme = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = readme
+        .split("## Differences from the official client")
+        .nth(1)
+        .expect("README.md has a section 'Differences from the official client'");
+    for (id, what) in KNOWN {
+        assert!(section.contains(&format!("| {id} |")), "README's differences table lacks {id}: {what}");
+    }
+}
