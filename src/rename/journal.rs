@@ -34,8 +34,12 @@ pub struct Step {
     pub started: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished: Option<String>,
+    /// Working time: from start to finish, less `waited`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seconds: Option<f64>,
+    /// Time spent waiting for a person (a confirmation prompt), not counted in `seconds`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waited: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
@@ -122,6 +126,7 @@ impl Journal {
                     started: None,
                     finished: None,
                     seconds: None,
+                    waited: None,
                     detail: None,
                 })
                 .collect(),
@@ -162,17 +167,24 @@ impl Journal {
         self.save()
     }
 
+    /// Record time a step spent waiting for a person; its `seconds` leave it out.
+    pub fn waited(&mut self, name: &str, d: std::time::Duration) {
+        let s = self.step_mut(name);
+        s.waited = Some(s.waited.unwrap_or(0.0) + d.as_secs_f64());
+    }
+
     /// Record a step's outcome, durably.
     pub fn finish(&mut self, name: &str, status: StepStatus, detail: Option<String>) -> anyhow::Result<()> {
         let now = jiff::Timestamp::now();
         let s = self.step_mut(name);
         s.status = status;
         s.finished = Some(now.to_string());
+        let waited = s.waited.unwrap_or(0.0);
         s.seconds = s
             .started
             .as_deref()
             .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-            .map(|t| now.duration_since(t).as_millis() as f64 / 1000.0);
+            .map(|t| (now.duration_since(t).as_millis() as f64 / 1000.0 - waited).max(0.0));
         if detail.is_some() {
             s.detail = detail;
         }
@@ -202,5 +214,21 @@ mod tests {
         assert_eq!(back.step("stop_writes").status, StepStatus::Started);
         assert_eq!(back.next_step(), Some("stop_writes"));
         assert_eq!(back.options["keep_source"], true);
+    }
+
+    #[test]
+    fn time_at_a_prompt_is_not_counted_as_the_steps_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::new("http://x", "p", "a", "b", serde_json::json!({}));
+        j.path = dir.path().join("j.json");
+        j.start("delete").unwrap();
+        // As if the step started a minute ago and a person took 58 s to type the name.
+        j.step_mut("delete").started = Some((jiff::Timestamp::now() - jiff::SignedDuration::from_secs(60)).to_string());
+        j.waited("delete", std::time::Duration::from_secs(58));
+        j.finish("delete", StepStatus::Done, None).unwrap();
+        let s = j.step("delete");
+        assert_eq!(s.waited, Some(58.0));
+        let secs = s.seconds.unwrap();
+        assert!((2.0..10.0).contains(&secs), "{secs}");
     }
 }

@@ -277,10 +277,14 @@ impl Rename<'_, '_> {
             .into());
         }
         if !self.opts.yes {
+            let asked = std::time::Instant::now();
             let typed = crate::prompt::read_line(&format!(
                 "Delete '{}' and all its data? '{}' replaces it. Type '{}' to confirm",
                 self.old, self.new, self.old
-            ))?;
+            ));
+            // The step's time is the work, not the person's typing.
+            j.waited("delete", asked.elapsed());
+            let typed = typed?;
             if typed != self.old {
                 return Err(anyhow::anyhow!("not confirmed: '{}' was kept", self.old));
             }

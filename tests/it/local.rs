@@ -97,6 +97,19 @@ fn fork_latest_and_to_an_instant_restore_exactly_the_right_rows() {
 #[test]
 fn refused_forks_create_nothing() {
     let l = Local::start();
+    // The README's `service types -v` shows the defaults the local control plane applies.
+    let types = l.avn(&["service", "types", "-v"]);
+    assert!(types.code(0).stdout.contains("-c pg.max_connections=<integer>  (default=100)"), "{}", types.stdout);
+    assert!(types.stdout.contains("-c pg.log_min_duration_statement=<integer>  (default=-1)"), "{}", types.stdout);
+    // Plans with the local cloud's price; an unknown cloud lists the clouds.
+    let plans = l.avn(&["service", "plans", "-t", "pg"]);
+    assert!(
+        plans.code(0).stdout.contains("PRICE_USD_PER_HOUR") && plans.stdout.contains("premium-4"),
+        "{}",
+        plans.stdout
+    );
+    let r = l.avn(&["service", "plans", "-t", "pg", "--cloud", "CLOUD_NAME"]);
+    assert!(r.code(2).stderr.contains("clouds with plans for service type 'pg': local"), "{}", r.stderr);
     l.avn(&["service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
     l.avn(&["service", "create", "hobby", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
     let backups = l.avn(&["service", "backup-list", "src"]);
