@@ -100,13 +100,17 @@ fn page(cmd: &Command, file_stem: &str, bin: &str, see_also: &[String]) -> Strin
         .long_about(text)
         .after_help("")
         .after_long_help("");
-    let man = clap_mangen::Man::new(cmd);
+    // The command's own options in SYNOPSIS and OPTIONS; global options in a section of their own.
+    let globals: Vec<clap::Arg> = cmd.get_arguments().filter(|a| is_global(a)).cloned().collect();
+    let own = globals.iter().fold(cmd, |c, g| c.mut_arg(g.get_id(), |a| a.hide(true)));
+    let man = clap_mangen::Man::new(own.clone());
     let mut buf = Vec::new();
     man.render_title(&mut buf).expect("write to memory");
     man.render_name_section(&mut buf).expect("write to memory");
-    man.render_synopsis_section(&mut buf).expect("write to memory");
+    buf.extend_from_slice(synopsis(&own, bin, !globals.is_empty()).as_bytes());
     man.render_description_section(&mut buf).expect("write to memory");
     man.render_options_section(&mut buf).expect("write to memory");
+    buf.extend_from_slice(global_options(&globals).as_bytes());
     man.render_subcommands_section(&mut buf).expect("write to memory");
     let mut out = String::from_utf8(buf).expect("roff is UTF-8");
     out.push_str(&extra_sections(&examples, see_also));
@@ -114,6 +118,82 @@ fn page(cmd: &Command, file_stem: &str, bin: &str, see_also: &[String]) -> Strin
     man.render_version_section(&mut buf).expect("write to memory");
     out.push_str(&String::from_utf8(buf).expect("roff is UTF-8"));
     out
+}
+
+/// Options every command takes (`--project`, `--json`, ...): shown once, in GLOBAL OPTIONS.
+fn is_global(a: &clap::Arg) -> bool {
+    a.is_global_set() && !a.is_hide_set() && !matches!(a.get_id().as_str(), "help" | "version")
+}
+
+/// How an option is written with its value: `--pitr TIME`, `-c KEY=VALUE`, `-v`.
+fn usage_of(a: &clap::Arg) -> String {
+    let name = match (a.get_short(), a.get_long()) {
+        (Some(s), _) => format!("\\fB\\-{s}\\fR"),
+        (None, Some(l)) => format!("\\fB{}\\fR", roff_escape(&format!("--{l}"))),
+        (None, None) => return format!("\\fI{}\\fR", roff_escape(&value_name(a))),
+    };
+    if a.get_num_args().is_some_and(|n| n.takes_values())
+        && !matches!(a.get_action(), clap::ArgAction::SetTrue | clap::ArgAction::Count)
+    {
+        format!("{name} \\fI{}\\fR", roff_escape(&value_name(a)))
+    } else {
+        name
+    }
+}
+
+fn value_name(a: &clap::Arg) -> String {
+    a.get_value_names()
+        .and_then(|v| v.first())
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| a.get_id().as_str().to_uppercase())
+}
+
+/// SYNOPSIS: the command, its own options with their value names, its arguments, then
+/// `[GLOBAL OPTIONS]`.
+fn synopsis(cmd: &Command, bin: &str, has_globals: bool) -> String {
+    let mut parts = vec![format!("\\fB{}\\fR", roff_escape(bin))];
+    for a in cmd.get_arguments().filter(|a| !a.is_hide_set() && !matches!(a.get_id().as_str(), "help" | "version")) {
+        let repeat = matches!(a.get_action(), clap::ArgAction::Append | clap::ArgAction::Count);
+        let mut u = usage_of(a);
+        if a.is_positional() && a.get_num_args().is_some_and(|n| n.max_values() > 1) || repeat {
+            u.push_str("...");
+        }
+        parts.push(if a.is_required_set() { u } else { format!("[{u}]") });
+    }
+    if cmd.has_subcommands() {
+        parts.push("\\fICOMMAND\\fR".to_string());
+    }
+    if has_globals {
+        parts.push("[\\fIGLOBAL OPTIONS\\fR]".to_string());
+    }
+    format!(".SH SYNOPSIS\n{}\n", parts.join(" "))
+}
+
+/// GLOBAL OPTIONS: what every subcommand takes, before or after its name.
+fn global_options(globals: &[clap::Arg]) -> String {
+    if globals.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from(".SH \"GLOBAL OPTIONS\"\nThese work before or after the subcommand.\n");
+    for a in globals {
+        let mut names = vec![];
+        if let Some(c) = a.get_short() {
+            names.push(format!("\\fB\\-{c}\\fR"));
+        }
+        if let Some(l) = a.get_long() {
+            names.push(format!("\\fB{}\\fR", roff_escape(&format!("--{l}"))));
+        }
+        let mut head = names.join(", ");
+        if a.get_num_args().is_some_and(|n| n.takes_values())
+            && !matches!(a.get_action(), clap::ArgAction::SetTrue | clap::ArgAction::Count)
+        {
+            head.push_str(&format!(" \\fI{}\\fR", roff_escape(&value_name(a))));
+        }
+        let help = a.get_long_help().or(a.get_help()).map(|h| h.to_string()).unwrap_or_default();
+        let env = a.get_env().map(|e| format!(" [env: {}]", e.to_string_lossy())).unwrap_or_default();
+        s.push_str(&format!(".TP\n{head}\n{}{}\n", roff_escape(&help), roff_escape(&env)));
+    }
+    s
 }
 
 /// Every man page: `man/avn.1` and one per subcommand (`man/avn-service-fork.1`, ...).

@@ -56,6 +56,11 @@ impl Printer {
     pub fn verbosity(&self) -> u8 {
         self.verbose
     }
+    /// Whether the output is a table (neither `--json` nor `--format`): for values shown only to
+    /// people, such as sizes in KiB/MiB.
+    pub fn table_mode(&self) -> bool {
+        !self.json && self.format.is_none()
+    }
 
     /// Write one line of data to stdout.
     pub fn line(&self, text: &str) -> std::io::Result<()> {
@@ -105,9 +110,20 @@ impl Printer {
         out.flush()
     }
 
-    /// A status message on stderr.
+    /// A status message on stderr. On a terminal each line wraps between words to its width,
+    /// continuation lines indented under the text after the first `": "`.
     pub fn info(&self, msg: &str) {
-        eprintln!("{msg}");
+        let width = if self.stderr_tty {
+            terminal_size::terminal_size_of(std::io::stderr()).map(|(w, _)| w.0 as usize)
+        } else {
+            None
+        };
+        match width {
+            Some(w) if w >= 40 => {
+                eprintln!("{}", msg.lines().map(|l| wrap(l, w)).collect::<Vec<_>>().join("\n"))
+            }
+            _ => eprintln!("{msg}"),
+        }
     }
 
     pub fn warn(&self, msg: &str) {
@@ -160,5 +176,69 @@ impl Printer {
     /// Whether data goes out as a table (neither `--json` nor `--format`).
     pub fn tabular(&self) -> bool {
         !self.json && self.format.is_none()
+    }
+}
+
+/// `text` wrapped between words to `width` columns; continuation lines are indented to where the
+/// text after the first `": "` starts (at most a third of the width). Words longer than a line are
+/// kept whole rather than cut.
+pub fn wrap(text: &str, width: usize) -> String {
+    let indent = text.find(": ").map(|i| i + 2).filter(|i| *i <= width / 3).unwrap_or(4);
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let len = |s: &str| s.chars().count();
+        if !line.is_empty() && len(&line) + 1 + len(word) > width {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = " ".repeat(indent);
+        } else if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out
+}
+
+/// A byte count for people: `756.8 KiB`, `1.2 GiB`, `512 B`.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wrap_breaks_between_words_and_indents() {
+        let line = "[7/7] delete: done (0.4s): 'db-old' deleted after the new service took over its clients";
+        let w = super::wrap(line, 50);
+        assert!(w.lines().count() > 1 && w.lines().all(|l| l.chars().count() <= 50), "{w}");
+        assert_eq!(w.split_whitespace().collect::<Vec<_>>(), line.split_whitespace().collect::<Vec<_>>());
+        // Continuation lines start under the text after "delete: ".
+        let indent = "[7/7] delete: ".len();
+        assert!(w.lines().skip(1).all(|l| l.len() - l.trim_start().len() == indent), "{w}");
+        assert_eq!(super::wrap("short", 40), "short");
+        // A word longer than the width stays whole.
+        let long = format!("x: {}", "y".repeat(60));
+        assert!(super::wrap(&long, 40).contains(&"y".repeat(60)));
+    }
+
+    #[test]
+    fn human_bytes() {
+        assert_eq!(super::human_bytes(0), "0 B");
+        assert_eq!(super::human_bytes(1023), "1023 B");
+        assert_eq!(super::human_bytes(775000), "756.8 KiB");
+        assert_eq!(super::human_bytes(1_288_490_189), "1.2 GiB");
+        assert_eq!(super::human_bytes(u64::MAX), "16.0 EiB");
     }
 }

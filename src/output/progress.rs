@@ -2,7 +2,8 @@
 //!
 //! On a terminal: one indicatif line per service with state, phase, a real percentage from
 //! `node_states[].progress_updates` (a spinner when the control plane reports none) and the
-//! elapsed time. Without a terminal: one timestamped line per state or phase change. Under
+//! elapsed time, each line cut to the terminal's width. Phases are named in the user's words
+//! ("copying the base backup", "replaying changes up to 10:58:00Z"). Without a terminal: one timestamped line per state or phase change. Under
 //! `--json`: nothing.
 #![allow(clippy::print_stderr)]
 
@@ -30,9 +31,35 @@ impl Snapshot {
         let current = s.node_states.iter().flat_map(|n| n.progress_updates.iter()).find(|p| !p.completed);
         Snapshot {
             state: s.state.to_string(),
-            phase: current.map(|p| p.phase.clone()),
+            phase: current.map(|p| phase_words(&p.phase, s)),
             percent: current.and_then(|p| p.percent()),
         }
+    }
+}
+
+/// A control-plane phase (`prepare`, `basebackup`, `stream`, `finalize`) in the user's words.
+pub fn phase_words(phase: &str, s: &avn_api::Service) -> String {
+    match phase {
+        "prepare" => "preparing".into(),
+        "basebackup" => "copying the base backup".into(),
+        "stream" => {
+            let target =
+                s.user_config.get("recovery_target_time").and_then(|v| v.as_str()).and_then(avn_api::time::parse);
+            match target {
+                Some(t) => {
+                    let zulu = avn_api::time::format_zulu(t);
+                    let today = jiff::Timestamp::now().to_string();
+                    let shown = if zulu.get(..10) == today.get(..10) { zulu[11..].to_string() } else { zulu };
+                    format!("replaying changes up to {shown}")
+                }
+                None if s.user_config.contains_key("service_to_fork_from") => {
+                    "replaying changes up to the latest transaction".into()
+                }
+                None => "replaying changes".into(),
+            }
+        }
+        "finalize" => "starting".into(),
+        other => other.replace('_', " "),
     }
 }
 
@@ -49,13 +76,15 @@ pub struct WaitDisplay {
 }
 
 fn bar_style() -> ProgressStyle {
-    ProgressStyle::with_template("{spinner:.cyan} {prefix:.bold} {msg} [{bar:30.cyan/blue}] {percent:>3}% {elapsed}")
-        .expect("static template")
-        .progress_chars("=> ")
+    ProgressStyle::with_template(
+        "{spinner:.cyan} {prefix:.bold} {wide_msg} [{bar:20.cyan/blue}] {percent:>3}% {elapsed}",
+    )
+    .expect("static template")
+    .progress_chars("=> ")
 }
 
 fn spinner_style() -> ProgressStyle {
-    ProgressStyle::with_template("{spinner:.cyan} {prefix:.bold} {msg} {elapsed}").expect("static template")
+    ProgressStyle::with_template("{spinner:.cyan} {prefix:.bold} {wide_msg} {elapsed}").expect("static template")
 }
 
 impl WaitDisplay {
@@ -137,7 +166,7 @@ impl WaitDisplay {
         }
     }
 
-    /// A note about one service (e.g. waiting for connections).
+    /// A note about one service (e.g. checking connections).
     pub fn note(&mut self, name: &str, message: &str) {
         match &self.mode {
             Mode::Silent => {}
@@ -157,6 +186,12 @@ impl WaitDisplay {
                 b.abandon();
             }
         }
+        // indicatif leaves the cursor at the end of the last bar: what is printed next starts on
+        // a line of its own.
+        if matches!(self.mode, Mode::Bars(_)) && !self.bars.is_empty() {
+            eprintln!();
+        }
+        self.bars.clear();
     }
 }
 

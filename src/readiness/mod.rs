@@ -112,7 +112,7 @@ pub async fn wait_running(
                                 .into());
                         }
                         postgres::Check::NotYet(e) | postgres::Check::Unreachable(e) => {
-                            display.note(name, &format!("RUNNING, waiting for connections ({e})"))
+                            display.note(name, &format!("RUNNING, checking connections ({e})"))
                         }
                     },
                     _ => {

@@ -199,3 +199,18 @@ fn help_names_environment_variables_without_values() {
         "{help}"
     );
 }
+
+#[test]
+fn man_synopsis_shows_value_names_and_global_options_apart() {
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/man/avn-service-fork.1")).unwrap();
+    let synopsis = page.split(".SH SYNOPSIS\n").nth(1).unwrap().split(".SH").next().unwrap();
+    for own in [r"\fB\-c\fR \fIKEY=VALUE\fR...", r"\fB\-\-pitr\fR \fITIME\fR", r"\fISOURCE\fR \fINEW\fR"] {
+        assert!(synopsis.contains(own), "{own} missing from SYNOPSIS: {synopsis}");
+    }
+    // Global options are not interleaved with the command's own: one placeholder, one section.
+    assert!(!synopsis.contains(r"\-\-url") && synopsis.contains(r"[\fIGLOBAL OPTIONS\fR]"), "{synopsis}");
+    let globals = page.split(".SH \"GLOBAL OPTIONS\"").nth(1).expect("a GLOBAL OPTIONS section");
+    assert!(globals.contains(r"\fB\-\-url\fR \fIURL\fR"), "{globals}");
+    let options = page.split(".SH OPTIONS").nth(1).unwrap().split(".SH").next().unwrap();
+    assert!(!options.contains(r"\-\-auth\-token"), "global options are listed once, apart: {options}");
+}

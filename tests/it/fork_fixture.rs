@@ -188,12 +188,11 @@ async fn progress_fixture(env: &Env) {
                {"phase": "stream", "min": 100, "max": 200, "current": 190, "unit": "wal_lsn", "completed": false}]),
     ];
     for p in steps {
+        let mut fork = svc("new", "valkey", "startup-4", "REBUILDING", p);
+        fork["user_config"] = json!({"service_to_fork_from": "src"});
         Mock::given(method("GET"))
             .and(path("/v1/project/proj/service/new"))
-            .respond_with(
-                ResponseTemplate::new(200)
-                    .set_body_json(json!({"service": svc("new", "valkey", "startup-4", "REBUILDING", p)})),
-            )
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"service": fork})))
             .up_to_n_times(1)
             .mount(&env.server)
             .await;
@@ -215,7 +214,17 @@ async fn without_a_terminal_progress_is_plain_lines() {
     r.code(0);
     let lines: Vec<&str> = r.stderr.lines().filter(|l| l.contains(" new: ")).collect();
     let tails: Vec<&str> = lines.iter().map(|l| l.split_once(' ').unwrap().1).collect();
-    assert_eq!(tails, vec!["new: REBUILDING (basebackup)", "new: REBUILDING (stream)", "new: RUNNING"], "{}", r.stderr);
+    // Phases in the user's words, never the control plane's internal names.
+    assert_eq!(
+        tails,
+        vec![
+            "new: REBUILDING (copying the base backup)",
+            "new: REBUILDING (replaying changes up to the latest transaction)",
+            "new: RUNNING"
+        ],
+        "{}",
+        r.stderr
+    );
     assert!(lines.iter().all(|l| l.as_bytes()[2] == b':' && l.as_bytes()[5] == b':'), "timestamped: {lines:?}");
     assert!(!r.stderr.contains('\x1b'), "no terminal control codes");
     // --json: no progress at all, one object
@@ -239,17 +248,43 @@ async fn on_a_terminal_progress_shows_phases_and_reaches_100() {
         .cmd(&[])
         .env_remove("NO_COLOR")
         .env("TERM", "xterm")
-        .env("COLUMNS", "120")
         .env("AIVEN_PROJECT", "proj")
-        .args(["-qfec", &format!("{bin} service fork src new"), "/dev/null"])
+        // A narrow terminal: every line must fit it rather than wrap.
+        .args(["-qfec", &format!("stty rows 24 cols 72; {bin} service fork src new"), "/dev/null"])
         .output_with_program("script");
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains("REBUILDING · basebackup"), "{text}");
+    assert!(text.contains("REBUILDING · copying the base backup"), "{text}");
     assert!(text.contains(" 40%"), "{text}");
-    assert!(text.contains("REBUILDING · stream"), "{text}");
+    assert!(text.contains("REBUILDING · replaying changes"), "{text}");
+    // What the terminal shows: each redraw (after a carriage return or a cursor move) fits.
+    let plain = strip_ansi(&text);
+    for line in plain.split(['\r', '\n']) {
+        assert!(line.chars().count() <= 72, "wider than the terminal ({}): {line:?}", line.chars().count());
+    }
     assert!(text.contains(" 90%"), "{text}");
     assert!(text.contains("100%") && text.contains("RUNNING"), "{text}");
+}
+
+/// Text without terminal control sequences (CSI `ESC [ ... letter`).
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for d in chars.by_ref() {
+                    if d.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }
 
 trait WithProgram {

@@ -170,9 +170,12 @@ async fn backups_show_pitr_window() {
         r.stdout,
         "BACKUP_NAME                    BACKUP_TIME           DATA_SIZE  STORAGE_LOCATION\n\
          =============================  ====================  =========  ===================\n\
-         backup-20261120t100000000000z  2026-11-20T10:00:00Z  774144     google-europe-west1\n\
-         backup-20261121t100000000000z  2026-11-21T10:00:00Z  775000     google-europe-west1\n"
+         backup-20261120t100000000000z  2026-11-20T10:00:00Z  756.0 KiB  google-europe-west1\n\
+         backup-20261121t100000000000z  2026-11-21T10:00:00Z  756.8 KiB  google-europe-west1\n"
     );
+    // Bytes for scripts: --format and --json.
+    let r = env.run(&["service", "backup-list", "db1", "--format", "{data_size}"]);
+    assert_eq!(r.code(0).stdout, "774144\n775000\n");
     assert!(r.stderr.contains("Point-in-time recovery window: 2026-11-20T10:00:00Z .. now"), "{}", r.stderr);
     let v = env.run(&["service", "backup-list", "db1", "--json"]).json();
     assert_eq!(v[1]["data_size"], 775000);

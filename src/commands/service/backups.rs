@@ -18,11 +18,21 @@ pub async fn run(ctx: &Context<'_>, args: BackupListArgs) -> anyhow::Result<()> 
     let project = ctx.project()?;
     let resp = ctx.client()?.service_backups(project, &args.name).await?;
     let rows: Vec<Value> = resp.backups.iter().map(json::value).collect();
-    ctx.printer.emit(
-        Value::Array(rows.clone()),
-        &rows,
-        &["backup_name", "backup_time", "data_size", "storage_location"],
-    )?;
+    // Sizes for people in the table; bytes in --json and --format.
+    let shown: Vec<Value> = if ctx.printer.table_mode() {
+        rows.iter()
+            .cloned()
+            .map(|mut r| {
+                if let Some(n) = r.get("data_size").and_then(Value::as_u64) {
+                    r["data_size"] = crate::output::human_bytes(n).into();
+                }
+                r
+            })
+            .collect()
+    } else {
+        rows.clone()
+    };
+    ctx.printer.emit(Value::Array(rows), &shown, &["backup_name", "backup_time", "data_size", "storage_location"])?;
     if ctx.printer.json_mode() {
         return Ok(());
     }
