@@ -69,11 +69,16 @@ impl clap::builder::TypedValueParser for ServiceTypeValue {
     }
 }
 
+/// `avn --version`: names this implementation, since Aiven's Python client is also called `avn`
+/// (its `--version` says `aiven-client 4.18.0`).
+pub const VERSION: &str =
+    concat!(env!("CARGO_PKG_VERSION"), " (the Rust avn, with forks and safe renames; not Aiven's aiven-client)");
+
 /// Manage Aiven services: avn-compatible, with safe forks, point-in-time recovery and renames
 #[derive(Debug, Parser)]
 #[command(
     name = "avn",
-    version,
+    version = VERSION,
     about,
     long_about = "Manage Aiven services from the command line.\n\n\
         avn accepts the official client's `avn service ...` command lines and adds first-class \

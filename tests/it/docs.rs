@@ -214,3 +214,14 @@ fn man_synopsis_shows_value_names_and_global_options_apart() {
     let options = page.split(".SH OPTIONS").nth(1).unwrap().split(".SH").next().unwrap();
     assert!(!options.contains(r"\-\-auth\-token"), "global options are listed once, apart: {options}");
 }
+
+#[test]
+fn version_names_this_implementation() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_avn")).arg("--version").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    // The official client prints "aiven-client 4.18.0"; a user with both on PATH can tell them apart.
+    assert!(text.starts_with("avn 0.") && text.contains("not Aiven's aiven-client"), "{text}");
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(readme.contains(text.trim().trim_start_matches("avn ")), "README's Install section shows {text}");
+}
