@@ -41,7 +41,8 @@ impl Snapshot {
 pub fn phase_words(phase: &str, s: &avn_api::Service) -> String {
     match phase {
         "prepare" => "preparing".into(),
-        "basebackup" => "copying the base backup".into(),
+        "basebackup" if s.user_config.contains_key("service_to_fork_from") => "copying the base backup".into(),
+        "basebackup" => "taking a backup".into(),
         "stream" => {
             let target =
                 s.user_config.get("recovery_target_time").and_then(|v| v.as_str()).and_then(avn_api::time::parse);
