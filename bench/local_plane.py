@@ -5,7 +5,9 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.request
@@ -31,6 +33,8 @@ class Plane:
 
 @contextlib.contextmanager
 def local_plane(avn=RELEASE, serve_args=()):
+    # A bench stopped with SIGTERM still stops its server and removes its data.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not os.path.exists(avn):
         subprocess.check_call(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
     tmp = tempfile.mkdtemp(prefix="avn-bench-", dir="/var/tmp")

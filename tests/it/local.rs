@@ -608,3 +608,51 @@ fn a_cluster_adopted_without_tls_gets_it_without_a_restart() {
     let ca = std::fs::read(l.data_dir().join("ca/ca.crt")).unwrap();
     assert_eq!(connect(&l.uri("db"), avn::pg::Trust::ProjectCa(std::sync::Arc::new(ca))).unwrap(), "true");
 }
+
+#[test]
+fn a_fork_after_a_bulk_load_copies_the_running_source_and_loses_no_commit() {
+    // A low threshold makes a small load count as "much WAL since the last base backup".
+    let l = Local::start_with(tempfile::tempdir().unwrap(), vec![("AVN_LOCAL_ONLINE_COPY_WAL_MB".into(), "2".into())]);
+    l.avn(&["service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
+    let uri = l.uri("src");
+    let before_load = jiff::Timestamp::now();
+    std::thread::sleep(Duration::from_millis(500));
+    sql(&uri, "CREATE TABLE big AS SELECT g AS id, repeat('x', 200) AS pad FROM generate_series(1, 40000) g").unwrap();
+    sql(&uri, "CREATE TABLE ticks (n int)").unwrap();
+    // Writes go on during the fork; every one committed before the fork was asked for must be in it.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let committed = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let writer = {
+        let (uri, stop, committed) = (uri.clone(), stop.clone(), committed.clone());
+        std::thread::spawn(move || {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                n += 1;
+                sql(&uri, &format!("INSERT INTO ticks VALUES ({n})")).unwrap();
+                committed.store(n, std::sync::atomic::Ordering::Relaxed);
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    let floor = committed.load(std::sync::atomic::Ordering::Relaxed);
+    let r = l.avn(&["service", "fork", "src", "copy", "--timeout", "120"]);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    r.code(0);
+    assert!(l.log().contains("forking from an online copy"), "{}", l.log());
+    let fork = l.uri("copy");
+    assert_eq!(one(&fork, "SELECT count(*) FROM big"), "40000");
+    let ticks: i64 = one(&fork, "SELECT count(*) FROM ticks").parse().unwrap();
+    let max: i64 = one(&fork, "SELECT coalesce(max(n), 0) FROM ticks").parse().unwrap();
+    assert!(ticks >= floor && ticks == max, "the fork has {ticks} ticks (max {max}); {floor} were committed before it");
+    // The source went on serving, and a point-in-time fork still restores a base backup.
+    assert_eq!(one(&uri, "SELECT count(*) FROM big"), "40000");
+    l.avn(&["service", "fork", "src", "early", "--pitr", &before_load.to_string(), "--timeout", "120"]).code(0);
+    assert!(l.log().contains("forking from a base backup"), "{}", l.log());
+    assert!(sql(&l.uri("early"), "SELECT count(*) FROM big").is_err(), "the PITR fork predates the load");
+}
+
+/// The one value a query returns.
+fn one(uri: &str, query: &str) -> String {
+    sql(uri, query).unwrap()[0][0].clone()
+}

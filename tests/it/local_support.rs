@@ -11,6 +11,8 @@ use serde_json::Value;
 use crate::support::Run;
 
 pub struct Local {
+    /// Environment of the server process (tuning knobs for tests).
+    pub server_env: Vec<(String, String)>,
     pub dir: tempfile::TempDir,
     pub server: Option<Child>,
     pub url: String,
@@ -28,10 +30,15 @@ impl Local {
 
     /// A control plane whose data lives in `dir` (for example on a small filesystem).
     pub fn start_in(dir: tempfile::TempDir) -> Local {
+        Local::start_with(dir, vec![])
+    }
+
+    /// A control plane whose server runs with `env` added.
+    pub fn start_with(dir: tempfile::TempDir, server_env: Vec<(String, String)>) -> Local {
         // Let the `postgres` user traverse to the clusters when the tests run as root.
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let mut l = Local { dir, server: None, url: String::new(), token: String::new() };
+        let mut l = Local { server_env, dir, server: None, url: String::new(), token: String::new() };
         l.spawn_server();
         let r = l.avn(&["service", "list"]);
         assert!(r.code == 2 && r.stderr.contains("project 'local' does not exist"), "no project yet: {}", r.stderr);
@@ -48,6 +55,7 @@ impl Local {
             .args(["local", "serve", "--listen", "127.0.0.1:0", "--backup-interval", "1h", "--data-dir"])
             .arg(&data)
             .env_remove("AVN_LOCAL_DIR")
+            .envs(self.server_env.iter().map(|(k, v)| (k, v)))
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()

@@ -291,6 +291,17 @@ pub fn instances_location(data_dir: &Path) -> PathBuf {
     std::fs::read_link(&link).unwrap_or(link)
 }
 
+/// How forks and backups copy data where the instances live: ("reflink" | "copy", a description).
+/// Detected by cloning a scratch file there; None when the directory does not exist yet.
+pub fn copy_method(data_dir: &Path) -> Option<(&'static str, &'static str)> {
+    let dir = instances_location(data_dir);
+    if !dir.is_dir() {
+        return None;
+    }
+    let m = engines::postgres::copy::detect(&dir);
+    Some((if m == engines::postgres::copy::Method::Reflink { "reflink" } else { "copy" }, m.describe()))
+}
+
 /// Whether a process is alive (and not a zombie waiting to be reaped).
 /// Open a log file for appending, private (0600) from its creation.
 pub fn private_log(path: &Path) -> std::io::Result<std::fs::File> {

@@ -59,7 +59,9 @@ pub async fn run(ctx: &Context<'_>, args: StatusArgs) -> anyhow::Result<()> {
             }
         }
     }
+    let copy = avn_local::copy_method(&data_dir);
     let whole = json!({
+        "copy_method": copy.map(|c| c.0),
         "running": info.is_some(), "url": info.as_ref().map(|i| i.url.clone()), "pid": info.as_ref().map(|i| i.pid),
         "data_dir": data_dir, "instances": avn_local::instances_location(&data_dir), "active": active, "services": services,
     });
@@ -73,6 +75,9 @@ pub async fn run(ctx: &Context<'_>, args: StatusArgs) -> anyhow::Result<()> {
     }
     p.line(&format!("Data directory: {}", data_dir.display()))?;
     p.line(&format!("Used by avn: {}", if active { "yes" } else { "no" }))?;
+    if let Some((_, about)) = copy {
+        p.line(&format!("Copies (forks, backups): {about}"))?;
+    }
     if !services.is_empty() {
         p.line("")?;
         p.emit(Value::Null, &services, &["project", "service_name", "state", "plan", "port", "pid"])?;

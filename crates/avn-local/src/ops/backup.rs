@@ -22,7 +22,8 @@ pub async fn take_backup(m: &Arc<Manager>, id: &str) -> Result<BackupRec, OpErro
         ts.to_zoned(jiff::tz::TimeZone::UTC).datetime().strftime("%Y%m%dt%H%M%S"),
         ts.subsec_microsecond()
     );
-    let size = cluster::base_backup(&m.pg, &layout, rec.port, &name).await?;
+    let previous = m.store(|s| s.backups(id))?.last().map(|b| b.backup_name.clone());
+    let size = cluster::base_backup(&m.pg, &layout, rec.port, &name, previous.as_deref()).await?;
     let b = BackupRec { service_id: id.to_string(), backup_name: name, backup_time: now(), data_size: size };
     m.store(|s| s.add_backup(&b))?;
     let max = catalog::plan(&rec.plan, 1).map(|p| p.backup_config.max_count as usize).unwrap_or(1).max(1);
@@ -43,10 +44,25 @@ pub async fn take_backup(m: &Arc<Manager>, id: &str) -> Result<BackupRec, OpErro
     Ok(b)
 }
 
-/// Take scheduled base backups of running services whose plan keeps them.
+/// A base backup is also due when the WAL written since the last one passes this share of the
+/// data (and `WAL_TRIGGER_MIN`), so a point-in-time fork never replays much more than that.
+const WAL_TRIGGER_SHARE: u64 = 2;
+const WAL_TRIGGER_MIN: u64 = 256 << 20;
+
+/// WAL written since `last`'s start, and the data size it is measured against.
+async fn wal_since(m: &Arc<Manager>, id: &str, port: u16, last: &str) -> Option<(u64, u64)> {
+    let layout = m.layout(id);
+    let (start, _) = cluster::backup_start(&layout.backup(last))?;
+    let now = cluster::current_lsn(&layout, port).await.ok()?;
+    let size = m.store(|s| s.backups(id)).ok()?.last().map(|b| b.data_size).unwrap_or(0);
+    Some((now.saturating_sub(start), size))
+}
+
+/// Take scheduled base backups of running services whose plan keeps them: every backup
+/// interval, and sooner when much WAL was written since the last one.
 pub async fn backup_scheduler(m: Arc<Manager>) {
     loop {
-        tokio::time::sleep(m.backup_interval.min(Duration::from_secs(60)).max(Duration::from_millis(500))).await;
+        tokio::time::sleep(m.backup_interval.min(Duration::from_secs(5)).max(Duration::from_millis(500))).await;
         let Ok(services) = m.store(|s| s.services(None)) else {
             continue;
         };
@@ -54,14 +70,23 @@ pub async fn backup_scheduler(m: Arc<Manager>) {
             if rec.state != State::Running || rec.op.is_some() || !catalog::keeps_backups(&rec.plan) {
                 continue;
             }
-            let last = m
-                .store(|s| s.backups(&rec.id))
-                .ok()
-                .and_then(|b| b.last().and_then(|b| avn_api::time::parse(&b.backup_time)));
-            let due = last.is_none_or(|t| {
+            let newest = m.store(|s| s.backups(&rec.id)).ok().and_then(|b| b.last().cloned());
+            let last = newest.as_ref().and_then(|b| avn_api::time::parse(&b.backup_time));
+            let mut due = last.is_none_or(|t| {
                 jiff::Timestamp::now().duration_since(t)
                     >= jiff::SignedDuration::try_from(m.backup_interval).unwrap_or_default()
             });
+            if !due {
+                if let Some((wal, size)) = match &newest {
+                    Some(b) => wal_since(&m, &rec.id, rec.port, &b.backup_name).await,
+                    None => None,
+                } {
+                    due = wal > WAL_TRIGGER_MIN.max(size / WAL_TRIGGER_SHARE);
+                    if due {
+                        tracing::info!(service = %rec.name, wal, size, "base backup: much WAL since the last one");
+                    }
+                }
+            }
             if due {
                 let lock = m.op_lock(&rec.id);
                 let _g = lock.lock().await;

@@ -1,20 +1,57 @@
 //! Forks: restore the source's newest suitable base backup, replay its WAL archive up to the
 //! target (or everything archived), then promote.
 
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::START_TIMEOUT;
 use crate::engines::postgres::cluster;
 use crate::engines::postgres::cluster::Recovery;
+use crate::engines::postgres::copy;
 use crate::engines::postgres::layout::remove_tree;
 use crate::engines::postgres::layout::size_of;
-use crate::engines::postgres::process::copy_tree;
 use crate::engines::postgres::process::PgError;
 use crate::error::OpError;
 use crate::manager::Manager;
 use crate::model::ForkOrigin;
 use crate::store::ServiceRec;
+
+/// Up to this much WAL since the last base backup, a fork to the latest transaction restores
+/// the backup and replays; beyond, it copies the running source. A quarter of the data, at least
+/// 256 MiB (replay of that much costs about as much as copying); `AVN_LOCAL_ONLINE_COPY_WAL_MB`
+/// sets it for tests.
+fn online_copy_threshold(data_size: u64) -> u64 {
+    match std::env::var("AVN_LOCAL_ONLINE_COPY_WAL_MB").ok().and_then(|v| v.parse::<u64>().ok()) {
+        Some(mb) => mb << 20,
+        None => (256 << 20).max(data_size / 4),
+    }
+}
+
+/// Drive a copy while reporting its bytes as the `basebackup` phase.
+async fn report_copy(
+    m: &Arc<Manager>,
+    id: &str,
+    copy: impl std::future::Future<Output = Result<(), PgError>>,
+    copied: &Arc<AtomicU64>,
+    total: u64,
+) -> Result<(), PgError> {
+    let total = total.max(1) as i64;
+    m.report(id, "basebackup", Some("bytes_uncompressed"), 0, 0, total);
+    tokio::pin!(copy);
+    loop {
+        tokio::select! {
+            r = &mut copy => { r?; break; }
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {
+                let now = (copied.load(Ordering::Relaxed) as i64).min(total);
+                m.report(id, "basebackup", Some("bytes_uncompressed"), 0, now, total);
+            }
+        }
+    }
+    m.report(id, "basebackup", Some("bytes_uncompressed"), 0, total, total);
+    Ok(())
+}
 
 /// Run a registered fork; the source's backups are held (not rotated) meanwhile.
 pub async fn run(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
@@ -36,52 +73,73 @@ async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Res
     }
     let layout = m.layout(&rec.id);
     remove_tree(&layout.root).await;
-    // 1. Every commit up to now must be in the source's archive.
+    cluster::make_dirs(&m.pg, &layout)?;
+    let partial = layout.root.join("data.partial");
+    // 1. Every commit up to now must be in the source's archive. A fork to the latest
+    // transaction of a running source whose WAL since its last base backup outweighs a good part
+    // of its data (a bulk load, say) starts from an online copy of the source instead of that
+    // backup: copying beats replaying. All of it under the source's operation lock, so a delete
+    // of the source waits until this is done.
     let mut end_lsn = None;
+    let mut copied_online = None;
     if let Some(source) = source.as_ref().filter(|s| m.running(&s.id).is_some()) {
-        // Under the source's operation lock: a delete of the source waits until this is done.
         let lock = m.op_lock(&source.id);
         let _guard = lock.lock().await;
         if m.running(&source.id).is_some() {
             cluster::ensure_archived(&src, source.port, Duration::from_secs(60)).await?;
             end_lsn = cluster::current_lsn(&src, source.port).await.ok();
-        }
-    }
-    // 2. The base backup chosen at acceptance (or, for forks accepted before that was recorded,
-    // the newest that ended at or before the target).
-    let chosen = match &fork.backup {
-        Some(name) => name.clone(),
-        None => m
-            .store(|s| s.backups(&fork.source_id))?
-            .iter()
-            .rev()
-            .find(|b| target.is_none_or(|t| avn_api::time::parse(&b.backup_time).is_some_and(|bt| bt <= t)))
-            .ok_or(OpError::NoBackupBeforeTarget)?
-            .backup_name
-            .clone(),
-    };
-    if !src.backup(&chosen).exists() {
-        return Err(OpError::NoBackupBeforeTarget);
-    }
-    tracing::info!(fork = %rec.name, source = %fork.source_service, backup = %chosen, ?target, "forking");
-    // 3. Copy it, reporting bytes.
-    cluster::make_dirs(&m.pg, &layout)?;
-    let from = src.backup(&chosen);
-    let total = size_of(&from).await.max(1) as i64;
-    m.report(&rec.id, "basebackup", Some("bytes_uncompressed"), 0, 0, total);
-    let partial = layout.root.join("data.partial");
-    let copy = copy_tree(&from, &partial);
-    tokio::pin!(copy);
-    loop {
-        tokio::select! {
-            r = &mut copy => { r?; break; }
-            _ = tokio::time::sleep(Duration::from_millis(200)) => {
-                m.report(&rec.id, "basebackup", Some("bytes_uncompressed"), 0, size_of(&partial).await as i64, total);
+            let since_backup = fork
+                .backup
+                .as_ref()
+                .and_then(|b| cluster::backup_start(&src.backup(b)))
+                .zip(end_lsn)
+                .map(|((start, _), end)| end.saturating_sub(start));
+            let data_size = size_of(&src.data()).await.saturating_sub(size_of(&src.data().join("pg_wal")).await);
+            let online = target.is_none() && since_backup.is_none_or(|w| w > online_copy_threshold(data_size));
+            if online {
+                tracing::info!(fork = %rec.name, source = %fork.source_service, ?since_backup, data_size, "forking from an online copy");
+                let copied = Arc::new(AtomicU64::new(0));
+                let copy = cluster::online_copy(&src, source.port, &partial, &copied);
+                report_copy(m, &rec.id, copy, &copied, data_size).await?;
+                copied_online = Some(());
             }
         }
     }
+    let start_lsn = if copied_online.is_some() {
+        cluster::backup_start(&partial).map(|(l, _)| l).unwrap_or(0) as i64
+    } else {
+        // 2. The base backup chosen at acceptance (or, for forks accepted before that was
+        // recorded, the newest that ended at or before the target).
+        let chosen = match &fork.backup {
+            Some(name) => name.clone(),
+            None => m
+                .store(|s| s.backups(&fork.source_id))?
+                .iter()
+                .rev()
+                .find(|b| target.is_none_or(|t| avn_api::time::parse(&b.backup_time).is_some_and(|bt| bt <= t)))
+                .ok_or(OpError::NoBackupBeforeTarget)?
+                .backup_name
+                .clone(),
+        };
+        if !src.backup(&chosen).exists() {
+            return Err(OpError::NoBackupBeforeTarget);
+        }
+        tracing::info!(fork = %rec.name, source = %fork.source_service, backup = %chosen, ?target, "forking from a base backup");
+        // 3. Copy it (cloned where the filesystem can), reporting bytes.
+        let from = src.backup(&chosen);
+        let total = size_of(&from).await;
+        let copied = Arc::new(AtomicU64::new(0));
+        let (f, t, c) = (from.clone(), partial.clone(), copied.clone());
+        let copy = async move {
+            tokio::task::spawn_blocking(move || copy::copy_tree(&f, &t, copy::all, None, &c, cluster::COPY_THREADS))
+                .await
+                .map_err(|e| PgError::Io(std::io::Error::other(e)))?
+                .map_err(PgError::Io)
+        };
+        report_copy(m, &rec.id, copy, &copied, total).await?;
+        cluster::backup_start(&from).map(|(l, _)| l).unwrap_or(0) as i64
+    };
     std::fs::rename(&partial, layout.data())?;
-    m.report(&rec.id, "basebackup", Some("bytes_uncompressed"), 0, total, total);
     // 4. Configure recovery and start.
     let recovery = Recovery {
         restore_from: src.archive(),
@@ -92,7 +150,6 @@ async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Res
     cluster::write_instance_conf(&m.pg, &layout, &m.ca, rec.port, true, Some(&recovery))?;
     std::fs::write(layout.data().join("recovery.signal"), b"")?;
     m.pg.chown(&layout.data().join("recovery.signal"))?;
-    let start_lsn = cluster::backup_start(&from).map(|(l, _)| l).unwrap_or(0) as i64;
     let max_lsn = end_lsn.map(|l| l as i64).unwrap_or(start_lsn);
     m.report(&rec.id, "stream", Some("wal_lsn"), start_lsn, start_lsn, max_lsn);
     let running = m.pg.spawn(&layout)?;

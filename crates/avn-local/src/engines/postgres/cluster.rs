@@ -242,8 +242,15 @@ pub async fn ensure_archived(layout: &Layout, port: u16, timeout: Duration) -> R
     }
 }
 
-/// Take a plain-format base backup into `base/<name>` (through `<name>.partial`).
-pub async fn base_backup(pg: &Pg, layout: &Layout, port: u16, name: &str) -> Result<u64, PgError> {
+/// Take a plain-format base backup into `base/<name>` (through `<name>.partial`). Files identical
+/// to the previous backup's (`previous`) are shared with it by hard links.
+pub async fn base_backup(
+    pg: &Pg,
+    layout: &Layout,
+    port: u16,
+    name: &str,
+    previous: Option<&str>,
+) -> Result<u64, PgError> {
     let partial = layout.base().join(format!("{name}.partial"));
     let _ = std::fs::remove_dir_all(&partial);
     let result = pg
@@ -271,9 +278,80 @@ pub async fn base_backup(pg: &Pg, layout: &Layout, port: u16, name: &str) -> Res
         let _ = std::fs::remove_dir_all(&partial);
         return Err(e);
     }
+    if let Some(prev) = previous.map(|p| layout.backup(p)).filter(|p| p.exists()) {
+        let new = partial.clone();
+        match tokio::task::spawn_blocking(move || super::copy::link_identical(&new, &prev)).await {
+            Ok(Ok(shared)) => tracing::debug!(name, shared, "base backup shares unchanged files"),
+            // Sharing saves disk; the backup is whole without it.
+            other => tracing::warn!(name, "base backup could not share files with the previous one: {other:?}"),
+        }
+    }
     std::fs::rename(&partial, layout.backup(name))?;
     Ok(super::layout::dir_size(&layout.backup(name)))
 }
+
+/// What an online copy of a running cluster leaves out: the server's own runtime files, WAL (the
+/// copy replays it from the archive), replication slots and temporary statistics.
+fn online_copy_keeps(rel: &Path) -> bool {
+    const SKIP_FILES: [&str; 5] =
+        ["postmaster.pid", "postmaster.opts", "backup_label", "recovery.signal", "standby.signal"];
+    const EMPTY_DIRS: [&str; 4] = ["pg_wal", "pg_replslot", "pg_stat_tmp", "pg_dynshmem"];
+    if SKIP_FILES.iter().any(|f| rel == Path::new(f)) {
+        return false;
+    }
+    !EMPTY_DIRS.iter().any(|d| rel.starts_with(d) && rel != Path::new(d))
+}
+
+/// Copy a running cluster into `dest` (which must not exist) as a base backup would: between
+/// `pg_backup_start` and `pg_backup_stop`, which leaves the `backup_label` recovery starts from
+/// and waits until the WAL it needs is archived. The source keeps serving meanwhile.
+pub async fn online_copy(
+    layout: &Layout,
+    port: u16,
+    dest: &Path,
+    copied: &std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> Result<(), PgError> {
+    let c = sql::connect(layout, port, "postgres").await?;
+    c.simple_query("SELECT pg_backup_start('avn local fork', true)").await?;
+    let (from, to, counter) = (layout.data(), dest.to_path_buf(), copied.clone());
+    let copy = tokio::task::spawn_blocking(move || {
+        super::copy::copy_tree(&from, &to, online_copy_keeps, None, &counter, COPY_THREADS)?;
+        std::fs::create_dir_all(to.join("pg_wal/archive_status"))
+    })
+    .await
+    .map_err(|e| PgError::Io(std::io::Error::other(e)))?;
+    // Stopped in any case (a failed copy is removed by the caller); the session ending would
+    // abort the backup too.
+    let row = c.query_one("SELECT labelfile, spcmapfile FROM pg_backup_stop(true)", &[]).await?;
+    copy?;
+    let label: String = row.get(0);
+    let spcmap: String = row.get(1);
+    // What this adds belongs to the copy's owner (the server user), private like the rest.
+    use std::os::unix::fs::MetadataExt;
+    let owner = std::fs::metadata(dest)?;
+    let own = |p: &Path| std::os::unix::fs::lchown(p, Some(owner.uid()), Some(owner.gid()));
+    own(&dest.join("pg_wal/archive_status"))?;
+    let mut files = vec![("backup_label", label)];
+    if !spcmap.is_empty() {
+        files.push(("tablespace_map", spcmap));
+    }
+    for (name, text) in files {
+        write_owned_mode_as(&dest.join(name), &text, 0o600)?;
+        own(&dest.join(name))?;
+    }
+    Ok(())
+}
+
+fn write_owned_mode_as(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
+}
+
+/// Files copied at once: enough to keep a disk busy, few enough for a 2-core machine.
+pub const COPY_THREADS: usize = 4;
 
 /// `START WAL LOCATION: 0/2000028 (file 000000010000000000000002)` of a base backup.
 pub fn backup_start(backup_dir: &Path) -> Option<(u64, String)> {

@@ -20,6 +20,7 @@
 
 pub mod cluster;
 pub mod conf;
+pub mod copy;
 pub mod layout;
 pub mod process;
 pub mod sql;

@@ -222,15 +222,6 @@ pub fn bounded(text: &str) -> String {
     out.join("\n")
 }
 
-/// Copy a directory tree, with reflinks where the filesystem supports them (`cp -a
-/// --reflink=auto`), preserving owners and modes.
-pub async fn copy_tree(from: &Path, to: &Path) -> Result<(), PgError> {
-    let mut c = tokio::process::Command::new("cp");
-    c.arg("-a").arg("--reflink=auto").arg(from).arg(to).stdin(Stdio::null());
-    die_with_parent(&mut c);
-    run_captured("cp", c).await
-}
-
 /// Have the kernel kill this child when the control plane dies (Linux `PR_SET_PDEATHSIG`):
 /// tools are redone after a restart, while servers (spawned without this) are adopted.
 fn die_with_parent(c: &mut tokio::process::Command) {
