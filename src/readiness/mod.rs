@@ -43,13 +43,19 @@ pub async fn wait_running(
         names.join(" ")
     ));
     let local = ctx.settings.local.is_some() || is_loopback_url(&ctx.settings.url);
-    let cap = if local { Duration::from_secs(2) } else { Duration::from_secs(10) };
+    // A control plane on this machine is cheap to ask, and its forks take seconds: poll it often,
+    // so the wait ends when the service is ready rather than up to a poll later.
+    let (first, cap) = if local {
+        (Duration::from_millis(200), Duration::from_secs(1))
+    } else {
+        (Duration::from_secs(1), Duration::from_secs(10))
+    };
     let start = Instant::now();
     let mut display = WaitDisplay::new(ctx.printer, names);
     let mut ready: Vec<Option<Service>> = vec![None; names.len()];
     let mut running_since: Vec<Option<Instant>> = vec![None; names.len()];
     let mut warned_off = false;
-    let mut delay = Duration::from_secs(1);
+    let mut delay = first;
     loop {
         let mut moved = false;
         let mut server_delay = None;
@@ -148,7 +154,7 @@ pub async fn wait_running(
             ))
             .into());
         }
-        delay = if moved { Duration::from_secs(1) } else { delay.mul_f64(1.5).min(cap) };
+        delay = if moved { first } else { delay.mul_f64(1.5).min(cap) };
         let sleep = server_delay.map(|d| d.min(Duration::from_secs(60))).unwrap_or(delay);
         tokio::time::sleep(sleep.min(timeout - elapsed)).await;
     }

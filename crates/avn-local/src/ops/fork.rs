@@ -181,7 +181,9 @@ async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Res
         }
     }
     m.report(&rec.id, "finalize", None, 0, 1, 1);
-    // 7. Promoted: forget the source's archive; archive into our own.
+    // 7. Promoted: forget the source's archive; archive into our own; from now on every write is
+    // synced, and what the restore wrote unsynced is made durable before the fork is RUNNING.
     cluster::write_instance_conf(&m.pg, &layout, &m.ca, rec.port, true, None)?;
+    cluster::make_durable(&layout, rec.port).await?;
     Ok(())
 }

@@ -132,6 +132,15 @@ pub fn write_instance_conf(
             let t = conf::quote("recovery_target_time", t)?;
             s.push_str(&format!("recovery_target_time = {t}\nrecovery_target_action = 'promote'\n"));
         }
+        // A fork being restored: nobody uses it yet, and a crash during the restore starts it
+        // again from scratch (ops::fork removes the partial copy first), so nothing is synced
+        // while it replays; ops::fork makes the whole directory durable once, after promotion
+        // and before the fork is reported RUNNING (`make_durable`). Replay reads ahead, and
+        // checkpoints wait for the end.
+        s.push_str(
+            "fsync = off\nrecovery_prefetch = try\nmaintenance_io_concurrency = 32\n\
+             max_wal_size = '16GB'\ncheckpoint_timeout = '1h'\n",
+        );
     }
     write_owned(pg, &layout.instance_conf(), &s)
 }
@@ -348,6 +357,35 @@ fn write_owned_mode_as(path: &Path, text: &str, mode: u32) -> std::io::Result<()
     let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(path)?;
     f.write_all(text.as_bytes())?;
     f.sync_all()
+}
+
+/// After a restore that ran with `fsync = off`: turn fsync on (the instance configuration must
+/// already be rewritten without recovery), checkpoint, then sync the whole filesystem the data
+/// directory is on, so every page written while fsync was off is durable, and every later write
+/// is synced as usual.
+pub async fn make_durable(layout: &Layout, port: u16) -> Result<(), PgError> {
+    let c = sql::connect(layout, port, "postgres").await?;
+    c.simple_query("SELECT pg_reload_conf()").await?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let row = c.query_one("SELECT current_setting('fsync')", &[]).await?;
+        if row.get::<_, String>(0) == "on" {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err(PgError::Io(std::io::Error::other("fsync stayed off after a configuration reload")));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    c.simple_query("CHECKPOINT").await?;
+    let data = layout.data();
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        let dir = std::fs::File::open(&data)?;
+        nix::unistd::syncfs(&dir).map_err(std::io::Error::from)
+    })
+    .await
+    .map_err(|e| PgError::Io(std::io::Error::other(e)))??;
+    Ok(())
 }
 
 /// Files copied at once: enough to keep a disk busy, few enough for a 2-core machine.
