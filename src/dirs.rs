@@ -40,3 +40,11 @@ pub fn data_dir() -> PathBuf {
         .map(|p| p.data_dir().to_path_buf())
         .unwrap_or_else(|| home_dir().join(".local/share/avn"))
 }
+
+/// Caches that can be deleted at any time (completion candidates): the platform cache directory
+/// (`$XDG_CACHE_HOME/avn`, else `~/.cache/avn` on Linux).
+pub fn cache_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "", "avn")
+        .map(|p| p.cache_dir().to_path_buf())
+        .unwrap_or_else(|| home_dir().join(".cache/avn"))
+}
