@@ -166,7 +166,7 @@ mod tests {
         assert_eq!(values("avn service f"), ["fork"]);
         assert_eq!(values("avn serv"), ["service"]);
         let completion = values("avn completion ");
-        assert!(completion.contains(&"bash".into()) && completion.contains(&"zsh".into()), "{completion:?}");
+        assert!(completion.contains(&"install".into()) && completion.contains(&"zsh".into()), "{completion:?}");
         let opts = values("avn service fork --p");
         assert!(opts.contains(&"--pitr".into()) && opts.contains(&"--plan".into()), "{opts:?}");
         assert!(values("avn service fork x y -t p").contains(&"pg".into()));
