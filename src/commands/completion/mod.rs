@@ -11,6 +11,7 @@ pub mod install;
 #[derive(Debug, Args)]
 #[command(
     args_conflicts_with_subcommands = true,
+    arg_required_else_help = true,
     subcommand_negates_reqs = true,
     long_about = "Print a shell completion script on stdout, or install it with `avn completion install`.\n\n\
     The bash, zsh and fish scripts complete subcommands, options and their values, and the names of \
