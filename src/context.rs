@@ -146,6 +146,12 @@ impl<'a> Context<'a> {
         })
     }
 
+    /// Say that `project`'s services changed (one was created or deleted), so shell completion asks
+    /// the API again instead of offering cached names.
+    pub fn services_changed(&self, project: &str) {
+        crate::complete::forget_services(&self.settings.url, project);
+    }
+
     /// Whether confirmations are skipped: a force flag, or `AIVEN_FORCE=true`.
     pub fn force(&self, flag: bool) -> bool {
         flag || self.settings.force_env

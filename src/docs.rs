@@ -9,12 +9,20 @@ use clap_complete::Shell;
 use crate::cli::EXIT_CODES;
 use crate::env_vars;
 
-/// The completion script for a shell.
+/// The completion script for a shell. The bash, zsh and fish scripts ask `avn __complete` at
+/// every Tab (see `crate::complete`); the others are clap_complete's static scripts.
 pub fn completion(shell: Shell) -> String {
-    let mut cmd = crate::cli::command();
-    let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut cmd, "avn", &mut buf);
-    String::from_utf8(buf).expect("completion scripts are UTF-8")
+    match shell {
+        Shell::Bash => include_str!("complete/shell/avn.bash").to_string(),
+        Shell::Zsh => include_str!("complete/shell/_avn").to_string(),
+        Shell::Fish => include_str!("complete/shell/avn.fish").to_string(),
+        _ => {
+            let mut cmd = crate::cli::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "avn", &mut buf);
+            String::from_utf8(buf).expect("completion scripts are UTF-8")
+        }
+    }
 }
 
 /// Checked-in completion files: (path under the repository, contents).
@@ -79,6 +87,10 @@ fn extra_sections(examples: &[String], see_also: &[String]) -> String {
             "local control plane: token, state.db, server.json, server.log, instances/; $AVN_LOCAL_DIR",
         ),
         ("~/.local/share/avn/renames/", "rename journals, one JSON file per rename, for \\-\\-resume; $AVN_DATA_DIR"),
+        (
+            "~/.cache/avn/completion/",
+            "names offered by shell completion, per API URL and project, mode 0600, refreshed after a minute; $XDG_CACHE_HOME",
+        ),
     ] {
         s.push_str(&format!(".TP\n\\fI{path}\\fR\n{}\n", roff_escape(about)));
     }

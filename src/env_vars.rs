@@ -28,6 +28,9 @@ pub const AVN_LOCAL_BACKUP_INTERVAL: &str = "AVN_LOCAL_BACKUP_INTERVAL";
 /// PostgreSQL server binaries for the local control plane (default: `pg_config --bindir`).
 pub const AVN_PG_BINDIR: &str = "AVN_PG_BINDIR";
 
+/// The login shell, for `avn completion install` without a shell named.
+pub const SHELL: &str = "SHELL";
+
 /// avn's data directory (rename journals; default ~/.local/share/avn).
 pub const AVN_DATA_DIR: &str = "AVN_DATA_DIR";
 /// Failure injection for tests (`FAILPOINTS=name=action;...`, builds with the failpoints feature).
@@ -45,6 +48,7 @@ pub const ALL: &[(&str, &str)] = &[
     (AIVEN_FORCE, "'true' skips confirmation prompts, like --force"),
     (NO_COLOR, "disable colour"),
     (AVN_RETRY_BASE_MS, "first retry delay in milliseconds (default 500)"),
+    (SHELL, "the shell avn completion install installs for when none is named"),
 ];
 
 /// Whether a variable carries an Aiven credential (`AIVEN_AUTH_TOKEN` and friends: any `AIVEN_*`

@@ -8,7 +8,8 @@
 //! into resolved values) → domain modules (`fork`, `rename`, `readiness`, `provision`,
 //! `integrations`, `pg`, `time`, `user_config`) → `avn_client` → `avn_api`. Every layer may use
 //! `context`, `output` and `error`. Domain modules never import from `commands` or take clap
-//! types; `avn_local` is used only by `commands::local`.
+//! types; `avn_local` is used only by `commands::local`. `complete` answers the shell's completion
+//! scripts (`avn __complete ...`) before any of this runs.
 
 use std::process::ExitCode;
 
@@ -16,6 +17,7 @@ use clap::Parser;
 
 pub mod cli;
 mod commands;
+mod complete;
 mod config;
 mod context;
 mod dirs;
@@ -43,7 +45,11 @@ pub use error::ExitStatus;
 pub fn main() -> ExitCode {
     #[cfg(feature = "failpoints")]
     let _failpoints = fail::FailScenario::setup();
-    let cli = match cli::Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if complete::requested(&args) {
+        return complete::main(&args);
+    }
+    let cli = match cli::Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => return error::clap_exit(e),
     };

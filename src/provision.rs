@@ -130,7 +130,7 @@ pub fn apply_options(
 /// connection broke, a gateway failed) the service is looked up before reporting.
 pub async fn create_or_lookup(ctx: &Context<'_>, project: &str, body: &ServiceCreate) -> anyhow::Result<Service> {
     let client = ctx.client()?;
-    match client.service_create(project, body).await {
+    let result = match client.service_create(project, body).await {
         Ok(s) => Ok(s),
         Err(e) if e.is_ambiguous() => match client.service_get(project, &body.service_name).await {
             Ok(s) if s.service_type == body.service_type && s.plan == body.plan => {
@@ -144,5 +144,7 @@ pub async fn create_or_lookup(ctx: &Context<'_>, project: &str, body: &ServiceCr
                 .context(format!("creating '{project}/{}' failed; the service does not exist", body.service_name))),
         },
         Err(e) => Err(anyhow::Error::new(e).context(format!("cannot create '{project}/{}'", body.service_name))),
-    }
+    };
+    ctx.services_changed(project);
+    result
 }

@@ -300,6 +300,7 @@ impl Rename<'_, '_> {
             j.save()?;
         }
         client.service_delete(&self.project, &self.old).await?;
+        self.ctx.services_changed(&self.project);
         Ok(Outcome::Done(format!("'{}' deleted", self.old)))
     }
 }

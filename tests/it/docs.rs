@@ -110,6 +110,18 @@ fn man_pages_render_cleanly() {
     assert!(text.contains("AIVEN_AUTH_TOKEN") && text.contains("renames/"), "{text}");
 }
 
+/// A shell with the avn under test first in PATH (the scripts call it) and an empty home.
+fn shell_cmd(shell: &str) -> Command {
+    let bin = Path::new(env!("CARGO_BIN_EXE_avn")).parent().unwrap().display().to_string();
+    let mut c = Command::new(shell);
+    c.env("PATH", format!("{bin}:{}", std::env::var("PATH").unwrap_or_default()))
+        .env("HOME", std::env::temp_dir().join("avn-docs-test-home"))
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("AIVEN_WEB_URL")
+        .env_remove("AIVEN_AUTH_TOKEN");
+    c
+}
+
 fn bash_complete(line: &str) -> Vec<String> {
     let script = format!(
         "source /usr/share/bash-completion/bash_completion\nsource {}\n\
@@ -120,7 +132,7 @@ fn bash_complete(line: &str) -> Vec<String> {
          printf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
         repo().join("completions/avn.bash").display()
     );
-    let out = Command::new("bash").arg("-c").arg(script).output().unwrap();
+    let out = shell_cmd("bash").arg("-c").arg(script).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim().to_string()).collect()
 }
@@ -146,19 +158,27 @@ fn zsh_complete(line: &str) -> Vec<String> {
 zmodload zsh/zpty
 zpty z zsh -f -i
 zpty -w z 'PS1=""; fpath=({dir} $fpath); autoload -Uz compinit; compinit -u -D'
-zpty -w z 'compadd () {{ if [[ "$*" == *-O* || "$*" == *-A* || "$*" == *-D* ]]; then builtin compadd "$@"; return; fi; typeset -a __hits; builtin compadd -A __hits "$@"; (( $#__hits )) && print -l -- "HIT:"${{^__hits}}; builtin compadd "$@"; }}'
-zpty -w z 'print READY'
-while zpty -r z l; do [[ $l == *READY* && $l != *print* ]] && break; done
-zpty -n -w z '{line}'$'\t'
+zpty -w z 'compadd () {{ if [[ "$*" == *-O* || "$*" == *-A* || "$*" == *-D* ]]; then builtin compadd "$@"; return; fi; typeset -a __hits; builtin compadd -A __hits "$@"; (( $#__hits )) && print -l -- "" "HIT:"${{^__hits}}; builtin compadd "$@"; }}'
+zpty -w z 'print READY-$((40+2))'
 integer n=0
-while (( n < 200 )); do
-  if zpty -rt z l; then [[ $l == HIT:* ]] && print -r -- ${{${{l#HIT:}}%%$'\r'}}; else sleep 0.01; (( n++ )); fi
+while (( n < 1500 )); do
+  if zpty -rt z l; then [[ $l == *READY-42* ]] && break; else sleep 0.01; (( n++ )); fi
+done
+zpty -n -w z '{line}'$'\t'
+zpty -n -w z $'\x15'
+zpty -w z 'print DONE-$((40+2))'
+n=0
+while (( n < 1500 )); do
+  if zpty -rt z l; then
+    [[ $l == *DONE-42* ]] && break
+    [[ $l == HIT:* ]] && print -r -- ${{${{l#HIT:}}%%$'\r'}}
+  else sleep 0.01; (( n++ )); fi
 done
 zpty -d z
 "#,
         dir = repo().join("completions").display()
     );
-    let out = Command::new("zsh").arg("-f").arg("-c").arg(&script).env("TERM", "xterm").output().unwrap();
+    let out = shell_cmd("zsh").arg("-f").arg("-c").arg(&script).env("TERM", "xterm").output().unwrap();
     let hits: Vec<String> =
         String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
     if hits.is_empty() {

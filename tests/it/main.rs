@@ -2,6 +2,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod client;
+mod completion;
 mod config;
 mod differential;
 mod docs;

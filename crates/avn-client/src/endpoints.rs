@@ -53,6 +53,11 @@ impl Client {
         Ok(self.get::<wrap::ProjectOut>(&path(&["project", &encode_segment(project)])).await?.project)
     }
 
+    /// Every cloud of the control plane (`GET /v1/clouds`).
+    pub async fn clouds(&self) -> Result<Vec<avn_api::Cloud>> {
+        Ok(self.get::<wrap::CloudsOut>(&path(&["clouds"])).await?.clouds)
+    }
+
     pub async fn vpcs(&self, project: &str) -> Result<Vec<Vpc>> {
         Ok(self.get::<wrap::VpcsOut>(&path(&["project", &encode_segment(project), "vpcs"])).await?.vpcs)
     }

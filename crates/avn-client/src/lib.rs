@@ -58,6 +58,8 @@ impl RetryPolicy {
     }
 }
 
+/// A handle on the API; clones are cheap and share the connection pool.
+#[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
     base: Url,

@@ -57,6 +57,7 @@ pub async fn run(ctx: &Context<'_>, args: TerminateArgs) -> anyhow::Result<()> {
             }
             err
         })?;
+        ctx.services_changed(project);
         ctx.printer.info(&format!("{name}: terminated"));
     }
     Ok(())
