@@ -86,7 +86,7 @@ fn extra_sections(examples: &[String], see_also: &[String]) -> String {
             "~/.local/share/avn/local/",
             "local control plane: token, state.db, server.json, server.log, instances/; $AVN_LOCAL_DIR",
         ),
-        ("~/.local/share/avn/renames/", "rename journals, one JSON file per rename, for \\-\\-resume; $AVN_DATA_DIR"),
+        ("~/.local/share/avn/renames/", "rename journals, one JSON file per rename, for --resume; $AVN_DATA_DIR"),
         (
             "~/.cache/avn/completion/",
             "names offered by shell completion, per API URL and project, mode 0600, refreshed after a minute; $XDG_CACHE_HOME",
