@@ -32,12 +32,12 @@ class Plane:
 
 
 @contextlib.contextmanager
-def local_plane(avn=RELEASE, serve_args=()):
+def local_plane(avn=RELEASE, serve_args=(), base_dir="/var/tmp"):
     # A bench stopped with SIGTERM still stops its server and removes its data.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not os.path.exists(avn):
         subprocess.check_call(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
-    tmp = tempfile.mkdtemp(prefix="avn-bench-", dir="/var/tmp")
+    tmp = tempfile.mkdtemp(prefix="avn-bench-", dir=base_dir)
     os.chmod(tmp, 0o755)
     data = os.path.join(tmp, "data")
     log = open(os.path.join(tmp, "server.log"), "w")
