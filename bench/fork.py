@@ -95,11 +95,22 @@ def newest_backup(p, name):
     return max((b["backup_time"] for b in backups), default="")
 
 
+PROFILES = {}
+
+
 def fork(p, args):
     subprocess.run(["sync"])
     t0 = time.perf_counter()
     p.avn("service", "fork", *args, "--timeout", "30m")
-    return time.perf_counter() - t0
+    t = time.perf_counter() - t0
+    # The control plane's own profile of this fork: seconds since it started, at each step.
+    steps = []
+    for line in open(os.path.join(p.tmp, "server.log"), errors="replace"):
+        if "fork profile" in line and f"fork={args[1]} " in line:
+            fields = dict(f.split("=", 1) for f in line.split() if "=" in f)
+            steps.append(f"{fields.get('step', '?').strip(chr(34))} {fields.get('secs', '?').strip(chr(34))}")
+    PROFILES[args[1]] = steps
+    return t
 
 
 def utc_now():
@@ -189,6 +200,9 @@ def run(a, base):
         print(f"  {case}  {what:<52} fork {t_fork:6.2f} s   cp -a {t_cp:5.2f} s   ratio {ratio:4.1f}"
               f"   (sync after cp -a: {SYNC_AFTER.get(case, 0):.2f} s)")
     print(f"  worst ratio {worst:.1f} (goal <= 1.5)")
+    print("where the time goes (the control plane's log: seconds since the fork began, per step):")
+    for name, steps in PROFILES.items():
+        print(f"  {name}: " + ", ".join(steps))
 
     if a.skip_disk:
         return

@@ -233,3 +233,18 @@ fn serve_in_the_foreground_stops_every_cluster_on_sigterm_and_on_ctrl_c() {
         assert!(!local.join("server.json").exists(), "{signal}: no stale server.json");
     }
 }
+
+#[test]
+fn after_down_a_command_says_how_to_log_in_or_start_the_local_control_plane() {
+    let h = Home::new();
+    h.avn(&["local", "up", "--port", "0"]).code(0);
+    h.avn(&["local", "down", "--purge"]).code(0);
+    // No project: where to get one.
+    let r = h.avn(&["service", "list"]);
+    r.code(2);
+    assert!(r.stderr.contains("no project given") && r.stderr.contains("`avn local up`"), "{}", r.stderr);
+    // A project but no token: log in, or start the local control plane. Nothing is sent anywhere.
+    let r = h.avn(&["service", "list", "--project", "prod"]);
+    r.code(4);
+    assert!(r.stderr.contains("avn user login --token") && r.stderr.contains("`avn local up`"), "{}", r.stderr);
+}

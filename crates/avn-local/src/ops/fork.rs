@@ -72,6 +72,9 @@ async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Res
         return Err(OpError::SourceGone);
     }
     let layout = m.layout(&rec.id);
+    // Where a fork's time goes, in the log (bench/fork.py prints it).
+    let t0 = std::time::Instant::now();
+    let step = |what: &str| tracing::info!(fork = %rec.name, step = what, secs = format!("{:.2}", t0.elapsed().as_secs_f64()), "fork profile");
     remove_tree(&layout.root).await;
     cluster::make_dirs(&m.pg, &layout)?;
     let partial = layout.root.join("data.partial");
@@ -88,6 +91,7 @@ async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Res
         if m.running(&source.id).is_some() {
             cluster::ensure_archived(&src, source.port, Duration::from_secs(60)).await?;
             end_lsn = cluster::current_lsn(&src, source.port).await.ok();
+            step("source_archived");
             let since_backup = fork
                 .backup
                 .as_ref()
@@ -101,6 +105,7 @@ async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Res
                 let copied = Arc::new(AtomicU64::new(0));
                 let copy = cluster::online_copy(&src, source.port, &partial, &copied);
                 report_copy(m, &rec.id, copy, &copied, data_size).await?;
+                step("online_copy_done");
                 copied_online = Some(());
             }
         }
@@ -137,6 +142,7 @@ async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Res
                 .map_err(PgError::Io)
         };
         report_copy(m, &rec.id, copy, &copied, total).await?;
+        step("base_backup_copied");
         cluster::backup_start(&from).map(|(l, _)| l).unwrap_or(0) as i64
     };
     std::fs::rename(&partial, layout.data())?;
@@ -155,6 +161,7 @@ async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Res
     let running = m.pg.spawn(&layout)?;
     m.set_running(&rec.id, Some(running.clone()));
     cluster::wait_ready(&layout, rec.port, &running, START_TIMEOUT).await?;
+    step("started");
     // 5. Replay until promoted.
     let deadline = std::time::Instant::now() + Duration::from_secs(3600);
     loop {
@@ -180,10 +187,12 @@ async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Res
             return Err(OpError::ShortRecovery { reached, wanted: end });
         }
     }
+    step("replayed_and_promoted");
     m.report(&rec.id, "finalize", None, 0, 1, 1);
     // 7. Promoted: forget the source's archive; archive into our own; from now on every write is
     // synced, and what the restore wrote unsynced is made durable before the fork is RUNNING.
     cluster::write_instance_conf(&m.pg, &layout, &m.ca, rec.port, true, None)?;
     cluster::make_durable(&layout, rec.port).await?;
+    step("durable");
     Ok(())
 }
