@@ -207,6 +207,25 @@ impl Cli {
     }
 }
 
+/// `--expires-in` / `--expires-at`: when a service (a CI copy, say) is terminated on its own.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ExpiryArgs {
+    /// Terminate the service after this long (by `avn service prune`, or by avn local on its own):
+    /// 1d, 8h, 90m; stored as the service tag avn_expires_at
+    #[arg(long, value_name = "DURATION", conflicts_with = "expires_at", help_heading = "Expiry")]
+    pub expires_in: Option<String>,
+    /// Terminate the service after this instant: 2026-11-22T10:00:00Z, an offset, or UTC without a zone
+    #[arg(long, value_name = "TIME", help_heading = "Expiry")]
+    pub expires_at: Option<String>,
+}
+
+impl ExpiryArgs {
+    /// The instant, checked to be in the future; None when neither option is given.
+    pub fn resolve(&self) -> Result<Option<jiff::Timestamp>, crate::error::CliError> {
+        crate::expiry::resolve(self.expires_in.as_deref(), self.expires_at.as_deref(), jiff::Timestamp::now())
+    }
+}
+
 /// The full clap command, for xtask (completions, man pages) and tests.
 pub fn command() -> clap::Command {
     Cli::command()

@@ -24,6 +24,7 @@ mod dirs;
 pub mod docs;
 pub mod env_vars;
 mod error;
+mod expiry;
 mod fork;
 mod integrations;
 mod local_state;

@@ -40,6 +40,8 @@ pub struct ForkRequest {
     pub dry_run: bool,
     /// Wait until the fork is ready, for at most this long; `None` returns once it is accepted.
     pub wait: Option<Duration>,
+    /// When the fork expires (the `avn_expires_at` tag).
+    pub expires_at: Option<jiff::Timestamp>,
 }
 
 impl ForkRequest {
@@ -64,6 +66,7 @@ impl ForkRequest {
             if_not_exists: false,
             dry_run: false,
             wait: Some(crate::readiness::DEFAULT_TIMEOUT),
+            expires_at: None,
         }
     }
 

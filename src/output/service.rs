@@ -34,6 +34,22 @@ pub fn service_row(s: &Service) -> Value {
     v
 }
 
+/// Table rows and columns for services, with an `expires` column (when, and how long is left)
+/// where any of them has an expiry; without one, exactly the official client's columns.
+pub fn service_table(services: &[&Service]) -> (Vec<Value>, Vec<&'static str>) {
+    let now = jiff::Timestamp::now();
+    let mut rows: Vec<Value> = services.iter().map(|s| service_row(s)).collect();
+    let mut columns = SERVICE_COLUMNS.to_vec();
+    if services.iter().any(|s| crate::expiry::of(s.tags.as_ref()).is_some()) {
+        for (row, s) in rows.iter_mut().zip(services) {
+            let e = crate::expiry::of(s.tags.as_ref()).map(|t| crate::expiry::describe(t, now)).unwrap_or_default();
+            row["expires"] = e.into();
+        }
+        columns.push("expires");
+    }
+    (rows, columns)
+}
+
 /// Print a service as one line of data (or the object under `--json`).
 pub fn print_service_line(printer: &Printer, s: &Service) -> anyhow::Result<()> {
     if printer.json_mode() {

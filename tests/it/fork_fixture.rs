@@ -343,3 +343,14 @@ async fn a_young_source_without_a_backup_yet_is_waited_for() {
     let polls = env.requests().await.into_iter().filter(|(_, p, _)| p.ends_with("/backups")).count();
     assert_eq!(polls, 3);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fork_can_expire() {
+    let env = Env::new().await;
+    progress_fixture(&env).await;
+    env.run(&["service", "fork", "src", "new", "--expires-in", "8h", "--no-wait"]).code(0);
+    let body = &posts(&env).await[0];
+    let at: jiff::Timestamp = body["tags"]["avn_expires_at"].as_str().unwrap().parse().unwrap();
+    let expected = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(8);
+    assert!(at.duration_since(expected).abs() < jiff::SignedDuration::from_secs(300), "{body}");
+}

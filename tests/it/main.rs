@@ -6,6 +6,7 @@ mod completion;
 mod config;
 mod differential;
 mod docs;
+mod expiry;
 mod fork_fixture;
 mod fork_local;
 mod local;

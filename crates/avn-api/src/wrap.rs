@@ -59,6 +59,11 @@ pub struct CloudsOut {
 pub struct ServiceVersionsOut {
     pub service_versions: Vec<ServiceVersion>,
 }
+/// `GET`/`PUT /v1/project/{p}/service/{s}/tags`: the service's tags (a `PUT` replaces them all).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TagsOut {
+    pub tags: std::collections::BTreeMap<String, String>,
+}
 /// A body that only says what happened, e.g. `{"message": "deleted"}`.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct MessageOut {

@@ -1,4 +1,5 @@
 //! One short method per API call, and the paths they use.
+use std::collections::BTreeMap;
 
 use avn_api::wrap;
 use avn_api::BackupsResponse;
@@ -116,6 +117,22 @@ impl Client {
 
     pub async fn service_delete(&self, project: &str, service: &str) -> Result<()> {
         self.send::<()>(Method::DELETE, &service_path(project, service, None), None).await.map(|_| ())
+    }
+
+    /// The service's tags.
+    pub async fn service_tags(&self, project: &str, service: &str) -> Result<BTreeMap<String, String>> {
+        Ok(self.get::<wrap::TagsOut>(&service_path(project, service, Some("tags"))).await?.tags)
+    }
+
+    /// Replace the service's tags with `tags` (all of them: a key left out is removed).
+    pub async fn service_tags_replace(
+        &self,
+        project: &str,
+        service: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<()> {
+        let body = wrap::TagsOut { tags: tags.clone() };
+        self.send(Method::PUT, &service_path(project, service, Some("tags")), Some(&body)).await.map(|_| ())
     }
 
     pub async fn service_backups(&self, project: &str, service: &str) -> Result<BackupsResponse> {

@@ -208,6 +208,7 @@ pub async fn serve(
     reconcile::reconcile(&m).await?;
     tokio::spawn(ops::backup_scheduler(m.clone()));
     tokio::spawn(ops::watchdog(m.clone()));
+    tokio::spawn(ops::expiry_reaper(m.clone()));
     let state = routes::AppState { manager: m.clone(), token: Arc::new(token) };
     let app = routes::router(state);
     tracing::info!("avn local control plane listening on http://{addr}");

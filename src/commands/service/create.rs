@@ -87,6 +87,8 @@ pub struct CreateArgs {
     /// Skip confirmations (accepted for compatibility)
     #[arg(short, long)]
     pub force: bool,
+    #[command(flatten)]
+    pub expiry: crate::cli::ExpiryArgs,
 }
 
 /// Parse `TYPE[:PLAN]` and `-p`; the plan in `-t` wins, as in the official client.
@@ -122,6 +124,7 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
     provision::validate_name(&args.name)?;
     let (service_type, plan) = type_and_plan(args)?;
     let disk_space_mb = provision::disk_space_mb(args.disk_space_gib)?;
+    let expires_at = args.expiry.resolve()?;
     let mut user_config = match &args.user_config_json {
         Some(raw) => user_config_json(raw)?,
         None => Map::new(),
@@ -194,7 +197,7 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
         static_ips: args.static_ip.clone(),
         disk_space_mb,
         project_vpc_id: if args.no_project_vpc { Some(None) } else { args.project_vpc_id.clone().map(Some) },
-        tags: None,
+        tags: expires_at.map(|t| [(crate::expiry::TAG.to_string(), crate::expiry::format(t))].into()),
         copy_tags: None,
         ..Default::default()
     })
@@ -268,6 +271,7 @@ async fn fork_through_create(ctx: &Context<'_>, args: CreateArgs) -> anyhow::Res
         termination_protection: args.enable_termination_protection,
         if_not_exists: args.no_fail_if_exists,
         wait: args.wait.then(|| args.timeout.unwrap_or(readiness::DEFAULT_TIMEOUT)),
+        expires_at: args.expiry.resolve()?,
         ..ForkRequest::new(&project, &source, &args.name)
     };
     crate::fork::run(ctx, &req).await

@@ -78,11 +78,14 @@ pub struct ForkArgs {
     /// Give up waiting after this long: seconds, or units like 20m [default: 30m]
     #[arg(long, value_name = "DURATION", value_parser = crate::cli::parse_duration)]
     pub timeout: Option<Duration>,
+    #[command(flatten)]
+    pub expiry: crate::cli::ExpiryArgs,
 }
 
 pub async fn run(ctx: &Context<'_>, args: ForkArgs) -> anyhow::Result<()> {
     let project = ctx.project()?.to_string();
     provision::validate_name(&args.new)?;
+    let expires_at = args.expiry.resolve()?;
     let target = match &args.pitr {
         Some(raw) => time::parse_target(raw, jiff::Timestamp::now()).map_err(CliError::usage)?,
         None => Target::Latest,
@@ -102,6 +105,7 @@ pub async fn run(ctx: &Context<'_>, args: ForkArgs) -> anyhow::Result<()> {
         if_not_exists: args.if_not_exists,
         dry_run: args.dry_run,
         wait: (!args.no_wait).then(|| args.timeout.unwrap_or(readiness::DEFAULT_TIMEOUT)),
+        expires_at,
         ..ForkRequest::new(&project, &args.source, &args.new)
     };
     crate::fork::run(ctx, &req).await

@@ -29,7 +29,12 @@ pub async fn run(ctx: &Context<'_>, args: GetArgs) -> anyhow::Result<()> {
         ctx.printer.warn(&n.message);
     }
     let row = service_row(&s);
-    ctx.printer.emit(row.clone(), &[row], SERVICE_COLUMNS)?;
+    if ctx.printer.table_mode() {
+        let (table, columns) = crate::output::service::service_table(&[&s]);
+        ctx.printer.emit(Value::Null, &table, &columns)?;
+    } else {
+        ctx.printer.emit(row.clone(), &[row], SERVICE_COLUMNS)?;
+    }
     if !ctx.printer.tabular() {
         return Ok(());
     }
@@ -53,6 +58,9 @@ pub fn details(ctx: &Context<'_>, s: &avn_api::Service) -> String {
         }
     };
     add("service_uri", v.get("service_uri"));
+    if let Some(t) = crate::expiry::of(s.tags.as_ref()) {
+        add("expires_at", Some(&crate::expiry::describe(t, jiff::Timestamp::now()).into()));
+    }
     add("disk_space_mb", v.get("disk_space_mb"));
     if let Some(Value::Object(uc)) = v.get("user_config") {
         for (k, val) in uc {

@@ -29,7 +29,12 @@ pub async fn run(ctx: &Context<'_>, args: ListArgs) -> anyhow::Result<()> {
     // The API's order, as the official client prints it.
     let missing: Vec<&String> = args.names.iter().filter(|n| !services.iter().any(|s| &s.service_name == *n)).collect();
     let rows: Vec<Value> = services.iter().map(service_row).collect();
-    ctx.printer.emit(Value::Array(rows.clone()), &rows, SERVICE_COLUMNS)?;
+    if ctx.printer.table_mode() {
+        let (table, columns) = crate::output::service::service_table(&services.iter().collect::<Vec<_>>());
+        ctx.printer.emit(Value::Null, &table, &columns)?;
+    } else {
+        ctx.printer.emit(Value::Array(rows.clone()), &rows, SERVICE_COLUMNS)?;
+    }
     if ctx.printer.verbosity() > 0 && !ctx.printer.json_mode() && ctx.printer.tabular() {
         for s in &services {
             ctx.printer.line(&super::get::details(ctx, s))?;

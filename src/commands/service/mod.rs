@@ -11,6 +11,7 @@ pub mod get;
 pub mod integrations;
 pub mod list;
 pub mod plans;
+pub mod prune;
 pub mod rename;
 pub mod terminate;
 pub mod types;
@@ -29,6 +30,7 @@ pub enum ServiceCommand {
     Wait(wait::WaitArgs),
     Update(update::UpdateArgs),
     Terminate(terminate::TerminateArgs),
+    Prune(prune::PruneArgs),
     BackupList(backups::BackupListArgs),
     IntegrationList(integrations::IntegrationListArgs),
 }
@@ -45,6 +47,7 @@ pub async fn run(ctx: &Context<'_>, cmd: ServiceCommand) -> anyhow::Result<()> {
         ServiceCommand::Wait(a) => wait::run(ctx, a).await,
         ServiceCommand::Update(a) => update::run(ctx, a).await,
         ServiceCommand::Terminate(a) => terminate::run(ctx, a).await,
+        ServiceCommand::Prune(a) => prune::run(ctx, a).await,
         ServiceCommand::BackupList(a) => backups::run(ctx, a).await,
         ServiceCommand::IntegrationList(a) => integrations::run(ctx, a).await,
     }

@@ -43,12 +43,36 @@ pub struct UpdateArgs {
     /// Skip confirmations (accepted for compatibility)
     #[arg(short, long)]
     pub force: bool,
+    #[command(flatten)]
+    pub expiry: crate::cli::ExpiryArgs,
+    /// Remove the service's expiry (the avn_expires_at tag)
+    #[arg(long, conflicts_with_all = ["expires_in", "expires_at"], help_heading = "Expiry")]
+    pub no_expiry: bool,
 }
 
 pub async fn run(ctx: &Context<'_>, args: UpdateArgs) -> anyhow::Result<()> {
     let project = ctx.project()?;
     let client = ctx.client()?;
+    let expires_at = args.expiry.resolve()?;
     let current = client.service_get(project, &args.name).await?;
+    let expiry_only = (expires_at.is_some() || args.no_expiry) && only_expiry(&args);
+    if expires_at.is_some() || args.no_expiry {
+        // Tags are replaced as a whole: read them, change ours, write them back.
+        let mut tags = client.service_tags(project, &args.name).await?;
+        match expires_at {
+            Some(t) => tags.insert(crate::expiry::TAG.to_string(), crate::expiry::format(t)),
+            None => tags.remove(crate::expiry::TAG),
+        };
+        client.service_tags_replace(project, &args.name, &tags).await?;
+        ctx.printer.info(&match expires_at {
+            Some(t) => format!("'{}' expires at {}", args.name, crate::expiry::describe(t, jiff::Timestamp::now())),
+            None => format!("'{}' no longer expires", args.name),
+        });
+        if expiry_only {
+            let now = client.service_get(project, &args.name).await?;
+            return crate::output::service::print_service_line(ctx.printer, &now);
+        }
+    }
     let mut user_config = Map::new();
     if !args.config_option.is_empty() || !args.remove_option.is_empty() {
         let schema = crate::provision::schema_for(ctx, project, &current.service_type).await?;
@@ -84,4 +108,17 @@ pub async fn run(ctx: &Context<'_>, args: UpdateArgs) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::Error::new(e).context(format!("service '{project}/{}' update failed", args.name)))?;
     crate::output::service::print_service_line(ctx.printer, &updated)
+}
+
+/// Whether the command changes nothing but the expiry (so no service update is sent).
+fn only_expiry(a: &UpdateArgs) -> bool {
+    !(a.power_on
+        || a.power_off
+        || a.enable_termination_protection
+        || a.disable_termination_protection
+        || !a.config_option.is_empty()
+        || !a.remove_option.is_empty()
+        || a.plan.is_some()
+        || a.disk_space_gib.is_some()
+        || a.cloud.is_some())
 }

@@ -87,6 +87,39 @@ fn finished(m: &Arc<Manager>, id: &str) {
     }
 }
 
+/// The tag that says when a service expires (`avn --expires-in`), as the CLI writes it.
+pub const EXPIRY_TAG: &str = "avn_expires_at";
+
+/// Every 15 seconds: terminate services whose expiry (the `avn_expires_at` tag) has passed, as
+/// `avn service prune` would: never one with termination protection (logged once), never one
+/// without the tag. Each termination is logged.
+pub async fn expiry_reaper(m: Arc<Manager>) {
+    let mut protected_logged = std::collections::HashSet::new();
+    loop {
+        tokio::time::sleep(Duration::from_secs(15)).await;
+        let Ok(services) = m.store(|s| s.services(None)) else { continue };
+        let now = jiff::Timestamp::now();
+        for rec in services {
+            let Some(at) = rec.tags.get(EXPIRY_TAG).and_then(|v| avn_api::time::parse(v)) else { continue };
+            if at > now {
+                continue;
+            }
+            if rec.termination_protection {
+                if protected_logged.insert(rec.id.clone()) {
+                    tracing::warn!(service = %rec.name, project = %rec.project, expires_at = %at, "expired, but termination protection is on: kept");
+                }
+                continue;
+            }
+            match lifecycle::delete(&m, &rec.project, &rec.name).await {
+                Ok(()) => {
+                    tracing::warn!(service = %rec.name, project = %rec.project, expires_at = %at, "expired: terminated")
+                }
+                Err(e) => tracing::error!(service = %rec.name, "expired, but terminating it failed: {e:?}"),
+            }
+        }
+    }
+}
+
 /// Every couple of seconds: a service the store says is RUNNING whose PostgreSQL has died (a
 /// PANIC on a full disk, a kill) is no longer reported RUNNING: it gets a notification and is
 /// restarted. Seen dead twice in a row, so a power-off in flight is not mistaken for a crash.

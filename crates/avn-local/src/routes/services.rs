@@ -68,6 +68,28 @@ pub async fn delete(
     Ok(Json(wrap::MessageOut { message: "deleted".into() }))
 }
 
+pub async fn tags(
+    State(s): State<AppState>,
+    Path((p, name)): Path<(String, String)>,
+) -> ApiResult<Json<wrap::TagsOut>> {
+    let rec = service_rec(&s, &p, &name)?;
+    Ok(Json(wrap::TagsOut { tags: rec.tags }))
+}
+
+/// `PUT .../tags`: replace the service's tags (Aiven's rule: an empty map clears them).
+pub async fn replace_tags(
+    State(s): State<AppState>,
+    Path((p, name)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Json<wrap::MessageOut>> {
+    let body: wrap::TagsOut = parse(&body)?;
+    let mut rec = service_rec(&s, &p, &name)?;
+    rec.tags = body.tags;
+    rec.update_time = crate::manager::now();
+    s.manager.store(|st| st.update_service(&rec))?;
+    Ok(Json(wrap::MessageOut { message: "tags updated".into() }))
+}
+
 pub async fn backups(
     State(s): State<AppState>,
     Path((p, name)): Path<(String, String)>,

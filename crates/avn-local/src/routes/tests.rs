@@ -230,6 +230,16 @@ async fn every_route_answers_what_the_client_types_read() {
     let off: BackupsResponse = ok(&app, "GET", "/v1/project/local/service/off/backups", None).await;
     assert_eq!(off.pitr.unwrap().primary_region.pitr_range_end.as_deref(), Some("2026-11-20T12:00:00.5Z"));
 
+    // Tags: read, replaced as a whole, read back; unknown keys in the body are refused.
+    let tags: wrap::TagsOut = ok(&app, "GET", "/v1/project/local/service/src/tags", None).await;
+    assert_eq!(tags.tags.get("team").map(String::as_str), Some("db"));
+    let body = json!({"tags": {"avn_expires_at": "2026-11-22T10:00:00Z"}});
+    let _: wrap::MessageOut = ok(&app, "PUT", "/v1/project/local/service/src/tags", Some(body)).await;
+    let tags: wrap::TagsOut = ok(&app, "GET", "/v1/project/local/service/src/tags", None).await;
+    assert_eq!(tags.tags, [("avn_expires_at".to_string(), "2026-11-22T10:00:00Z".to_string())].into());
+    let (status, _) = call(&app, "PUT", "/v1/project/local/service/src/tags", Some(json!({"tagz": {}}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
     let integrations: wrap::IntegrationsOut = ok(&app, "GET", "/v1/project/local/service/src/integration", None).await;
     integrations.service_integrations.iter().for_each(check_integration);
     // The body aiven-client 4.18 sends: every key, nulls included.

@@ -1,0 +1,125 @@
+use clap::Args;
+use serde_json::json;
+use serde_json::Value;
+
+use crate::context::Context;
+use crate::error::CliError;
+use crate::expiry;
+
+/// Terminate the project's services whose expiry has passed
+#[derive(Debug, Args)]
+#[command(long_about = "Terminate every service of the project whose expiry (the avn_expires_at \
+    tag, set with --expires-in/--expires-at) has passed. A service without the tag is never touched; \
+    an expired one with termination protection is listed as skipped, with why. Without a terminal \
+    it needs --yes (a dry run needs nothing). Exit 0 when everything went as planned, 1 when a \
+    termination failed.\n\n\
+    Examples:\n  avn service prune --dry-run\n  avn service prune --yes --json\n  \
+    avn service prune -t pg --tag team=ci --yes")]
+pub struct PruneArgs {
+    /// Show what would be terminated, terminate nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Terminate without asking
+    #[arg(short = 'y', long, visible_alias = "force")]
+    pub yes: bool,
+    /// Only services of this type
+    #[arg(short = 't', long = "service-type", value_name = "TYPE", value_parser = crate::cli::ServiceTypeValue, hide_possible_values = true)]
+    pub service_type: Option<String>,
+    /// Only services with this tag (can be repeated: all must match)
+    #[arg(long = "tag", value_name = "KEY=VALUE")]
+    pub tags: Vec<String>,
+}
+
+pub async fn run(ctx: &Context<'_>, args: PruneArgs) -> anyhow::Result<()> {
+    let project = ctx.project()?;
+    let filters: Vec<(String, String)> = args
+        .tags
+        .iter()
+        .map(|t| match t.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => Err(CliError::usage(format!("--tag {t}: write it as KEY=VALUE"))),
+        })
+        .collect::<Result<_, _>>()?;
+    let client = ctx.client()?;
+    let now = jiff::Timestamp::now();
+    let mut expired = vec![];
+    for s in client.service_list(project).await? {
+        let Some(at) = expiry::of(s.tags.as_ref()) else { continue };
+        let typed = args.service_type.as_ref().is_none_or(|t| &s.service_type == t);
+        let tagged = filters.iter().all(|(k, v)| s.tags.as_ref().and_then(|t| t.get(k)) == Some(v));
+        if at <= now && typed && tagged {
+            expired.push((s, at));
+        }
+    }
+    let (protected, due): (Vec<_>, Vec<_>) = expired.into_iter().partition(|(s, _)| s.termination_protection);
+    if !args.dry_run && !due.is_empty() && !ctx.force(args.yes) {
+        if !crate::prompt::can_prompt() {
+            return Err(CliError::usage(format!(
+                "refusing to terminate {} expired service(s) without confirmation: no terminal to ask on",
+                due.len()
+            ))
+            .hint("pass --yes, or look first with --dry-run")
+            .into());
+        }
+        let names: Vec<&str> = due.iter().map(|(s, _)| s.service_name.as_str()).collect();
+        let typed = crate::prompt::read_line(&format!(
+            "Terminate {} and all their data? Type 'yes' to confirm",
+            names.join(", ")
+        ))?;
+        if typed != "yes" {
+            return Err(CliError::usage("not confirmed: nothing was terminated").into());
+        }
+    }
+    let mut report = vec![];
+    let mut failed = 0;
+    for (s, at) in &protected {
+        report.push(json!({"service_name": s.service_name, "expires_at": expiry::format(*at), "action": "skipped",
+            "reason": "termination protection is on"}));
+    }
+    for (s, at) in &due {
+        let (action, reason) = if args.dry_run {
+            ("would terminate", Value::Null)
+        } else {
+            match client.service_delete(project, &s.service_name).await {
+                Ok(()) => ("terminated", Value::Null),
+                Err(e) if e.is_not_found() => ("terminated", "it was already gone".into()),
+                Err(e) => {
+                    failed += 1;
+                    ("failed", e.api_message().map(str::to_string).unwrap_or_else(|| e.to_string()).into())
+                }
+            }
+        };
+        report.push(json!({"service_name": s.service_name, "expires_at": expiry::format(*at), "action": action,
+            "reason": reason}));
+    }
+    if !args.dry_run && !due.is_empty() {
+        ctx.services_changed(project);
+    }
+    if ctx.printer.json_mode() {
+        let pick = |a: &str| -> Vec<Value> { report.iter().filter(|r| r["action"] == a).cloned().collect() };
+        ctx.printer.print_json(json!({
+            "dry_run": args.dry_run,
+            "terminated": pick(if args.dry_run { "would terminate" } else { "terminated" }),
+            "skipped": pick("skipped"),
+            "failed": pick("failed"),
+        }))?;
+    } else if report.is_empty() {
+        ctx.printer.info(&format!("No expired services in project '{project}'"));
+    } else {
+        let rows: Vec<Value> = report
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                if r["reason"].is_null() {
+                    r["reason"] = "".into();
+                }
+                r
+            })
+            .collect();
+        ctx.printer.emit(Value::Null, &rows, &["service_name", "expires_at", "action", "reason"])?;
+    }
+    if failed > 0 {
+        return Err(CliError::failed(format!("{failed} expired service(s) could not be terminated")).into());
+    }
+    Ok(())
+}
