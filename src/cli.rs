@@ -207,6 +207,11 @@ impl Cli {
     }
 }
 
+/// `--env-file FILE[:VAR]` or `-`.
+pub fn parse_env_file(s: &str) -> Result<crate::env_file::EnvFile, String> {
+    crate::env_file::parse(s).map_err(|e| e.to_string())
+}
+
 /// `--expires-in` / `--expires-at`: when a service (a CI copy, say) is terminated on its own.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ExpiryArgs {

@@ -22,6 +22,7 @@ mod config;
 mod context;
 mod dirs;
 pub mod docs;
+mod env_file;
 pub mod env_vars;
 mod error;
 mod expiry;

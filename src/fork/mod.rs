@@ -6,6 +6,7 @@
 //! it never imports from `commands`.
 
 mod preflight;
+mod replace;
 mod report;
 mod request;
 
@@ -42,9 +43,32 @@ pub async fn run(ctx: &Context<'_>, req: &ForkRequest) -> anyhow::Result<()> {
     };
     check_source(req, &source)?;
 
-    // NEW must be free, or (with --if-not-exists) already be this fork.
+    // NEW must be free, or (with --if-not-exists) already be this fork, or (with --replace) a fork
+    // of the source to replace.
     let mut adopted = None;
+    let mut replacing = None;
     match client.service_get(project, &req.new).await {
+        Ok(existing) if req.replace => {
+            if !req.is_fork_of_source(&existing) {
+                return Err(CliError::usage(format!(
+                    "--replace refuses: '{project}/{}' is not a fork of '{}': it is {}",
+                    req.new,
+                    req.source,
+                    describe(&existing)
+                ))
+                .hint("--replace only replaces a fork of the same source; choose another name")
+                .into());
+            }
+            if existing.termination_protection {
+                return Err(CliError::usage(format!(
+                    "--replace refuses: '{project}/{}' has termination protection",
+                    req.new
+                ))
+                .hint(format!("remove it first: avn service update {} --disable-termination-protection", req.new))
+                .into());
+            }
+            replacing = Some(existing);
+        }
         Ok(existing) if req.if_not_exists && req.is_fork_of_source(&existing) => {
             ctx.printer.info(&format!("'{}' already exists as a fork of '{}': adopting it", req.new, req.source));
             adopted = Some(existing);
@@ -65,27 +89,56 @@ pub async fn run(ctx: &Context<'_>, req: &ForkRequest) -> anyhow::Result<()> {
                 req.new,
                 describe(&existing)
             ))
-            .hint("choose another name, or pass --if-not-exists to adopt an existing fork of the same source")
+            .hint("choose another name, or pass --if-not-exists to adopt an existing fork of the same source, or --replace to refresh it")
             .into());
         }
         Err(e) if e.is_not_found() => {}
         Err(e) => return Err(e.into()),
     }
+    // What the replaced fork had carries over unless given again: plan, tags, expiry.
+    let carried;
+    let req = match &replacing {
+        Some(old) => {
+            carried = replace::carry_over(ctx, req, old);
+            &carried
+        }
+        None => req,
+    };
 
     let integrations = client.service_integrations(src_project, &req.source).await.unwrap_or_default();
     let mut target = req.target.clone();
+    let mut outcome = match (&adopted, &replacing) {
+        (Some(_), _) => Outcome::Adopted,
+        (None, Some(_)) => Outcome::Replaced,
+        (None, None) => Outcome::Created,
+    };
     let fork_service = match adopted {
         Some(s) => s,
         None => {
             let planned = preflight(ctx, req, &source).await?;
             target = planned.target;
             if req.dry_run {
+                if let Some(old) = &replacing {
+                    ctx.printer
+                        .info(&format!("Would terminate '{}' (created {}) first", old.service_name, old.create_time));
+                }
                 return report::print_dry_run(ctx, req, &planned.body, &target, &integrations);
             }
-            provision::create_or_lookup(ctx, project, &planned.body).await?
+            if let Some(old) = &replacing {
+                replace::confirm(ctx, req)?;
+                if let Some(theirs) = replace::terminate_old(ctx, req, old).await? {
+                    adopted_concurrent(ctx, req, &theirs);
+                    theirs
+                } else {
+                    create_or_adopt(ctx, req, &planned.body, replacing.as_ref(), &mut outcome).await?
+                }
+            } else {
+                create_or_adopt(ctx, req, &planned.body, None, &mut outcome).await?
+            }
         }
     };
     let Some(timeout) = req.wait else {
+        hand_over(ctx, req, &fork_service)?;
         print_service_line(ctx.printer, &fork_service)?;
         if !ctx.printer.json_mode() {
             ctx.printer.hint(&format!("the fork goes on; wait until it is ready with `avn service wait {}`", req.new));
@@ -95,5 +148,84 @@ pub async fn run(ctx: &Context<'_>, req: &ForkRequest) -> anyhow::Result<()> {
     let done = readiness::wait_running(ctx, project, std::slice::from_ref(&req.new), timeout).await?;
     let fork_service = done.into_iter().next().expect("one service waited for");
     let copied = if req.copy_integrations { report::copy_integrations(ctx, req, &integrations).await } else { vec![] };
-    report::report(ctx, req, &fork_service, &target, &integrations, &copied)
+    hand_over(ctx, req, &fork_service)?;
+    report::report(ctx, req, &fork_service, &target, &integrations, &copied, outcome)
+}
+
+/// What this run did to NEW.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Outcome {
+    Created,
+    /// `--if-not-exists` found it already forked from the source.
+    Adopted,
+    /// `--replace` terminated the old fork and forked again (or a concurrent run did).
+    Replaced,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Created => "created",
+            Outcome::Adopted => "adopted",
+            Outcome::Replaced => "replaced",
+        }
+    }
+}
+
+/// Create the fork. When another run created NEW first (a CI job retried twice at once) and it
+/// is a fork of the source, made after `replaced` if there is one, this run reports that fork
+/// instead of failing: one fork, both runs report it.
+async fn create_or_adopt(
+    ctx: &Context<'_>,
+    req: &ForkRequest,
+    body: &avn_api::ServiceCreate,
+    replaced: Option<&avn_api::Service>,
+    outcome: &mut Outcome,
+) -> anyhow::Result<avn_api::Service> {
+    match provision::create_or_lookup(ctx, &req.project, body).await {
+        Ok(s) => Ok(s),
+        Err(e) if (req.if_not_exists || req.replace) && e.chain().any(is_conflict) => {
+            let theirs = ctx.client()?.service_get(&req.project, &req.new).await?;
+            let fresh = replaced.is_none_or(|old| old.create_time != theirs.create_time);
+            if req.is_fork_of_source(&theirs) && fresh {
+                adopted_concurrent(ctx, req, &theirs);
+                if *outcome == Outcome::Created {
+                    *outcome = Outcome::Adopted;
+                }
+                Ok(theirs)
+            } else {
+                Err(e)
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn is_conflict(e: &(dyn std::error::Error + 'static)) -> bool {
+    e.downcast_ref::<avn_client::Error>().is_some_and(|e| e.is_conflict())
+}
+
+fn adopted_concurrent(ctx: &Context<'_>, req: &ForkRequest, theirs: &avn_api::Service) {
+    ctx.printer.info(&format!(
+        "another run created '{}' as a fork of '{}' at the same time (created {}): using it",
+        req.new, req.source, theirs.create_time
+    ));
+}
+
+/// `--env-file`: the fork's URI for the next step of the job.
+fn hand_over(ctx: &Context<'_>, req: &ForkRequest, fork: &avn_api::Service) -> anyhow::Result<()> {
+    let Some(target) = &req.env_file else { return Ok(()) };
+    let Some(uri) = &fork.service_uri else {
+        return Err(CliError::failed(format!("'{}' has no connection URI yet; the env file was not written", req.new))
+            .hint(format!(
+                "wait with `avn service wait {}`, then `avn service get {} --env-file ...`",
+                req.new, req.new
+            ))
+            .into());
+    };
+    crate::env_file::write(target, uri)?;
+    if let Some(p) = &target.path {
+        ctx.printer.info(&format!("Wrote {} for '{}' to {}", target.var, req.new, p.display()));
+    }
+    Ok(())
 }

@@ -197,7 +197,13 @@ pub async fn preflight(ctx: &Context<'_>, req: &ForkRequest, source: &Service) -
         static_ips: vec![],
         disk_space_mb: provision::disk_space_mb(a.disk_space_gib)?,
         project_vpc_id: None,
-        tags: a.expires_at.map(|t| [(crate::expiry::TAG.to_string(), crate::expiry::format(t))].into()),
+        tags: {
+            let mut tags = a.tags.clone();
+            if let Some(t) = a.expires_at {
+                tags.insert(crate::expiry::TAG.to_string(), crate::expiry::format(t));
+            }
+            (!tags.is_empty()).then_some(tags)
+        },
         copy_tags: a.copy_tags.then_some(true),
         ..Default::default()
     };

@@ -103,6 +103,7 @@ pub fn report(
     target: &Target,
     integrations: &[Integration],
     copied: &[Value],
+    outcome: super::Outcome,
 ) -> anyhow::Result<()> {
     let (a, src_project) = (req, req.source_project.as_str());
     let names = |v: Option<Vec<String>>| v.unwrap_or_default();
@@ -132,6 +133,9 @@ pub fn report(
             "copied": {"databases": databases, "users": users, "connection_pools": pools, "configuration": config},
             "not_copied": {"integrations": not_copied, "sso": fork.service_type == "opensearch"},
             "integrations_copied": copied,
+            "outcome": outcome.as_str(),
+            "expires_at": crate::expiry::of(fork.tags.as_ref()).or(a.expires_at).map(crate::expiry::format),
+            "env_file": a.env_file.as_ref().map(|e| json!({"path": e.path, "var": e.var})),
         });
         ctx.printer.print_json(v)?;
     } else {
@@ -141,7 +145,11 @@ pub fn report(
             Target::Latest => "the latest transaction".to_string(),
             Target::At { instant, .. } => avn_api::time::format_zulu(*instant),
         };
-        p.info(&format!("Forked '{}' into '{}', restored to {when}", a.source, a.new));
+        if outcome == super::Outcome::Adopted {
+            p.info(&format!("'{}' already was a fork of '{}' (restored to {when}): adopted", a.new, a.source));
+        } else {
+            p.info(&format!("Forked '{}' into '{}', restored to {when}", a.source, a.new));
+        }
         p.info(&format!(
             "Copied: databases ({}), users ({}), connection pools ({}), configuration ({})",
             list(&databases),

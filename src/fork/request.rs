@@ -42,6 +42,14 @@ pub struct ForkRequest {
     pub wait: Option<Duration>,
     /// When the fork expires (the `avn_expires_at` tag).
     pub expires_at: Option<jiff::Timestamp>,
+    /// Where to write the fork's URI once it is ready.
+    pub env_file: Option<crate::env_file::EnvFile>,
+    /// Replace NEW when it is a fork of the source (terminate it, fork again under its name).
+    pub replace: bool,
+    /// Skip the confirmation `replace` asks for.
+    pub yes: bool,
+    /// Tags for the fork besides the expiry (carried over from the NEW that `replace` replaces).
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 impl ForkRequest {
@@ -67,6 +75,10 @@ impl ForkRequest {
             dry_run: false,
             wait: Some(crate::readiness::DEFAULT_TIMEOUT),
             expires_at: None,
+            env_file: None,
+            replace: false,
+            yes: false,
+            tags: Default::default(),
         }
     }
 

@@ -34,7 +34,7 @@ pub fn repoint_env(path: &Path, var: Option<&str>, old: &Conn, new: &Conn) -> Re
     };
     let text = std::fs::read_to_string(path).map_err(io("read", path))?;
     let updated = match var {
-        Some(var) => set_var(&text, var, &new.uri),
+        Some(var) => crate::env_file::set_var(&text, var, &new.uri),
         None => replace_values(&text, old, new),
     };
     if updated == text {
@@ -51,39 +51,6 @@ pub fn repoint_env(path: &Path, var: Option<&str>, old: &Conn, new: &Conn) -> Re
     std::fs::set_permissions(&tmp, meta.permissions()).map_err(io("write", &tmp))?;
     std::fs::rename(&tmp, path).map_err(io("replace", path))?;
     Ok(true)
-}
-
-fn set_var(text: &str, var: &str, value: &str) -> String {
-    let mut found = false;
-    let mut lines: Vec<String> = text
-        .lines()
-        .map(|l| {
-            let trimmed = l.trim_start();
-            let (prefix, rest) = match trimmed.strip_prefix("export ") {
-                Some(r) => ("export ", r.trim_start()),
-                None => ("", trimmed),
-            };
-            match rest.strip_prefix(var).and_then(|r| r.strip_prefix('=')) {
-                Some(old_value) => {
-                    found = true;
-                    let quote = old_value.chars().next().filter(|c| *c == '"' || *c == '\'');
-                    match quote {
-                        Some(q) => format!("{prefix}{var}={q}{value}{q}"),
-                        None => format!("{prefix}{var}={value}"),
-                    }
-                }
-                None => l.to_string(),
-            }
-        })
-        .collect();
-    if !found {
-        lines.push(format!("{var}={value}"));
-    }
-    let mut out = lines.join("\n");
-    if text.ends_with('\n') || !found {
-        out.push('\n');
-    }
-    out
 }
 
 fn replace_values(text: &str, old: &Conn, new: &Conn) -> String {
@@ -165,6 +132,7 @@ pub async fn repoint_exec(cmd: &str, old: &str, new: &str, conn: &Conn) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::env_file::set_var;
 
     fn conn(host: &str, port: &str) -> Conn {
         Conn {

@@ -354,3 +354,39 @@ async fn a_fork_can_expire() {
     let expected = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(8);
     assert!(at.duration_since(expected).abs() < jiff::SignedDuration::from_secs(300), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replace_terminates_the_old_fork_then_creates_with_its_plan_tags_and_expiry() {
+    let env = Env::new().await;
+    let mut old = svc("new", "valkey", "business-4", "RUNNING", json!([]));
+    old["user_config"] = json!({"service_to_fork_from": "src"});
+    old["create_time"] = json!("2026-11-20T10:00:00Z");
+    old["tags"] = json!({"team": "ci", "avn_expires_at": "2099-01-01T00:00:00Z"});
+    // NEW exists twice (the check, and the look just before the delete), then is gone.
+    Mock::given(method("GET"))
+        .and(path("/v1/project/proj/service/new"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"service": old})))
+        .up_to_n_times(2)
+        .mount(&env.server)
+        .await;
+    fixture(&env, "valkey", "startup-4", json!([plan("startup-4", 1), plan("business-4", 1)]), false).await;
+    env.mock("DELETE", "/v1/project/proj/service/new", 200, json!({"message": "deleted"})).await;
+    env.mock(
+        "POST",
+        "/v1/project/proj/service",
+        200,
+        json!({"service": svc("new", "valkey", "business-4", "REBUILDING", json!([]))}),
+    )
+    .await;
+    env.run(&["service", "fork", "src", "new", "--replace", "--yes", "--no-wait"]).code(0);
+    let writes: Vec<(String, String, Value)> =
+        env.requests().await.into_iter().filter(|(m, _, _)| m != "GET").collect();
+    assert_eq!(writes[0].0, "DELETE");
+    assert_eq!(writes[0].1, "/v1/project/proj/service/new");
+    assert_eq!(writes[1].0, "POST");
+    let body = &writes[1].2;
+    assert_eq!(body["plan"], "business-4", "the old plan carries over: {body}");
+    assert_eq!(body["tags"], json!({"team": "ci", "avn_expires_at": "2099-01-01T00:00:00Z"}), "{body}");
+    assert_eq!(body["user_config"]["service_to_fork_from"], "src");
+    assert_eq!(writes.len(), 2);
+}

@@ -1,6 +1,7 @@
 //! Integration tests: the real `avn` binary against real HTTP servers on 127.0.0.1.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod ci_forks;
 mod client;
 mod completion;
 mod config;

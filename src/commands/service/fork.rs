@@ -67,8 +67,15 @@ pub struct ForkArgs {
     #[arg(long)]
     pub enable_termination_protection: bool,
     /// Succeed without a second fork when NEW already is a fork of SOURCE (for retried CI jobs)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "replace")]
     pub if_not_exists: bool,
+    /// Refresh NEW in place: when it is a fork of SOURCE, terminate it and fork again under its
+    /// name (plan, tags and expiry carry over unless given); anything else named NEW is refused
+    #[arg(long)]
+    pub replace: bool,
+    /// Replace without asking (needed for --replace without a terminal)
+    #[arg(short = 'y', long)]
+    pub yes: bool,
     /// Run every check and print the request and the plan, creating nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -80,12 +87,20 @@ pub struct ForkArgs {
     pub timeout: Option<Duration>,
     #[command(flatten)]
     pub expiry: crate::cli::ExpiryArgs,
+    /// Write the fork's URI to this env file as VAR=URI (default DATABASE_URL; - for stdout)
+    #[arg(long, value_name = "FILE[:VAR]", value_parser = crate::cli::parse_env_file)]
+    pub env_file: Option<crate::env_file::EnvFile>,
 }
 
 pub async fn run(ctx: &Context<'_>, args: ForkArgs) -> anyhow::Result<()> {
     let project = ctx.project()?.to_string();
     provision::validate_name(&args.new)?;
     let expires_at = args.expiry.resolve()?;
+    if args.env_file.as_ref().is_some_and(|e| e.path.is_none()) && ctx.printer.json_mode() {
+        return Err(CliError::usage("--env-file - and --json both write to stdout")
+            .hint("write the env file to a file, or drop --json")
+            .into());
+    }
     let target = match &args.pitr {
         Some(raw) => time::parse_target(raw, jiff::Timestamp::now()).map_err(CliError::usage)?,
         None => Target::Latest,
@@ -106,6 +121,9 @@ pub async fn run(ctx: &Context<'_>, args: ForkArgs) -> anyhow::Result<()> {
         dry_run: args.dry_run,
         wait: (!args.no_wait).then(|| args.timeout.unwrap_or(readiness::DEFAULT_TIMEOUT)),
         expires_at,
+        env_file: args.env_file,
+        replace: args.replace,
+        yes: args.yes,
         ..ForkRequest::new(&project, &args.source, &args.new)
     };
     crate::fork::run(ctx, &req).await

@@ -16,11 +16,27 @@ use crate::output::tables;
 pub struct GetArgs {
     /// Show this service
     pub name: String,
+    /// Write the service's URI to this env file as VAR=URI (default DATABASE_URL); with -, print
+    /// only the VAR=URI line on stdout (for >> "$GITHUB_ENV")
+    #[arg(long, value_name = "FILE[:VAR]", value_parser = crate::cli::parse_env_file)]
+    pub env_file: Option<crate::env_file::EnvFile>,
 }
 
 pub async fn run(ctx: &Context<'_>, args: GetArgs) -> anyhow::Result<()> {
     let project = ctx.project()?;
     let s = ctx.client()?.service_get(project, &args.name).await?;
+    if let Some(target) = &args.env_file {
+        let uri = s.service_uri.as_deref().ok_or_else(|| {
+            crate::error::CliError::failed(format!("'{}' has no connection URI yet; nothing was written", args.name))
+                .hint(format!("wait until it is running: `avn service wait {}`", args.name))
+        })?;
+        crate::env_file::write(target, uri)?;
+        match &target.path {
+            // stdout carries the VAR=URI line and nothing else.
+            None => return Ok(()),
+            Some(p) => ctx.printer.info(&format!("Wrote {} for '{}' to {}", target.var, args.name, p.display())),
+        }
+    }
     if ctx.printer.json_mode() {
         // The official client's object: the API's, with its derived `notifications` list.
         return Ok(ctx.printer.print_json(service_row(&s))?);
