@@ -9,11 +9,18 @@ mod preflight;
 mod replace;
 mod report;
 mod request;
+mod run_sql;
 
 pub use preflight::check_source;
 pub use preflight::preflight;
 pub use request::describe;
 pub use request::ForkRequest;
+pub use run_sql::SqlFile;
+
+/// `--run-sql FILE[@DB]`, for clap.
+pub fn parse_sql_file(raw: &str) -> Result<SqlFile, String> {
+    run_sql::parse(raw)
+}
 
 use crate::context::Context;
 use crate::error::CliError;
@@ -147,9 +154,51 @@ pub async fn run(ctx: &Context<'_>, req: &ForkRequest) -> anyhow::Result<()> {
     };
     let done = readiness::wait_running(ctx, project, std::slice::from_ref(&req.new), timeout).await?;
     let fork_service = done.into_iter().next().expect("one service waited for");
+    let sql_ran = sanitise(ctx, req, &fork_service, outcome).await?;
     let copied = if req.copy_integrations { report::copy_integrations(ctx, req, &integrations).await } else { vec![] };
     hand_over(ctx, req, &fork_service)?;
-    report::report(ctx, req, &fork_service, &target, &integrations, &copied, outcome)
+    report::report(ctx, req, &fork_service, &target, &integrations, &report::Done { copied, outcome, sql_ran })
+}
+
+/// `--run-sql`: run the files on the fork; when one fails, terminate the fork (unless
+/// `--keep-on-failure`) so an unsanitised copy is never left for anyone to use.
+async fn sanitise(
+    ctx: &Context<'_>,
+    req: &ForkRequest,
+    fork: &avn_api::Service,
+    outcome: Outcome,
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    if req.run_sql.is_empty() {
+        return Ok(vec![]);
+    }
+    if outcome == Outcome::Adopted && run_sql::already_ran(fork.tags.as_ref(), &req.run_sql) {
+        ctx.printer.info(&format!("The --run-sql files already ran on '{}' when it was created", req.new));
+        return Ok(vec![]);
+    }
+    let client = ctx.client()?;
+    match run_sql::run(ctx, &req.project, fork, &req.run_sql).await {
+        Ok(ran) => {
+            let mut tags = client.service_tags(&req.project, &req.new).await?;
+            tags.insert(run_sql::TAG.to_string(), run_sql::fingerprint(&req.run_sql));
+            client.service_tags_replace(&req.project, &req.new, &tags).await?;
+            Ok(ran)
+        }
+        Err(e) if req.keep_on_failure => Err(e.context(format!(
+            "'{}' was kept (--keep-on-failure), with the failed file's changes rolled back",
+            req.new
+        ))),
+        Err(e) => {
+            let gone = match client.service_delete(&req.project, &req.new).await {
+                Ok(()) => format!("'{}' was terminated, so no unsanitised copy is left", req.new),
+                Err(d) => format!(
+                    "terminating '{}' failed too ({d}): remove it with `avn service terminate {} --force`",
+                    req.new, req.new
+                ),
+            };
+            ctx.services_changed(&req.project);
+            Err(e.context(gone))
+        }
+    }
 }
 
 /// What this run did to NEW.

@@ -95,6 +95,15 @@ pub async fn copy_integrations(ctx: &Context<'_>, req: &ForkRequest, integration
     out
 }
 
+/// What this run did besides creating the fork.
+pub struct Done {
+    /// One outcome per integration recreated (`--copy-integrations`).
+    pub copied: Vec<Value>,
+    pub outcome: super::Outcome,
+    /// The `--run-sql` files that ran.
+    pub sql_ran: Vec<Value>,
+}
+
 /// What the fork holds and what it does not, then the fork itself (as data).
 pub fn report(
     ctx: &Context<'_>,
@@ -102,9 +111,9 @@ pub fn report(
     fork: &Service,
     target: &Target,
     integrations: &[Integration],
-    copied: &[Value],
-    outcome: super::Outcome,
+    done: &Done,
 ) -> anyhow::Result<()> {
+    let (copied, outcome, sql_ran) = (&done.copied, done.outcome, &done.sql_ran);
     let (a, src_project) = (req, req.source_project.as_str());
     let names = |v: Option<Vec<String>>| v.unwrap_or_default();
     let databases = names(fork.databases.clone());
@@ -134,6 +143,7 @@ pub fn report(
             "not_copied": {"integrations": not_copied, "sso": fork.service_type == "opensearch"},
             "integrations_copied": copied,
             "outcome": outcome.as_str(),
+            "sql_ran": sql_ran,
             "expires_at": crate::expiry::of(fork.tags.as_ref()).or(a.expires_at).map(crate::expiry::format),
             "env_file": a.env_file.as_ref().map(|e| json!({"path": e.path, "var": e.var})),
         });

@@ -50,6 +50,10 @@ pub struct ForkRequest {
     pub yes: bool,
     /// Tags for the fork besides the expiry (carried over from the NEW that `replace` replaces).
     pub tags: std::collections::BTreeMap<String, String>,
+    /// SQL files to run on the fork before it is reported ready.
+    pub run_sql: Vec<super::run_sql::SqlFile>,
+    /// Keep the fork when a `run_sql` file fails (default: terminate it).
+    pub keep_on_failure: bool,
 }
 
 impl ForkRequest {
@@ -79,6 +83,8 @@ impl ForkRequest {
             replace: false,
             yes: false,
             tags: Default::default(),
+            run_sql: vec![],
+            keep_on_failure: false,
         }
     }
 

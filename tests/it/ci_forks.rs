@@ -105,3 +105,84 @@ fn a_ci_copy_is_handed_over_adopted_refreshed_in_place_and_raced_for() {
         .collect();
     assert_eq!(names.len(), 1);
 }
+
+/// The README's masking file, verbatim.
+fn readme_mask_sql() -> String {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("```sql\n-- mask.sql").expect("README has the mask.sql example") + "```sql\n".len();
+    readme[start..][..readme[start..].find("```").unwrap()].to_string()
+}
+
+#[test]
+fn run_sql_sanitises_the_copy_or_leaves_none() {
+    let l = Local::start();
+    let work = tempfile::tempdir().unwrap();
+    l.avn(&["service", "create", "prod", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
+    let prod = l.uri("prod");
+    sql(
+        &prod,
+        "CREATE TABLE users (id int, email text, full_name text); CREATE TABLE sessions (token text); \
+        INSERT INTO users VALUES (1, 'ada@real.example', 'Ada L'), (2, 'bob@real.example', 'Bob T'); \
+        INSERT INTO sessions VALUES ('secret')",
+    )
+    .unwrap();
+    let mask = work.path().join("mask.sql");
+    std::fs::write(&mask, readme_mask_sql()).unwrap();
+    let mask_arg = mask.to_str().unwrap();
+
+    // The README's example: the copy has no real addresses, the source keeps them.
+    let r = l.avn(&[
+        "service",
+        "fork",
+        "prod",
+        "pr-1",
+        "--if-not-exists",
+        "--run-sql",
+        mask_arg,
+        "--json",
+        "--timeout",
+        "120",
+    ]);
+    let v = r.code(0).json();
+    assert_eq!(v["fork"]["sql_ran"][0]["file"], mask_arg);
+    let copy = v["service_uri"].as_str().unwrap().to_string();
+    assert_eq!(
+        one(&copy, "SELECT string_agg(email, ',' ORDER BY id) FROM users"),
+        "user1@example.invalid,user2@example.invalid"
+    );
+    assert_eq!(one(&copy, "SELECT count(*) FROM sessions"), "0");
+    assert_eq!(one(&prod, "SELECT string_agg(email, ',' ORDER BY id) FROM users"), "ada@real.example,bob@real.example");
+    // A retried job adopts it and does not run the same file twice.
+    let r = l.avn(&["service", "fork", "prod", "pr-1", "--if-not-exists", "--run-sql", mask_arg]);
+    assert!(r.code(0).stderr.contains("already ran"), "{}", r.stderr);
+
+    // A failing file: rolled back, the copy terminated, exit 1 with the file, line and error.
+    let bad = work.path().join("bad.sql");
+    std::fs::write(&bad, "UPDATE users SET email = 'x';\nUPDATE users SET emial = 'y';\n").unwrap();
+    let r = l.avn(&["service", "fork", "prod", "pr-2", "--run-sql", bad.to_str().unwrap(), "--timeout", "120"]);
+    r.code(1);
+    assert!(r.stderr.contains("bad.sql failed at line 2") && r.stderr.contains("emial"), "{}", r.stderr);
+    assert!(r.stderr.contains("'pr-2' was terminated"), "{}", r.stderr);
+    assert_eq!(l.avn(&["service", "get", "pr-2"]).code, 1, "no unsanitised copy is left");
+    // --keep-on-failure keeps it, with the failed file's changes rolled back.
+    let r = l.avn(&[
+        "service",
+        "fork",
+        "prod",
+        "pr-3",
+        "--run-sql",
+        bad.to_str().unwrap(),
+        "--keep-on-failure",
+        "--timeout",
+        "120",
+    ]);
+    assert!(r.code(1).stderr.contains("was kept"), "{}", r.stderr);
+    assert_eq!(
+        one(&l.uri("pr-3"), "SELECT string_agg(email, ',' ORDER BY id) FROM users"),
+        "ada@real.example,bob@real.example"
+    );
+    // A file that cannot be read is refused before anything is created.
+    let r = l.avn(&["service", "fork", "prod", "pr-4", "--run-sql", "/no/such.sql"]);
+    r.code(2);
+    assert_eq!(l.avn(&["service", "get", "pr-4"]).code, 1);
+}

@@ -76,6 +76,13 @@ pub struct ForkArgs {
     /// Replace without asking (needed for --replace without a terminal)
     #[arg(short = 'y', long)]
     pub yes: bool,
+    /// Run this SQL file on the fork as the admin, in one transaction, before reporting it ready
+    /// (FILE@DB for another database; can be repeated); if it fails, the fork is terminated
+    #[arg(long, value_name = "FILE[@DB]", value_parser = crate::fork::parse_sql_file, conflicts_with = "no_wait")]
+    pub run_sql: Vec<crate::fork::SqlFile>,
+    /// Keep the fork when a --run-sql file fails
+    #[arg(long, requires = "run_sql")]
+    pub keep_on_failure: bool,
     /// Run every check and print the request and the plan, creating nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -124,6 +131,8 @@ pub async fn run(ctx: &Context<'_>, args: ForkArgs) -> anyhow::Result<()> {
         env_file: args.env_file,
         replace: args.replace,
         yes: args.yes,
+        run_sql: args.run_sql,
+        keep_on_failure: args.keep_on_failure,
         ..ForkRequest::new(&project, &args.source, &args.new)
     };
     crate::fork::run(ctx, &req).await

@@ -1,0 +1,133 @@
+//! `--run-sql FILE[@DB]`: sanitise a copy before anyone uses it. Each file runs as the admin user,
+//! in one transaction, against the fork's default database (or DB), after the fork accepts
+//! connections and before the command reports it ready. A failure rolls the file back and names
+//! the file, line and error; the caller then terminates the fork (unless `--keep-on-failure`).
+//!
+//! After the files ran, the fork carries the tag `avn_run_sql` (a hash of the files and their
+//! databases), so a retried job that adopts the fork (`--if-not-exists`) knows whether these
+//! exact files already ran on it, and runs them when they did not.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::json;
+use serde_json::Value;
+
+use crate::context::Context;
+use crate::error::CliError;
+
+/// The tag recording which files ran on a fork.
+pub const TAG: &str = "avn_run_sql";
+
+/// One `--run-sql` file and the database it runs in (None: the service's default database).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqlFile {
+    pub path: PathBuf,
+    pub db: Option<String>,
+}
+
+/// Parse `FILE` or `FILE@DB`; the file must be readable now, before anything is created.
+pub fn parse(raw: &str) -> Result<SqlFile, String> {
+    let (path, db) = match raw.rsplit_once('@') {
+        Some((p, d)) if !d.is_empty() && !d.contains('/') => (p, Some(d.to_string())),
+        _ => (raw, None),
+    };
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    Ok(SqlFile { path: PathBuf::from(path), db })
+}
+
+/// A short hash of the files' contents and databases, for the tag.
+pub fn fingerprint(files: &[SqlFile]) -> String {
+    // FNV-1a, 64 bits: enough to tell one set of files from another; not a security measure.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for f in files {
+        let text = std::fs::read(&f.path).unwrap_or_default();
+        for b in f.db.as_deref().unwrap_or("").bytes().chain([0]).chain(text).chain([0]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// Whether these files already ran on the service (its tag says so).
+pub fn already_ran(tags: Option<&BTreeMap<String, String>>, files: &[SqlFile]) -> bool {
+    tags.and_then(|t| t.get(TAG)).is_some_and(|v| *v == fingerprint(files))
+}
+
+/// Run the files in order, each in its own transaction; stop at the first failure.
+/// Returns what ran, as data for `--json`.
+pub async fn run(
+    ctx: &Context<'_>,
+    project: &str,
+    service: &avn_api::Service,
+    files: &[SqlFile],
+) -> anyhow::Result<Vec<Value>> {
+    let uri = service.service_uri.as_deref().ok_or_else(|| {
+        CliError::failed(format!("'{}' has no connection URI: cannot run --run-sql", service.service_name))
+    })?;
+    let base = ctx.pg_conn(project, uri).await?;
+    let mut ran = vec![];
+    for f in files {
+        let text = std::fs::read_to_string(&f.path)
+            .map_err(|e| CliError::failed(format!("cannot read {}: {e}", f.path.display())))?;
+        let info = match &f.db {
+            Some(db) => base.with_dbname(db),
+            None => base.clone(),
+        };
+        let where_ = f.db.as_deref().unwrap_or("the default database");
+        let client = info.connect().await.map_err(|e| {
+            CliError::failed(format!("--run-sql {}: cannot connect to {where_}: {e}", f.path.display()))
+        })?;
+        client.batch_execute("BEGIN").await.map_err(crate::pg::PgError::from)?;
+        if let Err(e) = client.batch_execute(&text).await {
+            let _ = client.batch_execute("ROLLBACK").await;
+            return Err(sql_error(f, &text, &e).into());
+        }
+        client.batch_execute("COMMIT").await.map_err(|e| sql_error(f, &text, &e))?;
+        ctx.printer.info(&format!("Ran {} on '{}' ({where_})", f.path.display(), service.service_name));
+        ran.push(json!({"file": f.path, "database": f.db}));
+    }
+    Ok(ran)
+}
+
+/// `--run-sql mask.sql failed at line 3: column "emial" does not exist`.
+fn sql_error(f: &SqlFile, text: &str, e: &tokio_postgres::Error) -> CliError {
+    let (message, line) = match e.as_db_error() {
+        Some(db) => {
+            let line = match db.position() {
+                Some(tokio_postgres::error::ErrorPosition::Original(p)) => {
+                    let upto: String = text.chars().take((*p as usize).saturating_sub(1)).collect();
+                    Some(upto.matches('\n').count() + 1)
+                }
+                _ => None,
+            };
+            (db.message().to_string(), line)
+        }
+        None => (e.to_string(), None),
+    };
+    let at = line.map(|l| format!(" at line {l}")).unwrap_or_default();
+    CliError::failed(format!("--run-sql {} failed{at}: {message}; its changes were rolled back", f.path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_databases_and_fingerprints() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("mask.sql");
+        std::fs::write(&p, "UPDATE users SET email = 'x';").unwrap();
+        let f = parse(p.to_str().unwrap()).unwrap();
+        assert_eq!(f.db, None);
+        let g = parse(&format!("{}@app", p.display())).unwrap();
+        assert_eq!(g.db.as_deref(), Some("app"));
+        assert!(parse("/no/such/file.sql").is_err());
+        assert_ne!(fingerprint(std::slice::from_ref(&f)), fingerprint(std::slice::from_ref(&g)));
+        let tags: BTreeMap<String, String> = [(TAG.to_string(), fingerprint(std::slice::from_ref(&f)))].into();
+        assert!(already_ran(Some(&tags), std::slice::from_ref(&f)));
+        std::fs::write(&p, "UPDATE users SET email = 'y';").unwrap();
+        assert!(!already_ran(Some(&tags), std::slice::from_ref(&f)), "a changed file runs again");
+    }
+}
