@@ -146,7 +146,9 @@ pub async fn run(ctx: &Context<'_>, req: &ForkRequest) -> anyhow::Result<()> {
     };
     let Some(timeout) = req.wait else {
         hand_over(ctx, req, &fork_service)?;
-        print_service_line(ctx.printer, &fork_service)?;
+        if req.env_file.as_ref().is_none_or(|e| e.path.is_some()) {
+            print_service_line(ctx.printer, &fork_service)?;
+        }
         if !ctx.printer.json_mode() {
             ctx.printer.hint(&format!("the fork goes on; wait until it is ready with `avn service wait {}`", req.new));
         }

@@ -183,7 +183,10 @@ pub fn report(
             let shown = if p.show_secrets() { uri.clone() } else { avn_api::redact::mask_uri(uri) };
             p.info(&format!("Connect: {shown}"));
         }
-        print_service_line(ctx.printer, fork)?;
+        // With `--env-file -`, stdout carries the VAR=URI line and nothing else.
+        if a.env_file.as_ref().is_none_or(|e| e.path.is_some()) {
+            print_service_line(ctx.printer, fork)?;
+        }
     }
     if failed > 0 {
         return Err(CliError::failed(format!(

@@ -2,6 +2,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod ci_forks;
+mod ci_recipes;
 mod client;
 mod completion;
 mod config;

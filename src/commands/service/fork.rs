@@ -95,7 +95,7 @@ pub struct ForkArgs {
     #[command(flatten)]
     pub expiry: crate::cli::ExpiryArgs,
     /// Write the fork's URI to this env file as VAR=URI (default DATABASE_URL; - for stdout)
-    #[arg(long, value_name = "FILE[:VAR]", value_parser = crate::cli::parse_env_file)]
+    #[arg(long, value_name = "FILE[:VAR]", value_parser = crate::cli::parse_env_file, allow_hyphen_values = true)]
     pub env_file: Option<crate::env_file::EnvFile>,
 }
 

@@ -18,7 +18,7 @@ pub struct GetArgs {
     pub name: String,
     /// Write the service's URI to this env file as VAR=URI (default DATABASE_URL); with -, print
     /// only the VAR=URI line on stdout (for >> "$GITHUB_ENV")
-    #[arg(long, value_name = "FILE[:VAR]", value_parser = crate::cli::parse_env_file)]
+    #[arg(long, value_name = "FILE[:VAR]", value_parser = crate::cli::parse_env_file, allow_hyphen_values = true)]
     pub env_file: Option<crate::env_file::EnvFile>,
 }
 
