@@ -156,6 +156,29 @@ fn run_sql_sanitises_the_copy_or_leaves_none() {
     let r = l.avn(&["service", "fork", "prod", "pr-1", "--if-not-exists", "--run-sql", mask_arg]);
     assert!(r.code(0).stderr.contains("already ran"), "{}", r.stderr);
 
+    // FILE@DB runs in another database of the copy.
+    sql(&prod, "CREATE DATABASE app").unwrap();
+    let app = prod.replace("/defaultdb", "/app");
+    sql(&app, "CREATE TABLE people (email text); INSERT INTO people VALUES ('eve@real.example')").unwrap();
+    let people = work.path().join("people.sql");
+    std::fs::write(&people, "UPDATE people SET email = 'someone@example.invalid';\n").unwrap();
+    let r = l.avn(&[
+        "service",
+        "fork",
+        "prod",
+        "pr-5",
+        "--run-sql",
+        &format!("{}@app", people.display()),
+        "--json",
+        "--timeout",
+        "120",
+    ]);
+    let v = r.code(0).json();
+    assert_eq!(v["fork"]["sql_ran"][0]["database"], "app");
+    let copy_app = v["service_uri"].as_str().unwrap().replace("/defaultdb", "/app");
+    assert_eq!(one(&copy_app, "SELECT email FROM people"), "someone@example.invalid");
+    assert_eq!(one(&app, "SELECT email FROM people"), "eve@real.example");
+
     // A failing file: rolled back, the copy terminated, exit 1 with the file, line and error.
     let bad = work.path().join("bad.sql");
     std::fs::write(&bad, "UPDATE users SET email = 'x';\nUPDATE users SET emial = 'y';\n").unwrap();

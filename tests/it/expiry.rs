@@ -119,6 +119,17 @@ async fn list_shows_the_expiry_and_prune_terminates_only_what_expired() {
     let old = r.stdout.lines().find(|l| l.starts_with("old ")).unwrap();
     assert!(old.contains("2026-01-01T00:00:00Z (expired"), "{old}");
     assert!(r.stdout.lines().any(|l| l.starts_with("fresh ") && l.contains("(in ")), "{}", r.stdout);
+    // get shows it too, and -v says how long is left.
+    env.mock(
+        "GET",
+        "/v1/project/proj/service/fresh",
+        200,
+        json!({"service": tagged("fresh", "pg", Some("2099-01-01T00:00:00Z"), false)}),
+    )
+    .await;
+    let r = env.run(&["service", "get", "fresh", "-v"]);
+    assert!(r.code(0).stdout.lines().next().unwrap().ends_with("EXPIRES"), "{}", r.stdout);
+    assert!(r.stdout.contains("expires_at = 2099-01-01T00:00:00Z (in "), "{}", r.stdout);
     // --json carries the tag as the API gives it.
     assert_eq!(env.run(&["service", "list", "--json"]).json()[0]["tags"][TAG], "2026-01-01T00:00:00Z");
 

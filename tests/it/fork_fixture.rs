@@ -353,6 +353,11 @@ async fn a_fork_can_expire() {
     let at: jiff::Timestamp = body["tags"]["avn_expires_at"].as_str().unwrap().parse().unwrap();
     let expected = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(8);
     assert!(at.duration_since(expected).abs() < jiff::SignedDuration::from_secs(300), "{body}");
+    // The same through `service create --fork-from`.
+    let env = Env::new().await;
+    progress_fixture(&env).await;
+    env.run(&["service", "create", "new", "--fork-from", "src", "--expires-at", "2099-01-01T00:00:00Z"]).code(0);
+    assert_eq!(posts(&env).await[0]["tags"], json!({"avn_expires_at": "2099-01-01T00:00:00Z"}));
 }
 
 #[tokio::test(flavor = "multi_thread")]
