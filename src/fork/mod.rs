@@ -189,6 +189,14 @@ async fn sanitise(
             "'{}' was kept (--keep-on-failure), with the failed file's changes rolled back",
             req.new
         ))),
+        // An adopted fork that earlier files already sanitised (its tag says so) may hold work
+        // of its own: it is kept as it was, and the job fails.
+        Err(e) if outcome == Outcome::Adopted && fork.tags.as_ref().is_some_and(|t| t.contains_key(run_sql::TAG)) => {
+            Err(e.context(format!(
+                "'{}' was adopted and keeps what earlier --run-sql files made of it; the failed file's changes were rolled back",
+                req.new
+            )))
+        }
         Err(e) => {
             let gone = match client.service_delete(&req.project, &req.new).await {
                 Ok(()) => format!("'{}' was terminated, so no unsanitised copy is left", req.new),
