@@ -20,6 +20,10 @@ pub struct EnvFile {
 
 /// Parse `FILE`, `FILE:VAR`, `-` or `-:VAR`.
 pub fn parse(raw: &str) -> Result<EnvFile, CliError> {
+    // An existing file whose name has a ':' is that file.
+    if raw != "-" && std::path::Path::new(raw).is_file() {
+        return Ok(EnvFile { path: Some(PathBuf::from(raw)), var: DEFAULT_VAR.to_string() });
+    }
     let (path, var) = match raw.rsplit_once(':') {
         Some((p, v)) if is_var(v) => (p, v.to_string()),
         Some((_, v)) if !v.is_empty() && !v.contains('/') => {

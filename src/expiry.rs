@@ -36,6 +36,10 @@ pub fn resolve(
             let span = jiff::SignedDuration::try_from(d).map_err(|e| CliError::usage(format!("--expires-in: {e}")))?;
             now.checked_add(span).map_err(|e| CliError::usage(format!("--expires-in: {e}")))?
         }
+        (None, Some(t)) if t.contains('[') => {
+            return Err(CliError::usage(format!("--expires-at {t}: time zone names are not read"))
+                .hint("give the instant with Z or an offset, e.g. 2026-11-22T10:00:00-05:00"));
+        }
         (None, Some(t)) => avn_api::time::parse(t).ok_or_else(|| {
             CliError::usage(format!("--expires-at: cannot read '{t}' as a time"))
                 .hint("write it as 2026-11-22T10:00:00Z, with an offset, or as UTC without a zone")
@@ -92,6 +96,7 @@ mod tests {
         }
         assert!(resolve(None, Some("2026-11-21T09:00:00Z"), now()).is_err(), "in the past");
         assert!(resolve(None, Some("tomorrow"), now()).is_err());
+        assert!(resolve(None, Some("2026-11-22T10:00:00[America/New_York]"), now()).is_err());
     }
 
     #[test]

@@ -128,17 +128,24 @@ pub fn apply_options(
 
 /// Create a service. A create is never retried blindly: after an ambiguous failure (the
 /// connection broke, a gateway failed) the service is looked up before reporting.
-pub async fn create_or_lookup(ctx: &Context<'_>, project: &str, body: &ServiceCreate) -> anyhow::Result<Service> {
+///
+/// Returns the service and whether this request is known to have created it (false when it was
+/// found after an ambiguous failure: it may be another run's).
+pub async fn create_or_lookup(
+    ctx: &Context<'_>,
+    project: &str,
+    body: &ServiceCreate,
+) -> anyhow::Result<(Service, bool)> {
     let client = ctx.client()?;
     let result = match client.service_create(project, body).await {
-        Ok(s) => Ok(s),
+        Ok(s) => Ok((s, true)),
         Err(e) if e.is_ambiguous() => match client.service_get(project, &body.service_name).await {
             Ok(s) if s.service_type == body.service_type && s.plan == body.plan => {
                 ctx.printer.warn(&format!(
                     "the answer to the create request was lost ({e}), but service '{}' exists",
                     body.service_name
                 ));
-                Ok(s)
+                Ok((s, false))
             }
             _ => Err(anyhow::Error::new(e)
                 .context(format!("creating '{project}/{}' failed; the service does not exist", body.service_name))),

@@ -66,6 +66,16 @@ pub async fn run(ctx: &Context<'_>, req: &ForkRequest) -> anyhow::Result<()> {
                 .hint("--replace only replaces a fork of the same source; choose another name")
                 .into());
             }
+            let (made, src_made) =
+                (avn_api::time::parse(&existing.create_time), avn_api::time::parse(&source.create_time));
+            if made.zip(src_made).is_none_or(|(m, s)| m < s) {
+                return Err(CliError::usage(format!(
+                    "--replace refuses: '{project}/{}' (created {}) is not a fork of this '{}' (created {}): it predates it",
+                    req.new, existing.create_time, req.source, source.create_time
+                ))
+                .hint("it was forked from an earlier service of that name; choose another name")
+                .into());
+            }
             if existing.termination_protection {
                 return Err(CliError::usage(format!(
                     "--replace refuses: '{project}/{}' has termination protection",
@@ -119,6 +129,8 @@ pub async fn run(ctx: &Context<'_>, req: &ForkRequest) -> anyhow::Result<()> {
         (None, Some(_)) => Outcome::Replaced,
         (None, None) => Outcome::Created,
     };
+    // Whether this run's create made NEW: only then may a failing --run-sql terminate it.
+    let mut made_by_us = false;
     let fork_service = match adopted {
         Some(s) => s,
         None => {
@@ -137,10 +149,10 @@ pub async fn run(ctx: &Context<'_>, req: &ForkRequest) -> anyhow::Result<()> {
                     adopted_concurrent(ctx, req, &theirs);
                     theirs
                 } else {
-                    create_or_adopt(ctx, req, &planned.body, replacing.as_ref(), &mut outcome).await?
+                    create_or_adopt(ctx, req, &planned.body, replacing.as_ref(), &mut outcome, &mut made_by_us).await?
                 }
             } else {
-                create_or_adopt(ctx, req, &planned.body, None, &mut outcome).await?
+                create_or_adopt(ctx, req, &planned.body, None, &mut outcome, &mut made_by_us).await?
             }
         }
     };
@@ -156,56 +168,67 @@ pub async fn run(ctx: &Context<'_>, req: &ForkRequest) -> anyhow::Result<()> {
     };
     let done = readiness::wait_running(ctx, project, std::slice::from_ref(&req.new), timeout).await?;
     let fork_service = done.into_iter().next().expect("one service waited for");
-    let sql_ran = sanitise(ctx, req, &fork_service, outcome).await?;
+    let sql_ran = sanitise(ctx, req, &fork_service, made_by_us).await?;
     let copied = if req.copy_integrations { report::copy_integrations(ctx, req, &integrations).await } else { vec![] };
     hand_over(ctx, req, &fork_service)?;
     report::report(ctx, req, &fork_service, &target, &integrations, &report::Done { copied, outcome, sql_ran })
 }
 
-/// `--run-sql`: run the files on the fork; when one fails, terminate the fork (unless
-/// `--keep-on-failure`) so an unsanitised copy is never left for anyone to use.
+/// `--run-sql`: run the files on the fork; when one fails, terminate the fork this run made (unless
+/// `--keep-on-failure`) so an unsanitised copy is never left for anyone to use. A fork this run
+/// did not make (adopted, or made by a concurrent run) is never terminated: the job fails and
+/// says so. Deletes and tags touch only the incarnation the files ran on (its creation time).
 async fn sanitise(
     ctx: &Context<'_>,
     req: &ForkRequest,
     fork: &avn_api::Service,
-    outcome: Outcome,
+    made_by_us: bool,
 ) -> anyhow::Result<Vec<serde_json::Value>> {
     if req.run_sql.is_empty() {
         return Ok(vec![]);
     }
-    if outcome == Outcome::Adopted && run_sql::already_ran(fork.tags.as_ref(), &req.run_sql) {
-        ctx.printer.info(&format!("The --run-sql files already ran on '{}' when it was created", req.new));
+    if run_sql::already_ran(fork, &req.run_sql) {
+        ctx.printer.info(&format!("The --run-sql files already ran on '{}'", req.new));
         return Ok(vec![]);
     }
     let client = ctx.client()?;
-    match run_sql::run(ctx, &req.project, fork, &req.run_sql).await {
+    let (project, new) = (req.project.as_str(), req.new.as_str());
+    let still_ours = |s: &avn_api::Service| s.create_time == fork.create_time;
+    match run_sql::run(ctx, project, fork, &req.run_sql).await {
         Ok(ran) => {
-            let mut tags = client.service_tags(&req.project, &req.new).await?;
-            tags.insert(run_sql::TAG.to_string(), run_sql::fingerprint(&req.run_sql));
-            client.service_tags_replace(&req.project, &req.new, &tags).await?;
+            let now = client.service_get(project, new).await?;
+            if !still_ours(&now) {
+                return Err(CliError::failed(format!(
+                    "'{new}' was replaced while the --run-sql files ran (it is now the service created {}); it was not marked as sanitised",
+                    now.create_time
+                ))
+                .into());
+            }
+            let mut tags = client.service_tags(project, new).await?;
+            tags.insert(run_sql::TAG.to_string(), run_sql::fingerprint(&req.run_sql, &fork.create_time));
+            client.service_tags_replace(project, new, &tags).await?;
             Ok(ran)
         }
-        Err(e) if req.keep_on_failure => Err(e.context(format!(
-            "'{}' was kept (--keep-on-failure), with the failed file's changes rolled back",
-            req.new
-        ))),
-        // An adopted fork that earlier files already sanitised (its tag says so) may hold work
-        // of its own: it is kept as it was, and the job fails.
-        Err(e) if outcome == Outcome::Adopted && fork.tags.as_ref().is_some_and(|t| t.contains_key(run_sql::TAG)) => {
-            Err(e.context(format!(
-                "'{}' was adopted and keeps what earlier --run-sql files made of it; the failed file's changes were rolled back",
-                req.new
-            )))
+        Err(e) if req.keep_on_failure => {
+            Err(e.context(format!("'{new}' was kept (--keep-on-failure), with the failed file's changes rolled back")))
         }
+        Err(e) if !made_by_us => Err(e.context(format!(
+            "'{new}' was not made by this run (it was adopted, or made by another run at the same time), so it was kept; the failed file's changes were rolled back, and the file's sanitising is NOT in it"
+        ))),
         Err(e) => {
-            let gone = match client.service_delete(&req.project, &req.new).await {
-                Ok(()) => format!("'{}' was terminated, so no unsanitised copy is left", req.new),
+            let gone = match client.service_delete_incarnation(project, new, &fork.create_time).await {
+                Ok(avn_client::DeleteOutcome::Deleted | avn_client::DeleteOutcome::Gone) => {
+                    format!("'{new}' was terminated, so no unsanitised copy is left")
+                }
+                Ok(avn_client::DeleteOutcome::Replaced(t)) => {
+                    format!("'{new}' is now another service (created {t}), left alone; the fork this run made is gone")
+                }
                 Err(d) => format!(
-                    "terminating '{}' failed too ({d}): remove it with `avn service terminate {} --force`",
-                    req.new, req.new
+                    "terminating '{new}' (created {}) failed too ({d}): check `avn service get {new}` and remove that incarnation",
+                    fork.create_time
                 ),
             };
-            ctx.services_changed(&req.project);
+            ctx.services_changed(project);
             Err(e.context(gone))
         }
     }
@@ -240,9 +263,13 @@ async fn create_or_adopt(
     body: &avn_api::ServiceCreate,
     replaced: Option<&avn_api::Service>,
     outcome: &mut Outcome,
+    made_by_us: &mut bool,
 ) -> anyhow::Result<avn_api::Service> {
     match provision::create_or_lookup(ctx, &req.project, body).await {
-        Ok(s) => Ok(s),
+        Ok((s, confirmed)) => {
+            *made_by_us = confirmed;
+            Ok(s)
+        }
         Err(e) if (req.if_not_exists || req.replace) && e.chain().any(is_conflict) => {
             let theirs = ctx.client()?.service_get(&req.project, &req.new).await?;
             let fresh = replaced.is_none_or(|old| old.create_time != theirs.create_time);

@@ -198,13 +198,22 @@ pub async fn preflight(ctx: &Context<'_>, req: &ForkRequest, source: &Service) -
         disk_space_mb: provision::disk_space_mb(a.disk_space_gib)?,
         project_vpc_id: None,
         tags: {
-            let mut tags = a.tags.clone();
+            // --copy-tags copies the source's own tags, never the ones avn keeps about a copy
+            // (its expiry, the SQL that ran on it): a kept copy of an expiring CI fork must not
+            // expire with it. They are sent as the fork's tags rather than with `copy_tags`.
+            let mut tags = std::collections::BTreeMap::new();
+            if a.copy_tags {
+                tags.extend(source.tags.clone().unwrap_or_default());
+                tags.remove(crate::expiry::TAG);
+                tags.remove(super::run_sql::TAG);
+            }
+            tags.extend(a.tags.clone());
             if let Some(t) = a.expires_at {
                 tags.insert(crate::expiry::TAG.to_string(), crate::expiry::format(t));
             }
             (!tags.is_empty()).then_some(tags)
         },
-        copy_tags: a.copy_tags.then_some(true),
+        copy_tags: None,
         ..Default::default()
     };
     Ok(Planned { body, target })

@@ -20,6 +20,8 @@ pub fn carry_over(ctx: &Context<'_>, req: &ForkRequest, old: &Service) -> ForkRe
     let mut tags = old.tags.clone().unwrap_or_default();
     let old_expiry = crate::expiry::of(Some(&tags));
     tags.remove(crate::expiry::TAG);
+    // The new fork is a fresh copy: whatever --run-sql did to the old one is not done to it.
+    tags.remove(super::run_sql::TAG);
     tags.extend(req.tags.clone());
     r.tags = tags;
     if r.expires_at.is_none() {
@@ -77,16 +79,13 @@ pub async fn terminate_old(ctx: &Context<'_>, req: &ForkRequest, old: &Service) 
             .into())
         }
     };
-    // Only the incarnation this run checked is deleted.
-    match client.service_get(project, &req.new).await {
-        Ok(s) if s.create_time != old.create_time => return theirs(s),
-        Ok(_) => match client.service_delete(project, &req.new).await {
-            Ok(()) => ctx.printer.info(&format!("Terminated '{}' (created {})", req.new, old.create_time)),
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot terminate '{project}/{}'", req.new))),
-        },
-        Err(e) if e.is_not_found() => {}
-        Err(e) => return Err(e.into()),
+    // Only the incarnation this run checked is deleted (looked up again before every attempt).
+    match client.service_delete_incarnation(project, &req.new, &old.create_time).await? {
+        avn_client::DeleteOutcome::Deleted => {
+            ctx.printer.info(&format!("Terminated '{}' (created {})", req.new, old.create_time))
+        }
+        avn_client::DeleteOutcome::Gone => {}
+        avn_client::DeleteOutcome::Replaced(_) => return theirs(client.service_get(project, &req.new).await?),
     }
     ctx.services_changed(project);
     let deadline = Instant::now() + Duration::from_secs(600);

@@ -28,18 +28,29 @@ pub struct SqlFile {
 
 /// Parse `FILE` or `FILE@DB`; the file must be readable now, before anything is created.
 pub fn parse(raw: &str) -> Result<SqlFile, String> {
+    // A file whose name has an '@' is that file; else `@DB` must name a database.
+    let is_db = |d: &str| {
+        d.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && d.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
     let (path, db) = match raw.rsplit_once('@') {
-        Some((p, d)) if !d.is_empty() && !d.contains('/') => (p, Some(d.to_string())),
+        _ if std::path::Path::new(raw).is_file() => (raw, None),
+        Some((p, d)) if is_db(d) => (p, Some(d.to_string())),
         _ => (raw, None),
     };
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
     Ok(SqlFile { path: PathBuf::from(path), db })
 }
 
-/// A short hash of the files' contents and databases, for the tag.
-pub fn fingerprint(files: &[SqlFile]) -> String {
+/// A short hash of the files' contents and databases and of the fork they ran on (its creation
+/// time), for the tag: a tag copied onto another service never vouches for it.
+pub fn fingerprint(files: &[SqlFile], fork_created: &str) -> String {
     // FNV-1a, 64 bits: enough to tell one set of files from another; not a security measure.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in fork_created.bytes().chain([0]) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
     for f in files {
         let text = std::fs::read(&f.path).unwrap_or_default();
         for b in f.db.as_deref().unwrap_or("").bytes().chain([0]).chain(text).chain([0]) {
@@ -50,9 +61,10 @@ pub fn fingerprint(files: &[SqlFile]) -> String {
     format!("{h:016x}")
 }
 
-/// Whether these files already ran on the service (its tag says so).
-pub fn already_ran(tags: Option<&BTreeMap<String, String>>, files: &[SqlFile]) -> bool {
-    tags.and_then(|t| t.get(TAG)).is_some_and(|v| *v == fingerprint(files))
+/// Whether these files already ran on this service (its tag says so, for its creation time).
+pub fn already_ran(service: &avn_api::Service, files: &[SqlFile]) -> bool {
+    let tags: Option<&BTreeMap<String, String>> = service.tags.as_ref();
+    tags.and_then(|t| t.get(TAG)).is_some_and(|v| *v == fingerprint(files, &service.create_time))
 }
 
 /// Run the files in order, each in its own transaction; stop at the first failure.
@@ -79,7 +91,8 @@ pub async fn run(
         let client = info.connect().await.map_err(|e| {
             CliError::failed(format!("--run-sql {}: cannot connect to {where_}: {e}", f.path.display()))
         })?;
-        client.batch_execute("BEGIN").await.map_err(crate::pg::PgError::from)?;
+        // One transaction; a lock another session holds fails the file rather than hanging the job.
+        client.batch_execute("BEGIN; SET LOCAL lock_timeout = '60s'").await.map_err(crate::pg::PgError::from)?;
         if let Err(e) = client.batch_execute(&text).await {
             let _ = client.batch_execute("ROLLBACK").await;
             return Err(sql_error(f, &text, &e).into());
@@ -124,10 +137,22 @@ mod tests {
         let g = parse(&format!("{}@app", p.display())).unwrap();
         assert_eq!(g.db.as_deref(), Some("app"));
         assert!(parse("/no/such/file.sql").is_err());
-        assert_ne!(fingerprint(std::slice::from_ref(&f)), fingerprint(std::slice::from_ref(&g)));
-        let tags: BTreeMap<String, String> = [(TAG.to_string(), fingerprint(std::slice::from_ref(&f)))].into();
-        assert!(already_ran(Some(&tags), std::slice::from_ref(&f)));
+        // A file named with '@' is that file.
+        let at = d.path().join("mask@v2.sql");
+        std::fs::write(&at, "SELECT 1;").unwrap();
+        assert_eq!(parse(at.to_str().unwrap()).unwrap(), SqlFile { path: at.clone(), db: None });
+        let t = "2026-11-21T10:00:00Z";
+        assert_ne!(fingerprint(std::slice::from_ref(&f), t), fingerprint(std::slice::from_ref(&g), t));
+        let tags: BTreeMap<String, String> = [(TAG.to_string(), fingerprint(std::slice::from_ref(&f), t))].into();
+        let mut svc: avn_api::Service = serde_json::from_value(serde_json::json!({"service_name": "s",
+            "service_type": "pg", "plan": "p", "cloud_name": "c", "state": "RUNNING", "create_time": t}))
+        .unwrap();
+        svc.tags = Some(tags);
+        assert!(already_ran(&svc, std::slice::from_ref(&f)));
+        svc.create_time = "2026-11-21T11:00:00Z".into();
+        assert!(!already_ran(&svc, std::slice::from_ref(&f)), "the tag of another incarnation vouches for nothing");
+        svc.create_time = t.into();
         std::fs::write(&p, "UPDATE users SET email = 'y';").unwrap();
-        assert!(!already_ran(Some(&tags), std::slice::from_ref(&f)), "a changed file runs again");
+        assert!(!already_ran(&svc, std::slice::from_ref(&f)), "a changed file runs again");
     }
 }

@@ -66,6 +66,8 @@ impl Rename<'_, '_> {
             cloud: o.cloud.clone(),
             config_options: o.config.clone(),
             copy_tags: true,
+            // The renamed service is the same service: it keeps its expiry.
+            expires_at: crate::expiry::of(svc.tags.as_ref()),
             termination_protection: svc.termination_protection,
             ..ForkRequest::new(&self.project, old, new)
         };

@@ -81,7 +81,7 @@ impl Rename<'_, '_> {
             Err(e) if e.is_not_found() => {
                 j.created_new = true;
                 j.save()?;
-                let created = crate::provision::create_or_lookup(self.ctx, &self.project, &body).await?;
+                let (created, _) = crate::provision::create_or_lookup(self.ctx, &self.project, &body).await?;
                 j.new_created = Some(created.create_time);
                 j.save()?;
             }

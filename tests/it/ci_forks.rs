@@ -189,7 +189,7 @@ fn run_sql_sanitises_the_copy_or_leaves_none() {
     assert_eq!(l.avn(&["service", "get", "pr-2"]).code, 1, "no unsanitised copy is left");
     // An adopted copy that earlier files sanitised is never terminated for a failing new file.
     let r = l.avn(&["service", "fork", "prod", "pr-1", "--if-not-exists", "--run-sql", bad.to_str().unwrap()]);
-    assert!(r.code(1).stderr.contains("was adopted and keeps"), "{}", r.stderr);
+    assert!(r.code(1).stderr.contains("was not made by this run"), "{}", r.stderr);
     l.avn(&["service", "get", "pr-1"]).code(0);
     // --keep-on-failure keeps it, with the failed file's changes rolled back.
     let r = l.avn(&[

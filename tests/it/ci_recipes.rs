@@ -106,8 +106,14 @@ impl Runner<'_> {
     fn github_job(&self, steps: &[String], pr: &str) {
         let env_file = self.repo.join(format!("github-env-{pr}"));
         std::fs::write(&env_file, "").unwrap();
-        let mut vars: BTreeMap<String, String> =
-            [("AIVEN_PROJECT".into(), "local".into()), ("GITHUB_ENV".into(), env_file.display().to_string())].into();
+        let runner_temp = self.repo.join(format!("runner-temp-{pr}"));
+        std::fs::create_dir_all(&runner_temp).unwrap();
+        let mut vars: BTreeMap<String, String> = [
+            ("AIVEN_PROJECT".into(), "local".into()),
+            ("GITHUB_ENV".into(), env_file.display().to_string()),
+            ("RUNNER_TEMP".into(), runner_temp.display().to_string()),
+        ]
+        .into();
         for s in steps {
             let script = s.replace("${{ github.event.number }}", pr);
             assert!(self.step(&script, &vars), "GitHub step failed: {script}");

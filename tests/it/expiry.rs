@@ -95,7 +95,11 @@ async fn prune_world(delete_status: u16) -> Env {
         tagged("plain", "pg", None, false),
         tagged("events", "kafka", Some("2026-01-01T00:00:00Z"), false),
     ]});
-    env.mock("GET", "/v1/project/proj/service", 200, services).await;
+    env.mock("GET", "/v1/project/proj/service", 200, services.clone()).await;
+    for s in services["services"].as_array().unwrap() {
+        let name = s["service_name"].as_str().unwrap();
+        env.mock("GET", &format!("/v1/project/proj/service/{name}"), 200, json!({"service": s})).await;
+    }
     for name in ["old", "events"] {
         Mock::given(method("DELETE"))
             .and(path(format!("/v1/project/proj/service/{name}")))

@@ -78,6 +78,10 @@ async fn cassandra_and_clickhouse_forks_need_as_many_nodes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn named_backup_types_send_recovery_basebackup_name() {
     let env = Env::new().await;
+    // The source's own tags are copied by --copy-tags, never avn's expiry or SQL record.
+    let mut src = svc("src", "valkey", "startup-4", "RUNNING", json!([]));
+    src["tags"] = json!({"team": "cache", "avn_expires_at": "2026-01-01T00:00:00Z", "avn_run_sql": "abc"});
+    env.mock("GET", "/v1/project/proj/service/src", 200, json!({"service": src})).await;
     fixture(&env, "valkey", "startup-4", json!([plan("startup-4", 1)]), false).await;
     let r = env.run(&["service", "fork", "src", "new", "--pitr", "-1h"]);
     r.code(2);
@@ -113,7 +117,7 @@ async fn named_backup_types_send_recovery_basebackup_name() {
         posts(&env).await[0],
         json!({"cloud": "aws-eu-west-1", "plan": "startup-4", "service_integrations": [], "service_name": "new", "service_type": "valkey",
             "user_config": {"service_to_fork_from": "src", "recovery_basebackup_name": "backup-1"},
-            "termination_protection": true, "static_ips": [], "copy_tags": true})
+            "termination_protection": true, "static_ips": [], "tags": {"team": "cache"}})
     );
 }
 
@@ -374,6 +378,9 @@ async fn replace_terminates_the_old_fork_then_creates_with_its_plan_tags_and_exp
         .up_to_n_times(2)
         .mount(&env.server)
         .await;
+    let mut src = svc("src", "valkey", "startup-4", "RUNNING", json!([]));
+    src["create_time"] = json!("2026-01-01T00:00:00Z");
+    env.mock("GET", "/v1/project/proj/service/src", 200, json!({"service": src})).await;
     fixture(&env, "valkey", "startup-4", json!([plan("startup-4", 1), plan("business-4", 1)]), false).await;
     env.mock("DELETE", "/v1/project/proj/service/new", 200, json!({"message": "deleted"})).await;
     env.mock(
@@ -394,4 +401,15 @@ async fn replace_terminates_the_old_fork_then_creates_with_its_plan_tags_and_exp
     assert_eq!(body["tags"], json!({"team": "ci", "avn_expires_at": "2099-01-01T00:00:00Z"}), "{body}");
     assert_eq!(body["user_config"]["service_to_fork_from"], "src");
     assert_eq!(writes.len(), 2);
+
+    // A NEW that says it was forked from SOURCE but predates it is another service's old fork.
+    let env = Env::new().await;
+    let mut old_fork = old.clone();
+    old_fork["create_time"] = json!("2025-06-01T00:00:00Z");
+    env.mock("GET", "/v1/project/proj/service/new", 200, json!({"service": old_fork})).await;
+    env.mock("GET", "/v1/project/proj/service/src", 200, json!({"service": src})).await;
+    fixture(&env, "valkey", "startup-4", json!([plan("startup-4", 1)]), false).await;
+    let r = env.run(&["service", "fork", "src", "new", "--replace", "--yes", "--no-wait"]);
+    assert!(r.code(2).stderr.contains("predates it"), "{}", r.stderr);
+    env.assert_no_writes().await;
 }

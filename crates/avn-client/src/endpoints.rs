@@ -18,6 +18,7 @@ use percent_encoding::NON_ALPHANUMERIC;
 use reqwest::Method;
 
 use crate::Client;
+use crate::Error;
 use crate::Result;
 
 /// Everything but RFC 3986's unreserved characters is encoded in a path segment.
@@ -119,6 +120,38 @@ impl Client {
         self.send::<()>(Method::DELETE, &service_path(project, service, None), None).await.map(|_| ())
     }
 
+    /// Delete `service` only while it is the incarnation created at `create_time`: it is looked up
+    /// before every attempt, and a failed attempt is retried only after a new look, so a service
+    /// that replaced it meanwhile (same name, another creation time) is never deleted.
+    pub async fn service_delete_incarnation(
+        &self,
+        project: &str,
+        service: &str,
+        create_time: &str,
+    ) -> Result<DeleteOutcome> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.service_get(project, service).await {
+                Err(e) if e.is_not_found() => return Ok(DeleteOutcome::Gone),
+                Err(e) => return Err(e),
+                Ok(s) if s.create_time != create_time => return Ok(DeleteOutcome::Replaced(s.create_time)),
+                Ok(_) => {}
+            }
+            match self.send_single(Method::DELETE, &service_path(project, service, None)).await {
+                Ok(_) => return Ok(DeleteOutcome::Deleted),
+                Err(e) if e.is_not_found() => return Ok(DeleteOutcome::Gone),
+                Err(e)
+                    if attempt < self.retry.attempts.max(1)
+                        && (e.is_ambiguous() || matches!(e, Error::Connect { .. }) || e.status() == Some(429)) =>
+                {
+                    tokio::time::sleep(self.retry.delay(attempt - 1)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// The service's tags.
     pub async fn service_tags(&self, project: &str, service: &str) -> Result<BTreeMap<String, String>> {
         Ok(self.get::<wrap::TagsOut>(&service_path(project, service, Some("tags"))).await?.tags)
@@ -156,6 +189,17 @@ impl Client {
             .await?
             .service_integration)
     }
+}
+
+/// What [`Client::service_delete_incarnation`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeleteOutcome {
+    /// It was deleted.
+    Deleted,
+    /// It did not exist (any more).
+    Gone,
+    /// Another service of that name exists now (its creation time): nothing was deleted.
+    Replaced(String),
 }
 
 fn service_path(project: &str, service: &str, tail: Option<&str>) -> String {

@@ -19,6 +19,7 @@ mod transport;
 
 pub use builder::ClientBuilder;
 pub use endpoints::encode_segment;
+pub use endpoints::DeleteOutcome;
 pub use error::Error;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -73,6 +73,15 @@ impl Client {
         }
     }
 
+    /// One attempt, no retry: for requests whose retry must be decided by the caller after a
+    /// fresh look (deleting one incarnation of a service).
+    pub(crate) async fn send_single(&self, method: Method, path: &str) -> Result<Vec<u8>> {
+        let token = self.token.as_deref().ok_or(Error::NotAuthenticated)?;
+        let url =
+            self.base.join(path).map_err(|e| Error::InvalidUrl { url: path.to_string(), detail: e.to_string() })?;
+        self.send_once(&method, &url, &format!("/{path}"), token, None).await
+    }
+
     async fn send_once(
         &self,
         method: &Method,

@@ -227,10 +227,12 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// Write a service's row back, all but its tags: those change only through [`Store::set_tags`],
+    /// so an update that read the row earlier never undoes a tag change made meanwhile.
     pub fn update_service(&self, s: &ServiceRec) -> rusqlite::Result<()> {
         self.conn.execute(
             "UPDATE services SET plan = ?2, state = ?3, powered = ?4, port = ?5, user_config = ?6, \
-             termination_protection = ?7, update_time = ?8, op = ?9, tags = ?10 WHERE id = ?1",
+             termination_protection = ?7, update_time = ?8, op = ?9 WHERE id = ?1",
             params![
                 s.id,
                 s.plan,
@@ -241,8 +243,16 @@ impl Store {
                 s.termination_protection,
                 s.update_time,
                 s.op,
-                serde_json::to_string(&s.tags).unwrap_or_else(|_| "{}".into()),
             ],
+        )?;
+        Ok(())
+    }
+
+    /// Replace a service's tags (and nothing else).
+    pub fn set_tags(&self, id: &str, tags: &std::collections::BTreeMap<String, String>) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "UPDATE services SET tags = ?2 WHERE id = ?1",
+            params![id, serde_json::to_string(tags).unwrap_or_else(|_| "{}".into())],
         )?;
         Ok(())
     }

@@ -211,7 +211,7 @@ pub async fn run(ctx: &Context<'_>, args: CreateArgs) -> anyhow::Result<()> {
     let body = build(ctx, project, &args).await?;
     let client = ctx.client()?;
     let service = match provision::create_or_lookup(ctx, project, &body).await {
-        Ok(s) => s,
+        Ok((s, _)) => s,
         Err(e) if args.no_fail_if_exists && e.downcast_ref::<avn_client::Error>().is_some_and(|e| e.is_conflict()) => {
             ctx.printer.info(&format!("service '{project}/{}' already exists", args.name));
             client.service_get(project, &args.name).await?

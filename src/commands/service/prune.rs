@@ -80,13 +80,32 @@ pub async fn run(ctx: &Context<'_>, args: PruneArgs) -> anyhow::Result<()> {
         let (action, reason) = if args.dry_run {
             ("would terminate", Value::Null)
         } else {
-            match client.service_delete(project, &s.service_name).await {
-                Ok(()) => ("terminated", Value::Null),
+            // Looked at again just before: a service un-expired, protected or replaced since the
+            // list (or while the prompt waited) is left alone.
+            match client.service_get(project, &s.service_name).await {
                 Err(e) if e.is_not_found() => ("terminated", "it was already gone".into()),
                 Err(e) => {
                     failed += 1;
-                    ("failed", e.api_message().map(str::to_string).unwrap_or_else(|| e.to_string()).into())
+                    ("failed", e.to_string().into())
                 }
+                Ok(now) if now.create_time != s.create_time => {
+                    ("skipped", "replaced by a new service since it was listed".into())
+                }
+                Ok(now) if expiry::of(now.tags.as_ref()).is_none_or(|t| t > jiff::Timestamp::now()) => {
+                    ("skipped", "its expiry changed since it was listed".into())
+                }
+                Ok(now) if now.termination_protection => ("skipped", "termination protection is on".into()),
+                Ok(_) => match client.service_delete_incarnation(project, &s.service_name, &s.create_time).await {
+                    Ok(avn_client::DeleteOutcome::Deleted) => ("terminated", Value::Null),
+                    Ok(avn_client::DeleteOutcome::Gone) => ("terminated", "it was already gone".into()),
+                    Ok(avn_client::DeleteOutcome::Replaced(_)) => {
+                        ("skipped", "replaced by a new service since it was listed".into())
+                    }
+                    Err(e) => {
+                        failed += 1;
+                        ("failed", e.api_message().map(str::to_string).unwrap_or_else(|| e.to_string()).into())
+                    }
+                },
             }
         };
         report.push(json!({"service_name": s.service_name, "expires_at": expiry::format(*at), "action": action,

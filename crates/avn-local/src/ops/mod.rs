@@ -110,6 +110,20 @@ pub async fn expiry_reaper(m: Arc<Manager>) {
                 }
                 continue;
             }
+            // Looked at again just before: the same service (not a new one of that name), still
+            // expired, still unprotected.
+            let again = m.store(|s| s.service(&rec.project, &rec.name)).ok().flatten();
+            let still = again.filter(|a| {
+                a.id == rec.id
+                    && !a.termination_protection
+                    && a.tags
+                        .get(EXPIRY_TAG)
+                        .and_then(|v| avn_api::time::parse(v))
+                        .is_some_and(|t| t <= jiff::Timestamp::now())
+            });
+            if still.is_none() {
+                continue;
+            }
             match lifecycle::delete(&m, &rec.project, &rec.name).await {
                 Ok(()) => {
                     tracing::warn!(service = %rec.name, project = %rec.project, expires_at = %at, "expired: terminated")

@@ -83,10 +83,8 @@ pub async fn replace_tags(
     body: Bytes,
 ) -> ApiResult<Json<wrap::MessageOut>> {
     let body: wrap::TagsOut = parse(&body)?;
-    let mut rec = service_rec(&s, &p, &name)?;
-    rec.tags = body.tags;
-    rec.update_time = crate::manager::now();
-    s.manager.store(|st| st.update_service(&rec))?;
+    let rec = service_rec(&s, &p, &name)?;
+    s.manager.store(|st| st.set_tags(&rec.id, &body.tags))?;
     Ok(Json(wrap::MessageOut { message: "tags updated".into() }))
 }
 
