@@ -78,7 +78,7 @@ pub async fn run(
     let uri = service.service_uri.as_deref().ok_or_else(|| {
         CliError::failed(format!("'{}' has no connection URI: cannot run --run-sql", service.service_name))
     })?;
-    let base = ctx.pg_conn(project, uri).await?;
+    let base = ctx.pg_conn(project, uri).await?.with_connect_timeout(std::time::Duration::from_secs(30));
     let mut ran = vec![];
     for f in files {
         let text = std::fs::read_to_string(&f.path)

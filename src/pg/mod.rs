@@ -178,6 +178,12 @@ impl ConnInfo {
         self
     }
 
+    /// Give up connecting after `d` (an unreachable server, or one behind a firewall, answers nothing).
+    pub fn with_connect_timeout(mut self, d: std::time::Duration) -> ConnInfo {
+        self.config.connect_timeout(d);
+        self
+    }
+
     /// The same server and login, another database.
     pub fn with_dbname(&self, db: &str) -> ConnInfo {
         let mut c = self.clone();

@@ -413,3 +413,12 @@ async fn replace_terminates_the_old_fork_then_creates_with_its_plan_tags_and_exp
     assert!(r.code(2).stderr.contains("predates it"), "{}", r.stderr);
     env.assert_no_writes().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_env_file_in_a_missing_directory_is_refused_before_anything_changes() {
+    let env = Env::new().await;
+    progress_fixture(&env).await;
+    let r = env.run(&["service", "fork", "src", "new", "--env-file", "/no/such/dir/.env"]);
+    assert!(r.code(2).stderr.contains("does not exist"), "{}", r.stderr);
+    env.assert_no_writes().await;
+}

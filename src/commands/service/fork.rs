@@ -103,6 +103,15 @@ pub async fn run(ctx: &Context<'_>, args: ForkArgs) -> anyhow::Result<()> {
     let project = ctx.project()?.to_string();
     provision::validate_name(&args.new)?;
     let expires_at = args.expiry.resolve()?;
+    // The env file's directory must exist before anything changes (a --replace deletes first).
+    if let Some(dir) =
+        args.env_file.as_ref().and_then(|e| e.path.as_ref()).map(|p| p.parent().unwrap_or(std::path::Path::new("")))
+    {
+        let dir = if dir.as_os_str().is_empty() { std::path::Path::new(".") } else { dir };
+        if !dir.is_dir() {
+            return Err(CliError::usage(format!("--env-file: the directory {} does not exist", dir.display())).into());
+        }
+    }
     if args.env_file.as_ref().is_some_and(|e| e.path.is_none()) && ctx.printer.json_mode() {
         return Err(CliError::usage("--env-file - and --json both write to stdout")
             .hint("write the env file to a file, or drop --json")
