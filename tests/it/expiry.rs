@@ -192,8 +192,17 @@ fn avn_local_terminates_expired_services_itself() {
         std::thread::sleep(Duration::from_secs(1));
     }
     assert_eq!(l.avn(&["service", "get", "gone"]).code, 1, "not terminated within a minute:\n{}", l.log());
-    assert!(l.log().contains("expired: terminated") && l.log().contains("service=gone"), "{}", l.log());
+    // The log line follows the delete, which stops PostgreSQL after the service is already gone
+    // from the API.
+    let logged = |what: &str| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while !l.log().contains(what) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        l.log().contains(what)
+    };
+    assert!(logged("expired: terminated") && l.log().contains("service=gone"), "{}", l.log());
     l.avn(&["service", "get", "kept"]).code(0);
-    assert!(l.log().contains("termination protection is on: kept"), "{}", l.log());
+    assert!(logged("termination protection is on: kept"), "{}", l.log());
     l.avn(&["service", "update", "kept", "--disable-termination-protection"]).code(0);
 }
