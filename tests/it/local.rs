@@ -656,3 +656,82 @@ fn a_fork_after_a_bulk_load_copies_the_running_source_and_loses_no_commit() {
 fn one(uri: &str, query: &str) -> String {
     sql(uri, query).unwrap()[0][0].clone()
 }
+
+/// A loop-mounted XFS image (reflinks), removed when dropped.
+struct XfsDisk {
+    path: std::path::PathBuf,
+    image: std::path::PathBuf,
+}
+
+impl XfsDisk {
+    fn mount(gb: u64) -> Result<XfsDisk, String> {
+        let base = std::env::temp_dir().join(format!("avn-xfs-{}", std::process::id()));
+        let (image, path) = (base.with_extension("img"), base);
+        let run = |cmd: &str, args: &[&std::ffi::OsStr]| {
+            std::process::Command::new(cmd).args(args).output().map_err(|e| format!("{cmd}: {e}")).and_then(|o| {
+                if o.status.success() {
+                    Ok(())
+                } else {
+                    Err(format!("{cmd}: {}", String::from_utf8_lossy(&o.stderr).trim()))
+                }
+            })
+        };
+        std::fs::File::create(&image).and_then(|f| f.set_len(gb << 30)).map_err(|e| e.to_string())?;
+        run("mkfs.xfs", &["-q".as_ref(), "-f".as_ref(), "-m".as_ref(), "reflink=1".as_ref(), image.as_os_str()])
+            .inspect_err(|_| {
+                let _ = std::fs::remove_file(&image);
+            })?;
+        std::fs::create_dir_all(&path).map_err(|e| e.to_string())?;
+        if let Err(e) = run("mount", &["-o".as_ref(), "loop".as_ref(), image.as_os_str(), path.as_os_str()]) {
+            let _ = std::fs::remove_dir(&path);
+            let _ = std::fs::remove_file(&image);
+            return Err(e);
+        }
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
+        Ok(XfsDisk { path, image })
+    }
+}
+
+impl Drop for XfsDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.path).status();
+        let _ = std::fs::remove_dir(&self.path);
+        let _ = std::fs::remove_file(&self.image);
+    }
+}
+
+#[test]
+fn on_a_filesystem_with_reflinks_backups_are_clones_and_forks_restore_exactly() {
+    let disk = match XfsDisk::mount(4) {
+        Ok(d) => d,
+        Err(why) => {
+            eprintln!("SKIPPED: no XFS with reflinks here ({why})");
+            return;
+        }
+    };
+    let l = Local::start_in(tempfile::tempdir_in(&disk.path).unwrap());
+    let status = l.avn(&["local", "status", "--data-dir", l.data_dir().to_str().unwrap(), "--json"]).json();
+    assert_eq!(status["copy_method"], "reflink", "{status}");
+    l.avn(&["service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
+    let uri = l.uri("src");
+    // The first base backup (an online clone here) holds the table as of now.
+    sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t SELECT g, 'early' FROM generate_series(1, 500) g")
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while l.avn(&["service", "backup-list", "src", "--json"]).json().as_array().unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no base backup:\n{}", l.log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let backup = instance(&l, "src").0.join("base");
+    let label = std::fs::read_dir(&backup).unwrap().next().unwrap().unwrap().path().join("backup_label");
+    assert!(std::fs::read_to_string(label).unwrap().contains("START WAL LOCATION"), "an online clone's label");
+    std::thread::sleep(Duration::from_millis(500));
+    let between = jiff::Timestamp::now();
+    std::thread::sleep(Duration::from_millis(500));
+    sql(&uri, "INSERT INTO t SELECT g, 'late' FROM generate_series(1, 300) g").unwrap();
+    l.avn(&["service", "fork", "src", "latest", "--timeout", "120"]).code(0);
+    l.avn(&["service", "fork", "src", "early", "--pitr", &between.to_string(), "--timeout", "120"]).code(0);
+    assert_eq!(batches(&l.uri("latest")), "early|500 late|300");
+    assert_eq!(batches(&l.uri("early")), "early|500");
+}

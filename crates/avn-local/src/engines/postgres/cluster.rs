@@ -262,6 +262,24 @@ pub async fn base_backup(
 ) -> Result<u64, PgError> {
     let partial = layout.base().join(format!("{name}.partial"));
     let _ = std::fs::remove_dir_all(&partial);
+    // Where files can be cloned (XFS, btrfs), a backup is an online clone of the data directory:
+    // it shares every unchanged extent, so backups cost the disk only what changed, and take
+    // moments. It holds no WAL of its own: the archive keeps what it needs (from its start, as
+    // for every backup), and pg_backup_stop waits until that is archived. Elsewhere,
+    // pg_basebackup makes a self-contained copy.
+    if super::copy::detect(&layout.base()) == super::copy::Method::Reflink {
+        let copied = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let r = tokio::time::timeout(BACKUP_STOP_TIMEOUT, online_copy(layout, port, &partial, &copied)).await;
+        let r = r.unwrap_or_else(|_| {
+            Err(PgError::Io(std::io::Error::other("the WAL a base backup needs was not archived in time")))
+        });
+        if let Err(e) = r {
+            let _ = std::fs::remove_dir_all(&partial);
+            return Err(e);
+        }
+        std::fs::rename(&partial, layout.backup(name))?;
+        return Ok(super::layout::dir_size(&layout.backup(name)));
+    }
     let result = pg
         .run(
             "pg_basebackup",
@@ -387,6 +405,9 @@ pub async fn make_durable(layout: &Layout, port: u16) -> Result<(), PgError> {
     .map_err(|e| PgError::Io(std::io::Error::other(e)))??;
     Ok(())
 }
+
+/// The longest an online-clone base backup waits (mostly for archiving).
+const BACKUP_STOP_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Files copied at once: enough to keep a disk busy, few enough for a 2-core machine.
 pub const COPY_THREADS: usize = 4;
