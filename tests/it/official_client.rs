@@ -101,7 +101,12 @@ fn official_client_works_against_avn_local() {
     official(&l, &["service", "wait", "src", "--project", "local", "--timeout", "120"]).code(0);
     assert_eq!(batches(&uri), "after|1 before|1");
 
-    for s in ["src", "forked", "pitr"] {
+    // `-c pg_version=N` makes the official client check the version's end of life.
+    let major = l.avn(&["service", "types", "--json"]).json()["pg"]["default_version"].as_str().unwrap().to_string();
+    let version = format!("pg_version={major}");
+    official(&l, &["service", "create", "ver", "--project", "local", "-t", "pg", "--plan", "hobbyist", "-c", &version])
+        .code(0);
+    for s in ["src", "forked", "pitr", "ver"] {
         official(&l, &["service", "terminate", s, "--project", "local", "--force"]).code(0);
     }
     assert_eq!(l.avn(&["service", "list", "--json"]).code(0).json(), serde_json::json!([]));

@@ -47,6 +47,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/project/{p}/service-types/{t}", get(catalog::service_type))
         .route("/v1/project/{p}/service-types/{t}/plans", get(catalog::plans))
         .route("/v1/account/{a}/service_versions", get(catalog::service_versions))
+        // The official client asks here when it has no project (`-c pg_version=...`).
+        .route("/v1/service_versions", get(catalog::service_versions))
         .route("/v1/project/{p}/service", get(services::list).post(services::create))
         .route("/v1/project/{p}/service/{s}", get(services::get).put(services::update).delete(services::delete))
         .route("/v1/project/{p}/service/{s}/backups", get(services::backups))

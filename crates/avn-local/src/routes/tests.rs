@@ -180,6 +180,8 @@ async fn every_route_answers_what_the_client_types_read() {
     let plans: wrap::PlansOut = ok(&app, "GET", "/v1/project/local/service-types/pg/plans", None).await;
     assert!(plans.service_plans.iter().any(|p| p.supports_pitr()));
     plans.service_plans.iter().for_each(|p| no_extra("plan", &p.extra));
+    let without_account: wrap::ServiceVersionsOut = ok(&app, "GET", "/v1/service_versions", None).await;
+    assert_eq!(without_account.service_versions.len(), 1);
     let versions: wrap::ServiceVersionsOut = ok(&app, "GET", "/v1/account/local/service_versions", None).await;
     assert_eq!(versions.service_versions[0].major_version, "16");
     no_extra("service version", &versions.service_versions[0].extra);
