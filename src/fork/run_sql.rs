@@ -46,18 +46,13 @@ pub fn parse(raw: &str) -> Result<SqlFile, String> {
 /// time), for the tag: a tag copied onto another service never vouches for it.
 pub fn fingerprint(files: &[SqlFile], fork_created: &str) -> String {
     // FNV-1a, 64 bits: enough to tell one set of files from another; not a security measure.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in fork_created.bytes().chain([0]) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
+    let mut bytes: Vec<u8> = fork_created.bytes().chain([0]).collect();
     for f in files {
-        let text = std::fs::read(&f.path).unwrap_or_default();
-        for b in f.db.as_deref().unwrap_or("").bytes().chain([0]).chain(text).chain([0]) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
+        bytes.extend(f.db.as_deref().unwrap_or("").bytes().chain([0]));
+        bytes.extend(std::fs::read(&f.path).unwrap_or_default());
+        bytes.push(0);
     }
+    let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
     format!("{h:016x}")
 }
 

@@ -269,7 +269,7 @@ pub async fn base_backup(
     // pg_basebackup makes a self-contained copy.
     if super::copy::detect(&layout.base()) == super::copy::Method::Reflink {
         let copied = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let r = tokio::time::timeout(BACKUP_STOP_TIMEOUT, online_copy(layout, port, &partial, &copied)).await;
+        let r = tokio::time::timeout(BACKUP_STOP_TIMEOUT, online_copy(pg, layout, port, &partial, &copied)).await;
         let r = r.unwrap_or_else(|_| {
             Err(PgError::Io(std::io::Error::other("the WAL a base backup needs was not archived in time")))
         });
@@ -333,6 +333,7 @@ fn online_copy_keeps(rel: &Path) -> bool {
 /// `pg_backup_start` and `pg_backup_stop`, which leaves the `backup_label` recovery starts from
 /// and waits until the WAL it needs is archived. The source keeps serving meanwhile.
 pub async fn online_copy(
+    pg: &Pg,
     layout: &Layout,
     port: u16,
     dest: &Path,
@@ -353,28 +354,25 @@ pub async fn online_copy(
     copy?;
     let label: String = row.get(0);
     let spcmap: String = row.get(1);
-    // What this adds belongs to the copy's owner (the server user), private like the rest.
-    use std::os::unix::fs::MetadataExt;
-    let owner = std::fs::metadata(dest)?;
-    let own = |p: &Path| std::os::unix::fs::lchown(p, Some(owner.uid()), Some(owner.gid()));
-    own(&dest.join("pg_wal/archive_status"))?;
-    let mut files = vec![("backup_label", label)];
+    // What this adds belongs to the server user, private like the rest.
+    pg.chown(&dest.join("pg_wal/archive_status"))?;
+    write_owned_mode(pg, &dest.join("backup_label"), &label, 0o600)?;
     if !spcmap.is_empty() {
-        files.push(("tablespace_map", spcmap));
-    }
-    for (name, text) in files {
-        write_owned_mode_as(&dest.join(name), &text, 0o600)?;
-        own(&dest.join(name))?;
+        write_owned_mode(pg, &dest.join("tablespace_map"), &spcmap, 0o600)?;
     }
     Ok(())
 }
 
-fn write_owned_mode_as(path: &Path, text: &str, mode: u32) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(path)?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()
+/// Flush everything written to the filesystem `path` is on (syncfs), off the async threads.
+async fn sync_filesystem(path: &Path) -> Result<(), PgError> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        let dir = std::fs::File::open(&path)?;
+        nix::unistd::syncfs(&dir).map_err(std::io::Error::from)
+    })
+    .await
+    .map_err(|e| PgError::Io(std::io::Error::other(e)))??;
+    Ok(())
 }
 
 /// After a restore that ran with `fsync = off`: turn fsync on (the instance configuration must
@@ -396,14 +394,7 @@ pub async fn make_durable(layout: &Layout, port: u16) -> Result<(), PgError> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     c.simple_query("CHECKPOINT").await?;
-    let data = layout.data();
-    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-        let dir = std::fs::File::open(&data)?;
-        nix::unistd::syncfs(&dir).map_err(std::io::Error::from)
-    })
-    .await
-    .map_err(|e| PgError::Io(std::io::Error::other(e)))??;
-    Ok(())
+    sync_filesystem(&layout.data()).await
 }
 
 /// The longest an online-clone base backup waits (mostly for archiving).
