@@ -273,7 +273,11 @@ pub async fn base_backup(
         let r = r.unwrap_or_else(|_| {
             Err(PgError::Io(std::io::Error::other("the WAL a base backup needs was not archived in time")))
         });
-        if let Err(e) = r {
+        // On disk before it is recorded: a crash never leaves a listed backup half written.
+        if let Err(e) = match r {
+            Ok(()) => sync_filesystem(&partial).await,
+            e => e,
+        } {
             let _ = std::fs::remove_dir_all(&partial);
             return Err(e);
         }
