@@ -233,6 +233,16 @@ def run(a, base):
         backups = json.loads(p.avn("service", "backup-list", "disk", "--json", capture=True).stdout)
         print(f"\ndisk: a {data / 2**30:.2f} GiB service with {len(backups)} base backups kept: "
               f"{total / 2**30:.2f} GiB in all, ratio {total / data:.2f} (goal <= 1.5)")
+        # What it is made of (one du call, so hard links are counted once, where first seen).
+        parts = subprocess.check_output(["du", "-sb"] + [os.path.join(root, d) for d in ("data", "base", "archive")],
+                                        text=True).split("\n")
+        sizes = {os.path.basename(l.split("\t")[1]): int(l.split("\t")[0]) for l in parts if l}
+        wal = du(os.path.join(root, "data", "pg_wal"))
+        zst = sum(os.path.getsize(os.path.join(root, "archive", f)) for f in os.listdir(os.path.join(root, "archive"))
+                  if f.endswith(".zst"))
+        print(f"  data directory {sizes['data'] / 2**30:.2f} GiB (of which pg_wal {wal / 2**30:.2f} GiB), "
+              f"base backups {sizes['base'] / 2**30:.2f} GiB, WAL archive {sizes['archive'] / 2**30:.2f} GiB "
+              f"(of which compressed {zst / 2**30:.2f} GiB)" + (" [du of each; clones share extents]" if a.xfs else ""))
 
 
 if __name__ == "__main__":

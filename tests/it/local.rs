@@ -735,3 +735,67 @@ fn on_a_filesystem_with_reflinks_backups_are_clones_and_forks_restore_exactly() 
     assert_eq!(batches(&l.uri("latest")), "early|500 late|300");
     assert_eq!(batches(&l.uri("early")), "early|500");
 }
+
+/// Files under `dir` (recursively) whose name ends with `suffix`.
+fn files_ending(dir: &std::path::Path, suffix: &str) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files_ending(&p, suffix));
+        } else if p.to_string_lossy().ends_with(suffix) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn packed_backups_and_compressed_old_wal_restore_an_old_instant_exactly() {
+    use std::os::unix::fs::MetadataExt;
+    // A base backup after every 16 MiB of WAL, so a test can make a second one.
+    let l = Local::start_with(tempfile::tempdir().unwrap(), vec![("AVN_LOCAL_BACKUP_WAL_MB".into(), "16".into())]);
+    let status = l.avn(&["local", "status", "--data-dir", l.data_dir().to_str().unwrap(), "--json"]).json();
+    if status["copy_method"] == "reflink" {
+        eprintln!("SKIPPED: backups here are reflink clones, not packed");
+        return;
+    }
+    l.avn(&["service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
+    let uri = l.uri("src");
+    let backups = || l.avn(&["service", "backup-list", "src", "--json"]).json().as_array().unwrap().len();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while backups() == 0 {
+        assert!(std::time::Instant::now() < deadline, "no base backup:\n{}", l.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (root, _, _) = instance(&l, "src");
+    assert_eq!(files_ending(&root.join("base"), "avn-backup.json").len(), 1, "the first backup is packed");
+    sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t SELECT g, 'early' FROM generate_series(1, 500) g")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let between = jiff::Timestamp::now();
+    std::thread::sleep(Duration::from_millis(500));
+    // About 40 MiB of WAL after the instant: a second base backup follows, and the WAL from
+    // before it (the instant's) is compressed.
+    sql(&uri, "INSERT INTO t SELECT g, 'late' FROM generate_series(1, 300) g; CREATE TABLE pad AS SELECT g, repeat(md5(g::text), 8) AS p FROM generate_series(1, 120000) g")
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    while backups() < 2 || files_ending(&root.join("archive"), ".zst").is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no second backup or no compressed WAL:\n{}", l.log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    // The second backup shares the files that did not change with the first.
+    let shared =
+        files_ending(&root.join("base"), ".zst").iter().filter(|p| std::fs::metadata(p).unwrap().nlink() > 1).count();
+    assert!(shared > 100, "blobs shared by hard links: {shared}");
+    // A point-in-time fork to the instant restores the first (packed) backup and replays the
+    // compressed WAL, staged for it; the latest fork needs neither.
+    l.avn(&["service", "fork", "src", "early", "--pitr", &between.to_string(), "--timeout", "120"]).code(0);
+    l.avn(&["service", "fork", "src", "latest", "--timeout", "120"]).code(0);
+    assert_eq!(batches(&l.uri("early")), "early|500");
+    assert_eq!(batches(&l.uri("latest")), "early|500 late|300");
+    assert_eq!(one(&l.uri("latest"), "SELECT count(*) FROM pad"), "120000");
+    assert!(l.log().contains("compressed WAL segments decompressed for the restore"), "{}", l.log());
+    let (early_root, _, _) = instance(&l, "early");
+    assert!(!early_root.join("wal-staged").exists(), "the staged WAL is removed once the fork runs");
+}

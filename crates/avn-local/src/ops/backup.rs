@@ -1,10 +1,12 @@
 //! Base backups: taken after create, on a schedule, and rotated beyond the plan's `max_count`
-//! (never while a fork reads them); WAL older than the oldest kept backup is removed.
+//! (never while a fork reads them); WAL older than the oldest kept backup is removed, and WAL
+//! older than the newest one is compressed (`archive::compress_cold`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::catalog;
+use crate::engines::postgres::archive;
 use crate::engines::postgres::cluster;
 use crate::error::OpError;
 use crate::manager::now;
@@ -40,14 +42,35 @@ pub async fn take_backup(m: &Arc<Manager>, id: &str) -> Result<BackupRec, OpErro
                 }
             }
         }
+        // Only point-in-time forks to before this backup read older WAL: compress it. A fork
+        // accepted meanwhile holds the archive, and the rest waits for the next backup; forks
+        // stage what they need under the operation lock this runs under.
+        if let Some((_, first_needed)) = cluster::backup_start(&layout.backup(&b.backup_name)) {
+            let (m2, id2, archive) = (m.clone(), id.to_string(), layout.archive());
+            let r = tokio::task::spawn_blocking(move || {
+                archive::compress_cold(&archive, &first_needed, || !m2.is_held(&id2))
+            })
+            .await;
+            match r {
+                Ok(Ok(saved)) if saved > 0 => tracing::info!(service = %rec.name, saved, "older WAL compressed"),
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!("compressing older WAL of {}: {e}", rec.name),
+                Err(e) => tracing::warn!("compressing older WAL of {}: {e}", rec.name),
+            }
+        }
     }
     Ok(b)
 }
 
-/// A base backup is also due when the WAL written since the last one passes this share of the
-/// data (and `WAL_TRIGGER_MIN`), so a point-in-time fork never replays much more than that.
-const WAL_TRIGGER_SHARE: u64 = 2;
-const WAL_TRIGGER_MIN: u64 = 256 << 20;
+/// A base backup is also due when the WAL written since the last one passes half the data (and
+/// at least 256 MiB), so a point-in-time fork never replays much more than that;
+/// `AVN_LOCAL_BACKUP_WAL_MB` sets it for tests.
+fn wal_trigger(data_size: u64) -> u64 {
+    match std::env::var("AVN_LOCAL_BACKUP_WAL_MB").ok().and_then(|v| v.parse::<u64>().ok()) {
+        Some(mb) => mb << 20,
+        None => (256 << 20).max(data_size / 2),
+    }
+}
 
 /// WAL written since `last`'s start, and the data size it is measured against.
 async fn wal_since(m: &Arc<Manager>, id: &str, port: u16, last: &str) -> Option<(u64, u64)> {
@@ -81,7 +104,7 @@ pub async fn backup_scheduler(m: Arc<Manager>) {
                     Some(b) => wal_since(&m, &rec.id, rec.port, &b.backup_name).await,
                     None => None,
                 } {
-                    due = wal > WAL_TRIGGER_MIN.max(size / WAL_TRIGGER_SHARE);
+                    due = wal > wal_trigger(size);
                     if due {
                         tracing::info!(service = %rec.name, wal, size, "base backup: much WAL since the last one");
                     }

@@ -7,11 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::START_TIMEOUT;
+use crate::engines::postgres::archive;
 use crate::engines::postgres::cluster;
 use crate::engines::postgres::cluster::Recovery;
 use crate::engines::postgres::copy;
 use crate::engines::postgres::layout::remove_tree;
 use crate::engines::postgres::layout::size_of;
+use crate::engines::postgres::packed;
 use crate::engines::postgres::process::PgError;
 use crate::error::OpError;
 use crate::manager::Manager;
@@ -103,7 +105,7 @@ async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Res
             if online {
                 tracing::info!(fork = %rec.name, source = %fork.source_service, ?since_backup, data_size, "forking from an online copy");
                 let copied = Arc::new(AtomicU64::new(0));
-                let copy = cluster::online_copy(&m.pg, &src, source.port, &partial, &copied);
+                let copy = cluster::online_copy(&m.pg, &src, source.port, &partial, &copied, &step);
                 report_copy(m, &rec.id, copy, &copied, data_size).await?;
                 step("online_copy_done");
                 copied_online = Some(());
@@ -130,25 +132,51 @@ async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Res
             return Err(OpError::NoBackupBeforeTarget);
         }
         tracing::info!(fork = %rec.name, source = %fork.source_service, backup = %chosen, ?target, "forking from a base backup");
-        // 3. Copy it (cloned where the filesystem can), reporting bytes.
+        // 3. Restore it (unpacked, or cloned where the filesystem can), reporting bytes.
         let from = src.backup(&chosen);
-        let total = size_of(&from).await;
+        let packed = packed::is_packed(&from);
+        let total = if packed { cluster::backup_size(&from) } else { size_of(&from).await };
         let copied = Arc::new(AtomicU64::new(0));
         let (f, t, c) = (from.clone(), partial.clone(), copied.clone());
         let copy = async move {
-            tokio::task::spawn_blocking(move || copy::copy_tree(&f, &t, copy::all, None, &c, cluster::COPY_THREADS))
-                .await
-                .map_err(|e| PgError::Io(std::io::Error::other(e)))?
-                .map_err(PgError::Io)
+            tokio::task::spawn_blocking(move || match packed {
+                true => packed::restore(&f, &t, &c, cluster::COPY_THREADS),
+                false => copy::copy_tree(&f, &t, copy::all, &c, cluster::COPY_THREADS),
+            })
+            .await
+            .map_err(|e| PgError::Io(std::io::Error::other(e)))?
+            .map_err(PgError::Io)
         };
         report_copy(m, &rec.id, copy, &copied, total).await?;
         step("base_backup_copied");
-        cluster::backup_start(&from).map(|(l, _)| l).unwrap_or(0) as i64
+        // 3b. WAL from before the source's newest backup is compressed: decompress what this
+        // restore may read into our staging directory. Under the source's operation lock, so no
+        // compression starts meanwhile (and none starts later: the fork holds the source).
+        let (start, first_segment) = cluster::backup_start(&from).unwrap_or((0, String::new()));
+        if !first_segment.is_empty() {
+            let lock = m.op_lock(&fork.source_id);
+            let _guard = lock.lock().await;
+            let owner =
+                m.pg.run_as
+                    .map(|(u, g)| (u.as_raw(), g.as_raw()))
+                    .unwrap_or_else(|| (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw()));
+            let (a, s) = (src.archive(), layout.staging());
+            let staged = tokio::task::spawn_blocking(move || archive::stage(&a, &first_segment, &s, owner))
+                .await
+                .map_err(|e| PgError::Io(std::io::Error::other(e)))?
+                .map_err(PgError::Io)?;
+            if staged > 0 {
+                tracing::info!(fork = %rec.name, staged, "compressed WAL segments decompressed for the restore");
+                step("wal_staged");
+            }
+        }
+        start as i64
     };
     std::fs::rename(&partial, layout.data())?;
     // 4. Configure recovery and start.
     let recovery = Recovery {
         restore_from: src.archive(),
+        staging: layout.staging(),
         // PostgreSQL reads the wire's ISO 8601 form as a timestamptz.
         target_time: target.map(avn_api::time::format_offset),
     };
@@ -193,6 +221,7 @@ async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Res
     // synced, and what the restore wrote unsynced is made durable before the fork is RUNNING.
     cluster::write_instance_conf(&m.pg, &layout, &m.ca, rec.port, true, None)?;
     cluster::make_durable(&layout, rec.port).await?;
+    remove_tree(&layout.staging()).await;
     step("durable");
     Ok(())
 }

@@ -22,6 +22,8 @@ use super::sql;
 pub struct Recovery {
     /// The source's WAL archive.
     pub restore_from: std::path::PathBuf,
+    /// Where the compressed segments this recovery needs were decompressed (`archive::stage`).
+    pub staging: std::path::PathBuf,
     /// `None`: replay everything archived (the latest transaction).
     pub target_time: Option<String>,
 }
@@ -122,8 +124,7 @@ pub fn write_instance_conf(
         s.push_str(&format!("archive_command = {}\n", conf::quote("archive_command", &cmd)?));
     }
     if let Some(r) = recovery {
-        let from = conf::shell_word(&r.restore_from.to_string_lossy());
-        let cmd = format!("cp {from}/\"%f\" \"%p\"");
+        let cmd = super::archive::restore_command(&r.restore_from, &r.staging);
         s.push_str(&format!(
             "restore_command = {}\nrecovery_target_timeline = 'latest'\n",
             conf::quote("restore_command", &cmd)?
@@ -251,8 +252,8 @@ pub async fn ensure_archived(layout: &Layout, port: u16, timeout: Duration) -> R
     }
 }
 
-/// Take a plain-format base backup into `base/<name>` (through `<name>.partial`). Files identical
-/// to the previous backup's (`previous`) are shared with it by hard links.
+/// Take a base backup into `base/<name>` (through `<name>.partial`); returns the bytes it restores
+/// to. Packed backups share files identical to the previous backup's (`previous`).
 pub async fn base_backup(
     pg: &Pg,
     layout: &Layout,
@@ -269,7 +270,8 @@ pub async fn base_backup(
     // pg_basebackup makes a self-contained copy.
     if super::copy::detect(&layout.base()) == super::copy::Method::Reflink {
         let copied = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let r = tokio::time::timeout(BACKUP_STOP_TIMEOUT, online_copy(pg, layout, port, &partial, &copied)).await;
+        let r =
+            tokio::time::timeout(BACKUP_STOP_TIMEOUT, online_copy(pg, layout, port, &partial, &copied, &|_| {})).await;
         let r = r.unwrap_or_else(|_| {
             Err(PgError::Io(std::io::Error::other("the WAL a base backup needs was not archived in time")))
         });
@@ -284,6 +286,10 @@ pub async fn base_backup(
         std::fs::rename(&partial, layout.backup(name))?;
         return Ok(super::layout::dir_size(&layout.backup(name)));
     }
+    // Elsewhere, pg_basebackup makes a plain copy, which is packed (compressed, with files
+    // unchanged since the previous backup shared) and then removed.
+    let plain = layout.base().join(format!("{name}.plain.partial"));
+    let _ = std::fs::remove_dir_all(&plain);
     let result = pg
         .run(
             "pg_basebackup",
@@ -295,30 +301,53 @@ pub async fn base_backup(
                 "-U",
                 "postgres",
                 "-D",
-                &partial.to_string_lossy(),
+                &plain.to_string_lossy(),
                 "-Fp",
                 "-X",
                 "stream",
                 "-c",
                 "fast",
                 "--no-manifest",
+                "--no-sync",
             ],
         )
         .await;
-    if let Err(e) = result {
-        let _ = std::fs::remove_dir_all(&partial);
-        return Err(e);
-    }
-    if let Some(prev) = previous.map(|p| layout.backup(p)).filter(|p| p.exists()) {
-        let new = partial.clone();
-        match tokio::task::spawn_blocking(move || super::copy::link_identical(&new, &prev)).await {
-            Ok(Ok(shared)) => tracing::debug!(name, shared, "base backup shares unchanged files"),
-            // Sharing saves disk; the backup is whole without it.
-            other => tracing::warn!(name, "base backup could not share files with the previous one: {other:?}"),
+    let packed = match result {
+        Ok(()) => {
+            let (p, d) = (plain.clone(), partial.clone());
+            let prev = previous.map(|p| layout.backup(p)).filter(|p| p.exists());
+            tokio::task::spawn_blocking(move || super::packed::pack(&p, &d, prev.as_deref(), PACK_THREADS))
+                .await
+                .map_err(|e| PgError::Io(std::io::Error::other(e)))
+                .and_then(|r| r.map_err(PgError::Io))
         }
-    }
+        Err(e) => Err(e),
+    };
+    super::layout::remove_tree(&plain).await;
+    // On disk before it is recorded: a crash never leaves a listed backup half written.
+    let packed = match packed {
+        Ok(p) => sync_filesystem(&partial).await.map(|()| p),
+        Err(e) => Err(e),
+    };
+    let packed = match packed {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&partial);
+            return Err(e);
+        }
+    };
+    tracing::info!(name, raw = packed.raw, written = packed.written, shared = packed.shared, "base backup packed");
     std::fs::rename(&partial, layout.backup(name))?;
-    Ok(super::layout::dir_size(&layout.backup(name)))
+    Ok(packed.raw)
+}
+
+/// The bytes a base backup restores to (its `data_size`).
+pub fn backup_size(dir: &Path) -> u64 {
+    if super::packed::is_packed(dir) {
+        super::packed::raw_size(dir).unwrap_or(0)
+    } else {
+        super::layout::dir_size(dir)
+    }
 }
 
 /// What an online copy of a running cluster leaves out: the server's own runtime files, WAL (the
@@ -342,16 +371,19 @@ pub async fn online_copy(
     port: u16,
     dest: &Path,
     copied: &std::sync::Arc<std::sync::atomic::AtomicU64>,
+    step: &(dyn Fn(&str) + Send + Sync),
 ) -> Result<(), PgError> {
     let c = sql::connect(layout, port, "postgres").await?;
     c.simple_query("SELECT pg_backup_start('avn local fork', true)").await?;
+    step("checkpointed");
     let (from, to, counter) = (layout.data(), dest.to_path_buf(), copied.clone());
     let copy = tokio::task::spawn_blocking(move || {
-        super::copy::copy_tree(&from, &to, online_copy_keeps, None, &counter, COPY_THREADS)?;
+        super::copy::copy_tree(&from, &to, online_copy_keeps, &counter, COPY_THREADS)?;
         std::fs::create_dir_all(to.join("pg_wal/archive_status"))
     })
     .await
     .map_err(|e| PgError::Io(std::io::Error::other(e)))?;
+    step("copied");
     // Stopped in any case (a failed copy is removed by the caller); the session ending would
     // abort the backup too.
     let row = c.query_one("SELECT labelfile, spcmapfile FROM pg_backup_stop(true)", &[]).await?;
@@ -407,6 +439,9 @@ const BACKUP_STOP_TIMEOUT: Duration = Duration::from_secs(600);
 /// Files copied at once: enough to keep a disk busy, few enough for a 2-core machine.
 pub const COPY_THREADS: usize = 4;
 
+/// Files packed at once: a backup is background work and leaves the service a core.
+const PACK_THREADS: usize = 2;
+
 /// `START WAL LOCATION: 0/2000028 (file 000000010000000000000002)` of a base backup.
 pub fn backup_start(backup_dir: &Path) -> Option<(u64, String)> {
     let label = std::fs::read_to_string(backup_dir.join("backup_label")).ok()?;
@@ -437,9 +472,9 @@ pub async fn replay_lsn(layout: &Layout, port: u16) -> Result<Option<u64>, PgErr
     Ok(if in_recovery { parse_lsn(&row.get::<_, String>(1)) } else { None })
 }
 
-/// Remove archived WAL older than `oldest_needed` (a segment file name).
+/// Remove archived WAL older than `oldest_needed` (a segment file name), plain or compressed.
 pub async fn archive_cleanup(pg: &Pg, layout: &Layout, oldest_needed: &str) -> Result<(), PgError> {
-    pg.run("pg_archivecleanup", &[&layout.archive().to_string_lossy(), oldest_needed]).await
+    pg.run("pg_archivecleanup", &["-x", ".zst", &layout.archive().to_string_lossy(), oldest_needed]).await
 }
 
 /// Databases and login roles, as a service object lists them.

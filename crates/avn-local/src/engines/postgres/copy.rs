@@ -1,7 +1,6 @@
 //! Copying data directories and base backups: by cloning extents (`FICLONE`) where the
 //! filesystem has reflinks (XFS, btrfs), else with `copy_file_range` (in-kernel, no round trip
-//! through this process), in parallel across files; or by hard links to an earlier copy's
-//! identical files (base backups share what has not changed). Owners and modes are kept.
+//! through this process), in parallel across files. Owners and modes are kept.
 
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::MetadataExt;
@@ -64,16 +63,8 @@ pub fn all(_: &Path) -> bool {
 
 /// Copy the tree `from` to `to` (which must not exist), adding each file's size to `copied` as
 /// it goes. Files are cloned where the filesystem can, else copied in the kernel, `threads` at a
-/// time. When `link_from` names an earlier copy, a file identical to its counterpart there (same
-/// size and contents) is hard-linked instead of copied. Blocking: run it on a blocking thread.
-pub fn copy_tree(
-    from: &Path,
-    to: &Path,
-    keep: Filter,
-    link_from: Option<&Path>,
-    copied: &Arc<AtomicU64>,
-    threads: usize,
-) -> std::io::Result<()> {
+/// time. Blocking: run it on a blocking thread.
+pub fn copy_tree(from: &Path, to: &Path, keep: Filter, copied: &Arc<AtomicU64>, threads: usize) -> std::io::Result<()> {
     let mut files = Vec::new();
     walk(from, to, Path::new(""), keep, &mut files)?;
     // Largest first, so the threads finish together.
@@ -85,13 +76,7 @@ pub fn copy_tree(
             s.spawn(|| loop {
                 let Some((src, rel, len)) = queue.lock().expect("queue").next() else { break };
                 let dst = to.join(&rel);
-                let linked = link_from.is_some_and(|base| same_file_contents(&base.join(&rel), &src, len));
-                let r = if linked {
-                    std::fs::hard_link(link_from.expect("checked").join(&rel), &dst)
-                } else {
-                    copy_file(&src, &dst)
-                };
-                if let Err(e) = r {
+                if let Err(e) = copy_file(&src, &dst) {
                     first_error.lock().expect("error slot").get_or_insert(e);
                     break;
                 }
@@ -157,65 +142,12 @@ fn copy_file(src: &Path, dst: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Replace each file of `new` that is identical to its counterpart in `old` by a hard link to
-/// that counterpart (base backups are never written after they are taken, so sharing is safe).
-/// Returns the bytes now shared. Each replacement is atomic (link to a temporary name, rename).
-pub fn link_identical(new: &Path, old: &Path) -> std::io::Result<u64> {
-    let mut saved = 0;
-    let mut stack = vec![PathBuf::new()];
-    while let Some(rel) = stack.pop() {
-        for entry in std::fs::read_dir(new.join(&rel))? {
-            let entry = entry?;
-            let r = rel.join(entry.file_name());
-            let t = entry.file_type()?;
-            if t.is_dir() {
-                stack.push(r);
-            } else if t.is_file() {
-                let len = entry.metadata()?.len();
-                let (theirs, ours) = (old.join(&r), new.join(&r));
-                if len > 0 && same_file_contents(&theirs, &ours, len) {
-                    let tmp = new.join(&rel).join(format!(".{}.avn-link", entry.file_name().to_string_lossy()));
-                    let _ = std::fs::remove_file(&tmp);
-                    std::fs::hard_link(&theirs, &tmp)?;
-                    std::fs::rename(&tmp, &ours)?;
-                    saved += len;
-                }
-            }
-        }
-    }
-    Ok(saved)
-}
-
-/// Whether `a` exists and holds exactly what `b` holds (`len` bytes).
-fn same_file_contents(a: &Path, b: &Path, len: u64) -> bool {
-    use std::io::Read;
-    let Ok(ma) = std::fs::metadata(a) else { return false };
-    if ma.len() != len {
-        return false;
-    }
-    let (Ok(mut fa), Ok(mut fb)) = (std::fs::File::open(a), std::fs::File::open(b)) else { return false };
-    let mut ba = vec![0u8; 1 << 16];
-    let mut bb = vec![0u8; 1 << 16];
-    loop {
-        let n = match fa.read(&mut ba) {
-            Ok(n) => n,
-            Err(_) => return false,
-        };
-        if n == 0 {
-            return fb.read(&mut bb[..1]).is_ok_and(|m| m == 0);
-        }
-        if fb.read_exact(&mut bb[..n]).is_err() || ba[..n] != bb[..n] {
-            return false;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn copies_a_tree_with_modes_symlinks_filters_and_links_identical_files() {
+    fn copies_a_tree_with_modes_symlinks_and_filters() {
         let d = tempfile::tempdir().unwrap();
         let src = d.path().join("src");
         std::fs::create_dir_all(src.join("base/1")).unwrap();
@@ -231,46 +163,13 @@ mod tests {
             p != Path::new("postmaster.pid") && (p == Path::new("pg_wal") || !p.starts_with("pg_wal"))
         }
         let first = d.path().join("first");
-        copy_tree(&src, &first, no_pid_or_wal, None, &copied, 3).unwrap();
+        copy_tree(&src, &first, no_pid_or_wal, &copied, 3).unwrap();
         assert_eq!(std::fs::read(first.join("base/1/100")).unwrap(), vec![7u8; 100_000]);
         assert_eq!(std::fs::metadata(first.join("base/1/100")).unwrap().mode() & 0o777, 0o600);
         assert_eq!(std::fs::read_link(first.join("link")).unwrap(), Path::new("base"));
         assert!(first.join("pg_wal").is_dir() && !first.join("pg_wal/000000010000000000000001").exists());
         assert!(!first.join("postmaster.pid").exists());
         assert_eq!(copied.load(Ordering::Relaxed), 100_007);
-
-        // A second copy shares the unchanged file with the first, and copies the changed one.
-        std::fs::write(src.join("base/1/200"), b"changed").unwrap();
-        let second = d.path().join("second");
-        copy_tree(&src, &second, all, Some(&first), &copied, 2).unwrap();
-        let ino = |p: &Path| std::fs::metadata(p).unwrap().ino();
-        assert_eq!(ino(&first.join("base/1/100")), ino(&second.join("base/1/100")));
-        assert_ne!(ino(&first.join("base/1/200")), ino(&second.join("base/1/200")));
-        assert_eq!(std::fs::read(second.join("base/1/200")).unwrap(), b"changed");
-        assert!(second.join("postmaster.pid").exists());
-    }
-
-    #[test]
-    fn identical_files_of_a_new_backup_become_links_to_the_old_one() {
-        let d = tempfile::tempdir().unwrap();
-        let (old, new) = (d.path().join("old"), d.path().join("new"));
-        for dir in [&old, &new] {
-            std::fs::create_dir_all(dir.join("base/1")).unwrap();
-            std::fs::write(dir.join("base/1/same"), vec![1u8; 70_000]).unwrap();
-        }
-        std::fs::write(old.join("base/1/changed"), b"before").unwrap();
-        std::fs::write(new.join("base/1/changed"), b"after!").unwrap();
-        std::fs::write(new.join("base/1/added"), b"new").unwrap();
-        assert_eq!(link_identical(&new, &old).unwrap(), 70_000);
-        let ino = |p: &Path| std::fs::metadata(p).unwrap().ino();
-        assert_eq!(ino(&old.join("base/1/same")), ino(&new.join("base/1/same")));
-        assert_ne!(ino(&old.join("base/1/changed")), ino(&new.join("base/1/changed")));
-        assert_eq!(std::fs::read(new.join("base/1/changed")).unwrap(), b"after!");
-        assert_eq!(std::fs::read(new.join("base/1/added")).unwrap(), b"new");
-        // Removing the old backup (rotation) leaves the new one whole.
-        std::fs::remove_dir_all(&old).unwrap();
-        assert_eq!(std::fs::read(new.join("base/1/same")).unwrap(), vec![1u8; 70_000]);
-        assert_eq!(std::fs::read_dir(new.join("base/1")).unwrap().count(), 3, "no temporary files left");
     }
 
     #[test]
@@ -279,7 +178,7 @@ mod tests {
         std::fs::create_dir_all(d.path().join("src")).unwrap();
         std::fs::create_dir_all(d.path().join("dst")).unwrap();
         std::fs::write(d.path().join("dst/keep"), b"x").unwrap();
-        let r = copy_tree(&d.path().join("src"), &d.path().join("dst"), all, None, &Arc::new(AtomicU64::new(0)), 1);
+        let r = copy_tree(&d.path().join("src"), &d.path().join("dst"), all, &Arc::new(AtomicU64::new(0)), 1);
         assert!(r.is_err());
         assert_eq!(std::fs::read(d.path().join("dst/keep")).unwrap(), b"x");
     }

@@ -24,6 +24,10 @@ impl Layout {
     pub fn backup(&self, name: &str) -> PathBuf {
         self.base().join(name)
     }
+    /// A fork's decompressed copies of the compressed archive segments it restores from.
+    pub fn staging(&self) -> PathBuf {
+        self.root.join("wal-staged")
+    }
     pub fn run(&self) -> PathBuf {
         self.root.join("run")
     }

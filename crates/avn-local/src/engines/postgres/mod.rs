@@ -8,8 +8,12 @@
 //!     avn-instance.conf   port, sockets, archiving, recovery targets (rewritten by us)
 //!     avn-user.conf       the service's pg.* user_config
 //!     postgresql.auto.conf  ALTER SYSTEM (kept, copied into forks with the data)
-//!   archive/            WAL archive (archive_command copies completed segments here)
-//!   base/<backup>/      plain-format base backups (pg_basebackup -Fp -X stream)
+//!   archive/            WAL archive (archive_command copies completed segments here;
+//!                       segments older than the newest base backup are compressed, NAME.zst)
+//!   base/<backup>/      base backups: packed (avn-backup.json, zstd blobs shared with the
+//!                       previous backup where unchanged), or online clones where the
+//!                       filesystem has reflinks
+//!   wal-staged/         (forks, while they restore) compressed segments they need, decompressed
 //!   run/                unix socket directory
 //!   postgres.log        server log
 //! ```
@@ -18,9 +22,11 @@
 //! ordinary user, they run as that user. Servers are spawned directly (no pg_ctl) in their own
 //! process group, so the control plane owns and reaps them.
 
+pub mod archive;
 pub mod cluster;
 pub mod conf;
 pub mod copy;
 pub mod layout;
+pub mod packed;
 pub mod process;
 pub mod sql;
