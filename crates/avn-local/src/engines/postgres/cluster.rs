@@ -252,6 +252,25 @@ pub async fn ensure_archived(layout: &Layout, port: u16, timeout: Duration) -> R
     }
 }
 
+/// Wait until `segment` is in the archive (archive_command renames it there once synced; older
+/// segments may have been compressed since).
+async fn wait_in_archive(layout: &Layout, segment: &str, timeout: Duration) -> Result<(), PgError> {
+    let deadline = Instant::now() + timeout;
+    let (plain, packed) = (layout.archive().join(segment), layout.archive().join(format!("{segment}.zst")));
+    while !plain.exists() && !packed.exists() {
+        if Instant::now() > deadline {
+            return Err(PgError::NotArchived {
+                segment: segment.to_string(),
+                timeout,
+                archived: String::new(),
+                failed: String::new(),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Ok(())
+}
+
 /// Take a base backup into `base/<name>` (through `<name>.partial`); returns the bytes it restores
 /// to. Packed backups share files identical to the previous backup's (`previous`).
 pub async fn base_backup(
@@ -385,9 +404,13 @@ pub async fn online_copy(
     .map_err(|e| PgError::Io(std::io::Error::other(e)))?;
     step("copied");
     // Stopped in any case (a failed copy is removed by the caller); the session ending would
-    // abort the backup too.
-    let row = c.query_one("SELECT labelfile, spcmapfile FROM pg_backup_stop(true)", &[]).await?;
+    // abort the backup too. PostgreSQL's own wait for the archive polls once a second; the archive
+    // is ours, so wait for the last segment the copy needs to land there instead.
+    let row = c.query_one("SELECT labelfile, spcmapfile, pg_walfile_name(lsn) FROM pg_backup_stop(false)", &[]).await?;
     copy?;
+    let last: String = row.get(2);
+    wait_in_archive(layout, &last, BACKUP_STOP_TIMEOUT).await?;
+    step("archived");
     let label: String = row.get(0);
     let spcmap: String = row.get(1);
     // What this adds belongs to the server user, private like the rest.
