@@ -2,11 +2,12 @@
 """Forks of a ~1 GB database on `avn local`, in the cases users meet, each against `cp -a` of the
 same data directory measured in the same run; and the disk that base backups cost.
 
-One local control plane (default backup schedule: hourly) with a startup-4 PostgreSQL service
-`src`, loaded with `pgbench -i -s 70` (about 1 GB). Then, in this order:
+One local control plane (base backups every minute, and sooner when much WAL was written, as
+during a bulk load) with a startup-4 PostgreSQL service `src`, loaded with `pgbench -i -s 70`
+(about 1 GB). Then, in this order:
 
-  A  fork to the latest transaction right after the bulk load: no scheduled base backup since
-     the load (the last one is from before it, so a restore from it replays the whole load);
+  A  fork to the latest transaction right after the bulk load: the last base backup is from
+     before the load or from during it (a restore from it replays much of the load);
   B  point-in-time fork to an instant shortly after the load (a row written after the instant
      must not be in the fork);
   C  fork to the latest transaction right after a fresh base backup (the best case: waits for a
@@ -154,7 +155,7 @@ def run(a, base):
     rows = a.scale * 100000
     results = []
 
-    with local_plane(a.avn, base_dir=base) as p:
+    with local_plane(a.avn, serve_args=("--backup-interval", "60s"), base_dir=base) as p:
         p.avn("service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait")
         uri = p.service("src")["service_uri"]
         before_load = newest_backup(p, "src")

@@ -12,6 +12,7 @@ use std::io::BufWriter;
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use super::conf;
@@ -35,6 +36,9 @@ fn position(name: &str) -> &str {
 /// one removed; a crash leaves the plain segment, or both (identical), never neither. Returns the
 /// bytes saved. Blocking.
 pub fn compress_cold(archive: &Path, before: &str, go_on: impl Fn() -> bool) -> std::io::Result<u64> {
+    if !is_segment(before) {
+        return Err(std::io::Error::other(format!("{before:?} is not a WAL segment name")));
+    }
     let mut names: Vec<String> =
         std::fs::read_dir(archive)?.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
     names.sort();
@@ -96,44 +100,75 @@ fn decompress_equals(packed: &Path, plain: &Path) -> std::io::Result<bool> {
     Ok(got == want)
 }
 
-/// Decompress into `staging` every compressed segment of `archive` from the position of `from`
-/// (a segment name) on: what a recovery that starts there may ask for. Files get `owner`.
-/// Returns how many. Blocking.
+/// WAL segments are 16 MiB (avn local never changes `--wal-segsize`).
+const SEGMENT: u64 = 16 << 20;
+/// Free space a restore leaves on the disk it shares with the running services.
+const HEADROOM: u64 = 512 << 20;
+
+/// Decompress into `staging` (created private to `owner`) every compressed segment of `archive`
+/// from the position of `from` (a segment name) on: what a recovery that starts there may ask
+/// for. Refused, with nothing written, when that would leave less than 512 MiB free on the
+/// disk (the running services share it). Returns how many. Blocking.
 pub fn stage(archive: &Path, from: &str, staging: &Path, owner: (u32, u32)) -> std::io::Result<usize> {
-    let mut n = 0;
+    if !is_segment(from) {
+        return Err(std::io::Error::other(format!("{from:?} is not a WAL segment name")));
+    }
+    let mut wanted = Vec::new();
     for e in std::fs::read_dir(archive)? {
         let Ok(name) = e?.file_name().into_string() else { continue };
-        let Some(segment) = name.strip_suffix(EXT).filter(|s| is_segment(s)) else { continue };
-        if position(segment) < position(from) {
-            continue;
+        match name.strip_suffix(EXT).filter(|s| is_segment(s)) {
+            Some(segment) if position(segment) >= position(from) => wanted.push(segment.to_string()),
+            _ => {}
         }
-        if n == 0 {
-            std::fs::create_dir_all(staging)?;
-            std::os::unix::fs::chown(staging, Some(owner.0), Some(owner.1))?;
-        }
+    }
+    if wanted.is_empty() {
+        return Ok(0);
+    }
+    let need = wanted.len() as u64 * SEGMENT;
+    let parent = staging.parent().unwrap_or(staging);
+    let fs = nix::sys::statvfs::statvfs(parent).map_err(std::io::Error::from)?;
+    let free = fs.blocks_available() as u64 * fs.fragment_size() as u64;
+    if free < need + HEADROOM {
+        return Err(std::io::Error::other(format!(
+            "this restore reads {} MiB of compressed WAL, which needs {} MiB free on {} (with {} MiB to spare \
+             for the running services); {} MiB are free: free some space, or fork to a later time",
+            need >> 20,
+            need >> 20,
+            parent.display(),
+            HEADROOM >> 20,
+            free >> 20
+        )));
+    }
+    std::fs::create_dir(staging)?;
+    std::fs::set_permissions(staging, std::fs::Permissions::from_mode(0o700))?;
+    std::os::unix::fs::chown(staging, Some(owner.0), Some(owner.1))?;
+    for segment in &wanted {
         let out = std::fs::OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(0o600)
+            .custom_flags(nix::libc::O_NOFOLLOW)
             .open(staging.join(segment))?;
         std::os::unix::fs::fchown(&out, Some(owner.0), Some(owner.1))?;
         let mut w = BufWriter::with_capacity(1 << 20, out);
-        zstd::stream::copy_decode(File::open(archive.join(&name))?, &mut w)?;
+        zstd::stream::copy_decode(File::open(archive.join(format!("{segment}{EXT}")))?, &mut w).map_err(|e| {
+            std::io::Error::other(format!("{}: {e}", archive.join(format!("{segment}{EXT}")).display()))
+        })?;
         w.flush()?;
-        n += 1;
     }
-    Ok(n)
+    Ok(wanted.len())
 }
 
 /// The `restore_command` of a fork: the source's plain archive first, then what was staged for
 /// it. A segment that exists but cannot be copied, or that is only compressed (so was not staged),
-/// stops recovery with an error (exit status above 125) instead of reading as the end of WAL.
+/// or an archive that cannot be read at all, stops recovery with an error (exit status above 125)
+/// instead of reading as the end of WAL.
 pub fn restore_command(archive: &Path, staging: &Path) -> String {
     let a = conf::shell_word(&archive.to_string_lossy());
     let s = conf::shell_word(&staging.to_string_lossy());
     format!(
-        "if test -f {a}/\"%f\"; then cp {a}/\"%f\" \"%p\" || exit 255; \
+        "if ! test -d {a} || ! test -r {a} || ! test -x {a}; then echo \"avn local: cannot read the archive {a}\" >&2; exit 255; \
+         elif test -f {a}/\"%f\"; then cp {a}/\"%f\" \"%p\" || exit 255; \
          elif test -f {s}/\"%f\"; then cp {s}/\"%f\" \"%p\" || exit 255; \
          elif test -f {a}/\"%f\"{EXT}; then echo \"avn local: %f is compressed in the archive and was not staged for this restore\" >&2; exit 255; \
          else exit 1; fi"
@@ -204,5 +239,8 @@ mod tests {
         assert_eq!(run(B), (Some(0), b"staged".to_vec()));
         assert_eq!(run(C).0, Some(255));
         assert_eq!(run("000000010000000000000009").0, Some(1));
+        // An archive that is gone is not the end of WAL.
+        std::fs::rename(&arch, t.path().join("moved")).unwrap();
+        assert_eq!(run("000000010000000000000009").0, Some(255));
     }
 }

@@ -259,12 +259,10 @@ async fn wait_in_archive(layout: &Layout, segment: &str, timeout: Duration) -> R
     let (plain, packed) = (layout.archive().join(segment), layout.archive().join(format!("{segment}.zst")));
     while !plain.exists() && !packed.exists() {
         if Instant::now() > deadline {
-            return Err(PgError::NotArchived {
-                segment: segment.to_string(),
-                timeout,
-                archived: String::new(),
-                failed: String::new(),
-            });
+            return Err(PgError::Io(std::io::Error::other(format!(
+                "WAL segment {segment}, the last one a copy of the running service needs, did not reach its \
+                 archive within {timeout:?}; archiving is failing (the service's postgres.log says why)"
+            ))));
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -303,6 +301,7 @@ pub async fn base_backup(
             return Err(e);
         }
         std::fs::rename(&partial, layout.backup(name))?;
+        std::fs::File::open(layout.base())?.sync_all()?;
         return Ok(super::layout::dir_size(&layout.backup(name)));
     }
     // Elsewhere, pg_basebackup makes a plain copy, which is packed (compressed, with files
@@ -357,6 +356,8 @@ pub async fn base_backup(
     };
     tracing::info!(name, raw = packed.raw, written = packed.written, shared = packed.shared, "base backup packed");
     std::fs::rename(&partial, layout.backup(name))?;
+    // The rename on disk before the backup is recorded (rotation then deletes older ones).
+    std::fs::File::open(layout.base())?.sync_all()?;
     Ok(packed.raw)
 }
 

@@ -218,7 +218,7 @@ pub fn pack(plain: &Path, dest: &Path, previous: Option<&Path>, threads: usize) 
         );
         let mut z = zstd::bulk::Compressor::new(LEVEL)?;
         z.set_parameter(zstd::stream::raw::CParameter::ChecksumFlag(true))?;
-        let mut input = File::open(&src)?;
+        let mut input = open_nofollow(&src)?;
         let mut buf = vec![0u8; FRAME as usize];
         let (mut lens, mut total) = (Vec::new(), 0u64);
         loop {
@@ -245,9 +245,10 @@ pub fn pack(plain: &Path, dest: &Path, previous: Option<&Path>, threads: usize) 
     }
     let manifest = Manifest { format: FORMAT, entries };
     let text = serde_json::to_vec(&manifest).map_err(std::io::Error::other)?;
-    for (name, bytes) in
-        [(MANIFEST, text), ("backup_label", std::fs::read(plain.join("backup_label")).unwrap_or_default())]
-    {
+    // Recovery starts where the label says: a backup without one is no backup.
+    let label = std::fs::read(plain.join("backup_label"))
+        .map_err(|e| std::io::Error::other(format!("{}: {e}", plain.join("backup_label").display())))?;
+    for (name, bytes) in [(MANIFEST, text), ("backup_label", label)] {
         let path = dest.join(name);
         std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?.write_all(&bytes)?;
         std::os::unix::fs::lchown(&path, Some(root.uid()), Some(root.gid()))?;
@@ -259,11 +260,16 @@ pub fn pack(plain: &Path, dest: &Path, previous: Option<&Path>, threads: usize) 
     })
 }
 
+/// Open a file of the server's to read it, never through a symlink put in its place.
+fn open_nofollow(p: &Path) -> std::io::Result<File> {
+    std::fs::OpenOptions::new().read(true).custom_flags(nix::libc::O_NOFOLLOW).open(p)
+}
+
 /// Whether `blob` decompresses to exactly the contents of `file`.
 fn same_as_blob(blob: &Path, file: &Path) -> bool {
     let compare = || -> std::io::Result<bool> {
         let mut a = zstd::stream::read::Decoder::new(File::open(blob)?)?;
-        let mut b = BufReader::with_capacity(BUF, File::open(file)?);
+        let mut b = BufReader::with_capacity(BUF, open_nofollow(file)?);
         let (mut ba, mut bb) = (vec![0u8; BUF], vec![0u8; BUF]);
         loop {
             let n = read_full(&mut b, &mut bb)?;
@@ -312,7 +318,7 @@ impl<W: Write> Write for Counting<'_, W> {
 /// One piece of a restore: a whole blob (written as a stream), or one frame of it.
 struct Piece<'a> {
     entry: &'a Entry,
-    path: PathBuf,
+    out: Arc<File>,
     /// (offset in the blob, compressed length, offset in the file, length in the file)
     frame: Option<(u64, u64, u64, u64)>,
 }
@@ -338,14 +344,22 @@ pub fn restore(packed: &Path, dest: &Path, copied: &Arc<AtomicU64>, threads: usi
             }
             Kind::Symlink => std::os::unix::fs::symlink(e.target.as_deref().unwrap_or_default(), &p)?,
             Kind::File => {
+                if e.blob.as_deref().is_some_and(|b| {
+                    !b.strip_prefix("blobs/")
+                        .and_then(|n| n.strip_suffix(".zst"))
+                        .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
+                }) {
+                    return Err(bad(e, "a blob outside the backup"));
+                }
                 let out = std::fs::OpenOptions::new().write(true).create_new(true).mode(e.mode).open(&p)?;
                 std::os::unix::fs::fchown(&out, Some(e.uid), Some(e.gid))?;
                 // The mode given at creation is narrowed by the umask; set it as it was.
                 out.set_permissions(std::fs::Permissions::from_mode(e.mode))?;
+                let out = Arc::new(out);
                 match (&e.blob, e.frames.is_empty()) {
                     (None, _) if e.size == 0 => {}
                     (None, _) => return Err(bad(e, "no blob")),
-                    (Some(_), true) => pieces.push((e.size, Piece { entry: e, path: p, frame: None })),
+                    (Some(_), true) => pieces.push((e.size, Piece { entry: e, out, frame: None })),
                     (Some(_), false) => {
                         if e.frames.len() as u64 != e.size.div_ceil(FRAME) {
                             return Err(bad(e, "frames that do not cover the file"));
@@ -355,7 +369,7 @@ pub fn restore(packed: &Path, dest: &Path, copied: &Arc<AtomicU64>, threads: usi
                             let raw_at = i as u64 * FRAME;
                             let raw_len = FRAME.min(e.size - raw_at);
                             let frame = Some((at, *len, raw_at, raw_len));
-                            pieces.push((raw_len, Piece { entry: e, path: p.clone(), frame }));
+                            pieces.push((raw_len, Piece { entry: e, out: out.clone(), frame }));
                             at += len;
                         }
                     }
@@ -368,7 +382,7 @@ pub fn restore(packed: &Path, dest: &Path, copied: &Arc<AtomicU64>, threads: usi
     parallel(pieces, threads, |piece| {
         let e = piece.entry;
         let blob = packed.join(e.blob.as_deref().unwrap_or_default());
-        let out = std::fs::OpenOptions::new().write(true).open(&piece.path)?;
+        let out = &*piece.out;
         let Some((at, len, raw_at, raw_len)) = piece.frame else {
             // A blob of one stream (backups packed before frames): decode it in order.
             let mut w = Counting { inner: BufWriter::with_capacity(BUF, out), count: copied, written: 0 };
