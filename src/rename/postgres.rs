@@ -83,11 +83,15 @@ pub async fn open_writes(conn: &ConnInfo, dbs: &[String]) -> Result<(), StepErro
 }
 
 /// End every other client session (idle-in-transaction ones included); returns how many.
+/// Sessions of superusers are the platform's own (Aiven's management, avn local's control plane),
+/// never the service's clients, and cannot be ended by its administrator: they are left alone
+/// (ending them failed the step whenever one was open at that moment).
 pub(super) async fn end_other_sessions(c: &tokio_postgres::Client) -> Result<usize, StepError> {
     let row = c
         .query_one(
-            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity \
-             WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND datname IS NOT NULL",
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity a \
+             WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND datname IS NOT NULL \
+             AND NOT coalesce((SELECT rolsuper FROM pg_roles r WHERE r.oid = a.usesysid), false)",
             &[],
         )
         .await

@@ -796,6 +796,11 @@ fn packed_backups_and_compressed_old_wal_restore_an_old_instant_exactly() {
     assert_eq!(batches(&l.uri("latest")), "early|500 late|300");
     assert_eq!(one(&l.uri("latest"), "SELECT count(*) FROM pad"), "120000");
     assert!(l.log().contains("compressed WAL segments decompressed for the restore"), "{}", l.log());
+    // Where backups are packed, a fork to the latest transaction of a running source copies it
+    // as it runs (faster than unpacking); one to an instant restores the backup.
+    let line = |fork: &str, how: &str| l.log().lines().any(|x| x.contains(how) && x.contains(&format!("fork={fork} ")));
+    assert!(line("latest", "forking from an online copy"), "{}", l.log());
+    assert!(line("early", "forking from a base backup"), "{}", l.log());
     let (early_root, _, _) = instance(&l, "early");
     assert!(!early_root.join("wal-staged").exists(), "the staged WAL is removed once the fork runs");
 }

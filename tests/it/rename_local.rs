@@ -108,6 +108,26 @@ fn rename_under_live_writes_loses_no_committed_row() {
     let var_file = l.dir.path().join("svc.env");
     std::fs::write(&var_file, "export PG_URL='nothing yet'\n").unwrap();
 
+    // A superuser session (the platform's own, as the control plane's are) is open all along: the
+    // rename cannot end it and must not fail on it.
+    let port = l.service("old")["service_uri_params"]["port"].as_str().unwrap().to_string();
+    let run = std::fs::read_dir(l.data_dir().join("instances"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            std::fs::read_to_string(p.join("data/avn-instance.conf"))
+                .unwrap_or_default()
+                .contains(&format!("port = {port}\n"))
+        })
+        .unwrap()
+        .join("run");
+    let mut superuser = std::process::Command::new("psql")
+        .arg(format!("host={} port={port} user=postgres dbname=defaultdb", run.display()))
+        .args(["-c", "SELECT pg_sleep(120)"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     let writer = Writer::start(uri.clone());
     std::thread::sleep(Duration::from_millis(500));
     let env_arg = env_file.display().to_string();
@@ -126,6 +146,8 @@ fn rename_under_live_writes_loses_no_committed_row() {
     ]);
     std::thread::sleep(Duration::from_millis(300));
     let (committed, read_only) = writer.finish();
+    let _ = superuser.kill();
+    let _ = superuser.wait();
     let v = r.code(0).json();
     assert_eq!(v["rename"]["state"], "done");
     assert_eq!(v["service"]["service_name"], "new");

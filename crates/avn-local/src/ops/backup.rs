@@ -47,8 +47,16 @@ pub async fn take_backup(m: &Arc<Manager>, id: &str) -> Result<BackupRec, OpErro
         // stage what they need under the operation lock this runs under.
         if let Some((_, first_needed)) = cluster::backup_start(&layout.backup(&b.backup_name)) {
             let (m2, id2, archive) = (m.clone(), id.to_string(), layout.archive());
+            // On a thread of its own, which ends with it, at a background priority.
             let r = tokio::task::spawn_blocking(move || {
-                archive::compress_cold(&archive, &first_needed, || !m2.is_held(&id2))
+                std::thread::scope(|s| {
+                    s.spawn(|| {
+                        crate::engines::postgres::process::nice_this_thread();
+                        archive::compress_cold(&archive, &first_needed, || !m2.is_held(&id2))
+                    })
+                    .join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("compressing WAL panicked")))
+                })
             })
             .await;
             match r {

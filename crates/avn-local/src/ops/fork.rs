@@ -20,13 +20,15 @@ use crate::manager::Manager;
 use crate::model::ForkOrigin;
 use crate::store::ServiceRec;
 
-/// Up to this much WAL since the last base backup, a fork to the latest transaction restores
-/// the backup and replays; beyond, it copies the running source. A quarter of the data, at least
-/// 256 MiB (replay of that much costs about as much as copying); `AVN_LOCAL_ONLINE_COPY_WAL_MB`
-/// sets it for tests.
-fn online_copy_threshold(data_size: u64) -> u64 {
+/// A fork to the latest transaction of a running source copies the source as it runs when the
+/// WAL since the base backup it would restore passes this. From a packed backup, always: a copy
+/// runs at page-cache speed, unpacking does not. From a clone (reflinks), once replaying would
+/// cost about as much as copying: a quarter of the data, at least 256 MiB.
+/// `AVN_LOCAL_ONLINE_COPY_WAL_MB` sets it for tests, in both cases.
+fn online_copy_threshold(data_size: u64, packed_backup: bool) -> u64 {
     match std::env::var("AVN_LOCAL_ONLINE_COPY_WAL_MB").ok().and_then(|v| v.parse::<u64>().ok()) {
         Some(mb) => mb << 20,
+        None if packed_backup => 0,
         None => (256 << 20).max(data_size / 4),
     }
 }
@@ -101,7 +103,9 @@ async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Res
                 .zip(end_lsn)
                 .map(|((start, _), end)| end.saturating_sub(start));
             let data_size = size_of(&src.data()).await.saturating_sub(size_of(&src.data().join("pg_wal")).await);
-            let online = target.is_none() && since_backup.is_none_or(|w| w > online_copy_threshold(data_size));
+            let packed_backup = fork.backup.as_ref().is_some_and(|b| packed::is_packed(&src.backup(b)));
+            let threshold = online_copy_threshold(data_size, packed_backup);
+            let online = target.is_none() && since_backup.is_none_or(|w| w > threshold);
             if online {
                 tracing::info!(fork = %rec.name, source = %fork.source_service, ?since_backup, data_size, "forking from an online copy");
                 let copied = Arc::new(AtomicU64::new(0));

@@ -309,7 +309,7 @@ pub async fn base_backup(
     let plain = layout.base().join(format!("{name}.plain.partial"));
     let _ = std::fs::remove_dir_all(&plain);
     let result = pg
-        .run(
+        .run_in_background(
             "pg_basebackup",
             &[
                 "-h",

@@ -60,6 +60,18 @@ impl PgError {
     }
 }
 
+/// The nice value of background work (base backups, packing, compressing WAL).
+pub const BACKGROUND_NICE: i32 = 10;
+
+/// Lower the calling thread's CPU priority to [`BACKGROUND_NICE`] (on Linux, the nice value
+/// belongs to the thread). Only for threads that end with the background work.
+pub fn nice_this_thread() {
+    // SAFETY: a plain system call on the calling thread.
+    unsafe {
+        nix::libc::setpriority(nix::libc::PRIO_PROCESS, 0, BACKGROUND_NICE);
+    }
+}
+
 /// The installed PostgreSQL and the user its processes run as.
 #[derive(Debug, Clone)]
 pub struct Pg {
@@ -146,6 +158,22 @@ impl Pg {
         let mut c = self.command(tool);
         c.args(args);
         die_with_parent(&mut c);
+        run_captured(tool, c).await
+    }
+
+    /// [`Pg::run`] at a lower CPU priority (nice 10): background work (base backups) yields to
+    /// the services and to forks being restored.
+    pub async fn run_in_background(&self, tool: &str, args: &[&str]) -> Result<(), PgError> {
+        let mut c = self.command(tool);
+        c.args(args);
+        die_with_parent(&mut c);
+        // SAFETY: setpriority is async-signal-safe, and nothing else runs between fork and exec.
+        unsafe {
+            c.pre_exec(|| {
+                nix::libc::setpriority(nix::libc::PRIO_PROCESS, 0, BACKGROUND_NICE);
+                Ok(())
+            });
+        }
         run_captured(tool, c).await
     }
 
