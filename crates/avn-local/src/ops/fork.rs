@@ -109,7 +109,15 @@ async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Res
             if online {
                 tracing::info!(fork = %rec.name, source = %fork.source_service, ?since_backup, data_size, "forking from an online copy");
                 let copied = Arc::new(AtomicU64::new(0));
-                let copy = cluster::online_copy(&m.pg, &src, source.port, &partial, &copied, &step);
+                let copy = cluster::online_copy(
+                    &m.pg,
+                    &src,
+                    source.port,
+                    &partial,
+                    cluster::OnlineCopy::Clone,
+                    &copied,
+                    &step,
+                );
                 report_copy(m, &rec.id, copy, &copied, data_size).await?;
                 step("online_copy_done");
                 copied_online = Some(());

@@ -280,85 +280,36 @@ pub async fn base_backup(
 ) -> Result<u64, PgError> {
     let partial = layout.base().join(format!("{name}.partial"));
     let _ = std::fs::remove_dir_all(&partial);
-    // Where files can be cloned (XFS, btrfs), a backup is an online clone of the data directory:
-    // it shares every unchanged extent, so backups cost the disk only what changed, and take
-    // moments. It holds no WAL of its own: the archive keeps what it needs (from its start, as
-    // for every backup), and pg_backup_stop waits until that is archived. Elsewhere,
-    // pg_basebackup makes a self-contained copy.
-    if super::copy::detect(&layout.base()) == super::copy::Method::Reflink {
-        let copied = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let r =
-            tokio::time::timeout(BACKUP_STOP_TIMEOUT, online_copy(pg, layout, port, &partial, &copied, &|_| {})).await;
-        let r = r.unwrap_or_else(|_| {
-            Err(PgError::Io(std::io::Error::other("the WAL a base backup needs was not archived in time")))
-        });
-        // On disk before it is recorded: a crash never leaves a listed backup half written.
-        if let Err(e) = match r {
-            Ok(()) => sync_filesystem(&partial).await,
-            e => e,
-        } {
-            let _ = std::fs::remove_dir_all(&partial);
-            return Err(e);
+    // A backup is an online copy of the data directory (between pg_backup_start and
+    // pg_backup_stop), which holds no WAL of its own: the archive keeps what it needs (from its
+    // start, as for every backup), and the copy waits until that is archived. Where files can be
+    // cloned (XFS, btrfs), it is a clone that shares every unchanged extent; elsewhere it is
+    // packed (compressed, files unchanged since the previous backup shared), read straight from
+    // the data directory at a background priority, so no plain copy is ever written.
+    let how = match super::copy::detect(&layout.base()) {
+        super::copy::Method::Reflink => OnlineCopy::Clone,
+        super::copy::Method::Copy => {
+            OnlineCopy::Pack { previous: previous.map(|p| layout.backup(p)).filter(|p| p.exists()) }
         }
-        std::fs::rename(&partial, layout.backup(name))?;
-        std::fs::File::open(layout.base())?.sync_all()?;
-        return Ok(super::layout::dir_size(&layout.backup(name)));
-    }
-    // Elsewhere, pg_basebackup makes a plain copy, which is packed (compressed, with files
-    // unchanged since the previous backup shared) and then removed.
-    let plain = layout.base().join(format!("{name}.plain.partial"));
-    let _ = std::fs::remove_dir_all(&plain);
-    let result = pg
-        .run_in_background(
-            "pg_basebackup",
-            &[
-                "-h",
-                &layout.run().to_string_lossy(),
-                "-p",
-                &port.to_string(),
-                "-U",
-                "postgres",
-                "-D",
-                &plain.to_string_lossy(),
-                "-Fp",
-                "-X",
-                "stream",
-                "-c",
-                "fast",
-                "--no-manifest",
-                "--no-sync",
-            ],
-        )
-        .await;
-    let packed = match result {
-        Ok(()) => {
-            let (p, d) = (plain.clone(), partial.clone());
-            let prev = previous.map(|p| layout.backup(p)).filter(|p| p.exists());
-            tokio::task::spawn_blocking(move || super::packed::pack(&p, &d, prev.as_deref(), PACK_THREADS))
-                .await
-                .map_err(|e| PgError::Io(std::io::Error::other(e)))
-                .and_then(|r| r.map_err(PgError::Io))
-        }
-        Err(e) => Err(e),
     };
-    super::layout::remove_tree(&plain).await;
+    let copied = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let r =
+        tokio::time::timeout(BACKUP_STOP_TIMEOUT, online_copy(pg, layout, port, &partial, how, &copied, &|_| {})).await;
+    let r = r.unwrap_or_else(|_| {
+        Err(PgError::Io(std::io::Error::other("the WAL a base backup needs was not archived in time")))
+    });
     // On disk before it is recorded: a crash never leaves a listed backup half written.
-    let packed = match packed {
-        Ok(p) => sync_filesystem(&partial).await.map(|()| p),
-        Err(e) => Err(e),
-    };
-    let packed = match packed {
-        Ok(p) => p,
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&partial);
-            return Err(e);
-        }
-    };
-    tracing::info!(name, raw = packed.raw, written = packed.written, shared = packed.shared, "base backup packed");
+    if let Err(e) = match r {
+        Ok(()) => sync_filesystem(&partial).await,
+        e => e,
+    } {
+        let _ = std::fs::remove_dir_all(&partial);
+        return Err(e);
+    }
     std::fs::rename(&partial, layout.backup(name))?;
     // The rename on disk before the backup is recorded (rotation then deletes older ones).
     std::fs::File::open(layout.base())?.sync_all()?;
-    Ok(packed.raw)
+    Ok(backup_size(&layout.backup(name)))
 }
 
 /// The bytes a base backup restores to (its `data_size`).
@@ -382,6 +333,14 @@ fn online_copy_keeps(rel: &Path) -> bool {
     !EMPTY_DIRS.iter().any(|d| rel.starts_with(d) && rel != Path::new(d))
 }
 
+/// How [`online_copy`] copies.
+pub enum OnlineCopy {
+    /// Files as they are (cloned where the filesystem can): a data directory ready to start.
+    Clone,
+    /// A packed backup, sharing unchanged files with `previous`.
+    Pack { previous: Option<std::path::PathBuf> },
+}
+
 /// Copy a running cluster into `dest` (which must not exist) as a base backup would: between
 /// `pg_backup_start` and `pg_backup_stop`, which leaves the `backup_label` recovery starts from
 /// and waits until the WAL it needs is archived. The source keeps serving meanwhile.
@@ -390,16 +349,22 @@ pub async fn online_copy(
     layout: &Layout,
     port: u16,
     dest: &Path,
+    how: OnlineCopy,
     copied: &std::sync::Arc<std::sync::atomic::AtomicU64>,
     step: &(dyn Fn(&str) + Send + Sync),
 ) -> Result<(), PgError> {
     let c = sql::connect(layout, port, "postgres").await?;
-    c.simple_query("SELECT pg_backup_start('avn local fork', true)").await?;
+    c.simple_query("SELECT pg_backup_start('avn local', true)").await?;
     step("checkpointed");
     let (from, to, counter) = (layout.data(), dest.to_path_buf(), copied.clone());
-    let copy = tokio::task::spawn_blocking(move || {
-        super::copy::copy_tree(&from, &to, online_copy_keeps, &counter, COPY_THREADS)?;
-        std::fs::create_dir_all(to.join("pg_wal/archive_status"))
+    let copy = tokio::task::spawn_blocking(move || match how {
+        OnlineCopy::Clone => {
+            super::copy::copy_tree(&from, &to, online_copy_keeps, &counter, COPY_THREADS)?;
+            std::fs::create_dir_all(to.join("pg_wal/archive_status")).map(|()| None)
+        }
+        OnlineCopy::Pack { previous } => {
+            super::packed::pack_files(&from, &to, previous.as_deref(), PACK_THREADS, online_copy_keeps, true).map(Some)
+        }
     })
     .await
     .map_err(|e| PgError::Io(std::io::Error::other(e)))?;
@@ -408,12 +373,26 @@ pub async fn online_copy(
     // abort the backup too. PostgreSQL's own wait for the archive polls once a second; the archive
     // is ours, so wait for the last segment the copy needs to land there instead.
     let row = c.query_one("SELECT labelfile, spcmapfile, pg_walfile_name(lsn) FROM pg_backup_stop(false)", &[]).await?;
-    copy?;
+    let packed = copy?;
     let last: String = row.get(2);
     wait_in_archive(layout, &last, BACKUP_STOP_TIMEOUT).await?;
     step("archived");
     let label: String = row.get(0);
     let spcmap: String = row.get(1);
+    if let Some(files) = packed {
+        let dest = dest.to_path_buf();
+        let stats = tokio::task::spawn_blocking(move || {
+            let mut extra: Vec<(&str, &[u8])> = vec![("backup_label", label.as_bytes())];
+            if !spcmap.is_empty() {
+                extra.push(("tablespace_map", spcmap.as_bytes()));
+            }
+            super::packed::finish(&dest, files, label.as_bytes(), &extra)
+        })
+        .await
+        .map_err(|e| PgError::Io(std::io::Error::other(e)))??;
+        tracing::info!(raw = stats.raw, written = stats.written, shared = stats.shared, "base backup packed");
+        return Ok(());
+    }
     // What this adds belongs to the server user, private like the rest.
     pg.chown(&dest.join("pg_wal/archive_status"))?;
     write_owned_mode(pg, &dest.join("backup_label"), &label, 0o600)?;

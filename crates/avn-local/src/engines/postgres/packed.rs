@@ -110,9 +110,17 @@ fn rel_str(rel: &Path) -> std::io::Result<String> {
         .ok_or_else(|| std::io::Error::other(format!("{} is not UTF-8; it cannot be packed", rel.display())))
 }
 
-fn list(root: &Path, rel: &Path, out: &mut Vec<Entry>) -> std::io::Result<()> {
+/// Whether an error means the file went away (a running server drops and truncates files).
+fn vanished(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::NotFound
+}
+
+fn list(root: &Path, rel: &Path, keep: super::copy::Filter, live: bool, out: &mut Vec<Entry>) -> std::io::Result<()> {
     let p = root.join(rel);
-    let m = std::fs::symlink_metadata(&p)?;
+    let m = match std::fs::symlink_metadata(&p) {
+        Err(e) if live && vanished(&e) && !rel.as_os_str().is_empty() => return Ok(()),
+        m => m?,
+    };
     let t = m.file_type();
     let mut e = Entry {
         path: rel_str(rel)?,
@@ -128,10 +136,20 @@ fn list(root: &Path, rel: &Path, out: &mut Vec<Entry>) -> std::io::Result<()> {
     if t.is_dir() {
         e.kind = Kind::Dir;
         out.push(e);
-        let mut names: Vec<_> = std::fs::read_dir(&p)?.map(|d| d.map(|d| d.file_name())).collect::<Result<_, _>>()?;
+        let names: std::io::Result<Vec<_>> = match std::fs::read_dir(&p) {
+            Ok(rd) => rd.map(|d| d.map(|d| d.file_name())).collect(),
+            Err(e) => Err(e),
+        };
+        let mut names = match names {
+            Err(e) if live && vanished(&e) => Vec::new(),
+            n => n?,
+        };
         names.sort();
         for n in names {
-            list(root, &rel.join(n), out)?;
+            let r = rel.join(n);
+            if keep(&r) {
+                list(root, &r, keep, live, out)?;
+            }
         }
     } else if t.is_symlink() {
         e.kind = Kind::Symlink;
@@ -173,12 +191,28 @@ fn parallel<T: Send>(
     }
 }
 
-/// Pack the plain backup `plain` into `dest` (which must not exist). Files identical to their
-/// counterpart in `previous` (a packed backup) are hard links to its blobs. Nothing is synced:
-/// the caller syncs the filesystem before it records the backup. Blocking.
-pub fn pack(plain: &Path, dest: &Path, previous: Option<&Path>, threads: usize) -> std::io::Result<Packed> {
+/// The files of a backup being packed, before its manifest is written ([`finish`]).
+pub struct Files {
+    entries: Vec<Entry>,
+    owner: (u32, u32),
+    stats: Packed,
+}
+
+/// Pack the files of `from` for which `keep` holds into `dest` (which must not exist), sharing
+/// blobs with `previous` where files are identical. With `live`, `from` is the data directory of
+/// a running server between `pg_backup_start` and `pg_backup_stop`: a file may vanish (it is
+/// left out) or change size while it is read (what was read is kept; WAL replay from the
+/// backup's start makes it consistent, as for any online base backup). Blocking.
+pub fn pack_files(
+    from: &Path,
+    dest: &Path,
+    previous: Option<&Path>,
+    threads: usize,
+    keep: super::copy::Filter,
+    live: bool,
+) -> std::io::Result<Files> {
     let mut entries = Vec::new();
-    list(plain, Path::new(""), &mut entries)?;
+    list(from, Path::new(""), keep, live, &mut entries)?;
     let prev: std::collections::HashMap<String, (u64, PathBuf, Vec<u64>)> = match previous.filter(|p| is_packed(p)) {
         Some(p) => read_manifest(p)?
             .entries
@@ -187,40 +221,54 @@ pub fn pack(plain: &Path, dest: &Path, previous: Option<&Path>, threads: usize) 
             .collect(),
         None => Default::default(),
     };
-    let root = std::fs::symlink_metadata(plain)?;
+    let root = std::fs::symlink_metadata(from)?;
+    let owner = (root.uid(), root.gid());
     std::fs::create_dir(dest)?;
     std::fs::create_dir(dest.join("blobs"))?;
     for d in [dest, &dest.join("blobs")] {
         std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700))?;
-        std::os::unix::fs::lchown(d, Some(root.uid()), Some(root.gid()))?;
+        std::os::unix::fs::lchown(d, Some(owner.0), Some(owner.1))?;
     }
     let mut work = Vec::new();
     for (i, e) in entries.iter_mut().enumerate() {
         if e.kind == Kind::File && e.size > 0 {
             let blob = format!("blobs/{i}.zst");
-            work.push((e.size, (i, plain.join(&e.path), dest.join(&blob), prev.get(&e.path).cloned())));
+            work.push((e.size, (i, from.join(&e.path), dest.join(&blob), prev.get(&e.path).cloned())));
             e.blob = Some(blob);
         }
     }
     let (written, shared) = (AtomicU64::new(0), AtomicU64::new(0));
-    let frames = Mutex::new(std::collections::HashMap::new());
+    // Per packed file: its size as read, and its frames; None when it vanished.
+    let done = Mutex::new(std::collections::HashMap::new());
     parallel(work, threads, |(i, src, blob, before)| {
         // These threads end with the packing: background work yields to services and restores.
         super::process::nice_this_thread();
-        let len = std::fs::metadata(&src)?.len();
+        let len = match std::fs::metadata(&src) {
+            Err(e) if live && vanished(&e) => {
+                done.lock().expect("done").insert(i, None);
+                return Ok(());
+            }
+            m => m?.len(),
+        };
         if let Some((_, old, old_frames)) = before.filter(|(size, old, _)| *size == len && same_as_blob(old, &src)) {
             std::fs::hard_link(&old, &blob)?;
             shared.fetch_add(len, Ordering::Relaxed);
-            frames.lock().expect("frames").insert(i, old_frames);
+            done.lock().expect("done").insert(i, Some((len, old_frames)));
             return Ok(());
         }
+        let mut input = match open_nofollow(&src) {
+            Err(e) if live && vanished(&e) => {
+                done.lock().expect("done").insert(i, None);
+                return Ok(());
+            }
+            f => f?,
+        };
         let mut out = BufWriter::with_capacity(
             BUF,
             std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&blob)?,
         );
         let mut z = zstd::bulk::Compressor::new(LEVEL)?;
         z.set_parameter(zstd::stream::raw::CParameter::ChecksumFlag(true))?;
-        let mut input = open_nofollow(&src)?;
         let mut buf = vec![0u8; FRAME as usize];
         let (mut lens, mut total) = (Vec::new(), 0u64);
         loop {
@@ -233,33 +281,90 @@ pub fn pack(plain: &Path, dest: &Path, previous: Option<&Path>, threads: usize) 
             lens.push(frame.len() as u64);
             total += n as u64;
         }
-        if total != len {
+        if total != len && !live {
             return Err(std::io::Error::other(format!("{} changed while it was packed", src.display())));
         }
         let out = out.into_inner().map_err(|e| e.into_error())?;
         written.fetch_add(lens.iter().sum::<u64>(), Ordering::Relaxed);
-        std::os::unix::fs::fchown(&out, Some(root.uid()), Some(root.gid()))?;
-        frames.lock().expect("frames").insert(i, lens);
+        std::os::unix::fs::fchown(&out, Some(owner.0), Some(owner.1))?;
+        done.lock().expect("done").insert(i, Some((total, lens)));
         Ok(())
     })?;
-    for (i, lens) in frames.into_inner().expect("frames") {
-        entries[i].frames = lens;
+    let mut gone = std::collections::HashSet::new();
+    for (i, d) in done.into_inner().expect("done") {
+        match d {
+            Some((size, lens)) => {
+                entries[i].size = size;
+                entries[i].frames = lens;
+                if size == 0 {
+                    // Emptied while it was read.
+                    let _ = std::fs::remove_file(dest.join(entries[i].blob.take().unwrap_or_default()));
+                }
+            }
+            None => {
+                gone.insert(i);
+            }
+        }
     }
-    let manifest = Manifest { format: FORMAT, entries };
-    let text = serde_json::to_vec(&manifest).map_err(std::io::Error::other)?;
-    // Recovery starts where the label says: a backup without one is no backup.
-    let label = std::fs::read(plain.join("backup_label"))
-        .map_err(|e| std::io::Error::other(format!("{}: {e}", plain.join("backup_label").display())))?;
-    for (name, bytes) in [(MANIFEST, text), ("backup_label", label)] {
-        let path = dest.join(name);
-        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?.write_all(&bytes)?;
-        std::os::unix::fs::lchown(&path, Some(root.uid()), Some(root.gid()))?;
-    }
-    Ok(Packed {
-        raw: manifest.entries.iter().map(|e| e.size).sum(),
+    let entries: Vec<Entry> =
+        entries.into_iter().enumerate().filter(|(i, _)| !gone.contains(i)).map(|(_, e)| e).collect();
+    let stats = Packed {
+        raw: entries.iter().map(|e| e.size).sum(),
         written: written.into_inner(),
         shared: shared.into_inner(),
-    })
+    };
+    Ok(Files { entries, owner, stats })
+}
+
+/// Complete a packed backup: add `extra` files to its tree (for an online copy: the
+/// `backup_label` and any `tablespace_map` that `pg_backup_stop` returned) and the WAL status
+/// directory an online copy leaves out, keep `label` plain beside the manifest, and write the
+/// manifest. Blocking.
+pub fn finish(dest: &Path, mut files: Files, label: &[u8], extra: &[(&str, &[u8])]) -> std::io::Result<Packed> {
+    let owner = files.owner;
+    let next = files
+        .entries
+        .iter()
+        .filter_map(|e| e.blob.as_deref()?.strip_prefix("blobs/")?.strip_suffix(".zst")?.parse::<u64>().ok())
+        .max()
+        .map_or(0, |n| n + 1);
+    let mut z = zstd::bulk::Compressor::new(LEVEL)?;
+    z.set_parameter(zstd::stream::raw::CParameter::ChecksumFlag(true))?;
+    for (k, (name, bytes)) in extra.iter().enumerate() {
+        files.entries.retain(|e| e.path != *name);
+        let blob = format!("blobs/{}.zst", next + k as u64);
+        let frame = z.compress(bytes)?;
+        write_new(&dest.join(&blob), &frame, owner)?;
+        files.entries.push(Entry {
+            path: name.to_string(),
+            kind: Kind::File,
+            mode: 0o600,
+            uid: owner.0,
+            gid: owner.1,
+            size: bytes.len() as u64,
+            target: None,
+            frames: if bytes.is_empty() { Vec::new() } else { vec![frame.len() as u64] },
+            blob: (!bytes.is_empty()).then_some(blob),
+        });
+        files.stats.raw += bytes.len() as u64;
+        files.stats.written += frame.len() as u64;
+    }
+    let has = |p: &str| files.entries.iter().any(|e| e.path == p && e.kind == Kind::Dir);
+    if has("pg_wal") && !has("pg_wal/archive_status") {
+        let wal = files.entries.iter().find(|e| e.path == "pg_wal").cloned().expect("checked");
+        files.entries.push(Entry { path: "pg_wal/archive_status".into(), ..wal });
+    }
+    let manifest = Manifest { format: FORMAT, entries: files.entries };
+    let text = serde_json::to_vec(&manifest).map_err(std::io::Error::other)?;
+    write_new(&dest.join(MANIFEST), &text, owner)?;
+    write_new(&dest.join("backup_label"), label, owner)?;
+    Ok(files.stats)
+}
+
+fn write_new(path: &Path, bytes: &[u8], owner: (u32, u32)) -> std::io::Result<()> {
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    f.write_all(bytes)?;
+    std::os::unix::fs::fchown(&f, Some(owner.0), Some(owner.1))
 }
 
 /// Open a file of the server's to read it, never through a symlink put in its place.
@@ -428,6 +533,38 @@ pub fn restore(packed: &Path, dest: &Path, copied: &Arc<AtomicU64>, threads: usi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pack a plain backup (one with its `backup_label`).
+    fn pack(plain: &Path, dest: &Path, previous: Option<&Path>, threads: usize) -> std::io::Result<Packed> {
+        let label = std::fs::read(plain.join("backup_label"))?;
+        let files = pack_files(plain, dest, previous, threads, crate::engines::postgres::copy::all, false)?;
+        finish(dest, files, &label, &[])
+    }
+
+    #[test]
+    fn an_online_pack_leaves_out_what_the_filter_drops_and_adds_the_label_and_wal_status() {
+        let t = tempfile::tempdir().unwrap();
+        let data = t.path().join("data");
+        tree(&data, &big(1));
+        std::fs::write(data.join("pg_wal/000000010000000000000001"), b"wal").unwrap();
+        std::fs::remove_dir(data.join("pg_wal/archive_status")).unwrap();
+        std::fs::write(data.join("backup_label"), b"stale label of another backup").unwrap();
+        fn keep(p: &Path) -> bool {
+            p != Path::new("backup_label") && (p == Path::new("pg_wal") || !p.starts_with("pg_wal"))
+        }
+        let packed = t.path().join("packed");
+        let files = pack_files(&data, &packed, None, 2, keep, true).unwrap();
+        let label = b"START WAL LOCATION: 0/9000028 (file 000000010000000000000009)\n";
+        finish(&packed, files, label, &[("backup_label", label), ("tablespace_map", b"")]).unwrap();
+        assert_eq!(std::fs::read(packed.join("backup_label")).unwrap(), label);
+        let out = t.path().join("out");
+        restored(&packed, &out);
+        assert_eq!(std::fs::read(out.join("backup_label")).unwrap(), label);
+        assert_eq!(std::fs::read(out.join("tablespace_map")).unwrap(), b"");
+        assert!(out.join("pg_wal/archive_status").is_dir());
+        assert!(!out.join("pg_wal/000000010000000000000001").exists());
+        assert_eq!(std::fs::read(out.join("base/5/16396")).unwrap(), big(1));
+    }
 
     fn tree(root: &Path, big: &[u8]) {
         std::fs::create_dir_all(root.join("base/5")).unwrap();

@@ -60,7 +60,7 @@ impl PgError {
     }
 }
 
-/// The nice value of background work (base backups, packing, compressing WAL).
+/// The nice value of background work (packing base backups, compressing WAL).
 pub const BACKGROUND_NICE: i32 = 10;
 
 /// Lower the calling thread's CPU priority to [`BACKGROUND_NICE`] (on Linux, the nice value
@@ -158,22 +158,6 @@ impl Pg {
         let mut c = self.command(tool);
         c.args(args);
         die_with_parent(&mut c);
-        run_captured(tool, c).await
-    }
-
-    /// [`Pg::run`] at a lower CPU priority (nice 10): background work (base backups) yields to
-    /// the services and to forks being restored.
-    pub async fn run_in_background(&self, tool: &str, args: &[&str]) -> Result<(), PgError> {
-        let mut c = self.command(tool);
-        c.args(args);
-        die_with_parent(&mut c);
-        // SAFETY: setpriority is async-signal-safe, and nothing else runs between fork and exec.
-        unsafe {
-            c.pre_exec(|| {
-                nix::libc::setpriority(nix::libc::PRIO_PROCESS, 0, BACKGROUND_NICE);
-                Ok(())
-            });
-        }
         run_captured(tool, c).await
     }
 
