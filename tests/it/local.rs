@@ -219,10 +219,22 @@ fn restart_after_kill_9_mid_create_and_mid_fork_finishes_both_and_adopts_cluster
         .unwrap();
     l.avn(&["service", "create", "fork", "-t", "pg", "-p", "startup-4", "-c", "service_to_fork_from=src"]).code(0);
     l.avn(&["service", "create", "fresh", "-t", "pg", "-p", "startup-4"]).code(0);
+    // What a crash mid-backup or mid-rotation leaves: a backup the state does not list (renamed
+    // but not recorded, or a rotated one half removed) and a half-written one.
+    let base = instance(&l, "src").0.join("base");
+    let listed: Vec<std::path::PathBuf> = std::fs::read_dir(&base).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(listed.len(), 1, "src has its first backup: {listed:?}");
+    for stray in ["backup-20200101t000000000000z", "backup-20200101t000001000000z.partial"] {
+        std::fs::create_dir_all(base.join(stray).join("blobs")).unwrap();
+        std::fs::write(base.join(stray).join("blobs/0.zst"), b"half").unwrap();
+    }
     std::thread::sleep(Duration::from_millis(150));
     l.kill9();
     l.spawn_server();
     wait_running(&l, &["src", "fork", "fresh"]);
+    let left: Vec<std::path::PathBuf> = std::fs::read_dir(&base).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(left, listed, "only the listed backup is left");
+    assert_eq!(l.avn(&["service", "backup-list", "src", "--json"]).json().as_array().unwrap().len(), 1);
     assert_eq!(batches(&l.uri("fork")), "a|50000");
     assert_eq!(batches(&uri), "a|50000");
     assert_eq!(sql(&l.uri("fresh"), "SELECT current_user").unwrap()[0][0], "avnadmin");

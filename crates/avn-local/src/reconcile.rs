@@ -51,10 +51,19 @@ pub async fn reconcile(m: &Arc<Manager>) -> Result<(), OpError> {
     }
     for rec in services {
         let layout = m.layout(&rec.id);
-        // Half-written base backups are discarded.
+        // Half-written base backups are discarded, and so are backups the state does not list:
+        // a crash came between a backup's rename and its record, or between the removal of a
+        // rotated backup's record and of its directory (perhaps half removed). Neither is ever
+        // restored from; blobs they share with listed backups stay, as hard links.
+        let listed: HashSet<String> = m.store(|s| s.backups(&rec.id))?.into_iter().map(|b| b.backup_name).collect();
         if let Ok(rd) = std::fs::read_dir(layout.base()) {
             for e in rd.flatten() {
-                if e.file_name().to_string_lossy().ends_with(".partial") {
+                let name = e.file_name().to_string_lossy().to_string();
+                let unlisted = name.starts_with("backup-") && !listed.contains(&name);
+                if name.ends_with(".partial") || (unlisted && e.file_type().is_ok_and(|t| t.is_dir())) {
+                    if unlisted && !name.ends_with(".partial") {
+                        tracing::warn!(service = %rec.name, backup = %name, "base backup the state does not list: removed");
+                    }
                     let _ = std::fs::remove_dir_all(e.path());
                 }
             }
