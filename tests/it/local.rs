@@ -746,6 +746,17 @@ fn on_a_filesystem_with_reflinks_backups_are_clones_and_forks_restore_exactly() 
     l.avn(&["service", "fork", "src", "early", "--pitr", &between.to_string(), "--timeout", "120"]).code(0);
     assert_eq!(batches(&l.uri("latest")), "early|500 late|300");
     assert_eq!(batches(&l.uri("early")), "early|500");
+    // A page changed after a clone copies 8 KiB, not XFS's default 128 KiB extent: the data
+    // files of services and forks ask for small copy-on-write extents.
+    for name in ["src", "latest", "early"] {
+        let data = instance(&l, name).0.join("data");
+        let table = one(&l.uri(name), "SELECT pg_relation_filepath('t')");
+        for f in [data.join("PG_VERSION"), data.join(table)] {
+            let out = std::process::Command::new("xfs_io").args(["-c", "cowextsize"]).arg(&f).output().unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(text.starts_with("[8192]"), "{name}: {}: {text}", f.display());
+        }
+    }
 }
 
 /// Files under `dir` (recursively) whose name ends with `suffix`.

@@ -59,6 +59,10 @@ pub fn make_dirs(pg: &Pg, layout: &Layout) -> Result<(), PgError> {
     std::fs::create_dir_all(&layout.root)?;
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&layout.root, std::fs::Permissions::from_mode(0o711))?;
+    // Before anything is created in it: the data directory, a fork's copy and backups inherit it.
+    if super::copy::detect(&layout.root) == super::copy::Method::Reflink {
+        super::copy::small_cow_extents(&layout.root);
+    }
     for d in [layout.archive(), layout.base(), layout.run()] {
         pg.private_dir(&d)?;
     }
@@ -293,11 +297,10 @@ pub async fn base_backup(
         }
     };
     let copied = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let r =
-        tokio::time::timeout(BACKUP_STOP_TIMEOUT, online_copy(pg, layout, port, &partial, how, &copied, &|_| {})).await;
-    let r = r.unwrap_or_else(|_| {
-        Err(PgError::Io(std::io::Error::other("the WAL a base backup needs was not archived in time")))
-    });
+    // No time limit around the copy: it runs on blocking threads that a timeout would not stop
+    // (they would go on writing into a directory being removed), and a large service takes long
+    // to pack. The wait for the archive has its own limit.
+    let r = online_copy(pg, layout, port, &partial, how, &copied, &|_| {}).await;
     // On disk before it is recorded: a crash never leaves a listed backup half written.
     if let Err(e) = match r {
         Ok(()) => sync_filesystem(&partial).await,
@@ -436,7 +439,7 @@ pub async fn make_durable(layout: &Layout, port: u16) -> Result<(), PgError> {
     sync_filesystem(&layout.data()).await
 }
 
-/// The longest an online-clone base backup waits (mostly for archiving).
+/// The longest an online copy waits for the archive to receive the last WAL segment it needs.
 const BACKUP_STOP_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Files copied at once: enough to keep a disk busy, few enough for a 2-core machine.

@@ -14,6 +14,42 @@ use std::sync::Mutex;
 
 nix::ioctl_write_int!(ficlone, 0x94, 9);
 
+/// `struct fsxattr` of `<linux/fs.h>`.
+#[repr(C)]
+#[derive(Default)]
+struct FsXattr {
+    xflags: u32,
+    extsize: u32,
+    nextents: u32,
+    projid: u32,
+    cowextsize: u32,
+    pad: [u8; 8],
+}
+nix::ioctl_read!(fs_get_xattr, b'X', 31, FsXattr);
+nix::ioctl_write_ptr!(fs_set_xattr, b'X', 32, FsXattr);
+const FS_XFLAG_COWEXTSIZE: u32 = 0x0001_0000;
+
+/// Where files share extents, a write to a shared block copies a whole copy-on-write extent:
+/// 128 KiB by default on XFS, so each 8 KiB page PostgreSQL changes after a fork or a backup
+/// would cost 16 times its size. Ask for 8 KiB extents under `dir` (files and directories
+/// created there inherit it). A hint: where it cannot be set, nothing changes.
+pub fn small_cow_extents(dir: &Path) {
+    let set = || -> nix::Result<()> {
+        let f = std::fs::File::open(dir).map_err(|e| nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(0)))?;
+        let mut x = FsXattr::default();
+        // SAFETY: the descriptor is open and `x` is the kernel's struct fsxattr.
+        unsafe { fs_get_xattr(f.as_raw_fd(), &mut x) }?;
+        x.xflags |= FS_XFLAG_COWEXTSIZE;
+        x.cowextsize = 8192;
+        // SAFETY: as above.
+        unsafe { fs_set_xattr(f.as_raw_fd(), &x) }?;
+        Ok(())
+    };
+    if let Err(e) = set() {
+        tracing::debug!("copy-on-write extent size of {}: {e}", dir.display());
+    }
+}
+
 /// How files are copied on a filesystem.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
