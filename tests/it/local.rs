@@ -221,7 +221,7 @@ fn restart_after_kill_9_mid_create_and_mid_fork_finishes_both_and_adopts_cluster
     l.avn(&["service", "create", "fresh", "-t", "pg", "-p", "startup-4"]).code(0);
     // What a crash mid-backup or mid-rotation leaves: a backup the state does not list (renamed
     // but not recorded, or a rotated one half removed) and a half-written one.
-    let base = instance(&l, "src").0.join("base");
+    let base = l.instance("src").0.join("base");
     let listed: Vec<std::path::PathBuf> = std::fs::read_dir(&base).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(listed.len(), 1, "src has its first backup: {listed:?}");
     for stray in ["backup-20200101t000000000000z", "backup-20200101t000001000000z.partial"] {
@@ -243,22 +243,6 @@ fn restart_after_kill_9_mid_create_and_mid_fork_finishes_both_and_adopts_cluster
     assert_eq!(dirs, 3, "no leftover instance directories");
     let r = l.log();
     assert!(r.contains("adopted running cluster") || r.contains("redoing"), "{r}");
-}
-
-/// The instance directory and port of a local service, and its admin connection over the socket.
-fn instance(l: &Local, name: &str) -> (std::path::PathBuf, String, String) {
-    let port = l.service(name)["service_uri_params"]["port"].as_str().unwrap().to_string();
-    let inst = std::fs::read_dir(l.data_dir().join("instances"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            std::fs::read_to_string(p.join("data/avn-instance.conf"))
-                .unwrap_or_default()
-                .contains(&format!("port = {port}\n"))
-        })
-        .expect("the instance of the service");
-    let admin = format!("host={} port={port} user=postgres dbname=postgres", inst.join("run").display());
-    (inst, port, admin)
 }
 
 fn connect(uri: &str, trust: avn::pg::Trust) -> Result<String, avn::pg::PgError> {
@@ -306,7 +290,7 @@ fn tls_is_verified_against_the_local_ca_and_never_downgraded() {
     assert_eq!(connect(&ca_only, Trust::Libpq).unwrap(), "true");
 
     // The same server with TLS turned off: sslmode=require is refused before any login.
-    let (inst, _port, admin) = instance(&l, "db");
+    let (inst, _port, admin) = l.instance("db");
     for q in ["ALTER SYSTEM SET ssl = off", "ALTER SYSTEM SET log_connections = on", "SELECT pg_reload_conf()"] {
         sql(&admin, q).unwrap();
     }
@@ -505,7 +489,7 @@ fn a_full_disk_fails_a_fork_briefly_removes_its_copy_and_archiving_resumes_after
 fn a_partial_segment_left_in_the_archive_never_blocks_archiving() {
     let l = Local::start();
     l.avn(&["service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
-    let (inst, _port, admin) = instance(&l, "src");
+    let (inst, _port, admin) = l.instance("src");
     // Some WAL first, so that the current position is inside a segment (not at its boundary).
     sql(&admin, "CREATE TABLE t (x int); INSERT INTO t VALUES (1)").unwrap();
     let segment = sql(&admin, "SELECT pg_walfile_name(pg_current_wal_lsn())").unwrap()[0][0].clone();
@@ -532,7 +516,7 @@ fn a_dead_postgres_is_not_reported_running_and_power_off_on_recovers_it() {
     let l = Local::start();
     l.avn(&["service", "create", "db", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
     sql(&l.uri("db"), "CREATE TABLE t (x int); INSERT INTO t VALUES (7)").unwrap();
-    let (inst, _, _) = instance(&l, "db");
+    let (inst, _, _) = l.instance("db");
     let data = inst.join("data");
     let pid = |data: &std::path::Path| -> i32 {
         std::fs::read_to_string(data.join("postmaster.pid")).unwrap().lines().next().unwrap().trim().parse().unwrap()
@@ -602,7 +586,7 @@ fn a_port_taken_before_postgres_binds_it_moves_the_service_instead_of_failing() 
 fn a_cluster_adopted_without_tls_gets_it_without_a_restart() {
     let mut l = Local::start();
     l.avn(&["service", "create", "db", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
-    let (inst, _, admin) = instance(&l, "db");
+    let (inst, _, admin) = l.instance("db");
     let pid = std::fs::read_to_string(inst.join("data/postmaster.pid")).unwrap();
     // As an older avn local left it: running, with no TLS in its configuration.
     l.kill9();
@@ -735,7 +719,7 @@ fn on_a_filesystem_with_reflinks_backups_are_clones_and_forks_restore_exactly() 
         assert!(std::time::Instant::now() < deadline, "no base backup:\n{}", l.log());
         std::thread::sleep(Duration::from_millis(300));
     }
-    let backup = instance(&l, "src").0.join("base");
+    let backup = l.instance("src").0.join("base");
     let label = std::fs::read_dir(&backup).unwrap().next().unwrap().unwrap().path().join("backup_label");
     assert!(std::fs::read_to_string(label).unwrap().contains("START WAL LOCATION"), "an online clone's label");
     std::thread::sleep(Duration::from_millis(500));
@@ -749,7 +733,7 @@ fn on_a_filesystem_with_reflinks_backups_are_clones_and_forks_restore_exactly() 
     // A page changed after a clone copies 8 KiB, not XFS's default 128 KiB extent: the data
     // files of services and forks ask for small copy-on-write extents.
     for name in ["src", "latest", "early"] {
-        let data = instance(&l, name).0.join("data");
+        let data = l.instance(name).0.join("data");
         let table = one(&l.uri(name), "SELECT pg_relation_filepath('t')");
         for f in [data.join("PG_VERSION"), data.join(table)] {
             let out = std::process::Command::new("xfs_io").args(["-c", "cowextsize"]).arg(&f).output().unwrap();
@@ -791,7 +775,7 @@ fn packed_backups_and_compressed_old_wal_restore_an_old_instant_exactly() {
         assert!(std::time::Instant::now() < deadline, "no base backup:\n{}", l.log());
         std::thread::sleep(Duration::from_millis(200));
     }
-    let (root, _, _) = instance(&l, "src");
+    let (root, _, _) = l.instance("src");
     assert_eq!(files_ending(&root.join("base"), "avn-backup.json").len(), 1, "the first backup is packed");
     sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t SELECT g, 'early' FROM generate_series(1, 500) g")
         .unwrap();
@@ -824,6 +808,6 @@ fn packed_backups_and_compressed_old_wal_restore_an_old_instant_exactly() {
     let line = |fork: &str, how: &str| l.log().lines().any(|x| x.contains(how) && x.contains(&format!("fork={fork} ")));
     assert!(line("latest", "forking from an online copy"), "{}", l.log());
     assert!(line("early", "forking from a base backup"), "{}", l.log());
-    let (early_root, _, _) = instance(&l, "early");
+    let (early_root, _, _) = l.instance("early");
     assert!(!early_root.join("wal-staged").exists(), "the staged WAL is removed once the fork runs");
 }

@@ -110,17 +110,8 @@ fn rename_under_live_writes_loses_no_committed_row() {
 
     // A superuser session (the platform's own, as the control plane's are) is open all along: the
     // rename cannot end it and must not fail on it.
-    let port = l.service("old")["service_uri_params"]["port"].as_str().unwrap().to_string();
-    let run = std::fs::read_dir(l.data_dir().join("instances"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| {
-            std::fs::read_to_string(p.join("data/avn-instance.conf"))
-                .unwrap_or_default()
-                .contains(&format!("port = {port}\n"))
-        })
-        .unwrap()
-        .join("run");
+    let (inst, port, _) = l.instance("old");
+    let run = inst.join("run");
     let mut superuser = std::process::Command::new("psql")
         .arg(format!("host={} port={port} user=postgres dbname=defaultdb", run.display()))
         .args(["-c", "SELECT pg_sleep(120)"])

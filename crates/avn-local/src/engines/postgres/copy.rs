@@ -103,20 +103,35 @@ pub fn all(_: &Path) -> bool {
 pub fn copy_tree(from: &Path, to: &Path, keep: Filter, copied: &Arc<AtomicU64>, threads: usize) -> std::io::Result<()> {
     let mut files = Vec::new();
     walk(from, to, Path::new(""), keep, &mut files)?;
-    // Largest first, so the threads finish together.
-    files.sort_by_key(|(_, _, len)| std::cmp::Reverse(*len));
-    let queue = Mutex::new(files.into_iter());
+    let files = files.into_iter().map(|(src, rel, len)| (len, (src, rel, len))).collect();
+    parallel(files, threads, |(src, rel, len)| {
+        copy_file(&src, &to.join(&rel))?;
+        copied.fetch_add(len, Ordering::Relaxed);
+        Ok(())
+    })
+}
+
+/// Run `work` on each item, `threads` at a time, largest first (so the threads finish
+/// together); the first error stops the rest and is returned.
+pub fn parallel<T: Send>(
+    mut items: Vec<(u64, T)>,
+    threads: usize,
+    work: impl Fn(T) -> std::io::Result<()> + Sync,
+) -> std::io::Result<()> {
+    items.sort_by_key(|(len, _)| std::cmp::Reverse(*len));
+    let queue = Mutex::new(items.into_iter());
     let first_error: Mutex<Option<std::io::Error>> = Mutex::new(None);
     std::thread::scope(|s| {
         for _ in 0..threads.max(1) {
             s.spawn(|| loop {
-                let Some((src, rel, len)) = queue.lock().expect("queue").next() else { break };
-                let dst = to.join(&rel);
-                if let Err(e) = copy_file(&src, &dst) {
+                if first_error.lock().expect("error slot").is_some() {
+                    break;
+                }
+                let Some((_, item)) = queue.lock().expect("queue").next() else { break };
+                if let Err(e) = work(item) {
                     first_error.lock().expect("error slot").get_or_insert(e);
                     break;
                 }
-                copied.fetch_add(len, Ordering::Relaxed);
             });
         }
     });

@@ -25,6 +25,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::sync::Mutex;
 
+use super::copy::parallel;
 use serde::Deserialize;
 use serde::Serialize;
 
@@ -160,35 +161,6 @@ fn list(root: &Path, rel: &Path, keep: super::copy::Filter, live: bool, out: &mu
         out.push(e);
     }
     Ok(())
-}
-
-/// Run `work` on each item, `threads` at a time, largest first; the first error wins.
-fn parallel<T: Send>(
-    mut items: Vec<(u64, T)>,
-    threads: usize,
-    work: impl Fn(T) -> std::io::Result<()> + Sync,
-) -> std::io::Result<()> {
-    items.sort_by_key(|(len, _)| std::cmp::Reverse(*len));
-    let queue = Mutex::new(items.into_iter());
-    let first_error: Mutex<Option<std::io::Error>> = Mutex::new(None);
-    std::thread::scope(|s| {
-        for _ in 0..threads.max(1) {
-            s.spawn(|| loop {
-                if first_error.lock().expect("error slot").is_some() {
-                    break;
-                }
-                let Some((_, item)) = queue.lock().expect("queue").next() else { break };
-                if let Err(e) = work(item) {
-                    first_error.lock().expect("error slot").get_or_insert(e);
-                    break;
-                }
-            });
-        }
-    });
-    match first_error.into_inner().expect("error slot") {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
 }
 
 /// The files of a backup being packed, before its manifest is written ([`finish`]).
