@@ -195,6 +195,14 @@ pub struct GlobalArgs {
     pub max_age: Option<f64>,
 }
 
+/// A service name as the API can hold one: checked before any request, so `avn service get ''`
+/// is a usage error, not a request for a path nobody meant.
+pub fn service_name(s: &str) -> Result<String, String> {
+    avn_api::names::validate_service_name(s)
+        .map(|()| s.to_string())
+        .map_err(|e| format!("{e}: {}", avn_api::names::InvalidName::RULE))
+}
+
 /// Parse a duration: plain seconds (`300`, as the official client takes) or units (`90s`, `5m`, `1h30m`).
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     crate::time::parse_duration(s)

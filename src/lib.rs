@@ -28,6 +28,7 @@ mod error;
 mod expiry;
 mod fork;
 mod integrations;
+mod lease;
 mod local_state;
 mod output;
 #[cfg(test)]

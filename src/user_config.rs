@@ -132,8 +132,91 @@ pub fn apply(
 ) -> Result<(), CliError> {
     let n = node(schema, key).ok_or_else(|| unknown_key(key, schema, service_type))?;
     let value = typed(n, key, raw)?;
+    check_value(n, key, &value)?;
     set(config, key, value);
     Ok(())
+}
+
+/// Check a typed value against its schema node's limits: `minimum`/`maximum` (and the exclusive
+/// forms), `enum`, `pattern`, `minLength`/`maxLength`, `maxItems`, and, for objects, each known
+/// property in turn. The control plane would refuse the value anyway, but only after the request:
+/// inside a rename that is after writes stopped, so everything is checked here first.
+pub fn check_value(schema: &Value, key: &str, value: &Value) -> Result<(), CliError> {
+    let bad = |why: String| {
+        CliError::usage(format!("invalid value for -c {key}={}: {why}", show(value)))
+            .hint("see the option's limits with `avn service types -v`")
+    };
+    if value.is_null() {
+        return Ok(());
+    }
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
+        if !allowed.iter().any(|a| a == value) {
+            let list: Vec<String> = allowed.iter().filter(|a| !a.is_null()).map(show).collect();
+            return Err(bad(format!("must be one of {}", list.join(", "))));
+        }
+    }
+    if let Some(n) = value.as_f64() {
+        let limit = |k: &str| schema.get(k).and_then(Value::as_f64);
+        if let Some(m) = limit("minimum").filter(|m| n < *m) {
+            return Err(bad(format!("must be at least {}", num(m))));
+        }
+        if let Some(m) = limit("maximum").filter(|m| n > *m) {
+            return Err(bad(format!("must be at most {}", num(m))));
+        }
+        if let Some(m) = limit("exclusiveMinimum").filter(|m| n <= *m) {
+            return Err(bad(format!("must be more than {}", num(m))));
+        }
+        if let Some(m) = limit("exclusiveMaximum").filter(|m| n >= *m) {
+            return Err(bad(format!("must be less than {}", num(m))));
+        }
+    }
+    if let Some(text) = value.as_str() {
+        let len = text.chars().count() as u64;
+        if let Some(m) = schema.get("maxLength").and_then(Value::as_u64).filter(|m| len > *m) {
+            return Err(bad(format!("must be at most {m} characters long")));
+        }
+        if let Some(m) = schema.get("minLength").and_then(Value::as_u64).filter(|m| len < *m) {
+            return Err(bad(format!("must be at least {m} characters long")));
+        }
+        // A pattern this engine cannot read is left to the control plane.
+        if let Some(p) = schema.get("pattern").and_then(Value::as_str) {
+            if regex::Regex::new(p).is_ok_and(|re| !re.is_match(text)) {
+                return Err(bad(format!("must match the pattern {p}")));
+            }
+        }
+    }
+    if let Some(items) = value.as_array() {
+        if let Some(m) = schema.get("maxItems").and_then(Value::as_u64).filter(|m| items.len() as u64 > *m) {
+            return Err(bad(format!("must have at most {m} items")));
+        }
+        if let Some(item_schema) = schema.get("items") {
+            for item in items {
+                check_value(item_schema, &format!("{key}[]"), item)?;
+            }
+        }
+    }
+    if let (Some(obj), Some(props)) = (value.as_object(), schema.get("properties").and_then(Value::as_object)) {
+        for (k, v) in obj {
+            if let Some(child) = props.get(k) {
+                check_value(child, &format!("{key}.{k}"), v)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A value as a person writes it: strings bare, the rest as JSON.
+fn show(v: &Value) -> String {
+    v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())
+}
+
+/// A limit without a needless `.0`.
+fn num(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
 }
 
 /// `--remove-option KEY`: send `KEY: null`, allowed only when the schema allows null.
@@ -146,12 +229,14 @@ pub fn remove(config: &mut Map<String, Value>, schema: &Value, service_type: &st
     Ok(())
 }
 
-/// Check the top-level keys of a `--user-config-json` object against the schema.
+/// Check the top-level keys of a `--user-config-json` object against the schema,
+/// and their values against its limits.
 pub fn check_keys(config: &Map<String, Value>, schema: &Value, service_type: &str) -> Result<(), CliError> {
-    for k in config.keys() {
-        if node(schema, k).is_none() {
+    for (k, v) in config {
+        let Some(n) = node(schema, k) else {
             return Err(unknown_key(k, schema, service_type));
-        }
+        };
+        check_value(n, k, v)?;
     }
     Ok(())
 }
@@ -377,6 +462,45 @@ mod tests {
         assert!(e.hints[0].contains("pg.max_connections"), "{:?}", e.hints);
         assert!(run(&["noequals"]).is_err());
         assert!(run(&["migration=notjson"]).is_err());
+    }
+
+    #[test]
+    fn values_outside_the_schema_limits_are_refused_before_any_request() {
+        let s = json!({"type": "object", "properties": {
+            "pg": {"type": "object", "properties": {
+                "max_connections": {"type": "integer", "minimum": 25, "maximum": 10000},
+                "ratio": {"type": "number", "exclusiveMinimum": 0},
+                "mode": {"type": "string", "enum": ["on", "off"]},
+                "name": {"type": "string", "pattern": "^[a-z]+$", "maxLength": 5}
+            }},
+            "ip_filter": {"type": "array", "maxItems": 2, "items": {"type": "string", "maxLength": 18}},
+            "pg_version": {"type": ["string", "null"], "enum": ["15", null]}
+        }});
+        let apply1 = |arg: &str| {
+            let (k, v) = split(arg).unwrap();
+            apply(&mut Map::new(), &s, "pg", k, v)
+        };
+        for (arg, why) in [
+            ("pg.max_connections=-5", "must be at least 25"),
+            ("pg.max_connections=10001", "must be at most 10000"),
+            ("pg.ratio=0", "must be more than 0"),
+            ("pg.mode=maybe", "must be one of on, off"),
+            ("pg.name=Ab", "must match the pattern ^[a-z]+$"),
+            ("pg.name=abcdef", "at most 5 characters"),
+            ("ip_filter=a,b,c", "at most 2 items"),
+            ("ip_filter=1234567890123456789", "at most 18 characters"),
+            ("pg_version=16", "must be one of 15"),
+        ] {
+            let e = apply1(arg).unwrap_err();
+            assert_eq!(e.status, crate::error::ExitStatus::Usage, "{arg}");
+            assert!(e.message.contains(why), "{arg}: {}", e.message);
+        }
+        for ok in ["pg.max_connections=25", "pg.mode=on", "pg.name=abc", "ip_filter=a,b", "pg_version=15"] {
+            apply1(ok).unwrap();
+        }
+        let mut json_cfg = Map::new();
+        json_cfg.insert("pg".into(), json!({"max_connections": 5}));
+        assert!(check_keys(&json_cfg, &s, "pg").unwrap_err().message.contains("-c pg.max_connections=5"));
     }
 
     #[test]

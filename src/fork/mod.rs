@@ -16,6 +16,7 @@ pub use preflight::preflight;
 pub use request::describe;
 pub use request::ForkRequest;
 pub use run_sql::SqlFile;
+pub use run_sql::TAG as RUN_SQL_TAG;
 
 /// `--run-sql FILE[@DB]`, for clap.
 pub fn parse_sql_file(raw: &str) -> Result<SqlFile, String> {
@@ -55,6 +56,11 @@ pub async fn run(ctx: &Context<'_>, req: &ForkRequest) -> anyhow::Result<()> {
     let mut adopted = None;
     let mut replacing = None;
     match client.service_get(project, &req.new).await {
+        Ok(existing) if (req.replace || req.if_not_exists) && crate::lease::of_service(&existing).is_some() => {
+            let lease = crate::lease::of_service(&existing).expect("matched");
+            let action = if req.replace { "replace" } else { "adopt" };
+            return Err(crate::lease::refused(action, project, &req.new, &lease, None).into());
+        }
         Ok(existing) if req.replace => {
             if !req.is_fork_of_source(&existing) {
                 return Err(CliError::usage(format!(
@@ -87,6 +93,9 @@ pub async fn run(ctx: &Context<'_>, req: &ForkRequest) -> anyhow::Result<()> {
             replacing = Some(existing);
         }
         Ok(existing) if req.if_not_exists && req.is_fork_of_source(&existing) => {
+            if let Some(diff) = mismatch(req, &source, &existing) {
+                return Err(refuse_adoption(req, &diff).into());
+            }
             ctx.printer.info(&format!("'{}' already exists as a fork of '{}': adopting it", req.new, req.source));
             adopted = Some(existing);
         }
@@ -132,7 +141,11 @@ pub async fn run(ctx: &Context<'_>, req: &ForkRequest) -> anyhow::Result<()> {
     // Whether this run's create made NEW: only then may a failing --run-sql terminate it.
     let mut made_by_us = false;
     let fork_service = match adopted {
-        Some(s) => s,
+        Some(s) => {
+            // What the adopted fork really holds, from its own record.
+            target = target_of(&s).unwrap_or(target);
+            s
+        }
         None => {
             let planned = preflight(ctx, req, &source).await?;
             target = planned.target;
@@ -156,7 +169,18 @@ pub async fn run(ctx: &Context<'_>, req: &ForkRequest) -> anyhow::Result<()> {
             }
         }
     };
+    // A source whose writes a rename stopped (or a kept source of a finished one) is read-only
+    // by its databases' defaults, and a fork would inherit that: the fork is opened for writes.
+    let stopped_by_rename = source.tags.as_ref().is_some_and(|t| {
+        avn_api::lease::Lease::of(t).is_some_and(|l| l.is_source) || t.contains_key(avn_api::lease::RENAMED_TO_TAG)
+    });
     let Some(timeout) = req.wait else {
+        if stopped_by_rename && !ctx.printer.json_mode() {
+            ctx.printer.hint(&format!(
+                "'{}' is read-only because a rename stopped its writes, and so will '{}' be: fork without --no-wait to have it opened for writes",
+                req.source, req.new
+            ));
+        }
         hand_over(ctx, req, &fork_service)?;
         if req.env_file.as_ref().is_none_or(|e| e.path.is_some()) {
             print_service_line(ctx.printer, &fork_service)?;
@@ -168,10 +192,37 @@ pub async fn run(ctx: &Context<'_>, req: &ForkRequest) -> anyhow::Result<()> {
     };
     let done = readiness::wait_running(ctx, project, std::slice::from_ref(&req.new), timeout).await?;
     let fork_service = done.into_iter().next().expect("one service waited for");
+    if stopped_by_rename && outcome != Outcome::Adopted {
+        open_after_rename(ctx, req, &fork_service).await?;
+    }
     let sql_ran = sanitise(ctx, req, &fork_service, made_by_us).await?;
     let copied = if req.copy_integrations { report::copy_integrations(ctx, req, &integrations).await } else { vec![] };
     hand_over(ctx, req, &fork_service)?;
     report::report(ctx, req, &fork_service, &target, &integrations, &report::Done { copied, outcome, sql_ran })
+}
+
+/// Clear the read-only defaults a rename left on the source's databases from the fork, and say so.
+async fn open_after_rename(ctx: &Context<'_>, req: &ForkRequest, fork: &avn_api::Service) -> anyhow::Result<()> {
+    if fork.service_type != "pg" {
+        return Ok(());
+    }
+    let Some(uri) = &fork.service_uri else { return Ok(()) };
+    let pg = ctx.pg_conn(&req.project, uri).await?;
+    let dbs = crate::rename::postgres::read_only_defaults(&pg).await?;
+    if dbs.is_empty() {
+        return Ok(());
+    }
+    crate::rename::postgres::open_writes(&pg, &dbs).await.map_err(|e| {
+        anyhow::Error::new(e)
+            .context(format!("cannot open '{}' for writes (its source was stopped for a rename)", req.new))
+    })?;
+    ctx.printer.info(&format!(
+        "'{}' was read-only as '{}' is, stopped for a rename: read-only defaults cleared on {}",
+        req.new,
+        req.source,
+        dbs.join(", ")
+    ));
+    Ok(())
 }
 
 /// `--run-sql`: run the files on the fork; when one fails, terminate the fork this run made (unless
@@ -273,6 +324,10 @@ async fn create_or_adopt(
         Err(e) if (req.if_not_exists || req.replace) && e.chain().any(is_conflict) => {
             let theirs = ctx.client()?.service_get(&req.project, &req.new).await?;
             let fresh = replaced.is_none_or(|old| old.create_time != theirs.create_time);
+            let source = ctx.client()?.service_get(&req.source_project, &req.source).await?;
+            if let Some(diff) = mismatch(req, &source, &theirs).filter(|_| req.is_fork_of_source(&theirs)) {
+                return Err(refuse_adoption(req, &diff).into());
+            }
             if req.is_fork_of_source(&theirs) && fresh {
                 adopted_concurrent(ctx, req, &theirs);
                 if *outcome == Outcome::Created {
@@ -285,6 +340,61 @@ async fn create_or_adopt(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The instant or backup a fork was restored to, from its `user_config` (None: unreadable).
+fn target_of(s: &avn_api::Service) -> Option<crate::time::Target> {
+    match s.user_config.get("recovery_target_time").and_then(serde_json::Value::as_str).filter(|t| !t.is_empty()) {
+        Some(t) => avn_api::time::parse(t).map(|instant| crate::time::Target::At { instant, assumed_utc: false }),
+        None => Some(crate::time::Target::Latest),
+    }
+}
+
+/// How an existing fork of the source differs from what this command asks for (type, target
+/// instant, backup), if it does: `--if-not-exists` adopts only a fork that holds what was asked.
+fn mismatch(req: &ForkRequest, source: &avn_api::Service, existing: &avn_api::Service) -> Option<String> {
+    let want_type = req.service_type.as_deref().unwrap_or(&source.service_type);
+    if existing.service_type != want_type {
+        return Some(format!("it is a {} service, this command asks for {want_type}", existing.service_type));
+    }
+    let text = |k: &str| existing.user_config.get(k).and_then(serde_json::Value::as_str).filter(|v| !v.is_empty());
+    let (has_time, has_backup) = (text("recovery_target_time"), text("recovery_basebackup_name"));
+    let has = match (has_time, has_backup) {
+        (Some(t), _) => format!("restored to {t}"),
+        (None, Some(b)) => format!("restored from backup {b}"),
+        (None, None) => "restored to the latest transaction".to_string(),
+    };
+    let wanted = match (&req.target, &req.backup) {
+        (_, Some(b)) => {
+            if has_backup == Some(b.as_str()) && has_time.is_none() {
+                return None;
+            }
+            format!("backup {b}")
+        }
+        (crate::time::Target::Latest, None) => {
+            if has_time.is_none() && has_backup.is_none() {
+                return None;
+            }
+            "the latest transaction".to_string()
+        }
+        (crate::time::Target::At { instant, .. }, None) => {
+            // Compared as written to the API (to the microsecond).
+            let asked = avn_api::time::parse(&avn_api::time::format_offset(*instant));
+            if has_time.and_then(avn_api::time::parse) == asked {
+                return None;
+            }
+            avn_api::time::format_zulu(*instant)
+        }
+    };
+    Some(format!("it was {has}, this command asks for {wanted}"))
+}
+
+fn refuse_adoption(req: &ForkRequest, diff: &str) -> CliError {
+    CliError::usage(format!(
+        "--if-not-exists refuses to adopt '{}/{}': it is a fork of '{}', but {diff}; nothing was changed",
+        req.project, req.new, req.source
+    ))
+    .hint(format!("pass --replace to fork '{}' again with what this command asks for, or choose another name", req.new))
 }
 
 fn is_conflict(e: &(dyn std::error::Error + 'static)) -> bool {

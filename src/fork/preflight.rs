@@ -206,6 +206,7 @@ pub async fn preflight(ctx: &Context<'_>, req: &ForkRequest, source: &Service) -
                 tags.extend(source.tags.clone().unwrap_or_default());
                 tags.remove(crate::expiry::TAG);
                 tags.remove(super::run_sql::TAG);
+                tags.retain(|k, _| !avn_api::lease::OWN_TAGS.contains(&k.as_str()));
             }
             tags.extend(a.tags.clone());
             if let Some(t) = a.expires_at {

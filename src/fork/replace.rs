@@ -22,6 +22,7 @@ pub fn carry_over(ctx: &Context<'_>, req: &ForkRequest, old: &Service) -> ForkRe
     tags.remove(crate::expiry::TAG);
     // The new fork is a fresh copy: whatever --run-sql did to the old one is not done to it.
     tags.remove(super::run_sql::TAG);
+    tags.retain(|k, _| !avn_api::lease::OWN_TAGS.contains(&k.as_str()));
     tags.extend(req.tags.clone());
     r.tags = tags;
     if r.expires_at.is_none() {

@@ -10,7 +10,12 @@ use serde::Deserialize;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::Options;
+use super::Snapshot;
 use crate::config::write_atomic;
+
+/// The journal format this avn writes; it reads this one and the ones before it.
+pub const VERSION: u32 = 2;
 
 /// The steps, in order.
 pub const STEPS: &[&str] = &["preflight", "stop_writes", "fork", "open_writes", "verify", "repoint", "delete"];
@@ -61,17 +66,32 @@ pub struct Journal {
     pub new: String,
     pub state: State,
     pub created: String,
-    /// The options the rename was started with (a resume uses these).
-    pub options: Value,
+    /// The rename's id: the lease it holds on OLD and NEW (`avn_api::lease`). Journals written
+    /// before leases have none; a resume gives them one.
+    #[serde(default)]
+    pub lease: Option<String>,
+    /// The options the rename was started with (a resume uses these). Typed: a journal whose
+    /// options do not read is refused, never resumed with defaults (which would delete OLD).
+    pub options: Options,
     /// What OLD looked like before anything changed (type, plan, URI parts, inventory, integrations).
     #[serde(default)]
-    pub old_snapshot: Value,
+    pub old_snapshot: Option<Snapshot>,
     /// The exact create request for NEW.
     #[serde(default)]
     pub fork_request: Value,
-    /// Databases whose default this rename made read-only on OLD.
+    /// Databases whose default this rename made read-only on OLD (not those that already were):
+    /// the only ones a rollback opens again.
     #[serde(default)]
     pub read_only_databases: Vec<String>,
+    /// Whether `read_only_databases` was decided (before the first change): a stop-writes step
+    /// run again after a crash keeps that list instead of reading the databases it already changed
+    /// as read-only from before.
+    #[serde(default)]
+    pub read_only_recorded: bool,
+    /// Databases already read-only on OLD because an earlier rename kept it (`--keep-source`):
+    /// NEW is opened for writes on these too, and OLD stays as it was.
+    #[serde(default)]
+    pub inherited_read_only: Vec<String>,
     #[serde(default)]
     pub created_new: bool,
     /// The `create_time` of OLD and of the NEW this rename created: the API has no service id, so
@@ -99,19 +119,22 @@ pub fn path_for(project: &str, old: &str, new: &str) -> PathBuf {
 }
 
 impl Journal {
-    pub fn new(url: &str, project: &str, old: &str, new: &str, options: Value) -> Journal {
+    pub fn new(url: &str, project: &str, old: &str, new: &str, options: Options, lease: String) -> Journal {
         Journal {
-            version: 1,
+            version: VERSION,
             url: url.to_string(),
             project: project.to_string(),
             old: old.to_string(),
             new: new.to_string(),
             state: State::InProgress,
             created: jiff::Timestamp::now().to_string(),
+            lease: Some(lease),
             options,
-            old_snapshot: Value::Null,
+            old_snapshot: None,
             fork_request: Value::Null,
             read_only_databases: vec![],
+            read_only_recorded: false,
+            inherited_read_only: vec![],
             created_new: false,
             old_created: None,
             fence: None,
@@ -135,14 +158,32 @@ impl Journal {
     }
 
     pub fn load(project: &str, old: &str, new: &str) -> anyhow::Result<Option<Journal>> {
-        let path = path_for(project, old, new);
+        Journal::load_from(path_for(project, old, new))
+    }
+
+    /// The journal at `path`, if there is one; an error naming the file when it does not read.
+    pub fn load_from(path: PathBuf) -> anyhow::Result<Option<Journal>> {
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read {}", path.display()))),
         };
-        let mut j: Journal = serde_json::from_slice(&bytes)
-            .map_err(|e| anyhow::anyhow!("{} is not a rename journal: {e}", path.display()))?;
+        let bad = |why: String| {
+            crate::error::CliError::failed(format!("{} cannot be read as a rename journal: {why}", path.display()))
+                .hint("nothing was changed; if the rename is abandoned, check OLD and NEW with `avn service get`, then remove the file")
+        };
+        let version = serde_json::from_slice::<Value>(&bytes)
+            .map_err(|e| bad(e.to_string()))?
+            .get("version")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| bad("it has no version".into()))?;
+        if version > u64::from(VERSION) {
+            return Err(bad(format!(
+                "it is version {version}, written by a newer avn (this one reads up to {VERSION})"
+            ))
+            .into());
+        }
+        let mut j: Journal = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
         j.path = path;
         Ok(Some(j))
     }
@@ -204,7 +245,8 @@ mod tests {
     #[test]
     fn round_trip_and_next_step() {
         let dir = tempfile::tempdir().unwrap();
-        let mut j = Journal::new("http://x", "p", "a", "b", serde_json::json!({"keep_source": true}));
+        let opts = Options { keep_source: true, ..Default::default() };
+        let mut j = Journal::new("http://x", "p", "a", "b", opts, "id".into());
         j.path = dir.path().join("j.json");
         j.start("preflight").unwrap();
         j.finish("preflight", StepStatus::Done, None).unwrap();
@@ -213,13 +255,40 @@ mod tests {
         assert_eq!(back.step("preflight").status, StepStatus::Done);
         assert_eq!(back.step("stop_writes").status, StepStatus::Started);
         assert_eq!(back.next_step(), Some("stop_writes"));
-        assert_eq!(back.options["keep_source"], true);
+        assert!(back.options.keep_source);
+    }
+
+    /// A journal whose options do not read is refused and names its file: resuming it with
+    /// default options would turn `--keep-source` into a delete of OLD.
+    #[test]
+    fn a_journal_whose_options_do_not_read_is_refused_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j =
+            Journal::new("http://x", "p", "a", "b", Options { keep_source: true, ..Default::default() }, "id".into());
+        j.path = dir.path().join("j.json");
+        j.save().unwrap();
+        let load = || Journal::load_from(j.path.clone());
+        let path = j.path.clone();
+        let mut v: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert!(load().unwrap().unwrap().options.keep_source);
+        for broken in [serde_json::json!("keep"), serde_json::json!({"keep_source": "yes"}), Value::Null] {
+            v["options"] = broken;
+            std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+            let e = load().unwrap_err().to_string();
+            assert!(e.contains(&path.display().to_string()) && e.contains("cannot be read"), "{e}");
+        }
+        v["options"] = serde_json::to_value(Options::default()).unwrap();
+        v["version"] = 99.into();
+        std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+        assert!(load().unwrap_err().to_string().contains("newer avn"));
+        std::fs::write(&path, b"").unwrap();
+        assert!(load().unwrap_err().to_string().contains("cannot be read"));
     }
 
     #[test]
     fn time_at_a_prompt_is_not_counted_as_the_steps_work() {
         let dir = tempfile::tempdir().unwrap();
-        let mut j = Journal::new("http://x", "p", "a", "b", serde_json::json!({}));
+        let mut j = Journal::new("http://x", "p", "a", "b", Options::default(), "id".into());
         j.path = dir.path().join("j.json");
         j.start("delete").unwrap();
         // As if the step started a minute ago and a person took 58 s to type the name.

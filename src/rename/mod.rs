@@ -21,7 +21,7 @@ mod error;
 mod fence;
 pub mod journal;
 pub mod plan;
-mod postgres;
+pub(crate) mod postgres;
 mod preflight;
 mod repoint;
 mod saga;
@@ -71,6 +71,9 @@ pub struct Snapshot {
     /// OLD's `create_time`, which tells it from a later service of the same name.
     #[serde(default)]
     pub created: String,
+    /// OLD's expiry (the `avn_expires_at` tag), given to NEW only when the rename has finished.
+    #[serde(default)]
+    pub expires_at: Option<String>,
 }
 
 /// A journal is resumed only against the API and project it was started with: a same-named
@@ -126,7 +129,7 @@ pub struct Rename<'a, 'c> {
     dry_run: bool,
 }
 
-/// Run (or resume) a rename.
+/// Run (or resume, or abort) a rename.
 pub async fn run(
     ctx: &Context<'_>,
     old: &str,
@@ -134,24 +137,42 @@ pub async fn run(
     opts: Options,
     dry_run: bool,
     resume: bool,
+    abort: bool,
 ) -> anyhow::Result<()> {
     let project = ctx.project()?.to_string();
     let existing = Journal::load(&project, old, new)?;
     let in_progress = existing.as_ref().filter(|j| j.state == State::InProgress);
+    if abort {
+        let Some(j) = in_progress else {
+            return Err(CliError::usage(format!("there is no rename of '{old}' to '{new}' in progress to abort"))
+                .hint(match existing.map(|j| j.state) {
+                    Some(State::Done) => "it has finished".to_string(),
+                    Some(State::RolledBack) => "it was already rolled back".to_string(),
+                    _ => format!("no journal at {}", journal::path_for(&project, old, new).display()),
+                })
+                .into());
+        };
+        same_api(ctx, j)?;
+        let r = Rename { ctx, project, old: old.to_string(), new: new.to_string(), opts: j.options.clone(), dry_run };
+        return r.abort(&mut j.clone()).await;
+    }
     let (journal, opts) = match (in_progress, resume) {
         (Some(j), false) => {
             return Err(CliError::usage(format!(
                 "a rename of '{old}' to '{new}' is in progress (next step: {})",
                 step_label(j.next_step().unwrap_or("none"))
             ))
-            .hint(format!("continue it with `avn service rename {old} {new} --resume` (journal: {})", j.path.display()))
+            .hint(format!(
+                "continue it with `avn service rename {old} {new} --resume`, or undo it with `avn service rename {old} {new} --abort` (journal: {})",
+                j.path.display()
+            ))
             .into())
         }
         (Some(j), true) => {
             same_api(ctx, j)?;
             // What the rename does comes from its journal; how long to wait and whether to ask
             // before the delete come from this command line.
-            let mut o: Options = serde_json::from_value(j.options.clone()).unwrap_or_default();
+            let mut o = j.options.clone();
             o.timeout_seconds = opts.timeout_seconds;
             o.yes |= opts.yes;
             if !o.yes && !o.keep_source && !crate::prompt::can_prompt() {
@@ -182,12 +203,20 @@ pub async fn run(
             if dry_run {
                 return plan::print(ctx, &r.old, &r.new, &r.opts, &snapshot, &body);
             }
-            let mut j = Journal::new(&ctx.settings.url, &r.project, old, new, serde_json::to_value(&r.opts)?);
-            j.old_snapshot = serde_json::to_value(&snapshot)?;
+            let lease = fence::new_id()?;
+            let mut j = Journal::new(&ctx.settings.url, &r.project, old, new, r.opts.clone(), lease.clone());
             j.old_created = Some(snapshot.created.clone()).filter(|c| !c.is_empty());
-            j.fork_request = serde_json::to_value(&body)?;
+            j.old_snapshot = Some(snapshot);
+            j.fork_request = serde_json::to_value(r.with_lease(body, &lease))?;
             j.start("preflight")?;
-            j.finish("preflight", StepStatus::Done, Some("every check passed".into()))?;
+            // The lease on OLD is the first change; losing it to another rename changes nothing.
+            if let Err(e) = crate::lease::take(ctx, &r.project, old, new, &lease).await {
+                j.finish("preflight", StepStatus::Failed, Some(format!("{e:#}")))?;
+                j.state = State::RolledBack;
+                j.save()?;
+                return Err(e);
+            }
+            j.finish("preflight", StepStatus::Done, Some("every check passed; OLD leased".into()))?;
             r.line(1, "preflight", "done", None, "every check passed");
             j
         }
@@ -196,7 +225,7 @@ pub async fn run(
         return Err(CliError::usage("--dry-run cannot be combined with --resume").into());
     }
     ctx.set_interrupt_hint(format!(
-        "the rename is paused and can be continued: `avn service rename {old} {new} --resume`"
+        "the rename is paused: continue it with `avn service rename {old} {new} --resume`, or undo it with `avn service rename {old} {new} --abort`"
     ));
     r.drive(&mut journal).await
 }
@@ -213,5 +242,19 @@ impl Rename<'_, '_> {
 
     pub(super) fn is_pg(s: &Snapshot) -> bool {
         s.service_type == "pg"
+    }
+
+    /// NEW's create request with the lease: NEW is born owned by this rename, so no other
+    /// command deletes or replaces it while the rename runs, and a rollback can prove it is ours.
+    fn with_lease(&self, mut body: avn_api::ServiceCreate, lease: &str) -> avn_api::ServiceCreate {
+        let tags = body.tags.get_or_insert_with(Default::default);
+        tags.insert(avn_api::lease::TAG.into(), lease.into());
+        tags.insert(avn_api::lease::FROM_TAG.into(), self.old.clone());
+        body
+    }
+
+    /// The command that continues or undoes this rename.
+    pub(super) fn cmd(&self, flag: &str) -> String {
+        format!("avn service rename {} {} {flag}", self.old, self.new)
     }
 }

@@ -82,6 +82,22 @@ pub async fn open_writes(conn: &ConnInfo, dbs: &[String]) -> Result<(), StepErro
     Ok(())
 }
 
+/// Databases whose own default (not a role's) makes transactions read-only: what a stop-writes
+/// step made, or found made.
+pub async fn read_only_defaults(conn: &ConnInfo) -> Result<Vec<String>, PgError> {
+    let c = conn.connect().await?;
+    let rows = c
+        .query(
+            "SELECT DISTINCT d.datname::text FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase, \
+             unnest(s.setconfig) AS cfg WHERE s.setrole = 0 \
+             AND lower(split_part(cfg, '=', 1)) = 'default_transaction_read_only' \
+             AND lower(split_part(cfg, '=', 2)) IN ('on', 'true', 'yes', '1') ORDER BY 1",
+            &[],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
 /// End every other client session (idle-in-transaction ones included); returns how many.
 /// Sessions of superusers are the platform's own (Aiven's management, avn local's control plane),
 /// never the service's clients, and cannot be ended by its administrator: they are left alone

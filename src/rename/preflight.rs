@@ -27,6 +27,9 @@ impl Rename<'_, '_> {
             }
             Err(e) => return Err(e.into()),
         };
+        if let Some(lease) = crate::lease::of_service(&svc) {
+            return Err(crate::lease::refused("rename", &self.project, old, &lease, None).into());
+        }
         if svc.state != avn_api::ServiceState::Running {
             return Err(CliError::usage(format!("'{old}' is {}; a rename needs it RUNNING", svc.state)).into());
         }
@@ -61,13 +64,18 @@ impl Rename<'_, '_> {
             }
         }
         // The fork request, with every fork check.
+        // NEW gets OLD's tags but for avn's own: the renamed service is the same service, and it
+        // keeps its expiry, but only once the rename has finished (an expiry that falls due
+        // meanwhile must not take NEW while OLD is being deleted); the lease is added at the start.
+        let mut tags = svc.tags.clone().unwrap_or_default();
+        let expires_at = tags.remove(crate::expiry::TAG);
+        tags.remove(crate::fork::RUN_SQL_TAG);
+        tags.retain(|k, _| !avn_api::lease::OWN_TAGS.contains(&k.as_str()));
         let req = ForkRequest {
             plan: o.plan.clone(),
             cloud: o.cloud.clone(),
             config_options: o.config.clone(),
-            copy_tags: true,
-            // The renamed service is the same service: it keeps its expiry.
-            expires_at: crate::expiry::of(svc.tags.as_ref()),
+            tags,
             termination_protection: svc.termination_protection,
             ..ForkRequest::new(&self.project, old, new)
         };
@@ -86,6 +94,7 @@ impl Rename<'_, '_> {
             alterable: vec![],
             integrations,
             created: svc.create_time.clone(),
+            expires_at,
         };
         if Self::is_pg(&snapshot) && !o.writes_stopped {
             let uri = conn

@@ -29,10 +29,24 @@ fn boundary(step: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What a rollback did: undone; kept on purpose (final: a service that may be the only copy of
+/// the data, writes this rename may no longer open); left because something failed (a later
+/// `--abort` tries again).
+#[derive(Debug, Default)]
+pub(super) struct Rollback {
+    pub undone: Vec<String>,
+    pub kept: Vec<String>,
+    pub left: Vec<String>,
+}
+
 impl Rename<'_, '_> {
     pub(super) async fn drive(&self, j: &mut Journal) -> anyhow::Result<()> {
-        let snapshot: Snapshot = serde_json::from_value(j.old_snapshot.clone())?;
+        let snapshot: Snapshot = j.old_snapshot.clone().ok_or_else(|| {
+            CliError::failed(format!("{} has no record of OLD (the rename never got past preflight)", j.path.display()))
+                .hint(format!("undo it with `{}`", self.cmd("--abort")))
+        })?;
         self.same_services(j).await?;
+        self.hold_lease(j).await?;
         while let Some(step) = j.next_step().map(str::to_string) {
             let n = STEPS.iter().position(|s| *s == step).unwrap_or(0) + 1;
             if let Err(e) = boundary(&step) {
@@ -70,7 +84,69 @@ impl Rename<'_, '_> {
         }
         j.state = State::Done;
         j.save()?;
+        self.release(j, &snapshot).await;
         self.finish(j).await
+    }
+
+    /// This rename's lease on OLD, held before any step runs. Refused (exit 2, nothing changed)
+    /// when another rename holds it; taken again when it was removed behind this rename's back
+    /// (a journal from before leases, or `terminate -ff` on a service that still exists).
+    async fn hold_lease(&self, j: &mut Journal) -> anyhow::Result<()> {
+        let id = match &j.lease {
+            Some(id) => id.clone(),
+            None => {
+                let id = fence::new_id()?;
+                j.lease = Some(id.clone());
+                j.save()?;
+                id
+            }
+        };
+        match crate::lease::of(self.ctx, &self.project, &self.old).await? {
+            Some(l) if l.id == id => Ok(()),
+            Some(l) => Err(crate::lease::refused("go on with the rename of", &self.project, &self.old, &l, None)
+                .hint(format!(
+                    "this rename no longer owns '{}'; `{}` undoes what it did that is still its own",
+                    self.old,
+                    self.cmd("--abort")
+                ))
+                .into()),
+            None => {
+                let exists = match self.ctx.client()?.service_get(&self.project, &self.old).await {
+                    Ok(_) => true,
+                    Err(e) if e.is_not_found() => false,
+                    Err(e) => return Err(e.into()),
+                };
+                if exists {
+                    if j.step("stop_writes").status != StepStatus::Pending {
+                        self.ctx.printer.warn(&format!(
+                            "the rename's lease on '{}' was removed since the rename started; taking it again",
+                            self.old
+                        ));
+                    }
+                    crate::lease::take(self.ctx, &self.project, &self.old, &self.new, &id).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The rename has finished: NEW is released (and given OLD's expiry), a kept OLD is released
+    /// and marked as renamed, so it stays read-only on purpose and its forks are opened.
+    async fn release(&self, j: &Journal, s: &Snapshot) {
+        let Some(id) = &j.lease else { return };
+        let expiry = s.expires_at.clone().map(|v| (crate::expiry::TAG, Some(v)));
+        let released =
+            crate::lease::release(self.ctx, &self.project, &self.new, id, &expiry.into_iter().collect::<Vec<_>>())
+                .await;
+        if let Err(e) = released {
+            self.ctx.printer.warn(&format!("the rename's lease on '{}' could not be removed ({e:#}); remove the tag {} with `avn service tags update {} --untag {}`", self.new, avn_api::lease::TAG, self.new, avn_api::lease::TAG));
+        }
+        if self.opts.keep_source {
+            let mark = [(avn_api::lease::RENAMED_TO_TAG, Some(self.new.clone()))];
+            if let Err(e) = crate::lease::release(self.ctx, &self.project, &self.old, id, &mark).await {
+                self.ctx.printer.warn(&format!("the rename's lease on '{}' could not be removed: {e:#}", self.old));
+            }
+        }
     }
 
     /// OLD and NEW, where they exist, are the incarnations this journal recorded (same creation
@@ -103,46 +179,156 @@ impl Rename<'_, '_> {
         let repoint = STEPS.iter().position(|s| *s == "repoint").unwrap_or(5);
         if idx >= repoint {
             return CliError::failed(format!("the rename stopped at step {}: {msg}", step_label(step)))
-                .hint(format!("nothing was rolled back: writes to '{}' stay stopped and '{}' is ready; fix the cause, then `avn service rename {} {} --resume`", self.old, self.new, self.old, self.new));
+                .hint(format!(
+                    "nothing was rolled back: writes to '{}' stay stopped and '{}' is ready; fix the cause, then `{}`",
+                    self.old,
+                    self.new,
+                    self.cmd("--resume")
+                ))
+                .hint(format!(
+                    "`{}` is refused from here on: clients may already use '{}'",
+                    self.cmd("--abort"),
+                    self.new
+                ));
         }
-        let (undone, left) = self.rollback(j).await;
+        let r = self.rollback(j).await;
         let mut e = CliError::failed(format!("the rename failed at step {}: {msg}", step_label(step)));
-        for u in undone {
+        for u in r.undone {
             e = e.hint(format!("undone: {u}"));
         }
-        for l in left {
+        for k in r.kept {
+            e = e.hint(format!("kept: {k}"));
+        }
+        let any_left = !r.left.is_empty();
+        for l in r.left {
             e = e.hint(format!("left as is: {l}"));
+        }
+        if any_left {
+            e = e.hint(format!(
+                "once the cause is fixed, `{}` tries the rest of the rollback again, or `{}` goes on",
+                self.cmd("--abort"),
+                self.cmd("--resume")
+            ));
         }
         e
     }
 
-    pub(super) async fn rollback(&self, j: &mut Journal) -> (Vec<String>, Vec<String>) {
-        let (mut undone, mut left) = (vec![], vec![]);
+    /// `--abort`: roll back what the journal says this rename did, from any step before repoint.
+    pub(super) async fn abort(&self, j: &mut Journal) -> anyhow::Result<()> {
+        let late = ["repoint", "delete"].iter().find(|s| j.step(s).status != StepStatus::Pending);
+        if let Some(step) = late {
+            return Err(CliError::usage(format!(
+                "the rename of '{}' to '{}' has reached step {}: clients may already use '{}', so it is not undone",
+                self.old,
+                self.new,
+                step_label(step),
+                self.new
+            ))
+            .hint(format!(
+                "finish it with `{}` (add --keep-source to the original command next time to keep OLD)",
+                self.cmd("--resume")
+            ))
+            .hint(format!(
+                "or keep both: OLD stays read-only and NEW ready; remove the journal {} when done",
+                j.path.display()
+            ))
+            .into());
+        }
+        let r = self.rollback(j).await;
+        for u in &r.undone {
+            self.ctx.printer.info(&format!("undone: {u}"));
+        }
+        for k in &r.kept {
+            self.ctx.printer.warn(&format!("kept: {k}"));
+        }
+        if r.left.is_empty() {
+            self.ctx.printer.info(&format!("The rename of '{}' to '{}' was rolled back", self.old, self.new));
+            return Ok(());
+        }
+        let mut e =
+            CliError::failed(format!("the rename of '{}' to '{}' was rolled back only in part", self.old, self.new));
+        for l in r.left {
+            e = e.hint(format!("left as is: {l}"));
+        }
+        Err(e.hint(format!("once the cause is fixed, run `{}` again", self.cmd("--abort"))).into())
+    }
+
+    /// Undo what this rename did, and only that, and only while it owns the lease on OLD: writes
+    /// re-enabled on the databases it made read-only, the fence removed, the NEW it created
+    /// deleted (never when OLD is gone or cannot be reached: NEW may then be the only copy), the
+    /// lease released. The journal ends rolled back only when nothing is left to undo.
+    pub(super) async fn rollback(&self, j: &mut Journal) -> Rollback {
+        let mut r = Rollback::default();
+        let (undone, kept, left) = (&mut r.undone, &mut r.kept, &mut r.left);
         let client = match self.ctx.client() {
             Ok(c) => c,
-            Err(e) => return (undone, vec![format!("cannot reach the API to roll back: {e}")]),
+            Err(e) => {
+                left.push(format!("cannot reach the API to roll back: {e}"));
+                return r;
+            }
         };
+        let id = j.lease.clone().unwrap_or_default();
+        // OLD: does it exist, is it the service this rename started with, and whose is it?
+        let old = match client.service_get(&self.project, &self.old).await {
+            Ok(s) if j.old_created.as_ref().is_none_or(|t| t == &s.create_time) => Some(Ok(s)),
+            Ok(s) => Some(Err(format!("'{}' is now another service (created {})", self.old, s.create_time))),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => Some(Err(format!("'{}' cannot be reached ({e})", self.old))),
+        };
+        let owned = match &old {
+            Some(Ok(s)) => crate::lease::of_service(s).is_some_and(|l| l.id == id),
+            _ => false,
+        };
+        let old_here = matches!(old, Some(Ok(_)));
+        // NEW: delete it only when OLD still holds everything (it exists, unchanged) and NEW is
+        // provably this rename's (its lease, or its recorded creation time).
         if j.created_new {
             match client.service_get(&self.project, &self.new).await {
                 Ok(s) => {
-                    if s.termination_protection {
-                        let body = avn_api::ServiceUpdate {
-                            plan: s.plan.clone(),
-                            termination_protection: Some(false),
-                            ..Default::default()
+                    let ours = crate::lease::of_service(&s).is_some_and(|l| l.id == id)
+                        || j.new_created.as_ref().is_some_and(|t| t == &s.create_time);
+                    if !ours {
+                        kept.push(format!(
+                            "'{}' is not the service this rename created (created {})",
+                            self.new, s.create_time
+                        ));
+                    } else if !old_here {
+                        let why = match &old {
+                            None => format!("'{}' is gone", self.old),
+                            Some(Err(e)) => e.clone(),
+                            Some(Ok(_)) => unreachable!(),
                         };
-                        let _ = client.service_update(&self.project, &self.new, &body).await;
-                    }
-                    match client.service_delete(&self.project, &self.new).await {
-                        Ok(()) => undone.push(format!("deleted '{}', which this rename had created", self.new)),
-                        Err(e) => left.push(format!("'{}' could not be deleted: {e}", self.new)),
+                        kept.push(format!(
+                            "'{}', because {why}, and '{}' may be the only copy of its data; check it, then terminate whichever you do not need",
+                            self.new, self.new
+                        ));
+                    } else {
+                        if s.termination_protection {
+                            let body = avn_api::ServiceUpdate {
+                                plan: s.plan.clone(),
+                                termination_protection: Some(false),
+                                ..Default::default()
+                            };
+                            let _ = client.service_update(&self.project, &self.new, &body).await;
+                        }
+                        let _ = crate::lease::release(self.ctx, &self.project, &self.new, &id, &[]).await;
+                        match client.service_delete_incarnation(&self.project, &self.new, &s.create_time).await {
+                            Ok(avn_client::DeleteOutcome::Deleted | avn_client::DeleteOutcome::Gone) => {
+                                undone.push(format!("deleted '{}', which this rename had created", self.new))
+                            }
+                            Ok(avn_client::DeleteOutcome::Replaced(t)) => {
+                                kept.push(format!("'{}', which is now another service (created {t})", self.new))
+                            }
+                            Err(e) => left.push(format!("'{}' could not be deleted: {e}", self.new)),
+                        }
+                        self.ctx.services_changed(&self.project);
                     }
                 }
                 Err(e) if e.is_not_found() => {}
                 Err(e) => left.push(format!("'{}' could not be checked: {e}", self.new)),
             }
         }
-        if j.fence.is_some() {
+        if j.fence.is_some() && old_here {
             match self.old_pg().await.ok() {
                 Some(c) => match fence::remove(&c).await {
                     Ok(()) => undone.push(format!("fence table removed from '{}'", self.old)),
@@ -156,13 +342,33 @@ impl Rename<'_, '_> {
                 None => left.push(format!("the fence table {} may still be on '{}'", fence::TABLE, self.old)),
             }
         }
-        if !j.read_only_databases.is_empty() {
-            match self.old_pg().await.ok() {
-                Some(c) => match postgres::open_writes(&c, &j.read_only_databases).await.map_err(anyhow::Error::new) {
-                    Ok(()) => undone.push(format!("writes re-enabled on '{}' ({})", self.old, j.read_only_databases.join(", "))),
-                    Err(e) => left.push(format!("'{}' is still read-only ({e:#}); rerun with --resume after fixing, or reset default_transaction_read_only", self.old)),
-                },
-                None => left.push(format!("'{}' may still be read-only", self.old)),
+        if !j.read_only_databases.is_empty() && old_here {
+            if !owned {
+                kept.push(format!(
+                    "'{}' read-only: this rename no longer holds its lease, so it does not open writes that another rename or a person may rely on ({}); open them with `ALTER DATABASE ... RESET default_transaction_read_only` once nothing else is renaming it",
+                    self.old,
+                    j.read_only_databases.join(", ")
+                ));
+            } else {
+                match self.old_pg().await.ok() {
+                    Some(c) => {
+                        match postgres::open_writes(&c, &j.read_only_databases).await.map_err(anyhow::Error::new) {
+                            Ok(()) => undone.push(format!(
+                                "writes re-enabled on '{}' ({})",
+                                self.old,
+                                j.read_only_databases.join(", ")
+                            )),
+                            Err(e) => left.push(format!("'{}' is still read-only ({e:#})", self.old)),
+                        }
+                    }
+                    None => left.push(format!("'{}' may still be read-only", self.old)),
+                }
+            }
+        }
+        if owned {
+            match crate::lease::release(self.ctx, &self.project, &self.old, &id, &[]).await {
+                Ok(_) => undone.push(format!("the rename's lease on '{}' released", self.old)),
+                Err(e) => left.push(format!("the rename's lease on '{}' is still there ({e:#})", self.old)),
             }
         }
         for s in j.steps.iter_mut() {
@@ -170,9 +376,11 @@ impl Rename<'_, '_> {
                 s.status = StepStatus::Undone;
             }
         }
-        j.state = State::RolledBack;
+        if left.is_empty() {
+            j.state = State::RolledBack;
+        }
         let _ = j.save();
-        (undone, left)
+        r
     }
 
     pub(super) async fn finish(&self, j: &Journal) -> anyhow::Result<()> {

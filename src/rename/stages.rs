@@ -29,13 +29,23 @@ impl Rename<'_, '_> {
             return Ok(Outcome::Skipped("the operator stopped writes (--writes-stopped)".into()));
         }
         let uri = self.old_conn().await?.uri;
-        // Record the intent first: a crash half-way still gets rolled back.
-        j.read_only_databases = s.alterable.clone();
+        let pg = self.pg(&uri).await?;
+        // Record the intent first: a crash half-way still gets rolled back. Only the databases
+        // this rename makes read-only are its to open again; those already read-only (a rename
+        // that kept OLD, or the owner's choice) stay as they are whatever happens.
+        if !j.read_only_recorded {
+            let already = postgres::read_only_defaults(&pg).await?;
+            j.read_only_databases = s.alterable.iter().filter(|d| !already.contains(d)).cloned().collect();
+            let kept_by_rename = self.ctx.client()?.service_tags(&self.project, &self.old).await?;
+            if kept_by_rename.contains_key(avn_api::lease::RENAMED_TO_TAG) {
+                j.inherited_read_only = s.alterable.iter().filter(|d| already.contains(d)).cloned().collect();
+            }
+            j.read_only_recorded = true;
+        }
         if j.fence.is_none() {
             j.fence = Some(fence::new_id()?);
         }
         j.save()?;
-        let pg = self.pg(&uri).await?;
         let ended = postgres::stop_writes(&pg, &s.alterable).await?;
         let id = j.fence.clone().expect("set above");
         let (ended_after_fence, segment) = fence::write(&pg, &id).await?;
@@ -143,11 +153,12 @@ impl Rename<'_, '_> {
     }
 
     pub(super) async fn open_writes(&self, j: &Journal, s: &Snapshot) -> anyhow::Result<Outcome> {
-        if !Self::is_pg(s) || j.read_only_databases.is_empty() {
+        let dbs: Vec<String> = j.read_only_databases.iter().chain(&j.inherited_read_only).cloned().collect();
+        if !Self::is_pg(s) || dbs.is_empty() {
             return Ok(Outcome::Skipped("no read-only defaults to clear".into()));
         }
         let conn = self.new_conn().await?;
-        postgres::open_writes(&self.pg(&conn.uri).await?, &j.read_only_databases).await?;
+        postgres::open_writes(&self.pg(&conn.uri).await?, &dbs).await?;
         Ok(Outcome::Done(format!("read-only defaults cleared on '{}', a write succeeds", self.new)))
     }
 
@@ -276,6 +287,7 @@ impl Rename<'_, '_> {
             ))
             .into());
         }
+        self.still_only_ours(j, s, &current).await?;
         if !self.opts.yes {
             let asked = std::time::Instant::now();
             let typed = crate::prompt::read_line(&format!(
@@ -299,8 +311,63 @@ impl Rename<'_, '_> {
             j.removed_termination_protection = true;
             j.save()?;
         }
-        client.service_delete(&self.project, &self.old).await?;
+        // Looked at again after the prompt, then released and deleted (the control plane refuses
+        // to delete a leased service); that one incarnation only, never retried blindly.
+        self.still_only_ours(j, s, &client.service_get(&self.project, &self.old).await?).await?;
+        let id = j.lease.clone().unwrap_or_default();
+        crate::lease::release(self.ctx, &self.project, &self.old, &id, &[]).await?;
+        let outcome = client.service_delete_incarnation(&self.project, &self.old, &current.create_time).await?;
         self.ctx.services_changed(&self.project);
-        Ok(Outcome::Done(format!("'{}' deleted", self.old)))
+        match outcome {
+            avn_client::DeleteOutcome::Deleted | avn_client::DeleteOutcome::Gone => {
+                Ok(Outcome::Done(format!("'{}' deleted", self.old)))
+            }
+            avn_client::DeleteOutcome::Replaced(t) => Ok(Outcome::Done(format!(
+                "'{}' was already deleted (the service of that name now was created {t}, and is kept)",
+                self.old
+            ))),
+        }
+    }
+
+    /// Before OLD is deleted: this rename still holds its lease, and OLD is still read-only
+    /// where this rename made it so. Otherwise someone may have written to OLD after it was
+    /// verified, and deleting it could lose those rows: it is kept, and the step fails.
+    async fn still_only_ours(&self, j: &Journal, s: &Snapshot, current: &avn_api::Service) -> anyhow::Result<()> {
+        let id = j.lease.clone().unwrap_or_default();
+        match crate::lease::of_service(current) {
+            Some(l) if l.id == id => {}
+            Some(l) => {
+                return Err(CliError::failed(format!(
+                    "'{}' is now under {}, not this rename's lease; it was kept",
+                    self.old,
+                    l.describe()
+                ))
+                .into())
+            }
+            None => {
+                return Err(CliError::failed(format!(
+                    "this rename's lease on '{}' was removed; '{}' was kept, as it may have taken writes since",
+                    self.old, self.old
+                ))
+                .hint(format!("check it, then `{}` takes the lease again and finishes", self.cmd("--resume")))
+                .into())
+            }
+        }
+        let expected: Vec<&String> = j.read_only_databases.iter().chain(&j.inherited_read_only).collect();
+        if Self::is_pg(s) && !self.opts.writes_stopped && !expected.is_empty() {
+            let now = postgres::read_only_defaults(&self.old_pg().await?).await?;
+            let open: Vec<&str> = expected.iter().filter(|d| !now.contains(d)).map(|d| d.as_str()).collect();
+            if !open.is_empty() {
+                return Err(CliError::failed(format!(
+                    "writes were re-enabled on '{}' ({}) after it was verified; it was kept, as it may hold rows '{}' lacks",
+                    self.old,
+                    open.join(", "),
+                    self.new
+                ))
+                .hint(format!("compare the two, then terminate '{}' yourself when '{}' holds everything", self.old, self.new))
+                .into());
+            }
+        }
+        Ok(())
     }
 }

@@ -1,10 +1,15 @@
 //! `service rename` of a type avn cannot stop writes on itself, against a fixture API.
 
+use std::sync::Arc;
+use std::sync::Mutex;
+
 use serde_json::json;
 use serde_json::Value;
 use wiremock::matchers::method;
 use wiremock::matchers::path;
 use wiremock::Mock;
+use wiremock::Request;
+use wiremock::Respond;
 use wiremock::ResponseTemplate;
 
 use crate::support::*;
@@ -14,8 +19,60 @@ fn valkey(name: &str, state: &str) -> Value {
         "state": state, "create_time": "2026-01-01T00:00:00Z", "user_config": {"service_to_fork_from": "old"}})
 }
 
+/// The tags of one fixture service, kept as a control plane keeps them: set by the create
+/// request and by `PATCH .../tags`, shown in the service object and by `GET .../tags`.
+#[derive(Clone, Default)]
+struct Tags(Arc<Mutex<serde_json::Map<String, Value>>>);
+
+/// Answers one route of a fixture service that has [`Tags`].
+struct Tagged {
+    tags: Tags,
+    /// The service object, for `GET .../service/NAME`; None for the `.../tags` route.
+    service: Option<Value>,
+}
+
+impl Respond for Tagged {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let mut tags = self.tags.0.lock().unwrap();
+        let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+        match (req.method.as_str(), &self.service) {
+            ("PATCH", None) => {
+                for (k, v) in body["tags"].as_object().cloned().unwrap_or_default() {
+                    if v.is_null() {
+                        tags.remove(&k);
+                    } else {
+                        tags.insert(k, v);
+                    }
+                }
+                ResponseTemplate::new(200).set_body_json(json!({"message": "tags updated"}))
+            }
+            ("GET", None) => ResponseTemplate::new(200).set_body_json(json!({"tags": *tags})),
+            // The create request: NEW is born with the tags it asks for.
+            ("POST", Some(s)) => {
+                *tags = body["tags"].as_object().cloned().unwrap_or_default();
+                ResponseTemplate::new(200).set_body_json(json!({"service": s}))
+            }
+            (_, Some(s)) => {
+                let mut s = s.clone();
+                s["tags"] = Value::Object(tags.clone());
+                ResponseTemplate::new(200).set_body_json(json!({"service": s}))
+            }
+            _ => ResponseTemplate::new(405),
+        }
+    }
+}
+
+async fn tagged(env: &Env, m: &str, p: &str, tags: &Tags, service: Option<Value>) {
+    Mock::given(method(m)).and(path(p)).respond_with(Tagged { tags: tags.clone(), service }).mount(&env.server).await;
+}
+
 async fn fixture(env: &Env) {
-    env.mock("GET", "/v1/project/proj/service/old", 200, json!({"service": valkey("old", "RUNNING")})).await;
+    let (old, new) = (Tags::default(), Tags::default());
+    tagged(env, "GET", "/v1/project/proj/service/old", &old, Some(valkey("old", "RUNNING"))).await;
+    for m in ["GET", "PATCH"] {
+        tagged(env, m, "/v1/project/proj/service/old/tags", &old, None).await;
+        tagged(env, m, "/v1/project/proj/service/new/tags", &new, None).await;
+    }
     env.mock(
         "GET",
         "/v1/project/proj/service/old/backups",
@@ -33,8 +90,8 @@ async fn fixture(env: &Env) {
         .up_to_n_times(3)
         .mount(&env.server)
         .await;
-    env.mock("GET", "/v1/project/proj/service/new", 200, json!({"service": valkey("new", "RUNNING")})).await;
-    env.mock("POST", "/v1/project/proj/service", 200, json!({"service": valkey("new", "REBUILDING")})).await;
+    tagged(env, "GET", "/v1/project/proj/service/new", &new, Some(valkey("new", "RUNNING"))).await;
+    tagged(env, "POST", "/v1/project/proj/service", &new, Some(valkey("new", "REBUILDING"))).await;
     env.mock("DELETE", "/v1/project/proj/service/old", 200, json!({})).await;
 }
 
@@ -60,12 +117,27 @@ async fn other_types_need_writes_stopped_by_the_operator() {
     );
     let writes: Vec<(String, String, Value)> =
         env.requests().await.into_iter().filter(|(m, _, _)| m != "GET").collect();
-    assert_eq!(writes.len(), 2, "{writes:?}");
-    assert_eq!(writes[0].0, "POST");
-    assert_eq!(writes[0].2["user_config"], json!({"service_to_fork_from": "old"}));
-    // The old service's tags (none here) are sent as the new one's, not with copy_tags.
-    assert!(writes[0].2.get("copy_tags").is_none() && writes[0].2.get("tags").is_none(), "{}", writes[0].2);
-    assert_eq!((writes[1].0.as_str(), writes[1].1.as_str()), ("DELETE", "/v1/project/proj/service/old"));
+    let shown: Vec<(&str, &str)> = writes.iter().map(|(m, p, _)| (m.as_str(), p.as_str())).collect();
+    assert_eq!(
+        shown,
+        [
+            ("PATCH", "/v1/project/proj/service/old/tags"),
+            ("POST", "/v1/project/proj/service"),
+            ("PATCH", "/v1/project/proj/service/old/tags"),
+            ("DELETE", "/v1/project/proj/service/old"),
+            ("PATCH", "/v1/project/proj/service/new/tags"),
+        ],
+        "lease OLD, create NEW, release and delete OLD, release NEW"
+    );
+    let lease = writes[0].2["tags"]["avn_rename"].as_str().unwrap().to_string();
+    assert_eq!(writes[0].2["tags"]["avn_rename_to"], "new");
+    assert_eq!(writes[1].2["user_config"], json!({"service_to_fork_from": "old"}));
+    // The old service's tags (none here) are sent as the new one's, not with copy_tags, and NEW
+    // is born with the rename's lease.
+    assert!(writes[1].2.get("copy_tags").is_none(), "{}", writes[1].2);
+    assert_eq!(writes[1].2["tags"], json!({"avn_rename": lease, "avn_rename_from": "old"}));
+    assert_eq!(writes[2].2["tags"]["avn_rename"], Value::Null);
+    assert_eq!(writes[4].2["tags"]["avn_rename"], Value::Null);
 }
 
 /// A journal left by a rename that stopped before its delete step, as `service rename` writes it.
@@ -76,7 +148,10 @@ fn stopped_journal(env: &Env, url: &str, old_created: &str) -> std::path::PathBu
         .collect();
     let journal = json!({
         "version": 1, "url": url, "project": "proj", "old": "old", "new": "new", "state": "in_progress",
-        "created": "2026-11-21T00:00:00Z", "options": {"writes_stopped": true, "yes": true},
+        "created": "2026-11-21T00:00:00Z",
+        "options": {"plan": null, "cloud": null, "config": [], "repoint_env": [], "repoint_exec": null,
+            "keep_source": false, "writes_stopped": true, "yes": true, "remove_termination_protection": false,
+            "timeout_seconds": null},
         "old_snapshot": {"service_type": "valkey", "plan": "startup-4", "cloud": "aws-eu-west-1",
             "termination_protection": false, "conn": null, "databases": [], "users": [], "pools": [],
             "alterable": [], "integrations": [], "created": old_created},

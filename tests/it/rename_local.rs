@@ -10,7 +10,7 @@ use crate::local_support::*;
 
 /// A client that inserts rows continuously, reconnecting when its session is ended, and records
 /// every id whose commit was acknowledged and every read-only refusal.
-struct Writer {
+pub(crate) struct Writer {
     stop: Arc<AtomicBool>,
     committed: Arc<Mutex<Vec<i64>>>,
     read_only_errors: Arc<Mutex<usize>>,
@@ -18,7 +18,7 @@ struct Writer {
 }
 
 impl Writer {
-    fn start(uri: String) -> Writer {
+    pub(crate) fn start(uri: String) -> Writer {
         let stop = Arc::new(AtomicBool::new(false));
         let committed = Arc::new(Mutex::new(vec![]));
         let read_only_errors = Arc::new(Mutex::new(0));
@@ -65,7 +65,7 @@ impl Writer {
         Writer { stop, committed, read_only_errors, thread: Some(thread) }
     }
 
-    fn finish(mut self) -> (Vec<i64>, usize) {
+    pub(crate) fn finish(mut self) -> (Vec<i64>, usize) {
         self.stop.store(true, Ordering::SeqCst);
         self.thread.take().unwrap().join().unwrap();
         let c = self.committed.lock().unwrap().clone();
@@ -74,7 +74,7 @@ impl Writer {
     }
 }
 
-fn ids(uri: &str) -> Vec<i64> {
+pub(crate) fn ids(uri: &str) -> Vec<i64> {
     sql(uri, "SELECT id FROM t WHERE batch = 'live' ORDER BY id")
         .unwrap()
         .iter()
@@ -82,7 +82,7 @@ fn ids(uri: &str) -> Vec<i64> {
         .collect()
 }
 
-fn make_source(l: &Local, name: &str) -> String {
+pub(crate) fn make_source(l: &Local, name: &str) -> String {
     l.avn(&["service", "create", name, "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
     let uri = l.uri(name);
     sql(&uri, "CREATE TABLE t (id int, batch text)").unwrap();

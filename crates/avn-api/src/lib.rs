@@ -13,6 +13,7 @@ pub mod backup;
 pub mod catalog;
 pub mod error;
 pub mod integration;
+pub mod lease;
 pub mod names;
 pub mod project;
 pub mod redact;

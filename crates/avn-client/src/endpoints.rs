@@ -168,6 +168,18 @@ impl Client {
         self.send(Method::PUT, &service_path(project, service, Some("tags")), Some(&body)).await.map(|_| ())
     }
 
+    /// Change some of the service's tags (`PATCH .../tags`): a key with `None` is removed, the
+    /// others are set; keys left out stay as they are.
+    pub async fn service_tags_update(
+        &self,
+        project: &str,
+        service: &str,
+        changes: &BTreeMap<String, Option<String>>,
+    ) -> Result<()> {
+        let body = serde_json::json!({ "tags": changes });
+        self.send(Method::PATCH, &service_path(project, service, Some("tags")), Some(&body)).await.map(|_| ())
+    }
+
     pub async fn service_backups(&self, project: &str, service: &str) -> Result<BackupsResponse> {
         self.get(&service_path(project, service, Some("backups"))).await
     }

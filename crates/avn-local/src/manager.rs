@@ -18,6 +18,20 @@ use crate::model::State;
 use crate::store::ServiceRec;
 use crate::store::Store;
 
+/// A lock that a panic cannot poison for good: the maps behind these locks hold plain values
+/// (no invariant spans two of them, and the store's writes are SQLite transactions), so after a
+/// panic in one request the next one takes the lock as it is. One bug in one operation never
+/// takes the API down.
+trait Locked<T> {
+    fn locked(&self) -> std::sync::MutexGuard<'_, T>;
+}
+
+impl<T> Locked<T> for Mutex<T> {
+    fn locked(&self) -> std::sync::MutexGuard<'_, T> {
+        self.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// Databases and login roles of a service.
 type Inventory = (Vec<String>, Vec<String>);
 
@@ -71,7 +85,7 @@ impl Manager {
 
     /// Run `f` with the state store locked.
     pub fn store<T>(&self, f: impl FnOnce(&mut Store) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
-        let mut s = self.store.lock().expect("store lock");
+        let mut s = self.store.locked();
         let out = f(&mut s)?;
         if let Err(e) = s.save_copy() {
             tracing::warn!("cannot write the copy of the state store: {e}");
@@ -88,15 +102,15 @@ impl Manager {
     }
 
     pub fn op_lock(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
-        self.op_locks.lock().expect("lock").entry(id.to_string()).or_default().clone()
+        self.op_locks.locked().entry(id.to_string()).or_default().clone()
     }
 
     pub fn running(&self, id: &str) -> Option<Running> {
-        self.running.lock().expect("lock").get(id).filter(|r| r.is_alive()).cloned()
+        self.running.locked().get(id).filter(|r| r.is_alive()).cloned()
     }
 
     pub fn set_running(&self, id: &str, r: Option<Running>) {
-        let mut m = self.running.lock().expect("lock");
+        let mut m = self.running.locked();
         match r {
             Some(r) => m.insert(id.to_string(), r),
             None => m.remove(id),
@@ -104,16 +118,16 @@ impl Manager {
     }
 
     pub fn all_running(&self) -> Vec<(String, Running)> {
-        self.running.lock().expect("lock").iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        self.running.locked().iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
 
     pub fn progress(&self, id: &str) -> Vec<ProgressUpdate> {
-        self.progress.lock().expect("lock").get(id).cloned().unwrap_or_default()
+        self.progress.locked().get(id).cloned().unwrap_or_default()
     }
 
     /// Report progress of phase `phase` (earlier phases are marked completed).
     pub fn report(&self, id: &str, phase: &str, unit: Option<&str>, min: i64, current: i64, max: i64) {
-        let mut m = self.progress.lock().expect("lock");
+        let mut m = self.progress.locked();
         let list = m.entry(id.to_string()).or_default();
         for p in list.iter_mut() {
             if p.phase != phase {
@@ -139,11 +153,11 @@ impl Manager {
     }
 
     pub fn clear_progress(&self, id: &str) {
-        self.progress.lock().expect("lock").remove(id);
+        self.progress.locked().remove(id);
     }
 
     pub fn set_failure(&self, id: &str, msg: Option<String>) {
-        let mut m = self.failures.lock().expect("lock");
+        let mut m = self.failures.locked();
         match msg {
             Some(s) => m.insert(id.to_string(), s),
             None => m.remove(id),
@@ -151,25 +165,25 @@ impl Manager {
     }
 
     pub fn failure(&self, id: &str) -> Option<String> {
-        self.failures.lock().expect("lock").get(id).cloned()
+        self.failures.locked().get(id).cloned()
     }
 
     /// Fork `fork_id` needs `source_id`'s backups and archive (idempotent).
     pub fn hold(&self, source_id: &str, fork_id: &str) {
-        self.in_use.lock().expect("lock").entry(source_id.to_string()).or_default().insert(fork_id.to_string());
+        self.in_use.locked().entry(source_id.to_string()).or_default().insert(fork_id.to_string());
     }
 
     /// Fork `fork_id` is done with `source_id`. When it was the last one and the source was
     /// deleted meanwhile, its directory goes now.
     pub fn release(&self, source_id: &str, fork_id: &str) {
-        let mut held = self.in_use.lock().expect("lock");
+        let mut held = self.in_use.locked();
         if let Some(forks) = held.get_mut(source_id) {
             forks.remove(fork_id);
             if forks.is_empty() {
                 held.remove(source_id);
             }
         }
-        if !held.contains_key(source_id) && self.doomed.lock().expect("lock").remove(source_id) {
+        if !held.contains_key(source_id) && self.doomed.locked().remove(source_id) {
             let root = self.layout(source_id).root;
             tracing::info!("removing {} of a deleted service: no fork needs it any more", root.display());
             // Off the async threads: a large tree takes seconds to remove.
@@ -180,16 +194,16 @@ impl Manager {
     /// Whether a deleted service's directory may go now; while forks need it, it is marked to go
     /// once they finish (see [`Manager::release`]) and this says no.
     pub fn free_to_remove(&self, source_id: &str) -> bool {
-        let held = self.in_use.lock().expect("lock");
+        let held = self.in_use.locked();
         if held.contains_key(source_id) {
-            self.doomed.lock().expect("lock").insert(source_id.to_string());
+            self.doomed.locked().insert(source_id.to_string());
             return false;
         }
         true
     }
 
     pub fn is_held(&self, source_id: &str) -> bool {
-        self.in_use.lock().expect("lock").contains_key(source_id)
+        self.in_use.locked().contains_key(source_id)
     }
 
     /// Databases and users of a running service (cached; refreshed when it answers).
@@ -198,13 +212,12 @@ impl Manager {
             let fresh =
                 tokio::time::timeout(Duration::from_secs(2), cluster::inventory(&self.layout(&rec.id), rec.port)).await;
             if let Ok(Ok(inv)) = fresh {
-                self.inventory.lock().expect("lock").insert(rec.id.clone(), inv.clone());
+                self.inventory.locked().insert(rec.id.clone(), inv.clone());
                 return inv;
             }
         }
         self.inventory
-            .lock()
-            .expect("lock")
+            .locked()
             .get(&rec.id)
             .cloned()
             .unwrap_or_else(|| (vec!["defaultdb".into()], vec!["avnadmin".into()]))
@@ -229,5 +242,24 @@ impl Manager {
             let end = (rec.state == State::PowerOff).then(|| rec.update_time.clone());
             (b.backup_time.clone(), end)
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Locked;
+
+    #[test]
+    fn a_panic_under_a_lock_does_not_take_the_next_request_down() {
+        let m = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::from([(1, "a")])));
+        let m2 = m.clone();
+        let panicked = std::thread::spawn(move || {
+            let _guard = m2.locked();
+            panic!("a bug in one operation");
+        })
+        .join();
+        assert!(panicked.is_err() && m.is_poisoned());
+        m.locked().insert(2, "b");
+        assert_eq!(m.locked().len(), 2);
     }
 }

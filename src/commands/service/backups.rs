@@ -11,6 +11,7 @@ use crate::output::json;
     Examples:\n  avn service backup-list db1\n  avn service backup-list db1 --json")]
 pub struct BackupListArgs {
     /// List the backups of this service
+    #[arg(value_parser = crate::cli::service_name)]
     pub name: String,
 }
 

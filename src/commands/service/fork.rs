@@ -30,8 +30,10 @@ use crate::time::Target;
     avn service fork db1 ci-copy --if-not-exists --timeout 20m --json\n  avn service fork db1 test --dry-run")]
 pub struct ForkArgs {
     /// Fork this service
+    #[arg(value_parser = crate::cli::service_name)]
     pub source: String,
     /// Name the new service
+    #[arg(value_parser = crate::cli::service_name)]
     pub new: String,
     /// Restore to this instant instead of the latest transaction (see the time forms above)
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]

@@ -15,6 +15,7 @@ use crate::output::tables;
     Examples:\n  avn service get db1\n  avn service get db1 -v\n  avn service get db1 --json --show-secrets")]
 pub struct GetArgs {
     /// Show this service
+    #[arg(value_parser = crate::cli::service_name)]
     pub name: String,
     /// Write the service's URI to this env file as VAR=URI (default DATABASE_URL); with -, print
     /// only the VAR=URI line on stdout (for >> "$GITHUB_ENV")

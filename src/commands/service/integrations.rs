@@ -10,6 +10,7 @@ use crate::output::json;
     Examples:\n  avn service integration-list db1\n  avn service integration-list db1 -v --json")]
 pub struct IntegrationListArgs {
     /// List the integrations of this service
+    #[arg(value_parser = crate::cli::service_name)]
     pub name: String,
 }
 

@@ -10,7 +10,8 @@ use crate::expiry;
 #[derive(Debug, Args)]
 #[command(long_about = "Terminate every service of the project whose expiry (the avn_expires_at \
     tag, set with --expires-in/--expires-at) has passed. A service without the tag is never touched; \
-    an expired one with termination protection is listed as skipped, with why. Without a terminal \
+    an expired one with termination protection, or under a rename (the avn_rename lease), is listed \
+    as skipped, with why: a rename's services wait until it ends. Without a terminal \
     it needs --yes (a dry run needs nothing). Exit 0 when everything went as planned, 1 when a \
     termination failed.\n\n\
     Examples:\n  avn service prune --dry-run\n  avn service prune --yes --json\n  \
@@ -51,6 +52,9 @@ pub async fn run(ctx: &Context<'_>, args: PruneArgs) -> anyhow::Result<()> {
             expired.push((s, at));
         }
     }
+    // A service under a rename lease waits for the rename: its expiry is honoured once it ends.
+    let (leased, expired): (Vec<_>, Vec<_>) =
+        expired.into_iter().partition(|(s, _)| crate::lease::of_service(s).is_some());
     let (protected, due): (Vec<_>, Vec<_>) = expired.into_iter().partition(|(s, _)| s.termination_protection);
     if !args.dry_run && !due.is_empty() && !ctx.force(args.yes) {
         if !crate::prompt::can_prompt() {
@@ -76,6 +80,11 @@ pub async fn run(ctx: &Context<'_>, args: PruneArgs) -> anyhow::Result<()> {
         report.push(json!({"service_name": s.service_name, "expires_at": expiry::format(*at), "action": "skipped",
             "reason": "termination protection is on"}));
     }
+    for (s, at) in &leased {
+        let lease = crate::lease::of_service(s).expect("partitioned on it");
+        report.push(json!({"service_name": s.service_name, "expires_at": expiry::format(*at), "action": "skipped",
+            "reason": format!("under {}: it waits until the rename ends", lease.describe())}));
+    }
     for (s, at) in &due {
         let (action, reason) = if args.dry_run {
             ("would terminate", Value::Null)
@@ -95,6 +104,9 @@ pub async fn run(ctx: &Context<'_>, args: PruneArgs) -> anyhow::Result<()> {
                     ("skipped", "its expiry changed since it was listed".into())
                 }
                 Ok(now) if now.termination_protection => ("skipped", "termination protection is on".into()),
+                Ok(now) if crate::lease::of_service(&now).is_some() => {
+                    ("skipped", "a rename took it since it was listed: it waits until the rename ends".into())
+                }
                 Ok(_) => match client.service_delete_incarnation(project, &s.service_name, &s.create_time).await {
                     Ok(avn_client::DeleteOutcome::Deleted) => ("terminated", Value::Null),
                     Ok(avn_client::DeleteOutcome::Gone) => ("terminated", "it was already gone".into()),

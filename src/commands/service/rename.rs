@@ -39,8 +39,10 @@ use crate::rename::Options;
     avn service rename db1 orders-db --resume")]
 pub struct RenameArgs {
     /// Rename this service
+    #[arg(value_parser = crate::cli::service_name)]
     pub old: String,
     /// Give it this name
+    #[arg(value_parser = crate::cli::service_name)]
     pub new: String,
     /// Put NEW on this plan [default: OLD's]
     #[arg(short = 'p', long, value_name = "PLAN")]
@@ -73,8 +75,12 @@ pub struct RenameArgs {
     #[arg(long, conflicts_with = "resume")]
     pub dry_run: bool,
     /// Continue an interrupted rename from its journal
-    #[arg(long)]
+    #[arg(long, conflicts_with = "abort")]
     pub resume: bool,
+    /// Undo an interrupted or failed rename from its journal (any step before repoint): writes
+    /// re-enabled on OLD, the NEW it created deleted, its lease released
+    #[arg(long, conflicts_with = "dry_run")]
+    pub abort: bool,
     /// Go on although role-level settings can re-enable writes on OLD (they are listed)
     #[arg(long)]
     pub force: bool,
@@ -102,5 +108,5 @@ pub async fn run(ctx: &Context<'_>, a: RenameArgs) -> anyhow::Result<()> {
         force: a.force,
         checksum: a.verify == "checksum",
     };
-    crate::rename::run(ctx, &a.old, &a.new, opts, a.dry_run, a.resume).await
+    crate::rename::run(ctx, &a.old, &a.new, opts, a.dry_run, a.resume, a.abort).await
 }

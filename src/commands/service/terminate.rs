@@ -8,22 +8,45 @@ use crate::prompt;
 #[derive(Debug, Args)]
 #[command(long_about = "Delete services and all their data. This cannot be undone.\n\n\
     On a terminal, each name must be typed again to confirm. Without a terminal the command refuses \
-    unless -f/--force, --yes or AIVEN_FORCE=true is given. Services with termination protection are \
+    unless -f/--force, --yes or AIVEN_FORCE=true is given. A service under a rename (the avn_rename \
+    lease tag) is refused, exit 2, unless --force is given twice (-ff). Services with termination protection are \
     refused by the control plane; remove it first with `avn service update NAME \
     --disable-termination-protection`.\n\n\
     Examples:\n  avn service terminate db1\n  avn service terminate db1 db2 --force")]
 pub struct TerminateArgs {
     /// Delete these services
-    #[arg(required = true)]
+    #[arg(required = true, value_parser = crate::cli::service_name)]
     pub names: Vec<String>,
-    /// Skip the confirmation
-    #[arg(short, long, visible_alias = "yes")]
-    pub force: bool,
+    /// Skip the confirmation; given twice (-ff), also terminate a service under a rename
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub force: u8,
+    /// Skip the confirmation (the same as one --force)
+    #[arg(long)]
+    pub yes: bool,
 }
 
 pub async fn run(ctx: &Context<'_>, args: TerminateArgs) -> anyhow::Result<()> {
     let project = ctx.project()?;
-    if !ctx.force(args.force) {
+    // A service under a rename lease is refused before anything else, unless -ff: the rename
+    // may be about to delete one copy, or rely on this one being the only one.
+    let break_lease = args.force >= 2;
+    let mut leased = vec![];
+    for name in &args.names {
+        if let Some(lease) = crate::lease::of(ctx, project, name).await? {
+            if !break_lease {
+                return Err(crate::lease::refused(
+                    "terminate",
+                    project,
+                    name,
+                    &lease,
+                    Some("to terminate it anyway, give --force twice (-ff): the rename then cannot finish, and its rollback keeps what may be the only copy"),
+                )
+                .into());
+            }
+            leased.push((name.clone(), lease));
+        }
+    }
+    if !ctx.force(args.force > 0 || args.yes) {
         if !prompt::can_prompt() {
             return Err(CliError::usage("refusing to terminate without confirmation: no terminal to ask on")
                 .hint("pass --force (or --yes, or set AIVEN_FORCE=true) to terminate without a prompt")
@@ -44,6 +67,14 @@ pub async fn run(ctx: &Context<'_>, args: TerminateArgs) -> anyhow::Result<()> {
     }
     let client = ctx.client()?;
     for name in &args.names {
+        if let Some((_, lease)) = leased.iter().find(|(n, _)| n == name) {
+            ctx.printer.warn(&format!("'{name}' is under {}: removing its lease (-ff)", lease.describe()));
+            let untag = [avn_api::lease::TAG, avn_api::lease::TO_TAG, avn_api::lease::FROM_TAG]
+                .into_iter()
+                .map(|k| (k.to_string(), None))
+                .collect();
+            client.service_tags_update(project, name, &untag).await?;
+        }
         client.service_delete(project, name).await.map_err(|e| {
             let hint = if e.status() == Some(403) {
                 format!("if termination protection is on, remove it first: avn service update {name} --disable-termination-protection")

@@ -12,6 +12,7 @@ use crate::context::Context;
     avn service update db1 -p business-4 -c pg.max_connections=300")]
 pub struct UpdateArgs {
     /// Update this service
+    #[arg(value_parser = crate::cli::service_name)]
     pub name: String,
     /// Power the service on
     #[arg(long, conflicts_with = "power_off")]

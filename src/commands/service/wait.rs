@@ -18,7 +18,7 @@ use crate::readiness;
     Examples:\n  avn service wait db1\n  avn service wait db1 db2 --timeout 300\n  avn service wait db1 --timeout 10m --json")]
 pub struct WaitArgs {
     /// Wait for these services
-    #[arg(required = true)]
+    #[arg(required = true, value_parser = crate::cli::service_name)]
     pub names: Vec<String>,
     /// Give up after this long: seconds, or units like 5m [default: 30m]
     #[arg(long, value_name = "DURATION", value_parser = crate::cli::parse_duration)]

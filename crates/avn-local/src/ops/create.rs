@@ -116,7 +116,9 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> ApiResult
         rec.user_config = merged;
         rec.op = Some(Op::Fork);
         if body.copy_tags == Some(true) {
+            // A rename's own tags (its lease) stay with the service they were written on.
             let mut tags = source.tags.clone();
+            tags.retain(|k, _| !avn_api::lease::OWN_TAGS.contains(&k.as_str()));
             tags.extend(rec.tags.clone());
             rec.tags = tags;
         }

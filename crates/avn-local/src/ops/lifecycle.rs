@@ -143,7 +143,22 @@ pub async fn delete(m: &Arc<Manager>, project: &str, name: &str) -> ApiResult<()
         ));
     }
     // Deleting the row first makes a background operation stop at its next look at the store.
-    m.store(|s| s.delete_service(&rec.id))?;
+    // The lease is read in the same step: a rename that takes it meanwhile is never left with a
+    // deleted service.
+    let leased = m.store(|s| {
+        let lease = s.service_by_id(&rec.id)?.and_then(|r| avn_api::lease::Lease::of(&r.tags));
+        if lease.is_none() {
+            s.delete_service(&rec.id)?;
+        }
+        Ok(lease)
+    })?;
+    if let Some(lease) = leased {
+        return Err(ApiError::conflict(format!(
+            "Service '{name}' is under {}; it cannot be deleted until the rename ends. {}",
+            lease.describe(),
+            lease.hint(name)
+        )));
+    }
     let lock = m.op_lock(&rec.id);
     let _guard = lock.lock().await;
     if let Some(mut r) = m.running(&rec.id) {

@@ -92,9 +92,10 @@ pub const EXPIRY_TAG: &str = "avn_expires_at";
 
 /// Every 15 seconds: terminate services whose expiry (the `avn_expires_at` tag) has passed, as
 /// `avn service prune` would: never one with termination protection (logged once), never one
-/// without the tag. Each termination is logged.
+/// under a rename lease (it waits for the rename), never one without the tag. Each termination is logged.
 pub async fn expiry_reaper(m: Arc<Manager>) {
     let mut protected_logged = std::collections::HashSet::new();
+    let mut leased_logged = std::collections::HashSet::new();
     loop {
         tokio::time::sleep(Duration::from_secs(15)).await;
         let Ok(services) = m.store(|s| s.services(None)) else { continue };
@@ -102,6 +103,13 @@ pub async fn expiry_reaper(m: Arc<Manager>) {
         for rec in services {
             let Some(at) = rec.tags.get(EXPIRY_TAG).and_then(|v| avn_api::time::parse(v)) else { continue };
             if at > now {
+                continue;
+            }
+            // An expiry that falls due during a rename waits for the rename to end.
+            if let Some(lease) = avn_api::lease::Lease::of(&rec.tags) {
+                if leased_logged.insert((rec.id.clone(), lease.id.clone())) {
+                    tracing::warn!(service = %rec.name, project = %rec.project, expires_at = %at, "expired, but under {}: kept until the rename ends", lease.describe());
+                }
                 continue;
             }
             if rec.termination_protection {
@@ -116,6 +124,7 @@ pub async fn expiry_reaper(m: Arc<Manager>) {
             let still = again.filter(|a| {
                 a.id == rec.id
                     && !a.termination_protection
+                    && avn_api::lease::Lease::of(&a.tags).is_none()
                     && a.tags
                         .get(EXPIRY_TAG)
                         .and_then(|v| avn_api::time::parse(v))

@@ -52,7 +52,10 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/project/{p}/service", get(services::list).post(services::create))
         .route("/v1/project/{p}/service/{s}", get(services::get).put(services::update).delete(services::delete))
         .route("/v1/project/{p}/service/{s}/backups", get(services::backups))
-        .route("/v1/project/{p}/service/{s}/tags", get(services::tags).put(services::replace_tags))
+        .route(
+            "/v1/project/{p}/service/{s}/tags",
+            get(services::tags).put(services::replace_tags).patch(services::update_tags),
+        )
         .route("/v1/project/{p}/service/{s}/integration", get(integrations::list))
         .route("/v1/project/{p}/integration", post(integrations::create))
         .fallback(|| async { ApiError::not_found("Not found: this path is not served by the local control plane") })

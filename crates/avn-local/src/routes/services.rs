@@ -84,8 +84,55 @@ pub async fn replace_tags(
 ) -> ApiResult<Json<wrap::MessageOut>> {
     let body: wrap::TagsOut = parse(&body)?;
     let rec = service_rec(&s, &p, &name)?;
-    s.manager.store(|st| st.set_tags(&rec.id, &body.tags))?;
-    Ok(Json(wrap::MessageOut { message: "tags updated".into() }))
+    change_tags(&s, &rec.id, |_| body.tags.clone())
+}
+
+/// `PATCH .../tags`: set the keys given, remove those given as null, keep the rest.
+pub async fn update_tags(
+    State(s): State<AppState>,
+    Path((p, name)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult<Json<wrap::MessageOut>> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Changes {
+        tags: std::collections::BTreeMap<String, Option<String>>,
+    }
+    let body: Changes = parse(&body)?;
+    let rec = service_rec(&s, &p, &name)?;
+    change_tags(&s, &rec.id, |current| {
+        let mut tags = current.clone();
+        for (k, v) in &body.tags {
+            match v {
+                Some(v) => tags.insert(k.clone(), v.clone()),
+                None => tags.remove(k),
+            };
+        }
+        tags
+    })
+}
+
+/// Change a service's tags in one step under the store's lock, so that two clients racing for a
+/// rename lease cannot both win: a lease is never handed from one rename to another.
+fn change_tags(
+    s: &AppState,
+    id: &str,
+    change: impl FnOnce(&std::collections::BTreeMap<String, String>) -> std::collections::BTreeMap<String, String>,
+) -> ApiResult<Json<wrap::MessageOut>> {
+    let refused = s.manager.store(|st| {
+        let Some(rec) = st.service_by_id(id)? else { return Ok(Some(None)) };
+        let after = change(&rec.tags);
+        if let Err(why) = avn_api::lease::check_change(&rec.tags, &after) {
+            return Ok(Some(Some(why)));
+        }
+        st.set_tags(id, &after)?;
+        Ok(None)
+    })?;
+    match refused {
+        None => Ok(Json(wrap::MessageOut { message: "tags updated".into() })),
+        Some(None) => Err(crate::error::ApiError::not_found("Service not found")),
+        Some(Some(why)) => Err(crate::error::ApiError::conflict(why)),
+    }
 }
 
 pub async fn backups(

@@ -60,6 +60,16 @@ impl PgError {
     }
 }
 
+/// `PATH` of every child process: the archive and restore commands are shell lines that call
+/// `cp`, `test` and the like.
+pub const CHILD_PATH: &str = "/usr/local/bin:/usr/bin:/bin";
+
+/// Clear a child's environment down to `PATH` and a locale: children of the control plane never
+/// inherit its environment, which may hold `AIVEN_AUTH_TOKEN` or the local token.
+pub fn clean_env(c: &mut std::process::Command) {
+    c.env_clear().env("PATH", CHILD_PATH).env("LC_ALL", "C.UTF-8");
+}
+
 /// The nice value of background work (packing base backups, compressing WAL).
 pub const BACKGROUND_NICE: i32 = 10;
 
@@ -88,8 +98,11 @@ impl Pg {
         let bindir = std::env::var_os("AVN_PG_BINDIR")
             .map(PathBuf::from)
             .or_else(|| {
-                std::process::Command::new("pg_config")
-                    .arg("--bindir")
+                // Found on the caller's PATH, which is no secret; nothing else is passed on.
+                let mut c = std::process::Command::new("pg_config");
+                clean_env(&mut c);
+                c.env("PATH", std::env::var_os("PATH").unwrap_or_else(|| CHILD_PATH.into()));
+                c.arg("--bindir")
                     .output()
                     .ok()
                     .filter(|o| o.status.success())
@@ -117,7 +130,9 @@ impl Pg {
                     "install PostgreSQL (Debian: apt-get install postgresql) or set AVN_PG_BINDIR".into(),
                 )
             })?;
-        let out = std::process::Command::new(bindir.join("postgres"))
+        let mut version = std::process::Command::new(bindir.join("postgres"));
+        clean_env(&mut version);
+        let out = version
             .arg("--version")
             .output()
             .map_err(|e| PgError::NotInstalled(format!("{}: {e}", bindir.display())))?;
@@ -143,13 +158,17 @@ impl Pg {
         Ok(Pg { bindir, major, run_as })
     }
 
-    /// A command for a PostgreSQL tool, run as the server user, in its own process group.
+    /// A command for a PostgreSQL tool, run as the server user, in its own process group, with a
+    /// cleared environment plus what the tools need (see [`CHILD_PATH`]): nothing the control
+    /// plane was given (an API token, `PG*` variables) reaches a server, or its archive and restore
+    /// commands, which inherit the server's environment.
     fn command(&self, tool: &str) -> tokio::process::Command {
         let mut c = tokio::process::Command::new(self.bindir.join(tool));
         if let Some((u, g)) = self.run_as {
             c.uid(u.as_raw()).gid(g.as_raw());
         }
-        c.stdin(Stdio::null()).process_group(0).env("LC_ALL", "C.UTF-8").env_remove("PGDATA");
+        c.stdin(Stdio::null()).process_group(0);
+        clean_env(c.as_std_mut());
         c
     }
 
