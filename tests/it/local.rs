@@ -469,6 +469,11 @@ fn a_full_disk_fails_a_fork_briefly_removes_its_copy_and_archiving_resumes_after
     r.code(1);
     assert!(r.stderr.len() < 2000, "a short error, not one line per file: {} bytes\n{}", r.stderr.len(), r.stderr);
     assert!(r.stderr.contains("No space left on device") || r.stderr.contains("space"), "{}", r.stderr);
+    // The failed fork says so in the list, with its notification, until it is terminated.
+    let listed = l.avn(&["service", "list", "--json"]).code(0).json();
+    let f1 = listed.as_array().unwrap().iter().find(|s| s["service_name"] == "f1").unwrap().clone();
+    assert_eq!(f1["state"], "FAILED", "{f1}");
+    assert!(f1["service_notifications"].to_string().contains("fork failed"), "{f1}");
     // The failed fork's partial copy is gone at once; the source still serves.
     let instances = l.data_dir().join("instances");
     let dirs: Vec<String> =
@@ -481,6 +486,51 @@ fn a_full_disk_fails_a_fork_briefly_removes_its_copy_and_archiving_resumes_after
     sql(&uri, "INSERT INTO t SELECT g FROM generate_series(1001, 2000) g").unwrap();
     l.avn(&["service", "fork", "src", "f2", "--timeout", "120"]).code(0);
     assert_eq!(sql(&l.uri("f2"), "SELECT count(*) FROM t").unwrap()[0][0], "2000");
+    drop(l);
+    drop(disk);
+}
+
+/// Issue 18, item 6: a service that stopped for lack of space, and could not start again while
+/// the disk was full, comes back by itself once space is freed.
+#[test]
+fn a_service_stopped_by_a_full_disk_restarts_by_itself_when_space_is_back() {
+    let Some(disk) = SmallDisk::mount(300) else {
+        eprintln!("SKIPPED: cannot mount a tmpfs here (needs root)");
+        return;
+    };
+    let l = Local::start_in(tempfile::tempdir_in(&disk.path).unwrap());
+    l.avn(&["service", "create", "db", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
+    let uri = l.uri("db");
+    sql(&uri, "CREATE TABLE t (x int); INSERT INTO t VALUES (7)").unwrap();
+    let (inst, _, _) = l.instance("db");
+    // The disk fills up, and the server dies (a PANIC writing WAL, as a kill -9 stands in for).
+    let filler = disk.path.join("filler");
+    let st =
+        std::process::Command::new("fallocate").args(["-l", &disk.free().to_string()]).arg(&filler).status().unwrap();
+    assert!(st.success());
+    let _ = sql(&uri, "INSERT INTO t SELECT g FROM generate_series(1, 200000) g");
+    let pid = std::fs::read_to_string(inst.join("data/postmaster.pid"))
+        .ok()
+        .and_then(|t| t.lines().next().map(str::to_string));
+    if let Some(pid) = pid {
+        std::process::Command::new("kill").args(["-9", pid.trim()]).status().unwrap();
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !l.avn(&["service", "get", "db", "--json"]).json()["service_notifications"]
+        .to_string()
+        .contains("trying again in")
+    {
+        assert!(std::time::Instant::now() < deadline, "{}", l.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::fs::remove_file(&filler).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while l.avn(&["service", "get", "db", "--json"]).json()["state"] != "RUNNING" {
+        assert!(std::time::Instant::now() < deadline, "{}", l.log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    wait_running(&l, &["db"]);
+    assert_eq!(sql(&l.uri("db"), "SELECT x FROM t WHERE x = 7").unwrap()[0][0], "7");
     drop(l);
     drop(disk);
 }
@@ -512,7 +562,7 @@ fn a_partial_segment_left_in_the_archive_never_blocks_archiving() {
 }
 
 #[test]
-fn a_dead_postgres_is_not_reported_running_and_power_off_on_recovers_it() {
+fn a_dead_postgres_is_not_reported_running_and_comes_back_by_itself() {
     let l = Local::start();
     l.avn(&["service", "create", "db", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
     sql(&l.uri("db"), "CREATE TABLE t (x int); INSERT INTO t VALUES (7)").unwrap();
@@ -538,10 +588,23 @@ fn a_dead_postgres_is_not_reported_running_and_power_off_on_recovers_it() {
     };
     assert_eq!(v["node_states"][0]["state"], "unknown", "{v}");
     assert!(l.log().contains("exited unexpectedly"), "{}", l.log());
-    // The cause is gone: power off and on brings it back, with its data.
+    // It is tried again by itself, and says when (issue 18, item 6).
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !l.avn(&["service", "get", "db", "--json"]).json()["service_notifications"]
+        .to_string()
+        .contains("trying again in")
+    {
+        assert!(std::time::Instant::now() < deadline, "{}", l.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // The cause is gone: it comes back by itself, with its data.
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
-    l.avn(&["service", "update", "db", "--power-off"]).code(0);
-    l.avn(&["service", "update", "db", "--power-on"]).code(0);
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    while l.avn(&["service", "get", "db", "--json"]).json()["state"] != "RUNNING" {
+        assert!(std::time::Instant::now() < deadline, "{}", l.log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(l.log().contains("starting it again after a failed start"), "{}", l.log());
     wait_running(&l, &["db"]);
     assert_eq!(sql(&l.uri("db"), "SELECT x FROM t").unwrap()[0][0], "7");
     // A plain crash is restarted by itself.

@@ -61,7 +61,17 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
         service_type: catalog::SERVICE_TYPE.into(),
         plan: rec.plan.clone(),
         cloud_name: catalog::CLOUD.into(),
-        state: rec.state.into(),
+        // A failed operation (a fork whose restore failed) says so until it is terminated,
+        // rather than looking as if it were still being built.
+        state: if rec.op == Some(crate::model::Op::Failed) {
+            avn_api::ServiceState::Other("FAILED".into())
+        } else if rec.state == crate::model::State::Running && rec.op.is_none() && m.running(&rec.id).is_none() {
+            // Its server died and the watchdog could not record it yet (the state store is on a
+            // full disk, say): never shown RUNNING.
+            avn_api::ServiceState::Rebuilding
+        } else {
+            rec.state.into()
+        },
         create_time: rec.create_time.clone(),
         update_time: rec.update_time.clone(),
         service_uri: Some(uri.clone()),
