@@ -46,7 +46,8 @@ pub struct Options {
     pub yes: bool,
     pub remove_termination_protection: bool,
     pub timeout_seconds: Option<f64>,
-    /// Go on although role-level settings can re-enable writes on OLD.
+    /// Go on although role-level settings can re-enable writes on OLD, or unlogged tables hold
+    /// rows a fork will not have.
     #[serde(default)]
     pub force: bool,
     /// Compare an order-independent checksum of every table, not only row counts.
@@ -74,6 +75,10 @@ pub struct Snapshot {
     /// OLD's expiry (the `avn_expires_at` tag), given to NEW only when the rename has finished.
     #[serde(default)]
     pub expires_at: Option<String>,
+    /// Unlogged tables with rows (`db.schema.table`), accepted with `--force`: a fork has them
+    /// empty, so verify leaves them out.
+    #[serde(default)]
+    pub unlogged: Vec<String>,
 }
 
 /// A journal is resumed only against the API and project it was started with: a same-named

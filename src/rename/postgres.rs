@@ -150,6 +150,38 @@ async fn tables(c: &tokio_postgres::Client) -> Result<Vec<(String, String, bool)
     Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
 }
 
+/// Unlogged tables that hold rows, keyed `db.schema.table`: their contents are not in WAL, so a
+/// fork (on Aiven as here) has them empty.
+pub async fn unlogged_with_rows(conn: &ConnInfo, dbs: &[String]) -> Result<Vec<String>, StepError> {
+    let mut out = vec![];
+    for db in dbs {
+        let c = conn.with_dbname(db).connect().await?;
+        let rows = c
+            .query(
+                "SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE c.relpersistence = 'u' AND c.relkind IN ('r', 'p') ORDER BY 1, 2",
+                &[],
+            )
+            .await
+            .map_err(PgError::from)?;
+        for r in rows {
+            let (schema, table): (String, String) = (r.get(0), r.get(1));
+            let key = format!("{db}.{schema}.{table}");
+            let sql =
+                format!("SELECT EXISTS (SELECT 1 FROM {}.{})", escape_identifier(&schema), escape_identifier(&table));
+            let any: bool = c
+                .query_one(&sql, &[])
+                .await
+                .map_err(|e| StepError::Count { table: key.clone(), source: e.into() })?
+                .get(0);
+            if any {
+                out.push(key);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// An order-independent checksum of every table the user can read, keyed `db.schema.table`: the
 /// row count and the sum of a 64-bit hash of each row's text. It reads every row once. Returns the
 /// checksums and the tables that could not be read.

@@ -95,6 +95,7 @@ impl Rename<'_, '_> {
             integrations,
             created: svc.create_time.clone(),
             expires_at,
+            unlogged: vec![],
         };
         if Self::is_pg(&snapshot) && !o.writes_stopped {
             let uri = conn
@@ -129,7 +130,11 @@ impl Rename<'_, '_> {
                 .hint("reset them (ALTER ROLE ... RESET default_transaction_read_only), or pass --force to go on; sessions of those roles could still write to OLD during the rename")
                 .into());
             }
-        } else if !Self::is_pg(&snapshot) && !o.writes_stopped && !self.dry_run {
+        }
+        if Self::is_pg(&snapshot) {
+            self.check_unlogged(&mut snapshot, conn.as_ref()).await?;
+        }
+        if !Self::is_pg(&snapshot) && !o.writes_stopped && !self.dry_run {
             if !crate::prompt::can_prompt() {
                 return Err(CliError::usage(format!(
                     "avn cannot stop writes on a {} service itself",
@@ -145,5 +150,35 @@ impl Rename<'_, '_> {
             }
         }
         Ok((snapshot, body))
+    }
+
+    /// Unlogged tables that hold rows do not survive a fork (their contents are not in WAL, on
+    /// Aiven as here): refused unless `--force`, which has verify leave them out.
+    async fn check_unlogged(&self, snapshot: &mut Snapshot, conn: Option<&Conn>) -> anyhow::Result<()> {
+        let Some(conn) = conn else { return Ok(()) };
+        let old = &self.old;
+        let pg = self.ctx.pg_conn(&self.project, &conn.uri).await?;
+        let dbs = if snapshot.alterable.is_empty() { &snapshot.databases } else { &snapshot.alterable };
+        let unlogged = postgres::unlogged_with_rows(&pg, dbs)
+            .await
+            .map_err(|e| CliError::usage(format!("cannot look for unlogged tables on '{old}': {e}")))?;
+        if unlogged.is_empty() {
+            return Ok(());
+        }
+        if !self.opts.force {
+            return Err(CliError::usage(format!(
+                "unlogged tables on '{old}' hold rows that a fork does not copy (their contents are not in WAL, as on Aiven): {}",
+                unlogged.join(", ")
+            ))
+            .hint("make them logged (ALTER TABLE ... SET LOGGED) to keep their rows, or pass --force to go on: NEW has them empty, and verify leaves them out")
+            .into());
+        }
+        self.ctx.printer.warn(&format!(
+            "--force: these unlogged tables will be empty on '{}', and verify leaves them out: {}",
+            self.new,
+            unlogged.join(", ")
+        ));
+        snapshot.unlogged = unlogged;
+        Ok(())
     }
 }

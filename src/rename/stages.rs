@@ -188,8 +188,12 @@ impl Rename<'_, '_> {
             let dbs: Vec<String> =
                 s.databases.iter().filter(|d| s.alterable.is_empty() || s.alterable.contains(d)).cloned().collect();
             let (old_pg, new_pg) = (self.pg(&old_uri).await?, self.pg(&new_uri).await?);
-            let a = postgres::row_counts(&old_pg, &dbs).await?;
-            let b = postgres::row_counts(&new_pg, &dbs).await?;
+            let (mut a, mut b) =
+                (postgres::row_counts(&old_pg, &dbs).await?, postgres::row_counts(&new_pg, &dbs).await?);
+            for t in &s.unlogged {
+                a.remove(t);
+                b.remove(t);
+            }
             tables = a.len();
             for k in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
                 let (x, y) = (a.get(k), b.get(k));
@@ -199,8 +203,12 @@ impl Rename<'_, '_> {
                 }
             }
             if self.opts.checksum && problems.is_empty() {
-                let ((a, unreadable), (b, _)) =
+                let ((mut a, unreadable), (mut b, _)) =
                     (postgres::checksums(&old_pg, &dbs).await?, postgres::checksums(&new_pg, &dbs).await?);
+                for t in &s.unlogged {
+                    a.remove(t);
+                    b.remove(t);
+                }
                 for k in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
                     if a.get(k) != b.get(k) {
                         problems.push(format!("{k}: contents differ between '{}' and '{}'", self.old, self.new));
@@ -228,8 +236,13 @@ impl Rename<'_, '_> {
             }
             None => String::new(),
         };
+        let skipped = if s.unlogged.is_empty() {
+            String::new()
+        } else {
+            format!("; unlogged, left out (--force): {}", s.unlogged.join(", "))
+        };
         Ok(Outcome::Done(format!(
-            "same databases, users and connection pools{}{sums}",
+            "same databases, users and connection pools{}{sums}{skipped}",
             if tables > 0 { format!("; row counts equal in {tables} table(s)") } else { String::new() }
         )))
     }

@@ -412,6 +412,27 @@ fn role_settings_that_reenable_writes_are_refused_unless_forced() {
     assert_eq!(sql(&l.uri("new"), "SELECT count(*) FROM t").unwrap()[0][0], "1");
 }
 
+/// Issue 18, item 8: an unlogged table with rows is named and refused before anything changes;
+/// with --force the rename goes through, NEW has it empty, and verify says it left it out.
+#[test]
+fn unlogged_tables_with_rows_are_refused_unless_forced_and_then_left_out_of_verify() {
+    let l = Local::start();
+    let uri = make_source(&l, "old");
+    sql(&uri, "INSERT INTO t VALUES (1, 'x'); CREATE UNLOGGED TABLE cache (k int); INSERT INTO cache VALUES (1), (2)")
+        .unwrap();
+    let r = l.avn(&["service", "rename", "old", "new", "--yes"]);
+    r.code(2);
+    assert!(r.stderr.contains("defaultdb.public.cache") && r.stderr.contains("--force"), "{}", r.stderr);
+    l.avn(&["service", "get", "new"]).code(1);
+    sql(&uri, "INSERT INTO t VALUES (2, 'still writable')").unwrap();
+    let r = l.avn(&["service", "rename", "old", "new", "--yes", "--force"]);
+    r.code(0);
+    assert!(r.stderr.contains("unlogged, left out (--force): defaultdb.public.cache"), "{}", r.stderr);
+    let new = l.uri("new");
+    assert_eq!(sql(&new, "SELECT count(*) FROM t").unwrap()[0][0], "2");
+    assert_eq!(sql(&new, "SELECT count(*) FROM cache").unwrap()[0][0], "0");
+}
+
 #[cfg(feature = "failpoints")]
 #[test]
 fn a_fork_without_the_fence_is_deleted_and_never_used() {

@@ -81,7 +81,8 @@ pub struct RenameArgs {
     /// re-enabled on OLD, the NEW it created deleted, its lease released
     #[arg(long, conflicts_with = "dry_run")]
     pub abort: bool,
-    /// Go on although role-level settings can re-enable writes on OLD (they are listed)
+    /// Go on although role-level settings can re-enable writes on OLD, or unlogged tables hold
+    /// rows a fork leaves empty (both are listed)
     #[arg(long)]
     pub force: bool,
     /// How to verify NEW: counts (exact row counts) or checksum (also every table's contents:

@@ -465,7 +465,8 @@ pub fn restore(packed: &Path, dest: &Path, copied: &Arc<AtomicU64>, threads: usi
         let Some((at, len, raw_at, raw_len)) = piece.frame else {
             // A blob of one stream (backups packed before frames): decode it in order.
             let mut w = Counting { inner: BufWriter::with_capacity(BUF, out), count: copied, written: 0 };
-            zstd::stream::copy_decode(File::open(&blob)?, &mut w).map_err(|err| bad(e, &err.to_string()))?;
+            let f = File::open(&blob).map_err(|err| bad(e, &format!("{}: {err}", blob.display())))?;
+            zstd::stream::copy_decode(f, &mut w).map_err(|err| bad(e, &err.to_string()))?;
             w.flush()?;
             return match w.written == e.size {
                 true => Ok(()),
@@ -474,10 +475,17 @@ pub fn restore(packed: &Path, dest: &Path, copied: &Arc<AtomicU64>, threads: usi
         };
         use std::io::Seek;
         use std::os::unix::fs::FileExt;
-        let mut f = File::open(&blob)?;
+        let mut f = File::open(&blob).map_err(|err| bad(e, &format!("{}: {err}", blob.display())))?;
         f.seek(std::io::SeekFrom::Start(at))?;
         let mut comp = vec![0u8; len as usize];
-        f.read_exact(&mut comp)?;
+        // A blob cut short names the backup and the file, as a checksum error does.
+        f.read_exact(&mut comp).map_err(|err| match err.kind() {
+            std::io::ErrorKind::UnexpectedEof => bad(
+                e,
+                &format!("{} is truncated: frame at {raw_at} needs bytes {at}..{} of it", blob.display(), at + len),
+            ),
+            _ => bad(e, &format!("{}: {err}", blob.display())),
+        })?;
         let raw = zstd::bulk::Decompressor::new()?
             .decompress(&comp, raw_len as usize)
             .map_err(|err| bad(e, &format!("frame at {raw_at}: {err}")))?;
@@ -639,5 +647,24 @@ mod tests {
         let copied = Arc::new(AtomicU64::new(0));
         let err = restore(&packed, &t.path().join("out"), &copied, 2).unwrap_err();
         assert!(err.to_string().contains("base/5/16396"), "{err}");
+    }
+
+    /// Issue 18, item 8: a blob cut short says which backup and file, not "failed to fill whole
+    /// buffer".
+    #[test]
+    fn a_truncated_blob_names_the_backup_and_the_file() {
+        let t = tempfile::tempdir().unwrap();
+        let plain = t.path().join("plain");
+        tree(&plain, &big(7));
+        let packed = t.path().join("packed");
+        pack(&plain, &packed, None, 1).unwrap();
+        let m = read_manifest(&packed).unwrap();
+        let blob = m.entries.iter().find(|e| e.path == "base/5/16396").unwrap().blob.clone().unwrap();
+        let bytes = std::fs::read(packed.join(&blob)).unwrap();
+        std::fs::write(packed.join(&blob), &bytes[..bytes.len() / 2]).unwrap();
+        let copied = Arc::new(AtomicU64::new(0));
+        let err = restore(&packed, &t.path().join("out"), &copied, 2).unwrap_err().to_string();
+        assert!(err.contains(&packed.display().to_string()) && err.contains("base/5/16396"), "{err}");
+        assert!(err.contains("is truncated") && !err.contains("fill whole buffer"), "{err}");
     }
 }
