@@ -345,10 +345,14 @@ async fn a_slow_api_gets_a_moment_then_stale_names_are_offered() {
     let mut entry: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     entry["fetched_ms"] = json!(entry["fetched_ms"].as_u64().unwrap() - 61_000);
     std::fs::write(&file, entry.to_string()).unwrap();
+    // Counted from here: on a loaded machine the first Tab may have outrun its budget too and
+    // started a background refresh of its own (already sent, and slow).
+    std::thread::sleep(Duration::from_millis(200));
+    let before = requests_to(&env, "/v1/project/proj/service").await;
     let (r, took) = complete(&env, "bash", "avn service get o");
     assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("orders-db\n", ""));
     assert!(took < Duration::from_secs(5), "returned after {took:?}");
-    assert_eq!(requests_to(&env, "/v1/project/proj/service").await, 2, "it did ask");
+    assert!(requests_to(&env, "/v1/project/proj/service").await > before, "it did ask");
 }
 
 #[tokio::test(flavor = "multi_thread")]

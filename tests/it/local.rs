@@ -383,6 +383,25 @@ fn a_lost_state_store_is_refused_and_unknown_directories_are_moved_aside_never_r
     assert_eq!(std::fs::read(aside[0].join("data/precious")).unwrap(), b"keep me");
     assert!(l.log().contains("moved to"), "{}", l.log());
     l.avn(&["service", "get", "db"]).code(0);
+    // What was set aside is shown, and removed only when asked (issue 18, item 8).
+    let data_arg = data.display().to_string();
+    let st = l.avn(&["local", "status", "--data-dir", &data_arg]).code(0).stdout.clone();
+    assert!(st.contains("Set aside: 1 orphaned instance directory") && st.contains("avn local gc --orphaned"), "{st}");
+    let v = l.avn(&["local", "status", "--data-dir", &data_arg, "--json"]).code(0).json();
+    assert_eq!(v["orphaned"]["directories"], 1, "{v}");
+    assert!(v["orphaned"]["bytes"].as_u64().unwrap() > 0, "{v}");
+    let r = l.avn(&["local", "gc", "--orphaned", "--data-dir", &data_arg]);
+    assert_eq!(r.code, 2, "no terminal, no --yes: {}", r.stderr);
+    let r = l.avn(&["local", "gc", "--orphaned", "--dry-run", "--data-dir", &data_arg, "--json"]).code(0).json();
+    assert_eq!(r["orphaned"][0]["action"], "would remove", "{r}");
+    assert!(aside[0].exists());
+    let r = l.avn(&["local", "gc", "--orphaned", "--yes", "--data-dir", &data_arg, "--json"]).code(0).json();
+    assert_eq!(r["orphaned"][0]["action"], "removed", "{r}");
+    assert!(!aside[0].exists());
+    let st = l.avn(&["local", "status", "--data-dir", &data_arg]).code(0).stdout.clone();
+    assert!(!st.contains("Set aside"), "{st}");
+    l.avn(&["service", "get", "db"]).code(0);
+    assert_eq!(sql(&l.uri("db"), "SELECT x FROM keep").unwrap()[0][0], "42");
 }
 
 #[test]

@@ -292,6 +292,61 @@ pub fn instances_location(data_dir: &Path) -> PathBuf {
     std::fs::read_link(&link).unwrap_or(link)
 }
 
+/// Where instance directories that belong to no known service are moved aside at start-up
+/// (`instances-orphaned/` beside the instances): the control plane never removes them itself.
+pub fn orphaned_location(data_dir: &Path) -> PathBuf {
+    orphaned_dir(&instances_location(data_dir))
+}
+
+/// `orphaned_location`, from the instances directory.
+pub(crate) fn orphaned_dir(instances: &Path) -> PathBuf {
+    let name = instances.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    instances.with_file_name(format!("{name}-orphaned"))
+}
+
+/// One directory moved aside to [`orphaned_location`].
+#[derive(Debug, Clone)]
+pub struct Orphan {
+    pub path: PathBuf,
+    /// Disk it takes (allocated blocks; a file linked twice counts once).
+    pub bytes: u64,
+    /// A live PostgreSQL server runs from it (never removed then).
+    pub in_use: bool,
+}
+
+/// What is in [`orphaned_location`], oldest name first.
+pub fn orphans(data_dir: &Path) -> Vec<Orphan> {
+    let Ok(rd) = std::fs::read_dir(orphaned_location(data_dir)) else { return vec![] };
+    let mut out: Vec<Orphan> = rd
+        .flatten()
+        .map(|e| {
+            let path = e.path();
+            let in_use = engines::postgres::process::live_postmaster(&path.join("data")).is_some();
+            Orphan { bytes: disk_usage(&path), path, in_use }
+        })
+        .collect();
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// Allocated bytes under `root`, each inode once, without following links.
+fn disk_usage(root: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen = std::collections::HashSet::new();
+    let mut total = 0;
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(p) = stack.pop() {
+        let Ok(m) = std::fs::symlink_metadata(&p) else { continue };
+        if seen.insert((m.dev(), m.ino())) {
+            total += m.blocks() * 512;
+        }
+        if m.is_dir() {
+            stack.extend(std::fs::read_dir(&p).into_iter().flatten().flatten().map(|e| e.path()));
+        }
+    }
+    total
+}
+
 /// How forks and backups copy data where the instances live: ("reflink" | "copy", a description).
 /// Detected by cloning a scratch file there; None when the directory does not exist yet.
 pub fn copy_method(data_dir: &Path) -> Option<(&'static str, &'static str)> {

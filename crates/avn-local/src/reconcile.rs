@@ -28,11 +28,8 @@ pub async fn reconcile(m: &Arc<Manager>) -> Result<(), OpError> {
                     r.stop().await;
                 }
                 // Never removed: the state may not know it for reasons of its own (a restored copy).
-                let name = m.instances.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-                let aside = m
-                    .instances
-                    .with_file_name(format!("{name}-orphaned"))
-                    .join(format!("{id}-{}", jiff::Timestamp::now().as_second()));
+                let aside =
+                    crate::orphaned_dir(&m.instances).join(format!("{id}-{}", jiff::Timestamp::now().as_second()));
                 let moved = std::fs::create_dir_all(aside.parent().expect("has a parent"))
                     .and_then(|_| std::fs::rename(&layout.root, &aside));
                 match moved {

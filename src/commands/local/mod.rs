@@ -8,6 +8,7 @@ use crate::cli::GlobalArgs;
 use crate::context::Context;
 
 pub mod down;
+pub mod gc;
 pub mod serve;
 pub mod status;
 pub mod up;
@@ -17,6 +18,7 @@ pub enum LocalCommand {
     Up(up::UpArgs),
     Down(down::DownArgs),
     Status(status::StatusArgs),
+    Gc(gc::GcArgs),
     Serve(serve::ServeArgs),
 }
 
@@ -25,6 +27,7 @@ pub async fn run(ctx: &Context<'_>, global: &GlobalArgs, cmd: LocalCommand) -> a
         LocalCommand::Up(a) => up::run(ctx, global, a).await,
         LocalCommand::Down(a) => down::run(ctx, a).await,
         LocalCommand::Status(a) => status::run(ctx, a).await,
+        LocalCommand::Gc(a) => gc::run(ctx, a).await,
         LocalCommand::Serve(a) => serve::run(ctx, a).await,
     }
 }

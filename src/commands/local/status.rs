@@ -10,7 +10,8 @@ use crate::local_state;
 /// Show the local control plane, its services and their processes
 #[derive(Debug, Args)]
 #[command(long_about = "Show the local control plane: its URL, data directory, whether avn uses \
-    it, and each service with its state, port and PostgreSQL process.\n\n\
+    it, and each service with its state, port and PostgreSQL process, and what start-up set aside \
+    (orphaned instance directories; `avn local gc --orphaned` removes them).\n\n\
     Examples:\n  avn local status\n  avn local status --json")]
 pub struct StatusArgs {
     /// Use the control plane whose data is in this directory
@@ -60,7 +61,10 @@ pub async fn run(ctx: &Context<'_>, args: StatusArgs) -> anyhow::Result<()> {
         }
     }
     let copy = avn_local::copy_method(&data_dir);
+    let orphans = avn_local::orphans(&data_dir);
+    let orphaned_bytes: u64 = orphans.iter().map(|o| o.bytes).sum();
     let whole = json!({
+        "orphaned": {"path": avn_local::orphaned_location(&data_dir), "directories": orphans.len(), "bytes": orphaned_bytes},
         "copy_method": copy.map(|c| c.0),
         "running": info.is_some(), "url": info.as_ref().map(|i| i.url.clone()), "pid": info.as_ref().map(|i| i.pid),
         "data_dir": data_dir, "instances": avn_local::instances_location(&data_dir), "active": active, "services": services,
@@ -77,6 +81,15 @@ pub async fn run(ctx: &Context<'_>, args: StatusArgs) -> anyhow::Result<()> {
     p.line(&format!("Used by avn: {}", if active { "yes" } else { "no" }))?;
     if let Some((_, about)) = copy {
         p.line(&format!("Copies (forks, backups): {about}"))?;
+    }
+    if !orphans.is_empty() {
+        p.line(&format!(
+            "Set aside: {} orphaned instance director{} ({}) in {}; remove with `avn local gc --orphaned`",
+            orphans.len(),
+            if orphans.len() == 1 { "y" } else { "ies" },
+            crate::output::human_bytes(orphaned_bytes),
+            avn_local::orphaned_location(&data_dir).display()
+        ))?;
     }
     if !services.is_empty() {
         p.line("")?;

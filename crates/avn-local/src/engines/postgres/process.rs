@@ -265,6 +265,19 @@ fn die_with_parent(c: &mut tokio::process::Command) {
     }
 }
 
+/// The pid of a live postmaster running from `data`, through its `postmaster.pid`.
+pub fn live_postmaster(data: &Path) -> Option<i32> {
+    let text = std::fs::read_to_string(data.join("postmaster.pid")).ok()?;
+    let pid: i32 = text.lines().next()?.trim().parse().ok()?;
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let cmd = String::from_utf8_lossy(&cmdline);
+    if !cmd.contains("postgres") || !cmd.contains(&*data.to_string_lossy()) {
+        return None;
+    }
+    kill(Pid::from_raw(pid), None).ok()?;
+    Some(pid)
+}
+
 /// A server process: spawned by us, or adopted after a restart of the control plane.
 #[derive(Debug, Clone)]
 pub struct Running {
@@ -275,14 +288,7 @@ pub struct Running {
 impl Running {
     /// Adopt a live postmaster found through `postmaster.pid`.
     pub fn adopt(data: &Path) -> Option<Running> {
-        let text = std::fs::read_to_string(data.join("postmaster.pid")).ok()?;
-        let pid: i32 = text.lines().next()?.trim().parse().ok()?;
-        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-        let cmd = String::from_utf8_lossy(&cmdline);
-        if !cmd.contains("postgres") || !cmd.contains(&*data.to_string_lossy()) {
-            return None;
-        }
-        kill(Pid::from_raw(pid), None).ok()?;
+        let pid = live_postmaster(data)?;
         let (tx, rx) = watch::channel(false);
         tokio::spawn(async move {
             while process_alive(pid) {
