@@ -49,6 +49,21 @@ pub fn check_source(req: &ForkRequest, source: &Service) -> Result<(), CliError>
     if !FORKABLE.contains(&stype.as_str()) {
         return Err(CliError::usage(format!("services of type {stype} cannot be forked")));
     }
+    // avn local says what a fork of this service needs on its disk and what is free there: a
+    // fork that cannot fit is refused now, before anything is created (or, in a rename, before
+    // writes stop), not half-way with the disk full next to the running services.
+    if let Some(d) = source.extra.get(avn_api::service::LOCAL_DISK_KEY) {
+        let (need, free) = (d["fork_needs_bytes"].as_u64().unwrap_or(0), d["free_bytes"].as_u64().unwrap_or(u64::MAX));
+        if need > free {
+            return Err(CliError::usage(format!(
+                "not enough free disk to fork '{}' on this machine: the fork needs about {}, and {} are free",
+                req.source,
+                crate::output::human_bytes(need),
+                crate::output::human_bytes(free)
+            ))
+            .hint("free some space where avn local keeps its services (`avn local status` shows where), then try again; nothing was changed"));
+        }
+    }
     if matches!(req.target, Target::At { .. }) && !PITR_TYPES.contains(&stype.as_str()) {
         return Err(CliError::usage(format!("{stype} services cannot be restored to an instant")).hint(format!(
             "fork from a named backup with --backup NAME (list them with `avn service backup-list {}`)",
@@ -61,6 +76,7 @@ pub fn check_source(req: &ForkRequest, source: &Service) -> Result<(), CliError>
 /// Every check that needs the API, then the request to send. Creates nothing.
 pub async fn preflight(ctx: &Context<'_>, req: &ForkRequest, source: &Service) -> anyhow::Result<Planned> {
     let a = req;
+    check_source(req, source)?;
     let (project, src_project) = (req.project.as_str(), req.source_project.as_str());
     let mut target = req.target.clone();
     let client = ctx.client()?;

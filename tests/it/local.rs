@@ -433,7 +433,10 @@ struct SmallDisk {
 
 impl SmallDisk {
     fn mount(mb: u64) -> Option<SmallDisk> {
-        let path = std::env::temp_dir().join(format!("avn-small-disk-{}-{mb}", std::process::id()));
+        // One mount point per disk: tests that run at once never share one.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let path = std::env::temp_dir().join(format!("avn-small-disk-{}-{mb}-{n}", std::process::id()));
         std::fs::create_dir_all(&path).ok()?;
         let ok = std::process::Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={mb}m,mode=0755"), "tmpfs"])
@@ -462,7 +465,11 @@ fn a_full_disk_fails_a_fork_briefly_removes_its_copy_and_archiving_resumes_after
         eprintln!("SKIPPED: cannot mount a tmpfs here (needs root)");
         return;
     };
-    let l = Local::start_in(tempfile::tempdir_in(&disk.path).unwrap());
+    // The up-front space check is off here: this is the disk that fills up during a fork.
+    let l = Local::start_with(
+        tempfile::tempdir_in(&disk.path).unwrap(),
+        vec![("AVN_LOCAL_FORK_SPACE_CHECK".into(), "off".into())],
+    );
     l.avn(&["service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
     let uri = l.uri("src");
     sql(&uri, "CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 1000) g").unwrap();
@@ -505,6 +512,66 @@ fn a_full_disk_fails_a_fork_briefly_removes_its_copy_and_archiving_resumes_after
     sql(&uri, "INSERT INTO t SELECT g FROM generate_series(1001, 2000) g").unwrap();
     l.avn(&["service", "fork", "src", "f2", "--timeout", "120"]).code(0);
     assert_eq!(sql(&l.uri("f2"), "SELECT count(*) FROM t").unwrap()[0][0], "2000");
+    drop(l);
+    drop(disk);
+}
+
+/// Issue 18, item 6: a fork, or a rename's, that cannot fit on the disk is refused before
+/// anything is created, and a rename before it stops writes.
+#[test]
+fn a_fork_that_cannot_fit_is_refused_before_anything_changes() {
+    let Some(disk) = SmallDisk::mount(400) else {
+        eprintln!("SKIPPED: cannot mount a tmpfs here (needs root)");
+        return;
+    };
+    let l = Local::start_in(tempfile::tempdir_in(&disk.path).unwrap());
+    l.avn(&["service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
+    let uri = l.uri("src");
+    sql(&uri, "CREATE TABLE t AS SELECT g AS id, repeat('x', 200) AS pad FROM generate_series(1, 100000) g").unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while l.avn(&["service", "backup-list", "src", "--json"]).json().as_array().is_none_or(|b| b.is_empty()) {
+        assert!(std::time::Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let filler = disk.path.join("filler");
+    // Leave 40 MiB: less than a copy of the source needs.
+    let st = std::process::Command::new("fallocate")
+        .args(["-l", &disk.free().saturating_sub(40 << 20).to_string()])
+        .arg(&filler)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let v = l.service("src");
+    assert!(v["avn_local_disk"]["fork_needs_bytes"].as_u64() > v["avn_local_disk"]["free_bytes"].as_u64(), "{v}");
+    for args in [
+        vec!["service", "fork", "src", "f1", "--timeout", "120"],
+        vec!["service", "fork", "src", "f1", "--dry-run"],
+        vec!["service", "rename", "src", "f1", "--yes"],
+    ] {
+        let r = l.avn(&args);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("not enough free disk"), "{args:?}: {}", r.stderr);
+    }
+    assert_eq!(l.avn(&["service", "list", "--format", "{service_name}"]).stdout, "src\n");
+    sql(&uri, "INSERT INTO t VALUES (0, 'still writable')").unwrap();
+    assert!(l.service("src")["tags"].as_object().is_none_or(|t| !t.contains_key("avn_rename")));
+    // The control plane refuses it too, whoever asks.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let c = avn_client::Client::builder().base_url(&l.url).token(Some(l.token.clone())).build().unwrap();
+    let body = avn_api::ServiceCreate {
+        service_name: "f2".into(),
+        service_type: "pg".into(),
+        plan: "startup-4".into(),
+        cloud: Some("local".into()),
+        user_config: serde_json::json!({"service_to_fork_from": "src"}).as_object().unwrap().clone(),
+        ..Default::default()
+    };
+    let e = rt.block_on(c.service_create("local", &body)).unwrap_err();
+    assert_eq!(e.status(), Some(400), "{e}");
+    // Space is back: the fork goes through.
+    std::fs::remove_file(&filler).unwrap();
+    l.avn(&["service", "fork", "src", "f1", "--timeout", "120"]).code(0);
+    assert_eq!(sql(&l.uri("f1"), "SELECT count(*) FROM t").unwrap()[0][0], "100001");
     drop(l);
     drop(disk);
 }

@@ -11,6 +11,11 @@ use serde_json::Value;
 use crate::backup::Backup;
 use crate::integration::Integration;
 
+/// avn local's own key in a service object (kept in `extra`): `{"fork_needs_bytes",
+/// "free_bytes"}`, the disk a fork of the service needs on that machine and what is free there.
+/// Aiven's services do not carry it; forks there get disks of their own.
+pub const LOCAL_DISK_KEY: &str = "avn_local_disk";
+
 /// Service state: exactly `POWEROFF`, `REBALANCING`, `REBUILDING` or `RUNNING`; anything else a
 /// newer API sends is kept as it came.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -90,6 +90,13 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> ApiResult
             ApiError::bad_request(format!("Service to fork from '{source_project}/{source_name}' does not exist"))
         })?;
         let target = fork_target(m, &source, plan.has_backups(), &plan.service_plan, &user_config)?;
+        if let Some((need, free)) = super::fork::space(m, &source).filter(|(need, free)| need > free) {
+            return Err(ApiError::bad_request(format!(
+                "Not enough free disk space to fork '{source_name}': the fork needs about {} MiB, and {} MiB are free where avn local keeps its services; free some space first",
+                need >> 20,
+                free >> 20
+            )));
+        }
         // The backups this fork needs are held from now on (not rotated, not removed with the
         // source), until the fork has finished.
         m.hold(&source.id, &rec.id);

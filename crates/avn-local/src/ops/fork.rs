@@ -33,6 +33,27 @@ fn online_copy_threshold(data_size: u64, packed_backup: bool) -> u64 {
     }
 }
 
+/// Room a fork of `source` needs on the disk of the instances, and what is free there, in bytes:
+/// a copy of the source's data directory (its restored size, whether copied online or restored
+/// from a backup; next to nothing where extents are shared by reflinks), plus 64 MiB for its WAL
+/// and start-up. Checked before a fork is accepted, so that a fork (or a rename's, before it
+/// stops writes) is refused up front rather than failing with the disk full, next to the running
+/// services. `AVN_LOCAL_FORK_SPACE_CHECK=off` turns the check off (tests of a disk that fills up
+/// during a fork).
+pub fn space(m: &Manager, source: &ServiceRec) -> Option<(u64, u64)> {
+    if std::env::var("AVN_LOCAL_FORK_SPACE_CHECK").is_ok_and(|v| v == "off") {
+        return None;
+    }
+    let layout = m.layout(&source.id);
+    let fs = nix::sys::statvfs::statvfs(&m.instances).ok()?;
+    let free = fs.blocks_available() as u64 * fs.fragment_size() as u64;
+    let copy = match copy::detect(&m.instances) {
+        copy::Method::Reflink => 0,
+        copy::Method::Copy => crate::engines::postgres::layout::dir_size(&layout.data()),
+    };
+    Some((copy + (64 << 20), free))
+}
+
 /// Drive a copy while reporting its bytes as the `basebackup` phase.
 async fn report_copy(
     m: &Arc<Manager>,

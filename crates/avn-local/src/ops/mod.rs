@@ -30,6 +30,7 @@ mod provision;
 
 pub use backup::backup_scheduler;
 pub use create::create;
+pub use fork::space as fork_space;
 pub use lifecycle::delete;
 pub use lifecycle::update;
 

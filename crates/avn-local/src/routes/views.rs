@@ -56,6 +56,17 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
         })
         .unwrap_or_default();
     let disk_space_mb = plan.regions.get(catalog::CLOUD).and_then(|r| r.get("disk_space_mb")).and_then(Value::as_u64);
+    // What a fork of this service needs on this machine's disk, and what is free: a fork (or a
+    // rename) checks it before it changes anything.
+    let mut extra = Map::new();
+    if detailed && catalog::keeps_backups(&rec.plan) {
+        if let Some((need, free)) = crate::ops::fork_space(m, rec) {
+            extra.insert(
+                avn_api::service::LOCAL_DISK_KEY.into(),
+                serde_json::json!({"fork_needs_bytes": need, "free_bytes": free}),
+            );
+        }
+    }
     Ok(Service {
         service_name: rec.name.clone(),
         service_type: catalog::SERVICE_TYPE.into(),
@@ -125,7 +136,7 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
         }),
         metadata: Some([("pg_version".to_string(), Value::String(m.pg.major.clone()))].into_iter().collect()),
         features: Some(Map::new()),
-        extra: Map::new(),
+        extra,
     })
 }
 
