@@ -54,6 +54,12 @@ pub fn space(m: &Manager, source: &ServiceRec) -> Option<(u64, u64)> {
     Some((copy + (64 << 20), free))
 }
 
+/// Whether an I/O error is a full disk (or quota): not a sign of a damaged backup.
+fn disk_full(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(nix::libc::ENOSPC | nix::libc::EDQUOT))
+        || e.to_string().contains("No space left on device")
+}
+
 /// Drive a copy while reporting its bytes as the `basebackup` phase.
 async fn report_copy(
     m: &Arc<Manager>,
@@ -149,38 +155,69 @@ async fn fork_from(m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Res
         cluster::backup_start(&partial).map(|(l, _)| l).unwrap_or(0) as i64
     } else {
         // 2. The base backup chosen at acceptance (or, for forks accepted before that was
-        // recorded, the newest that ended at or before the target).
-        let chosen = match &fork.backup {
-            Some(name) => name.clone(),
-            None => m
-                .store(|s| s.backups(&fork.source_id))?
-                .iter()
-                .rev()
-                .find(|b| target.is_none_or(|t| avn_api::time::parse(&b.backup_time).is_some_and(|bt| bt <= t)))
-                .ok_or(OpError::NoBackupBeforeTarget)?
-                .backup_name
-                .clone(),
+        // recorded, the newest that ended at or before the target), then, should it turn out
+        // damaged, each older one that still covers the target (the archive keeps the WAL from
+        // the oldest kept backup on, and the fork holds the source's backups meanwhile).
+        let covering: Vec<String> = m
+            .store(|s| s.backups(&fork.source_id))?
+            .iter()
+            .rev()
+            .filter(|b| target.is_none_or(|t| avn_api::time::parse(&b.backup_time).is_some_and(|bt| bt <= t)))
+            .map(|b| b.backup_name.clone())
+            .collect();
+        let candidates: Vec<String> = match &fork.backup {
+            Some(name) => std::iter::once(name.clone())
+                .chain(covering.iter().skip_while(|b| *b != name).skip(1).cloned())
+                .collect(),
+            None => covering,
         };
-        if !src.backup(&chosen).exists() {
-            return Err(OpError::NoBackupBeforeTarget);
+        let mut damaged: Vec<(String, String)> = vec![];
+        let mut from = None;
+        for chosen in candidates.iter().filter(|b| src.backup(b).exists()) {
+            if let Some((bad, why)) = damaged.last() {
+                tracing::warn!(fork = %rec.name, source = %fork.source_service, damaged = %bad, backup = %chosen, "base backup {bad} cannot be restored ({why}); falling back to the older backup {chosen}, which also covers the target");
+            } else {
+                tracing::info!(fork = %rec.name, source = %fork.source_service, backup = %chosen, ?target, "forking from a base backup");
+            }
+            // 3. Restore it (unpacked, or cloned where the filesystem can), reporting bytes.
+            let candidate = src.backup(chosen);
+            let packed = packed::is_packed(&candidate);
+            let total = if packed { cluster::backup_size(&candidate) } else { size_of(&candidate).await };
+            let copied = Arc::new(AtomicU64::new(0));
+            let (f, t, c) = (candidate.clone(), partial.clone(), copied.clone());
+            let copy = async move {
+                tokio::task::spawn_blocking(move || match packed {
+                    true => packed::restore(&f, &t, &c, cluster::COPY_THREADS),
+                    false => copy::copy_tree(&f, &t, copy::all, &c, cluster::COPY_THREADS),
+                })
+                .await
+                .map_err(|e| PgError::Io(std::io::Error::other(e)))?
+                .map_err(PgError::Io)
+            };
+            match report_copy(m, &rec.id, copy, &copied, total).await {
+                Ok(()) => {
+                    from = Some(candidate);
+                    break;
+                }
+                // A full disk is no damage: an older backup would not fit either.
+                Err(PgError::Io(e)) if !disk_full(&e) => {
+                    damaged.push((chosen.clone(), e.to_string()));
+                    remove_tree(&partial).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
-        tracing::info!(fork = %rec.name, source = %fork.source_service, backup = %chosen, ?target, "forking from a base backup");
-        // 3. Restore it (unpacked, or cloned where the filesystem can), reporting bytes.
-        let from = src.backup(&chosen);
-        let packed = packed::is_packed(&from);
-        let total = if packed { cluster::backup_size(&from) } else { size_of(&from).await };
-        let copied = Arc::new(AtomicU64::new(0));
-        let (f, t, c) = (from.clone(), partial.clone(), copied.clone());
-        let copy = async move {
-            tokio::task::spawn_blocking(move || match packed {
-                true => packed::restore(&f, &t, &c, cluster::COPY_THREADS),
-                false => copy::copy_tree(&f, &t, copy::all, &c, cluster::COPY_THREADS),
-            })
-            .await
-            .map_err(|e| PgError::Io(std::io::Error::other(e)))?
-            .map_err(PgError::Io)
+        let Some(from) = from else {
+            return Err(match damaged.pop() {
+                Some((bad, why)) => OpError::Pg(PgError::Io(std::io::Error::other(format!(
+                    "no base backup that covers the target could be restored; the last one tried, {bad}: {why}"
+                )))),
+                None => OpError::NoBackupBeforeTarget,
+            });
         };
-        report_copy(m, &rec.id, copy, &copied, total).await?;
+        if let Some((bad, _)) = damaged.first() {
+            tracing::warn!(fork = %rec.name, "restored from an older base backup than {bad}, which is damaged");
+        }
         step("base_backup_copied");
         // 3b. WAL from before the source's newest backup is compressed: decompress what this
         // restore may read into our staging directory. Under the source's operation lock, so no
