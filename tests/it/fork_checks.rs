@@ -47,6 +47,10 @@ fn if_not_exists_adopts_only_a_fork_that_holds_what_was_asked() {
     assert!(v["fork"]["target_time"].is_null());
     // ...but not by a PITR command.
     l.avn(&["service", "fork", "rw1", "ifn2", "--if-not-exists", "--pitr", &t1s]).code(2);
+    // The hint's --replace does what it says: ifn1 is forked again, to the latest transaction.
+    let v = l.avn(&["service", "fork", "rw1", "ifn1", "--replace", "--yes", "--json"]).code(0).json();
+    assert_eq!(v["fork"]["outcome"], "replaced", "{v}");
+    assert_eq!(sql(&l.uri("ifn1"), "SELECT count(*) FROM t").unwrap()[0][0], "300");
 }
 
 /// Item 4: a value outside the schema's limits is exit 2 before any request, in create, fork,
