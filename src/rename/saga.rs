@@ -82,9 +82,11 @@ impl Rename<'_, '_> {
                 }
             }
         }
+        // Released before the journal says done: a release that fails leaves the rename in
+        // progress, with nothing left but this, for `--resume`.
+        self.release(j, &snapshot).await?;
         j.state = State::Done;
         j.save()?;
-        self.release(j, &snapshot).await;
         self.finish(j).await
     }
 
@@ -132,21 +134,25 @@ impl Rename<'_, '_> {
 
     /// The rename has finished: NEW is released (and given OLD's expiry), a kept OLD is released
     /// and marked as renamed, so it stays read-only on purpose and its forks are opened.
-    async fn release(&self, j: &Journal, s: &Snapshot) {
-        let Some(id) = &j.lease else { return };
+    async fn release(&self, j: &Journal, s: &Snapshot) -> anyhow::Result<()> {
+        let Some(id) = &j.lease else { return Ok(()) };
+        let failed = |name: &str, e: anyhow::Error| -> anyhow::Error {
+            CliError::failed(format!(
+                "every step is done, but the rename's lease on '{name}' could not be removed: {e:#}"
+            ))
+            .hint(format!("`{}` removes it once the API answers", self.cmd("--resume")))
+            .into()
+        };
         let expiry = s.expires_at.clone().map(|v| (crate::expiry::TAG, Some(v)));
-        let released =
-            crate::lease::release(self.ctx, &self.project, &self.new, id, &expiry.into_iter().collect::<Vec<_>>())
-                .await;
-        if let Err(e) = released {
-            self.ctx.printer.warn(&format!("the rename's lease on '{}' could not be removed ({e:#}); remove the tag {} with `avn service tags update {} --untag {}`", self.new, avn_api::lease::TAG, self.new, avn_api::lease::TAG));
-        }
+        let also: Vec<_> = expiry.into_iter().collect();
+        crate::lease::release(self.ctx, &self.project, &self.new, id, &also).await.map_err(|e| failed(&self.new, e))?;
         if self.opts.keep_source {
             let mark = [(avn_api::lease::RENAMED_TO_TAG, Some(self.new.clone()))];
-            if let Err(e) = crate::lease::release(self.ctx, &self.project, &self.old, id, &mark).await {
-                self.ctx.printer.warn(&format!("the rename's lease on '{}' could not be removed: {e:#}", self.old));
-            }
+            crate::lease::release(self.ctx, &self.project, &self.old, id, &mark)
+                .await
+                .map_err(|e| failed(&self.old, e))?;
         }
+        Ok(())
     }
 
     /// OLD and NEW, where they exist, are the incarnations this journal recorded (same creation
