@@ -23,9 +23,15 @@ class Plane:
                         AIVEN_CONFIG_DIR=os.path.join(tmp, "cfg"))
 
     def avn(self, *args, capture=False):
-        """Run avn against this plane; stdout returned when `capture`, stderr discarded."""
-        return subprocess.run([self.avn_bin, *args], env=self.env, check=True, text=True, stderr=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE if capture else subprocess.DEVNULL)
+        """Run avn against this plane; stdout returned when `capture`. A failure raises with the
+        command's stderr and the server log's last lines (a failing fork's message is never lost)."""
+        out = subprocess.run([self.avn_bin, *args], env=self.env, text=True, stderr=subprocess.PIPE,
+                             stdout=subprocess.PIPE if capture else subprocess.DEVNULL)
+        if out.returncode != 0:
+            log = open(os.path.join(self.tmp, "server.log")).read().splitlines()[-30:]
+            raise RuntimeError(f"avn {' '.join(args)} exited {out.returncode}:\n{out.stderr}"
+                               "--- server log (last 30 lines):\n" + "\n".join(log))
+        return out
 
     def service(self, name):
         return json.loads(self.avn("service", "get", name, "--json", capture=True).stdout)
