@@ -94,6 +94,9 @@ pub struct Journal {
     pub inherited_read_only: Vec<String>,
     #[serde(default)]
     pub created_new: bool,
+    /// Whether NEW was created with this rename's lease (journals from before leases: not).
+    #[serde(default)]
+    pub new_leased: bool,
     /// The `create_time` of OLD and of the NEW this rename created: the API has no service id, so
     /// a name plus its creation time is what tells this rename's services from same-named others.
     #[serde(default)]
@@ -106,6 +109,14 @@ pub struct Journal {
     pub fence_segment: Option<String>,
     #[serde(default)]
     pub new_created: Option<String>,
+    /// OLD's fingerprint once verified (`postgres::fingerprint`): the delete step deletes OLD
+    /// only while it is unchanged.
+    #[serde(default)]
+    pub verified_fingerprint: Option<std::collections::BTreeMap<String, String>>,
+    /// OLD's expiry as it was just before OLD was deleted (outer None: not read yet; inner None:
+    /// no expiry): what NEW gets when the rename has finished.
+    #[serde(default)]
+    pub final_expiry: Option<Option<String>>,
     #[serde(default)]
     pub removed_termination_protection: bool,
     pub steps: Vec<Step>,
@@ -136,10 +147,13 @@ impl Journal {
             read_only_recorded: false,
             inherited_read_only: vec![],
             created_new: false,
+            new_leased: false,
             old_created: None,
             fence: None,
             fence_segment: None,
             new_created: None,
+            verified_fingerprint: None,
+            final_expiry: None,
             removed_termination_protection: false,
             steps: STEPS
                 .iter()

@@ -149,6 +149,14 @@ pub async fn run(
     let in_progress = existing.as_ref().filter(|j| j.state == State::InProgress);
     if abort {
         let Some(j) = in_progress else {
+            if existing.is_none() {
+                if let Some(l) = crate::lease::of(ctx, &project, old)
+                    .await?
+                    .filter(|l| l.is_source && l.peer.as_deref() == Some(new))
+                {
+                    return release_elsewhere(ctx, &project, old, new, &l).await;
+                }
+            }
             return Err(CliError::usage(format!("there is no rename of '{old}' to '{new}' in progress to abort"))
                 .hint(match existing.map(|j| j.state) {
                     Some(State::Done) => "it has finished".to_string(),
@@ -180,6 +188,8 @@ pub async fn run(
             let mut o = j.options.clone();
             o.timeout_seconds = opts.timeout_seconds;
             o.yes |= opts.yes;
+            // Only ever safer: a resume may choose to keep OLD.
+            o.keep_source |= opts.keep_source;
             if !o.yes && !o.keep_source && !crate::prompt::can_prompt() {
                 return Err(CliError::usage(
                     "the last step deletes the old service after a confirmation, and there is no terminal to ask on",
@@ -233,6 +243,33 @@ pub async fn run(
         "the rename is paused: continue it with `avn service rename {old} {new} --resume`, or undo it with `avn service rename {old} {new} --abort`"
     ));
     r.drive(&mut journal).await
+}
+
+/// `--abort` on a machine without the rename's journal (the one that started it is gone): the
+/// lease on OLD (and on NEW, where it is the same rename's) is released, and nothing else is
+/// changed: which databases that rename made read-only, and whether NEW is in use, only its
+/// journal knew. A rename still running elsewhere then keeps OLD at its delete step.
+async fn release_elsewhere(
+    ctx: &Context<'_>,
+    project: &str,
+    old: &str,
+    new: &str,
+    l: &avn_api::lease::Lease,
+) -> anyhow::Result<()> {
+    crate::lease::release(ctx, project, old, &l.id, &[]).await?;
+    let new_released = crate::lease::release(ctx, project, new, &l.id, &[]).await?;
+    ctx.printer.info(&format!(
+        "No journal of the rename of '{old}' to '{new}' is on this machine: its lease on '{old}'{} was released, and nothing else was changed",
+        if new_released { format!(" and '{new}'") } else { String::new() }
+    ));
+    ctx.printer.hint(&format!(
+        "'{old}' may still be read-only: open its databases with `ALTER DATABASE ... RESET default_transaction_read_only` once nothing else is renaming it"
+    ));
+    if new_released {
+        ctx.printer
+            .hint(&format!("'{new}' was kept: terminate it with `avn service terminate {new}` if it is not needed"));
+    }
+    Ok(())
 }
 
 impl Rename<'_, '_> {

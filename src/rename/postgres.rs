@@ -150,6 +150,85 @@ async fn tables(c: &tokio_postgres::Client) -> Result<Vec<(String, String, bool)
     Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
 }
 
+/// What OLD's data looks like from the outside, cheaply: every connectable database (the
+/// maintenance database `postgres` included), and for each user table its storage file (a
+/// TRUNCATE, VACUUM FULL or CLUSTER gives it a new one) and how many rows were ever inserted,
+/// updated and deleted in it. Taken after verify and again just before OLD is deleted, having
+/// ended every other client session first (a session flushes its counts when it ends): a write
+/// that reached OLD in between changes it, so OLD is kept. Autovacuum and ANALYZE change none of
+/// these, nor do temporary tables (a read-only session may write those). Keyed `db` (value
+/// `database`) and `db.schema.table`.
+pub async fn fingerprint(conn: &ConnInfo) -> Result<BTreeMap<String, String>, StepError> {
+    let c = conn.connect().await?;
+    // Sessions that could still hold unflushed counts: end them (the admin's own stays).
+    c.batch_execute("SET default_transaction_read_only = off").await.map_err(PgError::from)?;
+    end_other_sessions(&c).await?;
+    // pg_terminate_backend only signals: wait (a bounded while) until they are gone, so their
+    // counts are flushed before they are read.
+    for _ in 0..50 {
+        let left: i64 = c
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity a WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' \
+                 AND datname IS NOT NULL AND NOT coalesce((SELECT rolsuper FROM pg_roles r WHERE r.oid = a.usesysid), false)",
+                &[],
+            )
+            .await
+            .map_err(PgError::from)?
+            .get(0);
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let dbs: Vec<String> = c
+        .query("SELECT datname::text FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1", &[])
+        .await
+        .map_err(PgError::from)?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut out = BTreeMap::new();
+    for db in &dbs {
+        out.insert(db.clone(), "database".to_string());
+        // A database the admin cannot enter is left out of the tables, not of the list; so is
+        // the platform's own (Aiven's `_aiven`), which it writes to as it likes.
+        if db == "_aiven" {
+            continue;
+        }
+        let Ok(dc) = conn.with_dbname(db).connect().await else { continue };
+        let rows = dc
+            .query(
+                "SELECT s.schemaname::text, s.relname::text, c.relfilenode::text, \
+                 (s.n_tup_ins || '/' || s.n_tup_upd || '/' || s.n_tup_del) \
+                 FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid \
+                 WHERE s.schemaname NOT LIKE 'pg\\_temp\\_%' ORDER BY 1, 2",
+                &[],
+            )
+            .await
+            .map_err(PgError::from)?;
+        for r in rows {
+            let (schema, table, file, counts): (String, String, String, String) =
+                (r.get(0), r.get(1), r.get(2), r.get(3));
+            out.insert(format!("{db}.{schema}.{table}"), format!("file {file}, ins/upd/del {counts}"));
+        }
+    }
+    Ok(out)
+}
+
+/// How two fingerprints differ, for a person: what appeared, went, or changed.
+pub fn fingerprint_changes(before: &BTreeMap<String, String>, now: &BTreeMap<String, String>) -> Vec<String> {
+    let mut out = vec![];
+    for (k, v) in now {
+        match before.get(k) {
+            None => out.push(format!("{k} is new")),
+            Some(b) if b != v => out.push(format!("{k} changed ({b} -> {v})")),
+            _ => {}
+        }
+    }
+    out.extend(before.keys().filter(|k| !now.contains_key(*k)).map(|k| format!("{k} is gone")));
+    out
+}
+
 /// Unlogged tables that hold rows, keyed `db.schema.table`: their contents are not in WAL, so a
 /// fork (on Aiven as here) has them empty.
 pub async fn unlogged_with_rows(conn: &ConnInfo, dbs: &[String]) -> Result<Vec<String>, StepError> {

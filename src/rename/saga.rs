@@ -50,7 +50,7 @@ impl Rename<'_, '_> {
         while let Some(step) = j.next_step().map(str::to_string) {
             let n = STEPS.iter().position(|s| *s == step).unwrap_or(0) + 1;
             if let Err(e) = boundary(&step) {
-                return Err(self.failed(j, &step, e.to_string()).await.into());
+                return Err(self.failed(j, &step, e).await.into());
             }
             j.start(&step)?;
             let result = match step.as_str() {
@@ -78,13 +78,13 @@ impl Rename<'_, '_> {
                         j.finish(&step, StepStatus::Started, Some(format!("{e:#}")))?;
                         return Err(e);
                     }
-                    return Err(self.failed(j, &step, format!("{e:#}")).await.into());
+                    return Err(self.failed(j, &step, e).await.into());
                 }
             }
         }
         // Released before the journal says done: a release that fails leaves the rename in
         // progress, with nothing left but this, for `--resume`.
-        self.release(j, &snapshot).await?;
+        self.release(j).await?;
         j.state = State::Done;
         j.save()?;
         self.finish(j).await
@@ -134,7 +134,7 @@ impl Rename<'_, '_> {
 
     /// The rename has finished: NEW is released (and given OLD's expiry), a kept OLD is released
     /// and marked as renamed, so it stays read-only on purpose and its forks are opened.
-    async fn release(&self, j: &Journal, s: &Snapshot) -> anyhow::Result<()> {
+    async fn release(&self, j: &Journal) -> anyhow::Result<()> {
         let Some(id) = &j.lease else { return Ok(()) };
         let failed = |name: &str, e: anyhow::Error| -> anyhow::Error {
             CliError::failed(format!(
@@ -143,8 +143,18 @@ impl Rename<'_, '_> {
             .hint(format!("`{}` removes it once the API answers", self.cmd("--resume")))
             .into()
         };
-        let expiry = s.expires_at.clone().map(|v| (crate::expiry::TAG, Some(v)));
-        let also: Vec<_> = expiry.into_iter().collect();
+        // OLD's expiry as it is at the end (read just before OLD was deleted, or now when it is
+        // kept), not as it was at the start: it may have been changed or removed meanwhile.
+        let expiry = match &j.final_expiry {
+            Some(e) => e.clone(),
+            None => match self.ctx.client()?.service_tags(&self.project, &self.old).await {
+                Ok(tags) => tags.get(crate::expiry::TAG).cloned(),
+                // Gone without this rename reading it: NEW does not expire (the safe side).
+                Err(e) if e.is_not_found() => None,
+                Err(e) => return Err(failed(&self.new, e.into())),
+            },
+        };
+        let also: Vec<_> = expiry.map(|v| (crate::expiry::TAG, Some(v))).into_iter().collect();
         crate::lease::release(self.ctx, &self.project, &self.new, id, &also).await.map_err(|e| failed(&self.new, e))?;
         if self.opts.keep_source {
             let mark = [(avn_api::lease::RENAMED_TO_TAG, Some(self.new.clone()))];
@@ -179,23 +189,28 @@ impl Rename<'_, '_> {
     }
 
     /// A step failed: before repointing, undo what this rename did; after, keep it resumable.
-    pub(super) async fn failed(&self, j: &mut Journal, step: &str, msg: String) -> CliError {
+    pub(super) async fn failed(&self, j: &mut Journal, step: &str, e: anyhow::Error) -> CliError {
+        // A step's own hints say best what to do next; they are kept.
+        let (msg, own_hints) = match e.downcast_ref::<CliError>() {
+            Some(c) => (c.message.clone(), c.hints.clone()),
+            None => (format!("{e:#}"), vec![]),
+        };
         let _ = j.finish(step, StepStatus::Failed, Some(msg.clone()));
         let idx = STEPS.iter().position(|s| *s == step).unwrap_or(0);
         let repoint = STEPS.iter().position(|s| *s == "repoint").unwrap_or(5);
         if idx >= repoint {
-            return CliError::failed(format!("the rename stopped at step {}: {msg}", step_label(step)))
-                .hint(format!(
-                    "nothing was rolled back: writes to '{}' stay stopped and '{}' is ready; fix the cause, then `{}`",
-                    self.old,
-                    self.new,
-                    self.cmd("--resume")
-                ))
-                .hint(format!(
-                    "`{}` is refused from here on: clients may already use '{}'",
-                    self.cmd("--abort"),
-                    self.new
-                ));
+            let mut err = CliError::failed(format!("the rename stopped at step {}: {msg}", step_label(step)));
+            if own_hints.is_empty() {
+                err = err.hint(format!("nothing was rolled back; fix the cause, then `{}`", self.cmd("--resume")));
+            }
+            for h in own_hints {
+                err = err.hint(h);
+            }
+            return err.hint(format!(
+                "`{}` is refused from here on while '{}' exists: clients may already use it",
+                self.cmd("--abort"),
+                self.new
+            ));
         }
         let r = self.rollback(j).await;
         let mut e = CliError::failed(format!("the rename failed at step {}: {msg}", step_label(step)));
@@ -222,7 +237,14 @@ impl Rename<'_, '_> {
     /// `--abort`: roll back what the journal says this rename did, from any step before repoint.
     pub(super) async fn abort(&self, j: &mut Journal) -> anyhow::Result<()> {
         let late = ["repoint", "delete"].iter().find(|s| j.step(s).status != StepStatus::Pending);
-        if let Some(step) = late {
+        // Past repoint, clients may use NEW: undone only when NEW is gone (or is not this
+        // rename's any more), and OLD is then all there is.
+        let new_gone = match self.ctx.client()?.service_get(&self.project, &self.new).await {
+            Err(e) if e.is_not_found() => true,
+            Ok(n) => j.new_created.as_ref().is_some_and(|t| t != &n.create_time),
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(step) = late.filter(|_| !new_gone) {
             return Err(CliError::usage(format!(
                 "the rename of '{}' to '{}' has reached step {}: clients may already use '{}', so it is not undone",
                 self.old,
@@ -308,6 +330,12 @@ impl Rename<'_, '_> {
                             "'{}', because {why}, and '{}' may be the only copy of its data; check it, then terminate whichever you do not need",
                             self.new, self.new
                         ));
+                        // No rename can go on without OLD: NEW becomes a service like any other.
+                        match crate::lease::release(self.ctx, &self.project, &self.new, &id, &[]).await {
+                            Ok(true) => undone.push(format!("the rename's lease on '{}' released", self.new)),
+                            Ok(false) => {}
+                            Err(e) => left.push(format!("the rename's lease on '{}' is still there ({e:#})", self.new)),
+                        }
                     } else {
                         if s.termination_protection {
                             let body = avn_api::ServiceUpdate {
@@ -334,7 +362,8 @@ impl Rename<'_, '_> {
                 Err(e) => left.push(format!("'{}' could not be checked: {e}", self.new)),
             }
         }
-        if j.fence.is_some() && old_here {
+        // The fence table is shared by every rename of OLD: only the lease holder removes it.
+        if j.fence.is_some() && old_here && owned {
             match self.old_pg().await.ok() {
                 Some(c) => match fence::remove(&c).await {
                     Ok(()) => undone.push(format!("fence table removed from '{}'", self.old)),
@@ -371,7 +400,9 @@ impl Rename<'_, '_> {
                 }
             }
         }
-        if owned {
+        // The lease goes last, and only when nothing is left to undo: a later `--abort` must
+        // still own OLD to open its writes.
+        if owned && left.is_empty() {
             match crate::lease::release(self.ctx, &self.project, &self.old, &id, &[]).await {
                 Ok(_) => undone.push(format!("the rename's lease on '{}' released", self.old)),
                 Err(e) => left.push(format!("the rename's lease on '{}' is still there ({e:#})", self.old)),

@@ -36,10 +36,8 @@ impl Rename<'_, '_> {
         if !j.read_only_recorded {
             let already = postgres::read_only_defaults(&pg).await?;
             j.read_only_databases = s.alterable.iter().filter(|d| !already.contains(d)).cloned().collect();
-            let kept_by_rename = self.ctx.client()?.service_tags(&self.project, &self.old).await?;
-            if kept_by_rename.contains_key(avn_api::lease::RENAMED_TO_TAG) {
-                j.inherited_read_only = s.alterable.iter().filter(|d| already.contains(d)).cloned().collect();
-            }
+            // NEW takes writes wherever OLD did or was stopped (by an earlier rename, say).
+            j.inherited_read_only = s.alterable.iter().filter(|d| already.contains(d)).cloned().collect();
             j.read_only_recorded = true;
         }
         if j.fence.is_none() {
@@ -90,6 +88,7 @@ impl Rename<'_, '_> {
             }
             Err(e) if e.is_not_found() => {
                 j.created_new = true;
+                j.new_leased = body.tags.as_ref().is_some_and(|t| t.contains_key(avn_api::lease::TAG));
                 j.save()?;
                 let (created, _) = crate::provision::create_or_lookup(self.ctx, &self.project, &body).await?;
                 j.new_created = Some(created.create_time);
@@ -162,7 +161,7 @@ impl Rename<'_, '_> {
         Ok(Outcome::Done(format!("read-only defaults cleared on '{}', a write succeeds", self.new)))
     }
 
-    pub(super) async fn verify(&self, j: &Journal, s: &Snapshot) -> anyhow::Result<Outcome> {
+    pub(super) async fn verify(&self, j: &mut Journal, s: &Snapshot) -> anyhow::Result<Outcome> {
         let fork = self.ctx.client()?.service_get(&self.project, &self.new).await?;
         let mut problems = vec![];
         let cmp = |what: &str, a: &[String], b: Vec<String>, problems: &mut Vec<String>| {
@@ -220,10 +219,15 @@ impl Rename<'_, '_> {
         if !problems.is_empty() {
             return Err(anyhow::anyhow!("verification failed: {}", problems.join("; ")));
         }
-        // Verified: the fence has done its job on both sides.
+        // Verified: the fence has done its job on both sides. Then OLD's fingerprint, which it
+        // must still have when it is deleted.
         if let (Some(_), true) = (&j.fence, Self::is_pg(s)) {
             fence::remove(&self.pg(&self.new_conn().await?.uri).await?).await?;
             fence::remove(&self.old_pg().await?).await?;
+        }
+        if Self::is_pg(s) {
+            j.verified_fingerprint = Some(postgres::fingerprint(&self.old_pg().await?).await?);
+            j.save()?;
         }
         let sums = match checksummed {
             Some((n, unreadable)) if unreadable.is_empty() => format!("; contents equal in {n} table(s)"),
@@ -326,7 +330,11 @@ impl Rename<'_, '_> {
         }
         // Looked at again after the prompt, then released and deleted (the control plane refuses
         // to delete a leased service); that one incarnation only, never retried blindly.
-        self.still_only_ours(j, s, &client.service_get(&self.project, &self.old).await?).await?;
+        let last = client.service_get(&self.project, &self.old).await?;
+        self.still_only_ours(j, s, &last).await?;
+        // NEW gets OLD's expiry as it is now.
+        j.final_expiry = Some(crate::expiry::of(last.tags.as_ref()).map(crate::expiry::format));
+        j.save()?;
         let id = j.lease.clone().unwrap_or_default();
         crate::lease::release(self.ctx, &self.project, &self.old, &id, &[]).await?;
         let outcome = client.service_delete_incarnation(&self.project, &self.old, &current.create_time).await?;
@@ -342,11 +350,53 @@ impl Rename<'_, '_> {
         }
     }
 
-    /// Before OLD is deleted: this rename still holds its lease, and OLD is still read-only
-    /// where this rename made it so. Otherwise someone may have written to OLD after it was
-    /// verified, and deleting it could lose those rows: it is kept, and the step fails.
+    /// Before OLD is deleted: NEW is still this rename's verified copy (there, the same
+    /// incarnation, leased by this rename, RUNNING), this rename still holds OLD's lease, and OLD
+    /// took no write since it was verified (its fingerprint) and is still read-only where this
+    /// rename made it so. Otherwise deleting OLD could lose rows, or the only copy: it is kept,
+    /// and the step fails.
     async fn still_only_ours(&self, j: &Journal, s: &Snapshot, current: &avn_api::Service) -> anyhow::Result<()> {
         let id = j.lease.clone().unwrap_or_default();
+        let keep = |why: String| -> anyhow::Error {
+            CliError::failed(format!("'{}' was kept: {why}", self.old))
+                .hint(format!(
+                    "check both services; to finish without deleting '{}', `{} --keep-source`, then terminate it yourself when nothing in it is missing from '{}'",
+                    self.old,
+                    self.cmd("--resume"),
+                    self.new
+                ))
+                .into()
+        };
+        match self.ctx.client()?.service_get(&self.project, &self.new).await {
+            Ok(n) if j.new_created.as_ref().is_some_and(|t| t != &n.create_time) => {
+                return Err(keep(format!(
+                    "'{}' is not the copy this rename made and verified (it was created {})",
+                    self.new, n.create_time
+                )))
+            }
+            Ok(n) if j.new_leased && crate::lease::of_service(&n).is_none_or(|l| l.id != id) => {
+                return Err(keep(format!("'{}' no longer carries this rename's lease", self.new)))
+            }
+            Ok(n) if n.state != avn_api::ServiceState::Running => {
+                return Err(keep(format!("'{}' is {}, not RUNNING", self.new, n.state)))
+            }
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => {
+                return Err(keep(format!("'{}' is gone, and '{}' holds the only copy of the data", self.new, self.old)))
+            }
+            Err(e) => return Err(keep(format!("'{}' cannot be checked ({e})", self.new))),
+        }
+        if let (true, Some(before)) = (Self::is_pg(s), &j.verified_fingerprint) {
+            let now = postgres::fingerprint(&self.old_pg().await?).await?;
+            let changes = postgres::fingerprint_changes(before, &now);
+            if !changes.is_empty() {
+                return Err(keep(format!(
+                    "it changed after it was verified, so it may hold rows '{}' lacks: {}",
+                    self.new,
+                    changes.join("; ")
+                )));
+            }
+        }
         match crate::lease::of_service(current) {
             Some(l) if l.id == id => {}
             Some(l) => {

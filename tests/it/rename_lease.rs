@@ -206,9 +206,12 @@ fn an_expiry_waits_for_the_rename_and_new_gets_it_only_at_the_end() {
         std::thread::sleep(Duration::from_millis(200));
     }
     l.avn(&["service", "get", "old"]).code(0);
+    // Put back as it was: NEW gets OLD's expiry as it is when the rename ends.
+    let back =
+        std::collections::BTreeMap::from([("avn_expires_at".to_string(), Some(expiry.as_str().unwrap().to_string()))]);
+    rt.block_on(c.service_tags_update("local", "old", &back)).unwrap();
     let r = finish(child);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    // NEW has OLD's expiry as it was when the rename started.
     assert_eq!(tags(&l, "new")["avn_expires_at"], expiry);
     assert_eq!(sql(&l.uri("new"), "SELECT count(*) FROM t").unwrap()[0][0], "1");
 }
@@ -302,4 +305,143 @@ fn two_renames_racing_for_one_service_one_wins_and_nothing_is_lost() {
     l.avn(&["service", "get", loser]).code(1);
     l.avn(&["service", "get", "old"]).code(1);
     assert_eq!(ids(&l.uri(winner)), committed);
+}
+
+/// Wait until the journal of `rename OLD NEW` says `step` is done.
+fn wait_done(l: &Local, old: &str, new: &str, step: &str) {
+    let path = l.dir.path().join(format!(".local/share/avn/renames/local--{old}--{new}.json"));
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let done = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .is_some_and(|j| j["steps"].as_array().unwrap().iter().any(|s| s["name"] == step && s["status"] == "done"));
+        if done {
+            return;
+        }
+        assert!(Instant::now() < deadline, "step {step} never finished");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// From a hostile review: NEW terminated (-ff) after verify; the delete step must keep OLD (the
+/// only copy), and --abort (allowed now that NEW is gone) opens it again.
+#[test]
+fn the_delete_step_keeps_old_when_new_is_gone() {
+    let l = Local::start();
+    let uri = make_source(&l, "old");
+    sql(&uri, "INSERT INTO t SELECT g, 'row' FROM generate_series(1, 40) g").unwrap();
+    let child = paused_rename(&l, "old", "new", "delete", 6000, &["--yes"]);
+    wait_done(&l, "old", "new", "repoint");
+    l.avn(&["service", "terminate", "new", "-ff"]).code(0);
+    let r = finish(child);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("'old' was kept: 'new' is gone"), "{}", r.stderr);
+    assert_eq!(sql(&uri, "SELECT count(*) FROM t").unwrap()[0][0], "40");
+    let a = l.avn(&["service", "rename", "old", "new", "--abort"]);
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    assert!(writable(&uri));
+    assert!(!tags(&l, "old").contains_key("avn_rename"));
+}
+
+/// From a hostile review: writes that reach OLD after verify (a role setting that beats the
+/// read-only default, or the default reset and set again) keep OLD at the delete step, on a
+/// resume too; `--resume --keep-source` finishes and keeps OLD with every row.
+#[test]
+fn writes_after_verify_keep_old_even_when_its_read_only_default_is_back() {
+    let l = Local::start();
+    let uri = make_source(&l, "old");
+    sql(&uri, "INSERT INTO t VALUES (1, 'before')").unwrap();
+    let child = paused_rename(&l, "old", "new", "delete", 6000, &["--yes"]);
+    wait_done(&l, "old", "new", "repoint");
+    // A role setting beats the database default: this session writes.
+    sql(&uri, "BEGIN READ WRITE; ALTER ROLE avnadmin SET default_transaction_read_only = off; COMMIT").unwrap();
+    sql(&uri, "INSERT INTO t VALUES (2, 'after verify')").unwrap();
+    sql(&uri, "ALTER ROLE avnadmin RESET default_transaction_read_only").unwrap();
+    let r = finish(child);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("'old' was kept: it changed after it was verified"), "{}", r.stderr);
+    assert!(r.stderr.contains("--resume --keep-source"), "{}", r.stderr);
+    assert!(!r.stderr.contains("stay stopped"), "{}", r.stderr);
+    // Resuming does not delete it either.
+    let r = l.avn(&["service", "rename", "old", "new", "--resume", "--yes"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(sql(&uri, "SELECT count(*) FROM t").unwrap()[0][0], "2");
+    // Kept on purpose: the rename finishes, and OLD keeps the row NEW lacks.
+    let r = l.avn(&["service", "rename", "old", "new", "--resume", "--keep-source"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(sql(&uri, "SELECT count(*) FROM t").unwrap()[0][0], "2");
+    assert_eq!(sql(&l.uri("new"), "SELECT count(*) FROM t").unwrap()[0][0], "1");
+}
+
+/// From a hostile review: an OLD already read-only when the rename starts gives a writable NEW,
+/// and a failed rename of it leaves it read-only as it found it.
+#[test]
+fn an_old_already_read_only_gives_a_writable_new_and_stays_as_it_was() {
+    let l = Local::start();
+    let uri = make_source(&l, "old");
+    sql(&uri, "INSERT INTO t VALUES (1, 'x'); ALTER DATABASE defaultdb SET default_transaction_read_only = on")
+        .unwrap();
+    let r: Run = l
+        .cmd(&["service", "rename", "old", "new", "--yes"])
+        .env("FAILPOINTS", "rename-before-verify=return")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(!writable(&uri), "OLD is left as it was found: read-only");
+    l.avn(&["service", "rename", "old", "new", "--yes", "--keep-source"]).code(0);
+    assert!(writable(&l.uri("new")), "NEW takes writes");
+}
+
+/// From a hostile review: NEW gets OLD's expiry as it is when the rename ends (removed meanwhile:
+/// none), never a stale one the reaper would act on.
+#[test]
+fn new_gets_the_expiry_old_has_at_the_end() {
+    let l = Local::start();
+    l.avn(&[
+        "service",
+        "create",
+        "old",
+        "-t",
+        "pg",
+        "-p",
+        "startup-4",
+        "--expires-in",
+        "2h",
+        "--wait",
+        "--timeout",
+        "120",
+    ])
+    .code(0);
+    sql(&l.uri("old"), "CREATE TABLE t (id int, batch text)").unwrap();
+    let child = paused_rename(&l, "old", "new", "delete", 4000, &["--yes"]);
+    wait_done(&l, "old", "new", "repoint");
+    l.avn(&["service", "update", "old", "--no-expiry"]).code(0);
+    assert_eq!(finish(child).code, 0);
+    assert!(!tags(&l, "new").contains_key("avn_expires_at"), "{:?}", tags(&l, "new"));
+}
+
+/// From a hostile review: the machine that started a rename is gone with its journal; --abort
+/// elsewhere releases the lease (and changes nothing else), so the services are not stuck.
+#[test]
+fn abort_without_the_journal_releases_the_lease() {
+    let l = Local::start();
+    let uri = make_source(&l, "old");
+    let r: Run = l
+        .cmd(&["service", "rename", "old", "new", "--yes"])
+        .env("FAILPOINTS", "rename-before-open_writes=return(crash)")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(r.code, -1, "{}", r.stderr);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| -> Run { l.cmd(args).env("HOME", elsewhere.path()).output().unwrap().into() };
+    assert_eq!(run(&["service", "terminate", "new", "--force"]).code, 2, "leased");
+    let a = run(&["service", "rename", "old", "new", "--abort"]);
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    assert!(a.stderr.contains("released") && a.stderr.contains("nothing else was changed"), "{}", a.stderr);
+    assert!(!tags(&l, "old").contains_key("avn_rename") && !tags(&l, "new").contains_key("avn_rename"));
+    assert!(!writable(&uri), "nothing else was changed: OLD is still read-only");
+    run(&["service", "terminate", "new", "--force"]).code(0);
 }

@@ -67,7 +67,7 @@ impl Lease {
     pub fn hint(&self, service: &str) -> String {
         match self.rename_command(service) {
             Some(cmd) => format!(
-                "wait for it to finish, continue it with `{cmd} --resume`, or undo it with `{cmd} --abort` (on the machine that started it)"
+                "wait for it to finish, continue it with `{cmd} --resume`, or undo it with `{cmd} --abort` (on the machine that started it; on another, --abort only releases the lease)"
             ),
             None => "wait for the rename to finish, or continue or abort it on the machine that started it".into(),
         }
