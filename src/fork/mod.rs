@@ -255,9 +255,11 @@ async fn sanitise(
                 ))
                 .into());
             }
-            let mut tags = client.service_tags(project, new).await?;
-            tags.insert(run_sql::TAG.to_string(), run_sql::fingerprint(&req.run_sql, &fork.create_time));
-            client.service_tags_replace(project, new, &tags).await?;
+            let mark = std::collections::BTreeMap::from([(
+                run_sql::TAG.to_string(),
+                Some(run_sql::fingerprint(&req.run_sql, &fork.create_time)),
+            )]);
+            client.service_tags_update(project, new, &mark).await?;
             Ok(ran)
         }
         Err(e) if req.keep_on_failure => {

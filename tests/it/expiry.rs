@@ -61,18 +61,20 @@ async fn expiry_is_a_tag_set_on_create_and_fork_and_changed_by_update() {
         json!({"tags": {"team": "ci", TAG: "2026-01-01T00:00:00Z"}}),
     )
     .await;
-    env.mock("PUT", "/v1/project/proj/service/db1/tags", 200, json!({"message": "tags updated"})).await;
+    env.mock("PATCH", "/v1/project/proj/service/db1/tags", 200, json!({"message": "tags updated"})).await;
     let r = env.run(&["service", "update", "db1", "--expires-in", "2h"]);
     assert!(r.code(0).stderr.contains("'db1' expires at"), "{}", r.stderr);
     let r = env.run(&["service", "update", "db1", "--no-expiry"]);
     assert!(r.code(0).stderr.contains("'db1' no longer expires"), "{}", r.stderr);
-    let puts: Vec<(String, Value)> =
-        env.requests().await.into_iter().filter(|(m, _, _)| m == "PUT").map(|(_, p, b)| (p, b)).collect();
-    assert_eq!(puts.len(), 2, "{puts:?}");
-    assert!(puts.iter().all(|(p, _)| p == "/v1/project/proj/service/db1/tags"), "{puts:?}");
-    assert_eq!(puts[0].1["tags"]["team"], "ci");
-    assert!(near(expiry_in(&puts[0].1), jiff::Timestamp::now() + jiff::SignedDuration::from_hours(2)));
-    assert_eq!(puts[1].1, json!({"tags": {"team": "ci"}}));
+    // Only the expiry key is sent (PATCH): the other tags, and any written meanwhile (a rename's
+    // lease), stay as they are.
+    let writes: Vec<(String, String, Value)> =
+        env.requests().await.into_iter().filter(|(m, _, _)| m != "GET").collect();
+    assert_eq!(writes.len(), 2, "{writes:?}");
+    assert!(writes.iter().all(|(m, p, _)| m == "PATCH" && p == "/v1/project/proj/service/db1/tags"), "{writes:?}");
+    assert_eq!(writes[0].2["tags"].as_object().unwrap().len(), 1, "{writes:?}");
+    assert!(near(expiry_in(&writes[0].2), jiff::Timestamp::now() + jiff::SignedDuration::from_hours(2)));
+    assert_eq!(writes[1].2, json!({"tags": {TAG: null}}));
 }
 
 fn tagged(name: &str, stype: &str, expires: Option<&str>, protected: bool) -> Value {

@@ -58,13 +58,10 @@ pub async fn run(ctx: &Context<'_>, args: UpdateArgs) -> anyhow::Result<()> {
     let current = client.service_get(project, &args.name).await?;
     let expiry_only = (expires_at.is_some() || args.no_expiry) && only_expiry(&args);
     if expires_at.is_some() || args.no_expiry {
-        // Tags are replaced as a whole: read them, change ours, write them back.
-        let mut tags = client.service_tags(project, &args.name).await?;
-        match expires_at {
-            Some(t) => tags.insert(crate::expiry::TAG.to_string(), crate::expiry::format(t)),
-            None => tags.remove(crate::expiry::TAG),
-        };
-        client.service_tags_replace(project, &args.name, &tags).await?;
+        // Only the expiry key changes (PATCH): a tag written meanwhile (a rename's lease) stays.
+        let change =
+            std::collections::BTreeMap::from([(crate::expiry::TAG.to_string(), expires_at.map(crate::expiry::format))]);
+        client.service_tags_update(project, &args.name, &change).await?;
         ctx.printer.info(&match expires_at {
             Some(t) => format!("'{}' expires at {}", args.name, crate::expiry::describe(t, jiff::Timestamp::now())),
             None => format!("'{}' no longer expires", args.name),
