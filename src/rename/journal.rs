@@ -17,8 +17,54 @@ use crate::config::write_atomic;
 /// The journal format this avn writes; it reads this one and the ones before it.
 pub const VERSION: u32 = 2;
 
-/// The steps, in order.
-pub const STEPS: &[&str] = &["preflight", "stop_writes", "fork", "open_writes", "verify", "repoint", "delete"];
+/// The steps of a rename, in order (written in the journal as `stop_writes` and so on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepName {
+    Preflight,
+    StopWrites,
+    Fork,
+    OpenWrites,
+    Verify,
+    Repoint,
+    Delete,
+}
+
+impl StepName {
+    /// Every step, in order.
+    pub const ALL: [StepName; 7] = [
+        StepName::Preflight,
+        StepName::StopWrites,
+        StepName::Fork,
+        StepName::OpenWrites,
+        StepName::Verify,
+        StepName::Repoint,
+        StepName::Delete,
+    ];
+
+    /// As the journal and the failpoints name it: `stop_writes`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepName::Preflight => "preflight",
+            StepName::StopWrites => "stop_writes",
+            StepName::Fork => "fork",
+            StepName::OpenWrites => "open_writes",
+            StepName::Verify => "verify",
+            StepName::Repoint => "repoint",
+            StepName::Delete => "delete",
+        }
+    }
+
+    /// As a person reads it: `stop writes`.
+    pub fn label(self) -> String {
+        self.as_str().replace('_', " ")
+    }
+
+    /// Its place, from 1.
+    pub fn number(self) -> usize {
+        StepName::ALL.iter().position(|s| *s == self).expect("listed") + 1
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -33,7 +79,7 @@ pub enum StepStatus {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Step {
-    pub name: String,
+    pub name: StepName,
     pub status: StepStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started: Option<String>,
@@ -155,10 +201,10 @@ impl Journal {
             verified_fingerprint: None,
             final_expiry: None,
             removed_termination_protection: false,
-            steps: STEPS
+            steps: StepName::ALL
                 .iter()
                 .map(|s| Step {
-                    name: s.to_string(),
+                    name: *s,
                     status: StepStatus::Pending,
                     started: None,
                     finished: None,
@@ -198,6 +244,9 @@ impl Journal {
             .into());
         }
         let mut j: Journal = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+        if j.steps.iter().map(|s| s.name).ne(StepName::ALL) {
+            return Err(bad("its steps are not the seven steps of a rename, in order".into()).into());
+        }
         j.path = path;
         Ok(Some(j))
     }
@@ -206,16 +255,16 @@ impl Journal {
         write_atomic(&self.path, serde_json::to_string_pretty(self)?.as_bytes(), 0o600)
     }
 
-    pub fn step(&self, name: &str) -> &Step {
+    pub fn step(&self, name: StepName) -> &Step {
         self.steps.iter().find(|s| s.name == name).expect("known step")
     }
 
-    fn step_mut(&mut self, name: &str) -> &mut Step {
+    fn step_mut(&mut self, name: StepName) -> &mut Step {
         self.steps.iter_mut().find(|s| s.name == name).expect("known step")
     }
 
     /// Record that a step started, durably, before it does anything.
-    pub fn start(&mut self, name: &str) -> anyhow::Result<()> {
+    pub fn start(&mut self, name: StepName) -> anyhow::Result<()> {
         let s = self.step_mut(name);
         s.status = StepStatus::Started;
         s.started = Some(jiff::Timestamp::now().to_string());
@@ -223,13 +272,13 @@ impl Journal {
     }
 
     /// Record time a step spent waiting for a person; its `seconds` leave it out.
-    pub fn waited(&mut self, name: &str, d: std::time::Duration) {
+    pub fn waited(&mut self, name: StepName, d: std::time::Duration) {
         let s = self.step_mut(name);
         s.waited = Some(s.waited.unwrap_or(0.0) + d.as_secs_f64());
     }
 
     /// Record a step's outcome, durably.
-    pub fn finish(&mut self, name: &str, status: StepStatus, detail: Option<String>) -> anyhow::Result<()> {
+    pub fn finish(&mut self, name: StepName, status: StepStatus, detail: Option<String>) -> anyhow::Result<()> {
         let now = jiff::Timestamp::now();
         let s = self.step_mut(name);
         s.status = status;
@@ -247,8 +296,8 @@ impl Journal {
     }
 
     /// The first step not yet done.
-    pub fn next_step(&self) -> Option<&str> {
-        self.steps.iter().find(|s| !matches!(s.status, StepStatus::Done | StepStatus::Skipped)).map(|s| s.name.as_str())
+    pub fn next_step(&self) -> Option<StepName> {
+        self.steps.iter().find(|s| !matches!(s.status, StepStatus::Done | StepStatus::Skipped)).map(|s| s.name)
     }
 }
 
@@ -262,13 +311,13 @@ mod tests {
         let opts = Options { keep_source: true, ..Default::default() };
         let mut j = Journal::new("http://x", "p", "a", "b", opts, "id".into());
         j.path = dir.path().join("j.json");
-        j.start("preflight").unwrap();
-        j.finish("preflight", StepStatus::Done, None).unwrap();
-        j.start("stop_writes").unwrap();
+        j.start(StepName::Preflight).unwrap();
+        j.finish(StepName::Preflight, StepStatus::Done, None).unwrap();
+        j.start(StepName::StopWrites).unwrap();
         let back: Journal = serde_json::from_slice(&std::fs::read(&j.path).unwrap()).unwrap();
-        assert_eq!(back.step("preflight").status, StepStatus::Done);
-        assert_eq!(back.step("stop_writes").status, StepStatus::Started);
-        assert_eq!(back.next_step(), Some("stop_writes"));
+        assert_eq!(back.step(StepName::Preflight).status, StepStatus::Done);
+        assert_eq!(back.step(StepName::StopWrites).status, StepStatus::Started);
+        assert_eq!(back.next_step(), Some(StepName::StopWrites));
         assert!(back.options.keep_source);
     }
 
@@ -292,6 +341,15 @@ mod tests {
             assert!(e.contains(&path.display().to_string()) && e.contains("cannot be read"), "{e}");
         }
         v["options"] = serde_json::to_value(Options::default()).unwrap();
+        // Steps are typed too: an unknown one, or one missing, is refused.
+        let steps = v["steps"].clone();
+        v["steps"][2]["name"] = "fork_quickly".into();
+        std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+        assert!(load().unwrap_err().to_string().contains("cannot be read"));
+        v["steps"] = Value::Array(steps.as_array().unwrap()[..6].to_vec());
+        std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+        assert!(load().unwrap_err().to_string().contains("seven steps"));
+        v["steps"] = steps;
         v["version"] = 99.into();
         std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
         assert!(load().unwrap_err().to_string().contains("newer avn"));
@@ -304,12 +362,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut j = Journal::new("http://x", "p", "a", "b", Options::default(), "id".into());
         j.path = dir.path().join("j.json");
-        j.start("delete").unwrap();
+        j.start(StepName::Delete).unwrap();
         // As if the step started a minute ago and a person took 58 s to type the name.
-        j.step_mut("delete").started = Some((jiff::Timestamp::now() - jiff::SignedDuration::from_secs(60)).to_string());
-        j.waited("delete", std::time::Duration::from_secs(58));
-        j.finish("delete", StepStatus::Done, None).unwrap();
-        let s = j.step("delete");
+        j.step_mut(StepName::Delete).started =
+            Some((jiff::Timestamp::now() - jiff::SignedDuration::from_secs(60)).to_string());
+        j.waited(StepName::Delete, std::time::Duration::from_secs(58));
+        j.finish(StepName::Delete, StepStatus::Done, None).unwrap();
+        let s = j.step(StepName::Delete);
         assert_eq!(s.waited, Some(58.0));
         let secs = s.seconds.unwrap();
         assert!((2.0..10.0).contains(&secs), "{secs}");

@@ -29,8 +29,8 @@ mod stages;
 
 use journal::Journal;
 use journal::State;
+use journal::StepName;
 use journal::StepStatus;
-use journal::STEPS;
 use repoint::Conn;
 
 /// Options of one rename, kept in its journal so a resume does the same thing.
@@ -93,10 +93,6 @@ fn same_api(ctx: &Context<'_>, j: &Journal) -> Result<(), CliError> {
         .hint(format!("resume it against the same API (--url {was}, or `avn local up` for the local control plane)")));
     }
     Ok(())
-}
-
-fn step_label(name: &str) -> String {
-    name.replace('_', " ")
 }
 
 fn parse_env_spec(spec: &str) -> (std::path::PathBuf, Option<String>) {
@@ -173,7 +169,7 @@ pub async fn run(
         (Some(j), false) => {
             return Err(CliError::usage(format!(
                 "a rename of '{old}' to '{new}' is in progress (next step: {})",
-                step_label(j.next_step().unwrap_or("none"))
+                j.next_step().map(StepName::label).unwrap_or_else(|| "none".into())
             ))
             .hint(format!(
                 "continue it with `avn service rename {old} {new} --resume`, or undo it with `avn service rename {old} {new} --abort` (journal: {})",
@@ -199,7 +195,7 @@ pub async fn run(
             }
             ctx.printer.info(&format!(
                 "Resuming the rename of '{old}' to '{new}' at step {}",
-                step_label(j.next_step().unwrap_or("none"))
+                j.next_step().map(StepName::label).unwrap_or_else(|| "none".into())
             ));
             (Some(j.clone()), o)
         }
@@ -223,16 +219,16 @@ pub async fn run(
             j.old_created = Some(snapshot.created.clone()).filter(|c| !c.is_empty());
             j.old_snapshot = Some(snapshot);
             j.fork_request = serde_json::to_value(r.with_lease(body, &lease))?;
-            j.start("preflight")?;
+            j.start(StepName::Preflight)?;
             // The lease on OLD is the first change; losing it to another rename changes nothing.
             if let Err(e) = crate::lease::take(ctx, &r.project, old, new, &lease).await {
-                j.finish("preflight", StepStatus::Failed, Some(format!("{e:#}")))?;
+                j.finish(StepName::Preflight, StepStatus::Failed, Some(format!("{e:#}")))?;
                 j.state = State::RolledBack;
                 j.save()?;
                 return Err(e);
             }
-            j.finish("preflight", StepStatus::Done, Some("every check passed; OLD leased".into()))?;
-            r.line(1, "preflight", "done", None, "every check passed");
+            j.finish(StepName::Preflight, StepStatus::Done, Some("every check passed; OLD leased".into()))?;
+            r.line(StepName::Preflight, "done", None, "every check passed");
             j
         }
     };
@@ -273,13 +269,18 @@ async fn release_elsewhere(
 }
 
 impl Rename<'_, '_> {
-    pub(super) fn line(&self, n: usize, step: &str, outcome: &str, seconds: Option<f64>, detail: &str) {
+    pub(super) fn line(&self, step: StepName, outcome: &str, seconds: Option<f64>, detail: &str) {
         if self.ctx.printer.json_mode() {
             return;
         }
         let secs = seconds.map(|s| format!(" ({s:.1}s)")).unwrap_or_default();
         let detail = if detail.is_empty() { String::new() } else { format!(": {detail}") };
-        self.ctx.printer.info(&format!("[{n}/{}] {}: {outcome}{secs}{detail}", STEPS.len(), step_label(step)));
+        self.ctx.printer.info(&format!(
+            "[{}/{}] {}: {outcome}{secs}{detail}",
+            step.number(),
+            StepName::ALL.len(),
+            step.label()
+        ));
     }
 
     pub(super) fn is_pg(s: &Snapshot) -> bool {

@@ -6,10 +6,9 @@ use serde_json::Value;
 use super::fence;
 use super::journal::Journal;
 use super::journal::State;
+use super::journal::StepName;
 use super::journal::StepStatus;
-use super::journal::STEPS;
 use super::postgres;
-use super::step_label;
 use super::Outcome;
 use super::Rename;
 use super::Snapshot;
@@ -47,38 +46,36 @@ impl Rename<'_, '_> {
         })?;
         self.same_services(j).await?;
         self.hold_lease(j).await?;
-        while let Some(step) = j.next_step().map(str::to_string) {
-            let n = STEPS.iter().position(|s| *s == step).unwrap_or(0) + 1;
-            if let Err(e) = boundary(&step) {
-                return Err(self.failed(j, &step, e).await.into());
+        while let Some(step) = j.next_step() {
+            if let Err(e) = boundary(step.as_str()) {
+                return Err(self.failed(j, step, e).await.into());
             }
-            j.start(&step)?;
-            let result = match step.as_str() {
-                "preflight" => Ok(Outcome::Done("every check passed".to_string())),
-                "stop_writes" => self.stop_writes(j, &snapshot).await,
-                "fork" => self.fork(j).await,
-                "open_writes" => self.open_writes(j, &snapshot).await,
-                "verify" => self.verify(j, &snapshot).await,
-                "repoint" => self.repoint(&snapshot).await,
-                "delete" => self.delete(j, &snapshot).await,
-                _ => unreachable!("known steps"),
+            j.start(step)?;
+            let result = match step {
+                StepName::Preflight => Ok(Outcome::Done("every check passed".to_string())),
+                StepName::StopWrites => self.stop_writes(j, &snapshot).await,
+                StepName::Fork => self.fork(j).await,
+                StepName::OpenWrites => self.open_writes(j, &snapshot).await,
+                StepName::Verify => self.verify(j, &snapshot).await,
+                StepName::Repoint => self.repoint(&snapshot).await,
+                StepName::Delete => self.delete(j, &snapshot).await,
             };
             match result {
                 Ok(Outcome::Done(detail)) => {
-                    j.finish(&step, StepStatus::Done, Some(detail.clone()))?;
-                    self.line(n, &step, "done", j.step(&step).seconds, &detail);
+                    j.finish(step, StepStatus::Done, Some(detail.clone()))?;
+                    self.line(step, "done", j.step(step).seconds, &detail);
                 }
                 Ok(Outcome::Skipped(why)) => {
-                    j.finish(&step, StepStatus::Skipped, Some(format!("skipped: {why}")))?;
-                    self.line(n, &step, "skipped", j.step(&step).seconds, &why);
+                    j.finish(step, StepStatus::Skipped, Some(format!("skipped: {why}")))?;
+                    self.line(step, "skipped", j.step(step).seconds, &why);
                 }
                 Err(e) => {
                     let (status, _) = crate::error::classify(&e);
                     if status == crate::error::ExitStatus::Timeout {
-                        j.finish(&step, StepStatus::Started, Some(format!("{e:#}")))?;
+                        j.finish(step, StepStatus::Started, Some(format!("{e:#}")))?;
                         return Err(e);
                     }
-                    return Err(self.failed(j, &step, e).await.into());
+                    return Err(self.failed(j, step, e).await.into());
                 }
             }
         }
@@ -119,7 +116,7 @@ impl Rename<'_, '_> {
                     Err(e) => return Err(e.into()),
                 };
                 if exists {
-                    if j.step("stop_writes").status != StepStatus::Pending {
+                    if j.step(StepName::StopWrites).status != StepStatus::Pending {
                         self.ctx.printer.warn(&format!(
                             "the rename's lease on '{}' was removed since the rename started; taking it again",
                             self.old
@@ -189,17 +186,15 @@ impl Rename<'_, '_> {
     }
 
     /// A step failed: before repointing, undo what this rename did; after, keep it resumable.
-    pub(super) async fn failed(&self, j: &mut Journal, step: &str, e: anyhow::Error) -> CliError {
+    pub(super) async fn failed(&self, j: &mut Journal, step: StepName, e: anyhow::Error) -> CliError {
         // A step's own hints say best what to do next; they are kept.
         let (msg, own_hints) = match e.downcast_ref::<CliError>() {
             Some(c) => (c.message.clone(), c.hints.clone()),
             None => (format!("{e:#}"), vec![]),
         };
         let _ = j.finish(step, StepStatus::Failed, Some(msg.clone()));
-        let idx = STEPS.iter().position(|s| *s == step).unwrap_or(0);
-        let repoint = STEPS.iter().position(|s| *s == "repoint").unwrap_or(5);
-        if idx >= repoint {
-            let mut err = CliError::failed(format!("the rename stopped at step {}: {msg}", step_label(step)));
+        if step >= StepName::Repoint {
+            let mut err = CliError::failed(format!("the rename stopped at step {}: {msg}", step.label()));
             if own_hints.is_empty() {
                 err = err.hint(format!("nothing was rolled back; fix the cause, then `{}`", self.cmd("--resume")));
             }
@@ -213,7 +208,7 @@ impl Rename<'_, '_> {
             ));
         }
         let r = self.rollback(j).await;
-        let mut e = CliError::failed(format!("the rename failed at step {}: {msg}", step_label(step)));
+        let mut e = CliError::failed(format!("the rename failed at step {}: {msg}", step.label()));
         for u in r.undone {
             e = e.hint(format!("undone: {u}"));
         }
@@ -236,7 +231,7 @@ impl Rename<'_, '_> {
 
     /// `--abort`: roll back what the journal says this rename did, from any step before repoint.
     pub(super) async fn abort(&self, j: &mut Journal) -> anyhow::Result<()> {
-        let late = ["repoint", "delete"].iter().find(|s| j.step(s).status != StepStatus::Pending);
+        let late = [StepName::Repoint, StepName::Delete].into_iter().find(|s| j.step(*s).status != StepStatus::Pending);
         // Past repoint, clients may use NEW: undone only when NEW is gone (or is not this
         // rename's any more), and OLD is then all there is.
         let new_gone = match self.ctx.client()?.service_get(&self.project, &self.new).await {
@@ -249,7 +244,7 @@ impl Rename<'_, '_> {
                 "the rename of '{}' to '{}' has reached step {}: clients may already use '{}', so it is not undone",
                 self.old,
                 self.new,
-                step_label(step),
+                step.label(),
                 self.new
             ))
             .hint(format!(
@@ -409,7 +404,7 @@ impl Rename<'_, '_> {
             }
         }
         for s in j.steps.iter_mut() {
-            if s.status == StepStatus::Done && s.name != "preflight" {
+            if s.status == StepStatus::Done && s.name != StepName::Preflight {
                 s.status = StepStatus::Undone;
             }
         }

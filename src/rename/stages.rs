@@ -312,7 +312,7 @@ impl Rename<'_, '_> {
                 self.old, self.new, self.old
             ));
             // The step's time is the work, not the person's typing.
-            j.waited("delete", asked.elapsed());
+            j.waited(super::journal::StepName::Delete, asked.elapsed());
             let typed = typed?;
             if typed != self.old {
                 return Err(anyhow::anyhow!("not confirmed: '{}' was kept", self.old));
