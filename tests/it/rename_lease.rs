@@ -445,3 +445,27 @@ fn abort_without_the_journal_releases_the_lease() {
     assert!(!writable(&uri), "nothing else was changed: OLD is still read-only");
     run(&["service", "terminate", "new", "--force"]).code(0);
 }
+
+/// From a hostile review: a rollback that cannot finish (OLD powered off meanwhile) keeps the
+/// lease and says to run --abort again; once OLD is back, that --abort opens its writes.
+#[test]
+fn a_rollback_left_unfinished_keeps_the_lease_and_abort_finishes_it() {
+    let l = Local::start();
+    let uri = make_source(&l, "old");
+    sql(&uri, "INSERT INTO t VALUES (1, 'x')").unwrap();
+    let child = paused_rename(&l, "old", "new", "fork", 8000, &["--yes"]);
+    wait_done(&l, "old", "new", "stop_writes");
+    l.avn(&["service", "update", "old", "--power-off"]).code(0);
+    let r = finish(child);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("left as is:"), "{}", r.stderr);
+    assert!(r.stderr.contains("avn service rename old new --abort"), "{}", r.stderr);
+    assert_eq!(tags(&l, "old")["avn_rename_to"], "new", "the lease stays while something is left");
+    l.avn(&["service", "update", "old", "--power-on"]).code(0);
+    l.avn(&["service", "wait", "old", "--timeout", "120"]).code(0);
+    let a = l.avn(&["service", "rename", "old", "new", "--abort"]);
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    assert!(a.stderr.contains("writes re-enabled on 'old'"), "{}", a.stderr);
+    assert!(writable(&l.uri("old")));
+    assert!(!tags(&l, "old").contains_key("avn_rename"));
+}
