@@ -355,6 +355,14 @@ fn target_of(s: &avn_api::Service) -> Option<crate::time::Target> {
 /// How an existing fork of the source differs from what this command asks for (type, target
 /// instant, backup), if it does: `--if-not-exists` adopts only a fork that holds what was asked.
 fn mismatch(req: &ForkRequest, source: &avn_api::Service, existing: &avn_api::Service) -> Option<String> {
+    // A fork made before this source was created is a fork of an earlier service of that name.
+    let (made, src_made) = (avn_api::time::parse(&existing.create_time), avn_api::time::parse(&source.create_time));
+    if made.zip(src_made).is_none_or(|(m, s)| m < s) {
+        return Some(format!(
+            "it was created {}, before this '{}' (created {}): it is a fork of an earlier service of that name",
+            existing.create_time, req.source, source.create_time
+        ));
+    }
     let want_type = req.service_type.as_deref().unwrap_or(&source.service_type);
     if existing.service_type != want_type {
         return Some(format!("it is a {} service, this command asks for {want_type}", existing.service_type));

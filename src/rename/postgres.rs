@@ -150,14 +150,18 @@ async fn tables(c: &tokio_postgres::Client) -> Result<Vec<(String, String, bool)
     Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
 }
 
-/// What OLD's data looks like from the outside, cheaply: every connectable database (the
-/// maintenance database `postgres` included), and for each user table its storage file (a
-/// TRUNCATE, VACUUM FULL or CLUSTER gives it a new one) and how many rows were ever inserted,
-/// updated and deleted in it. Taken after verify and again just before OLD is deleted, having
-/// ended every other client session first (a session flushes its counts when it ends): a write
-/// that reached OLD in between changes it, so OLD is kept. Autovacuum and ANALYZE change none of
-/// these, nor do temporary tables (a read-only session may write those). Keyed `db` (value
-/// `database`) and `db.schema.table`.
+/// What OLD holds, seen from the outside, cheaply: every connectable database (the maintenance
+/// database `postgres` included), every role, and in each database every table, user and
+/// catalog alike, with its storage file (a TRUNCATE, VACUUM FULL or CLUSTER gives it a new one)
+/// and how many rows were ever inserted, updated and deleted in it, plus each sequence's last
+/// value. Catalog tables cover what is not table data: DDL, large objects (`pg_largeobject`),
+/// comments, roles and grants. Taken once writes are stopped (right after the fence) and again
+/// just before OLD is deleted, each time after ending every other client session (a session
+/// flushes its counts when it ends): a write that reached OLD in between changes it, so OLD is
+/// kept. Left out: what the server changes by itself (`pg_statistic`, which ANALYZE rewrites),
+/// temporary tables (a read-only session may create them), the rename's own fence table, and
+/// the platform's `_aiven` database. Keyed `db`, `db.schema.table`, `db.seq.schema.name` and
+/// `role name`.
 pub async fn fingerprint(conn: &ConnInfo) -> Result<BTreeMap<String, String>, StepError> {
     let c = conn.connect().await?;
     // Sessions that could still hold unflushed counts: end them (the admin's own stays).
@@ -180,6 +184,17 @@ pub async fn fingerprint(conn: &ConnInfo) -> Result<BTreeMap<String, String>, St
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    let mut out = BTreeMap::new();
+    for r in c
+        .query(
+            "SELECT rolname::text, concat_ws(',', rolsuper, rolcanlogin, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls, rolconnlimit, rolvaliduntil) FROM pg_roles",
+            &[],
+        )
+        .await
+        .map_err(PgError::from)?
+    {
+        out.insert(format!("role {}", r.get::<_, String>(0)), r.get::<_, String>(1));
+    }
     let dbs: Vec<String> = c
         .query("SELECT datname::text FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1", &[])
         .await
@@ -187,7 +202,7 @@ pub async fn fingerprint(conn: &ConnInfo) -> Result<BTreeMap<String, String>, St
         .iter()
         .map(|r| r.get(0))
         .collect();
-    let mut out = BTreeMap::new();
+    let (fence_schema, fence_table) = super::fence::TABLE.split_once('.').expect("schema.table");
     for db in &dbs {
         out.insert(db.clone(), "database".to_string());
         // A database the admin cannot enter is left out of the tables, not of the list; so is
@@ -198,11 +213,13 @@ pub async fn fingerprint(conn: &ConnInfo) -> Result<BTreeMap<String, String>, St
         let Ok(dc) = conn.with_dbname(db).connect().await else { continue };
         let rows = dc
             .query(
-                "SELECT s.schemaname::text, s.relname::text, c.relfilenode::text, \
+                "SELECT s.schemaname::text, s.relname::text, coalesce(pg_relation_filenode(s.relid)::text, '-'), \
                  (s.n_tup_ins || '/' || s.n_tup_upd || '/' || s.n_tup_del) \
-                 FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid \
-                 WHERE s.schemaname NOT LIKE 'pg\\_temp\\_%' ORDER BY 1, 2",
-                &[],
+                 FROM pg_stat_all_tables s \
+                 WHERE s.schemaname NOT LIKE 'pg\\_temp\\_%' AND s.schemaname NOT LIKE 'pg\\_toast\\_temp\\_%' \
+                 AND s.relname NOT IN ('pg_statistic', 'pg_statistic_ext_data') \
+                 AND NOT (s.schemaname = $1 AND s.relname = $2) ORDER BY 1, 2",
+                &[&fence_schema, &fence_table],
             )
             .await
             .map_err(PgError::from)?;
@@ -210,6 +227,18 @@ pub async fn fingerprint(conn: &ConnInfo) -> Result<BTreeMap<String, String>, St
             let (schema, table, file, counts): (String, String, String, String) =
                 (r.get(0), r.get(1), r.get(2), r.get(3));
             out.insert(format!("{db}.{schema}.{table}"), format!("file {file}, ins/upd/del {counts}"));
+        }
+        let seqs = dc
+            .query(
+                "SELECT schemaname::text, sequencename::text, coalesce(last_value::text, '-') FROM pg_sequences \
+                 WHERE schemaname NOT LIKE 'pg\\_temp\\_%'",
+                &[],
+            )
+            .await
+            .map_err(PgError::from)?;
+        for r in seqs {
+            let (schema, name, last): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+            out.insert(format!("{db}.seq.{schema}.{name}"), format!("last value {last}"));
         }
     }
     Ok(out)
@@ -289,13 +318,27 @@ pub async fn checksums(conn: &ConnInfo, dbs: &[String]) -> Result<(BTreeMap<Stri
     Ok((out, unreadable))
 }
 
-/// Exact row counts of every user table, keyed `db.schema.table`.
+/// User tables the admin may not read, keyed `db.schema.table`: verify cannot count them.
+pub async fn unreadable_tables(conn: &ConnInfo, dbs: &[String]) -> Result<Vec<String>, StepError> {
+    let mut out = vec![];
+    for db in dbs {
+        let c = conn.with_dbname(db).connect().await?;
+        for (schema, table, readable) in tables(&c).await? {
+            if !readable {
+                out.push(format!("{db}.{schema}.{table}"));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Exact row counts of every user table the admin may read, keyed `db.schema.table`.
 pub async fn row_counts(conn: &ConnInfo, dbs: &[String]) -> Result<BTreeMap<String, i64>, StepError> {
     let info = conn;
     let mut out = BTreeMap::new();
     for db in dbs {
         let c = info.with_dbname(db).connect().await?;
-        for (schema, table, _) in tables(&c).await? {
+        for (schema, table, _) in tables(&c).await?.into_iter().filter(|t| t.2) {
             let sql = format!("SELECT count(*) FROM {}.{}", escape_identifier(&schema), escape_identifier(&table));
             let row = c
                 .query_one(&sql, &[])

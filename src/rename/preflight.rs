@@ -159,6 +159,25 @@ impl Rename<'_, '_> {
         let old = &self.old;
         let pg = self.ctx.pg_conn(&self.project, &conn.uri).await?;
         let dbs = if snapshot.alterable.is_empty() { &snapshot.databases } else { &snapshot.alterable };
+        // Tables the admin cannot read cannot be counted by verify: named now, before anything
+        // changes, not after writes stopped.
+        let unreadable = postgres::unreadable_tables(&pg, dbs)
+            .await
+            .map_err(|e| CliError::usage(format!("cannot list the tables of '{old}': {e}")))?;
+        if !unreadable.is_empty() && !self.opts.force {
+            return Err(CliError::usage(format!(
+                "the admin user cannot read these tables on '{old}', so the rename cannot check that NEW holds them: {}",
+                unreadable.join(", ")
+            ))
+            .hint("grant it SELECT on them (GRANT SELECT ON ... TO <the service's admin>), or pass --force: verify then leaves them out (their rows are still copied, as everything is)")
+            .into());
+        }
+        if !unreadable.is_empty() {
+            self.ctx.printer.warn(&format!(
+                "--force: verify leaves out these tables the admin cannot read: {}",
+                unreadable.join(", ")
+            ));
+        }
         let unlogged = postgres::unlogged_with_rows(&pg, dbs)
             .await
             .map_err(|e| CliError::usage(format!("cannot look for unlogged tables on '{old}': {e}")))?;

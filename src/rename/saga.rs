@@ -28,6 +28,25 @@ fn boundary(step: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The journal's record of OLD, or an empty one (a journal that never got past preflight).
+fn snapshot_of(j: &Journal) -> Snapshot {
+    j.old_snapshot.clone().unwrap_or(Snapshot {
+        service_type: String::new(),
+        plan: String::new(),
+        cloud: String::new(),
+        termination_protection: false,
+        conn: None,
+        databases: vec![],
+        users: vec![],
+        pools: vec![],
+        alterable: vec![],
+        integrations: vec![],
+        created: String::new(),
+        expires_at: None,
+        unlogged: vec![],
+    })
+}
+
 /// What a rollback did: undone; kept on purpose (final: a service that may be the only copy of
 /// the data, writes this rename may no longer open); left because something failed (a later
 /// `--abort` tries again).
@@ -133,6 +152,15 @@ impl Rename<'_, '_> {
     /// and marked as renamed, so it stays read-only on purpose and its forks are opened.
     async fn release(&self, j: &Journal) -> anyhow::Result<()> {
         let Some(id) = &j.lease else { return Ok(()) };
+        // Never done without NEW: OLD would be left marked as renamed to nothing.
+        if let Err(e) = self.ctx.client()?.service_get(&self.project, &self.new).await {
+            if e.is_not_found() {
+                return Err(CliError::failed(format!("'{}' is gone: the rename cannot finish", self.new))
+                    .hint(format!("`{}` opens '{}' for writes again and releases it", self.cmd("--abort"), self.old))
+                    .into());
+            }
+            return Err(e.into());
+        }
         let failed = |name: &str, e: anyhow::Error| -> anyhow::Error {
             CliError::failed(format!(
                 "every step is done, but the rename's lease on '{name}' could not be removed: {e:#}"
@@ -150,6 +178,18 @@ impl Rename<'_, '_> {
                 Err(e) if e.is_not_found() => None,
                 Err(e) => return Err(failed(&self.new, e.into())),
             },
+        };
+        // An expiry that passed during the rename is not carried over: NEW would be terminated
+        // as soon as it is released, with OLD already gone.
+        let expiry = match expiry {
+            Some(v) if avn_api::time::parse(&v).is_some_and(|t| t <= jiff::Timestamp::now()) => {
+                self.ctx.printer.warn(&format!(
+                    "'{}' expired during the rename ({v}); '{}' does not expire (give it one with `avn service update {} --expires-in ...`)",
+                    self.old, self.new, self.new
+                ));
+                None
+            }
+            e => e,
         };
         let also: Vec<_> = expiry.map(|v| (crate::expiry::TAG, Some(v))).into_iter().collect();
         crate::lease::release(self.ctx, &self.project, &self.new, id, &also).await.map_err(|e| failed(&self.new, e))?;
@@ -229,6 +269,20 @@ impl Rename<'_, '_> {
         e
     }
 
+    /// A NEW kept because OLD is gone: clear the read-only defaults it was copied with (those
+    /// this rename set and those it found) and the fence.
+    async fn open_kept_new(&self, j: &Journal) -> anyhow::Result<()> {
+        let pg = self.pg(&self.new_conn().await?.uri).await?;
+        let dbs = postgres::read_only_defaults(&pg).await?;
+        if !dbs.is_empty() {
+            postgres::open_writes(&pg, &dbs).await?;
+        }
+        if j.fence.is_some() {
+            fence::remove(&pg).await?;
+        }
+        Ok(())
+    }
+
     /// `--abort`: roll back what the journal says this rename did, from any step before repoint.
     pub(super) async fn abort(&self, j: &mut Journal) -> anyhow::Result<()> {
         let late = [StepName::Repoint, StepName::Delete].into_iter().find(|s| j.step(*s).status != StepStatus::Pending);
@@ -248,12 +302,11 @@ impl Rename<'_, '_> {
                 self.new
             ))
             .hint(format!(
-                "finish it with `{}` (add --keep-source to the original command next time to keep OLD)",
-                self.cmd("--resume")
-            ))
-            .hint(format!(
-                "or keep both: OLD stays read-only and NEW ready; remove the journal {} when done",
-                j.path.display()
+                "finish it with `{}`, or with `{} --keep-source` to keep '{}' (read-only) beside '{}'",
+                self.cmd("--resume"),
+                self.cmd("--resume"),
+                self.old,
+                self.new
             ))
             .into());
         }
@@ -330,6 +383,20 @@ impl Rename<'_, '_> {
                             Ok(true) => undone.push(format!("the rename's lease on '{}' released", self.new)),
                             Ok(false) => {}
                             Err(e) => left.push(format!("the rename's lease on '{}' is still there ({e:#})", self.new)),
+                        }
+                        // ...and takes writes: it may still carry the read-only defaults and the
+                        // fence it was copied with.
+                        if Self::is_pg(&snapshot_of(j)) {
+                            match self.open_kept_new(j).await {
+                                Ok(()) => undone.push(format!(
+                                    "'{}' opened for writes (read-only defaults and fence cleared)",
+                                    self.new
+                                )),
+                                Err(e) => left.push(format!(
+                                    "'{}' may still be read-only ({e:#}): `ALTER DATABASE ... RESET default_transaction_read_only` on it",
+                                    self.new
+                                )),
+                            }
                         }
                     } else {
                         if s.termination_protection {

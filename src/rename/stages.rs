@@ -49,6 +49,10 @@ impl Rename<'_, '_> {
         let (ended_after_fence, segment) = fence::write(&pg, &id).await?;
         j.fence_segment = segment;
         j.save()?;
+        // What OLD holds once writes are stopped: the delete step deletes it only unchanged.
+        // Taken again when this step runs again (its own changes come before it).
+        j.verified_fingerprint = Some(postgres::fingerprint(&pg).await?);
+        j.save()?;
         Ok(Outcome::Done(format!(
             "{} read-only, {ended} other session(s) ended, a write in a fresh session fails; fence {id} written, {ended_after_fence} more session(s) ended",
             s.alterable.join(", ")
@@ -57,6 +61,15 @@ impl Rename<'_, '_> {
 
     pub(super) async fn fork(&self, j: &mut Journal) -> anyhow::Result<Outcome> {
         let client = self.ctx.client()?;
+        // Writes stopped by the operator (--writes-stopped): OLD's fingerprint is taken here,
+        // before the fork, for the delete step to compare.
+        if j.verified_fingerprint.is_none() && !j.created_new && self.opts.writes_stopped {
+            let is_pg = j.old_snapshot.as_ref().is_some_and(|s| Self::is_pg(s) && s.conn.is_some());
+            if is_pg {
+                j.verified_fingerprint = Some(postgres::fingerprint(&self.old_pg().await?).await?);
+                j.save()?;
+            }
+        }
         let body: avn_api::ServiceCreate = serde_json::from_value(j.fork_request.clone())?;
         let timeout =
             self.opts.timeout_seconds.map(Duration::from_secs_f64).unwrap_or(crate::readiness::DEFAULT_TIMEOUT);
@@ -161,7 +174,7 @@ impl Rename<'_, '_> {
         Ok(Outcome::Done(format!("read-only defaults cleared on '{}', a write succeeds", self.new)))
     }
 
-    pub(super) async fn verify(&self, j: &mut Journal, s: &Snapshot) -> anyhow::Result<Outcome> {
+    pub(super) async fn verify(&self, j: &Journal, s: &Snapshot) -> anyhow::Result<Outcome> {
         let fork = self.ctx.client()?.service_get(&self.project, &self.new).await?;
         let mut problems = vec![];
         let cmp = |what: &str, a: &[String], b: Vec<String>, problems: &mut Vec<String>| {
@@ -219,15 +232,10 @@ impl Rename<'_, '_> {
         if !problems.is_empty() {
             return Err(anyhow::anyhow!("verification failed: {}", problems.join("; ")));
         }
-        // Verified: the fence has done its job on both sides. Then OLD's fingerprint, which it
-        // must still have when it is deleted.
+        // Verified: the fence has done its job on NEW. On OLD it stays (no write to OLD after its
+        // fingerprint) until OLD is deleted, or kept (then it is removed).
         if let (Some(_), true) = (&j.fence, Self::is_pg(s)) {
             fence::remove(&self.pg(&self.new_conn().await?.uri).await?).await?;
-            fence::remove(&self.old_pg().await?).await?;
-        }
-        if Self::is_pg(s) {
-            j.verified_fingerprint = Some(postgres::fingerprint(&self.old_pg().await?).await?);
-            j.save()?;
         }
         let sums = match checksummed {
             Some((n, unreadable)) if unreadable.is_empty() => format!("; contents equal in {n} table(s)"),
@@ -286,6 +294,9 @@ impl Rename<'_, '_> {
 
     pub(super) async fn delete(&self, j: &mut Journal, s: &Snapshot) -> anyhow::Result<Outcome> {
         if self.opts.keep_source {
+            if let (Some(_), true) = (&j.fence, Self::is_pg(s)) {
+                fence::remove(&self.old_pg().await?).await?;
+            }
             return Ok(Outcome::Skipped(format!(
                 "'{}' is kept, read-only; finish with `avn service terminate {}`",
                 self.old, self.old
@@ -382,7 +393,17 @@ impl Rename<'_, '_> {
             }
             Ok(_) => {}
             Err(e) if e.is_not_found() => {
-                return Err(keep(format!("'{}' is gone, and '{}' holds the only copy of the data", self.new, self.old)))
+                return Err(CliError::failed(format!(
+                    "'{}' was kept: '{}' is gone, and '{}' holds the only copy of the data",
+                    self.old, self.new, self.old
+                ))
+                .hint(format!(
+                    "`{}` opens '{}' for writes again and releases it (with '{}' gone, that is allowed)",
+                    self.cmd("--abort"),
+                    self.old,
+                    self.new
+                ))
+                .into())
             }
             Err(e) => return Err(keep(format!("'{}' cannot be checked ({e})", self.new))),
         }

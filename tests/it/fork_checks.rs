@@ -51,6 +51,12 @@ fn if_not_exists_adopts_only_a_fork_that_holds_what_was_asked() {
     let v = l.avn(&["service", "fork", "rw1", "ifn1", "--replace", "--yes", "--json"]).code(0).json();
     assert_eq!(v["fork"]["outcome"], "replaced", "{v}");
     assert_eq!(sql(&l.uri("ifn1"), "SELECT count(*) FROM t").unwrap()[0][0], "300");
+    // A fork of an earlier service of the same name is never adopted.
+    l.avn(&["service", "terminate", "rw1", "--force"]).code(0);
+    l.avn(&["service", "create", "rw1", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
+    let r = l.avn(&["service", "fork", "rw1", "ifn2", "--if-not-exists"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("earlier service of that name"), "{}", r.stderr);
 }
 
 /// Item 4: a value outside the schema's limits is exit 2 before any request, in create, fork,

@@ -165,6 +165,9 @@ fn terminate_refuses_a_leased_service_and_the_rollback_never_deletes_the_only_co
     assert!(r.stderr.contains("kept: 'new', because 'old' is gone"), "{}", r.stderr);
     assert!(!r.stderr.contains("deleted 'new'"), "{}", r.stderr);
     assert_eq!(sql(&l.uri("new"), "SELECT count(*) FROM t").unwrap()[0][0], "50", "NEW keeps the data");
+    // ...and is a service like any other: released, and taking writes.
+    assert!(!tags(&l, "new").contains_key("avn_rename"), "{:?}", tags(&l, "new"));
+    assert!(writable(&l.uri("new")));
 }
 
 /// Item 2: an expiry that falls due during a rename waits for it; NEW gets OLD's expiry only
@@ -337,6 +340,7 @@ fn the_delete_step_keeps_old_when_new_is_gone() {
     let r = finish(child);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(r.stderr.contains("'old' was kept: 'new' is gone"), "{}", r.stderr);
+    assert!(r.stderr.contains("avn service rename old new --abort"), "the hint names what works: {}", r.stderr);
     assert_eq!(sql(&uri, "SELECT count(*) FROM t").unwrap()[0][0], "40");
     let a = l.avn(&["service", "rename", "old", "new", "--abort"]);
     assert_eq!(a.code, 0, "{}", a.stderr);
@@ -417,9 +421,16 @@ fn new_gets_the_expiry_old_has_at_the_end() {
     sql(&l.uri("old"), "CREATE TABLE t (id int, batch text)").unwrap();
     let child = paused_rename(&l, "old", "new", "delete", 4000, &["--yes"]);
     wait_done(&l, "old", "new", "repoint");
-    l.avn(&["service", "update", "old", "--no-expiry"]).code(0);
-    assert_eq!(finish(child).code, 0);
+    // OLD's expiry is moved into the past meanwhile (the reaper waits for the lease).
+    let (rt, c) = client(&l);
+    let past =
+        std::collections::BTreeMap::from([("avn_expires_at".to_string(), Some("2020-01-01T00:00:00Z".to_string()))]);
+    rt.block_on(c.service_tags_update("local", "old", &past)).unwrap();
+    let r = finish(child);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("expired during the rename"), "{}", r.stderr);
     assert!(!tags(&l, "new").contains_key("avn_expires_at"), "{:?}", tags(&l, "new"));
+    sql(&l.uri("new"), "SELECT 1").unwrap();
 }
 
 /// From a hostile review: the machine that started a rename is gone with its journal; --abort
@@ -468,4 +479,50 @@ fn a_rollback_left_unfinished_keeps_the_lease_and_abort_finishes_it() {
     assert!(a.stderr.contains("writes re-enabled on 'old'"), "{}", a.stderr);
     assert!(writable(&l.uri("old")));
     assert!(!tags(&l, "old").contains_key("avn_rename"));
+}
+
+/// From a second hostile review: writes that slip past stop-writes before verify (an UPDATE
+/// that keeps the row count), or after it in what is not table data (a sequence, a large object,
+/// a new database through the maintenance database), keep OLD at the delete step.
+#[test]
+fn writes_that_counts_do_not_see_keep_old() {
+    let l = Local::start();
+    let uri = make_source(&l, "old");
+    sql(&uri, "INSERT INTO t SELECT g, 'row' FROM generate_series(1, 20) g; CREATE SEQUENCE s1").unwrap();
+    let rw = |q: &str| sql(&uri, &format!("BEGIN READ WRITE; {q}; COMMIT")).unwrap();
+    // Before verify: the same number of rows, other contents.
+    let child = paused_rename(&l, "old", "new", "verify", 3000, &["--yes"]);
+    rw("UPDATE t SET batch = 'changed' WHERE id <= 5");
+    let r = finish(child);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("'old' was kept: it changed after"), "{}", r.stderr);
+    assert_eq!(sql(&uri, "SELECT count(*) FROM t WHERE batch = 'changed'").unwrap()[0][0], "5");
+    l.avn(&["service", "rename", "old", "new", "--resume", "--keep-source"]).code(0);
+    l.avn(&["service", "terminate", "new", "--force"]).code(0);
+    // After verify: a sequence, a large object, a database made through `postgres`.
+    for (i, change) in ["SELECT setval('s1', 5000)", "SELECT lo_from_bytea(4242, 'precious')", "CREATE DATABASE latedb"]
+        .iter()
+        .enumerate()
+    {
+        let (old, new) = (format!("o{i}"), format!("n{i}"));
+        l.avn(&["service", "fork", "old", &old, "--timeout", "120"]).code(0);
+        let o_uri = l.uri(&old);
+        let child = paused_rename(&l, &old, &new, "delete", 3000, &["--yes"]);
+        wait_done(&l, &old, &new, "repoint");
+        if change.starts_with("CREATE DATABASE") {
+            // Not in a transaction block: a session made writable, through `postgres`.
+            let target = o_uri.replace("/defaultdb", "/postgres").replace("sslmode=require", "sslmode=disable");
+            let out = std::process::Command::new("psql")
+                .args([&target, "-c", "SET default_transaction_read_only = off", "-c", change])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        } else {
+            sql(&o_uri, &format!("BEGIN READ WRITE; {change}; COMMIT")).unwrap();
+        }
+        let r = finish(child);
+        assert_eq!(r.code, 1, "{change}: {}", r.stderr);
+        assert!(r.stderr.contains("was kept: it changed after"), "{change}: {}", r.stderr);
+        l.avn(&["service", "get", &old]).code(0);
+    }
 }

@@ -431,6 +431,18 @@ fn unlogged_tables_with_rows_are_refused_unless_forced_and_then_left_out_of_veri
     let new = l.uri("new");
     assert_eq!(sql(&new, "SELECT count(*) FROM t").unwrap()[0][0], "2");
     assert_eq!(sql(&new, "SELECT count(*) FROM cache").unwrap()[0][0], "0");
+    // A table the admin cannot read is named before anything changes (verify could not count it).
+    let (_, _, admin) = l.instance("new");
+    let admin_db = admin.replace("dbname=postgres", "dbname=defaultdb");
+    let out = std::process::Command::new("psql")
+        .args([&admin_db, "-c", "CREATE TABLE secret (x int); INSERT INTO secret VALUES (1)"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = l.avn(&["service", "rename", "new", "newer", "--yes"]);
+    r.code(2);
+    assert!(r.stderr.contains("defaultdb.public.secret") && r.stderr.contains("GRANT SELECT"), "{}", r.stderr);
+    sql(&new, "INSERT INTO t VALUES (3, 'still writable')").unwrap();
 }
 
 #[cfg(feature = "failpoints")]
