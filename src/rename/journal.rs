@@ -175,6 +175,35 @@ pub fn path_for(project: &str, old: &str, new: &str) -> PathBuf {
     crate::dirs::data_dir().join("renames").join(format!("{project}--{old}--{new}.json"))
 }
 
+/// Held while one avn works on a rename (runs, resumes or aborts it): a second one on the same
+/// machine is refused at once instead of writing the same journal.
+pub struct Lock(#[allow(dead_code)] nix::fcntl::Flock<std::fs::File>);
+
+/// Take the rename's lock (`<journal>.lock`), or refuse (exit 2) when another avn holds it.
+pub fn lock(project: &str, old: &str, new: &str) -> anyhow::Result<Lock> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = path_for(project, old, new).with_extension("lock");
+    if let Some(dir) = path.parent() {
+        crate::config::create_private_dir(dir)?;
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| anyhow::Error::new(e).context(format!("cannot open {}", path.display())))?;
+    match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+        Ok(l) => Ok(Lock(l)),
+        Err((_, nix::errno::Errno::EWOULDBLOCK)) => Err(crate::error::CliError::usage(format!(
+            "another avn is working on the rename of '{old}' to '{new}' right now (running, resuming or aborting it); nothing was changed"
+        ))
+        .hint("wait for it to end, then look again")
+        .into()),
+        Err((_, e)) => Err(anyhow::Error::new(e).context(format!("cannot lock {}", path.display()))),
+    }
+}
+
 impl Journal {
     pub fn new(url: &str, project: &str, old: &str, new: &str, options: Options, lease: String) -> Journal {
         Journal {

@@ -141,6 +141,7 @@ pub async fn run(
     abort: bool,
 ) -> anyhow::Result<()> {
     let project = ctx.project()?.to_string();
+    let _lock = journal::lock(&project, old, new)?;
     let existing = Journal::load(&project, old, new)?;
     let in_progress = existing.as_ref().filter(|j| j.state == State::InProgress);
     if abort {

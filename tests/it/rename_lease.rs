@@ -273,6 +273,10 @@ fn a_fork_of_a_source_stopped_for_a_rename_is_writable() {
     let uri = make_source(&l, "old");
     sql(&uri, "INSERT INTO t VALUES (1, 'x')").unwrap();
     let child = paused_rename(&l, "old", "new", "verify", 3000, &["--yes"]);
+    // The journal is this process's while it runs: a concurrent --abort or --resume waits its turn.
+    let a = l.avn(&["service", "rename", "old", "new", "--abort"]);
+    assert_eq!(a.code, 2, "{}", a.stderr);
+    assert!(a.stderr.contains("another avn is working on the rename"), "{}", a.stderr);
     let f = l.avn(&["service", "fork", "old", "side", "--timeout", "120"]);
     assert_eq!(f.code, 0, "{}", f.stderr);
     assert!(f.stderr.contains("read-only defaults cleared on defaultdb"), "{}", f.stderr);
