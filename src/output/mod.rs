@@ -201,6 +201,20 @@ pub fn wrap(text: &str, width: usize) -> String {
     out
 }
 
+/// Rows of an action report (`prune`, `local gc`) for a table: a `reason` that is null (no
+/// reason) shows as an empty cell.
+pub fn report_rows(rows: &[Value]) -> Vec<Value> {
+    rows.iter()
+        .map(|r| {
+            let mut r = r.clone();
+            if r["reason"].is_null() {
+                r["reason"] = "".into();
+            }
+            r
+        })
+        .collect()
+}
+
 /// A byte count for people: `756.8 KiB`, `1.2 GiB`, `512 B`.
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];

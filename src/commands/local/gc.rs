@@ -91,16 +91,7 @@ pub async fn run(ctx: &Context<'_>, args: GcArgs) -> anyhow::Result<()> {
     } else if rows.is_empty() {
         ctx.printer.info(&format!("Nothing in {}", avn_local::orphaned_location(&data_dir).display()));
     } else {
-        let shown: Vec<Value> = rows
-            .iter()
-            .map(|r| {
-                let mut r = r.clone();
-                if r["reason"].is_null() {
-                    r["reason"] = "".into();
-                }
-                r
-            })
-            .collect();
+        let shown = crate::output::report_rows(&rows);
         ctx.printer.emit(Value::Null, &shown, &["path", "size", "action", "reason"])?;
     }
     if failed > 0 {

@@ -137,16 +137,7 @@ pub async fn run(ctx: &Context<'_>, args: PruneArgs) -> anyhow::Result<()> {
     } else if report.is_empty() {
         ctx.printer.info(&format!("No expired services in project '{project}'"));
     } else {
-        let rows: Vec<Value> = report
-            .iter()
-            .map(|r| {
-                let mut r = r.clone();
-                if r["reason"].is_null() {
-                    r["reason"] = "".into();
-                }
-                r
-            })
-            .collect();
+        let rows = crate::output::report_rows(&report);
         ctx.printer.emit(Value::Null, &rows, &["service_name", "expires_at", "action", "reason"])?;
     }
     if failed > 0 {
