@@ -118,6 +118,8 @@ pub enum ConfigError {
     PgVersion { got: Value, have: String },
     #[error("Invalid user_config: '{0}' must be a string")]
     NotString(String),
+    #[error("Invalid user_config: '{key}' {why}")]
+    BadString { key: String, why: String },
 }
 
 /// Validate a user_config against what this control plane honours (unknown keys are refused).
@@ -162,6 +164,17 @@ pub fn validate_user_config(
             }
         } else if !(v.is_null() || v.is_string()) {
             return Err(ConfigError::NotString(k.clone()));
+        } else if let Some(text) = v.as_str() {
+            // The same limits the schema states (and the CLI checks before sending).
+            let bad = |why: String| Err(ConfigError::BadString { key: k.clone(), why });
+            if let Some(max) = s.get("maxLength").and_then(Value::as_u64).filter(|m| text.chars().count() as u64 > *m) {
+                return bad(format!("must be at most {max} characters long"));
+            }
+            if let Some(p) = s.get("pattern").and_then(Value::as_str) {
+                if regex::Regex::new(p).is_ok_and(|re| !re.is_match(text)) {
+                    return bad(format!("must match the pattern {p}"));
+                }
+            }
         }
     }
     Ok(())
@@ -170,4 +183,26 @@ pub fn validate_user_config(
 fn bounds_ok(schema: &Value, v: i64) -> bool {
     schema.get("minimum").and_then(Value::as_i64).is_none_or(|m| v >= m)
         && schema.get("maximum").and_then(Value::as_i64).is_none_or(|m| v <= m)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    fn check(cfg: serde_json::Value) -> Result<(), super::ConfigError> {
+        super::validate_user_config(cfg.as_object().unwrap(), "15", true)
+    }
+
+    #[test]
+    fn the_schema_limits_are_enforced_here_too() {
+        assert!(check(json!({"pg": {"max_connections": -5}})).is_err());
+        assert!(check(json!({"pg": {"max_connections": 100}})).is_ok());
+        assert!(check(json!({"pg_version": "16"})).is_err());
+        let e = check(json!({"service_to_fork_from": "Not_A_Name"})).unwrap_err().to_string();
+        assert!(e.contains("must match the pattern"), "{e}");
+        let e = check(json!({"recovery_target_time": "x".repeat(40)})).unwrap_err().to_string();
+        assert!(e.contains("at most 32 characters"), "{e}");
+        assert!(check(json!({"service_to_fork_from": "db1", "recovery_target_time": "2026-01-01 00:00:00"})).is_ok());
+        assert!(check(json!({"service_to_fork_from": ""})).is_ok());
+    }
 }
