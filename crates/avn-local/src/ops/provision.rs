@@ -12,6 +12,8 @@ use crate::store::ServiceRec;
 /// `initdb`, configure, start, create `avnadmin`, and take the first backup if the plan keeps them.
 pub async fn create_cluster(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
     let layout = m.layout(&rec.id);
+    // A create redone after a crash: whatever the first try left running here goes first.
+    crate::engines::postgres::process::kill_leftovers(&layout.root).await;
     crate::engines::postgres::layout::remove_tree(&layout.root).await;
     let has_backups = catalog::keeps_backups(&rec.plan);
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 0, 100);

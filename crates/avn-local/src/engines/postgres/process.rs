@@ -265,6 +265,40 @@ fn die_with_parent(c: &mut tokio::process::Command) {
     }
 }
 
+/// Kill every process still working in `dir` (its working directory or its command line is
+/// there), and wait a bounded while until they are gone. After a `kill -9` of the control
+/// plane, a tool it ran dies with it, but not that tool's own children: `initdb`'s bootstrap
+/// `postgres` goes on writing into the data directory a redo is about to create again.
+pub async fn kill_leftovers(dir: &Path) {
+    let needle = dir.to_string_lossy().to_string();
+    let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let find = || -> Vec<i32> {
+        let Ok(rd) = std::fs::read_dir("/proc") else { return vec![] };
+        rd.flatten()
+            .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+            .filter(|pid| *pid != std::process::id() as i32)
+            .filter(|pid| {
+                let cwd = std::fs::read_link(format!("/proc/{pid}/cwd")).ok();
+                let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                cwd.is_some_and(|c| c.starts_with(dir) || c.starts_with(&real))
+                    || String::from_utf8_lossy(&cmd).contains(&needle)
+            })
+            .filter(|pid| process_alive(*pid))
+            .collect()
+    };
+    for _ in 0..50 {
+        let pids = find();
+        if pids.is_empty() {
+            return;
+        }
+        for pid in pids {
+            tracing::warn!(pid, dir = %dir.display(), "a process left from before still works here: killed");
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The pid of a live postmaster running from `data`, through its `postmaster.pid`.
 pub fn live_postmaster(data: &Path) -> Option<i32> {
     let text = std::fs::read_to_string(data.join("postmaster.pid")).ok()?;
