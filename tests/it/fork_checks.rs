@@ -65,12 +65,7 @@ fn if_not_exists_adopts_only_a_fork_that_holds_what_was_asked() {
 fn out_of_range_options_and_empty_names_are_refused_before_anything_changes() {
     let l = Local::start();
     l.avn(&["service", "create", "db", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
-    // Forks need a first backup.
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while l.avn(&["service", "backup-list", "db", "--json"]).json().as_array().is_none_or(|b| b.is_empty()) {
-        assert!(std::time::Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    l.wait_first_backup("db");
     for args in [
         vec!["service", "fork", "db", "x", "-c", "pg.max_connections=-5", "--dry-run"],
         vec!["service", "fork", "db", "x", "-c", "pg.max_connections=-5"],

@@ -528,11 +528,7 @@ fn a_fork_that_cannot_fit_is_refused_before_anything_changes() {
     l.avn(&["service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
     let uri = l.uri("src");
     sql(&uri, "CREATE TABLE t AS SELECT g AS id, repeat('x', 200) AS pad FROM generate_series(1, 100000) g").unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while l.avn(&["service", "backup-list", "src", "--json"]).json().as_array().is_none_or(|b| b.is_empty()) {
-        assert!(std::time::Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    l.wait_first_backup("src");
     let filler = disk.path.join("filler");
     // Leave 40 MiB: less than a copy of the source needs.
     let st = std::process::Command::new("fallocate")

@@ -126,6 +126,15 @@ impl Local {
         (inst, port, admin)
     }
 
+    /// Wait (a minute at most) until `name` has its first base backup: forks need one.
+    pub fn wait_first_backup(&self, name: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.avn(&["service", "backup-list", name, "--json"]).json().as_array().is_none_or(|b| b.is_empty()) {
+            assert!(Instant::now() < deadline, "no base backup of {name}:\n{}", self.log());
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
     pub fn uri(&self, name: &str) -> String {
         self.service(name)["service_uri"].as_str().unwrap().to_string()
     }

@@ -46,6 +46,25 @@ fn paused_rename(l: &Local, old: &str, new: &str, step: &str, pause_ms: u64, arg
     child
 }
 
+/// A startup-4 service that expires in two hours.
+fn create_expiring(l: &Local, name: &str) {
+    l.avn(&[
+        "service",
+        "create",
+        name,
+        "-t",
+        "pg",
+        "-p",
+        "startup-4",
+        "--expires-in",
+        "2h",
+        "--wait",
+        "--timeout",
+        "120",
+    ])
+    .code(0);
+}
+
 fn finish(child: std::process::Child) -> Run {
     child.wait_with_output().unwrap().into()
 }
@@ -175,21 +194,7 @@ fn terminate_refuses_a_leased_service_and_the_rollback_never_deletes_the_only_co
 #[test]
 fn an_expiry_waits_for_the_rename_and_new_gets_it_only_at_the_end() {
     let l = Local::start();
-    l.avn(&[
-        "service",
-        "create",
-        "old",
-        "-t",
-        "pg",
-        "-p",
-        "startup-4",
-        "--expires-in",
-        "2h",
-        "--wait",
-        "--timeout",
-        "120",
-    ])
-    .code(0);
+    create_expiring(&l, "old");
     sql(&l.uri("old"), "CREATE TABLE t (id int, batch text); INSERT INTO t VALUES (1, 'x')").unwrap();
     let expiry = tags(&l, "old")["avn_expires_at"].clone();
     let child = paused_rename(&l, "old", "new", "verify", 20000, &["--yes"]);
@@ -407,21 +412,7 @@ fn an_old_already_read_only_gives_a_writable_new_and_stays_as_it_was() {
 #[test]
 fn new_gets_the_expiry_old_has_at_the_end() {
     let l = Local::start();
-    l.avn(&[
-        "service",
-        "create",
-        "old",
-        "-t",
-        "pg",
-        "-p",
-        "startup-4",
-        "--expires-in",
-        "2h",
-        "--wait",
-        "--timeout",
-        "120",
-    ])
-    .code(0);
+    create_expiring(&l, "old");
     sql(&l.uri("old"), "CREATE TABLE t (id int, batch text)").unwrap();
     let child = paused_rename(&l, "old", "new", "delete", 4000, &["--yes"]);
     wait_done(&l, "old", "new", "repoint");
