@@ -5,7 +5,6 @@
 //! directory (mode 0600) that is then renamed over the target; the directory is made 0700.
 
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 use std::path::PathBuf;
 
@@ -51,23 +50,12 @@ impl JsonFile {
     }
 }
 
-/// Write `bytes` to `path` through a temporary file and a rename, creating the parent directory
-/// with mode 0700 if needed.
+/// Replace `path` with `bytes` crash-safely (`avn_local::crashsafe`), creating the parent
+/// directory with mode 0700 if needed.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     create_private_dir(dir)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = open_private(&tmp, mode)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("cannot write {}", path.display()))
+    avn_local::crashsafe::write(path, bytes, mode).with_context(|| format!("cannot write {}", path.display()))
 }
 
 pub(crate) fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
@@ -85,19 +73,6 @@ pub(crate) fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     }
     #[cfg(not(unix))]
     fs::create_dir_all(dir).with_context(|| format!("cannot create directory {}", dir.display()))
-}
-
-fn open_private(path: &Path, mode: u32) -> std::io::Result<fs::File> {
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(mode);
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    opts.open(path)
 }
 
 #[cfg(test)]

@@ -61,23 +61,8 @@ pub fn write(target: &EnvFile, value: &str) -> anyhow::Result<()> {
         Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read {}", path.display()))),
     };
     let updated = set_var(&text, &target.var, value);
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("env");
-    let tmp = path.with_file_name(format!(".{name}.avn-tmp"));
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        let _ = std::fs::remove_file(&tmp);
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode & 0o7777)
-            .open(&tmp)
-            .map_err(|e| anyhow::Error::new(e).context(format!("cannot write {}", tmp.display())))?;
-        f.write_all(updated.as_bytes())?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)
-        .map_err(|e| anyhow::Error::new(e).context(format!("cannot replace {}", path.display())))?;
-    Ok(())
+    avn_local::crashsafe::write(path, updated.as_bytes(), mode & 0o7777)
+        .map_err(|e| anyhow::Error::new(e).context(format!("cannot replace {}", path.display())))
 }
 
 /// `text` with `var` set to `value`: replaced where it is, else appended.

@@ -1,9 +1,5 @@
-//! Services that expire: the expiry is a service tag, so it survives any machine and any client.
-//!
-//! Tag `avn_expires_at`, value the instant in UTC, RFC 3339 to the second
-//! (`2026-11-22T10:00:00Z`). The key is lower-case letters and underscores only and the value
-//! under 64 characters, within the rules of Aiven's tag API; `avn service prune` and
-//! `avn local` read it.
+//! Services that expire, as the CLI sets and shows them. The tag itself (`avn_expires_at`) and
+//! its format are `avn_api::expiry`'s, shared with the local control plane.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -12,8 +8,8 @@ use jiff::Timestamp;
 
 use crate::error::CliError;
 
-/// The tag that holds a service's expiry.
-pub const TAG: &str = "avn_expires_at";
+pub use avn_api::expiry::format;
+pub use avn_api::expiry::TAG;
 
 /// `--expires-in` / `--expires-at`, resolved against `now`: None when neither is given. The
 /// instant must be in the future.
@@ -52,14 +48,9 @@ pub fn resolve(
     Ok(Some(at))
 }
 
-/// The tag's value for an instant: UTC to the second.
-pub fn format(at: Timestamp) -> String {
-    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
 /// A service's expiry, if its tags carry a readable one.
 pub fn of(tags: Option<&BTreeMap<String, String>>) -> Option<Timestamp> {
-    tags?.get(TAG).and_then(|v| avn_api::time::parse(v))
+    tags.and_then(avn_api::expiry::of)
 }
 
 /// `2026-11-22T10:00:00Z (in 23h 59m)` or `... (expired 5m ago)`.

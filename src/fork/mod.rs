@@ -346,8 +346,8 @@ async fn create_or_adopt(
 
 /// The instant or backup a fork was restored to, from its `user_config` (None: unreadable).
 fn target_of(s: &avn_api::Service) -> Option<crate::time::Target> {
-    match s.user_config.get("recovery_target_time").and_then(serde_json::Value::as_str).filter(|t| !t.is_empty()) {
-        Some(t) => avn_api::time::parse(t).map(|instant| crate::time::Target::At { instant, assumed_utc: false }),
+    match avn_api::ForkKeys::read(&s.user_config).target_time {
+        Some(t) => avn_api::time::parse(&t).map(|instant| crate::time::Target::At { instant, assumed_utc: false }),
         None => Some(crate::time::Target::Latest),
     }
 }
@@ -367,8 +367,8 @@ fn mismatch(req: &ForkRequest, source: &avn_api::Service, existing: &avn_api::Se
     if existing.service_type != want_type {
         return Some(format!("it is a {} service, this command asks for {want_type}", existing.service_type));
     }
-    let text = |k: &str| existing.user_config.get(k).and_then(serde_json::Value::as_str).filter(|v| !v.is_empty());
-    let (has_time, has_backup) = (text("recovery_target_time"), text("recovery_basebackup_name"));
+    let keys = avn_api::ForkKeys::read(&existing.user_config);
+    let (has_time, has_backup) = (keys.target_time.as_deref(), keys.basebackup.as_deref());
     let has = match (has_time, has_backup) {
         (Some(t), _) => format!("restored to {t}"),
         (None, Some(b)) => format!("restored from backup {b}"),

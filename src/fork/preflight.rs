@@ -189,19 +189,17 @@ pub async fn preflight(ctx: &Context<'_>, req: &ForkRequest, source: &Service) -
         let schema = provision::schema_for(ctx, project, &stype).await?;
         provision::apply_options(&mut user_config, &schema, &stype, &a.config_options)?;
     }
-    user_config.insert("service_to_fork_from".into(), a.source.clone().into());
-    if src_project != project {
-        user_config.insert("project_to_fork_from".into(), src_project.into());
+    let target_time = match (&target, &basebackup_name) {
+        (Target::At { instant, .. }, None) => Some(avn_api::time::format_offset(*instant)),
+        _ => None,
+    };
+    avn_api::ForkKeys {
+        service: Some(a.source.clone()),
+        project: (src_project != project).then(|| src_project.to_string()),
+        target_time,
+        basebackup: basebackup_name.map(Into::into),
     }
-    match (&target, basebackup_name) {
-        (_, Some(name)) => {
-            user_config.insert("recovery_basebackup_name".into(), name.into());
-        }
-        (Target::At { instant, .. }, None) => {
-            user_config.insert("recovery_target_time".into(), avn_api::time::format_offset(*instant).into());
-        }
-        (Target::Latest, None) => {}
-    }
+    .write(&mut user_config);
     let body = ServiceCreate {
         cloud: Some(cloud),
         plan: plan_name,

@@ -119,15 +119,7 @@ pub fn report(
     let databases = names(fork.databases.clone());
     let users = names(fork.users.as_ref().map(|u| u.iter().map(|u| u.username.clone()).collect()));
     let pools = names(fork.connection_pools.as_ref().map(|p| p.iter().map(|p| p.pool_name.clone()).collect()));
-    let config: Vec<String> = fork
-        .user_config
-        .keys()
-        .filter(|k| {
-            !["service_to_fork_from", "project_to_fork_from", "recovery_target_time", "recovery_basebackup_name"]
-                .contains(&k.as_str())
-        })
-        .cloned()
-        .collect();
+    let config: Vec<String> = fork.user_config.keys().filter(|k| !avn_api::ForkKeys::is_fork_key(k)).cloned().collect();
     let not_copied: Vec<String> = if a.copy_integrations {
         vec![]
     } else {

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use avn_api::Service;
-use serde_json::Value;
 
 use crate::time::Target;
 
@@ -90,13 +89,9 @@ impl ForkRequest {
 
     /// Whether `s` is a fork of this request's source (as its user_config records).
     pub fn is_fork_of_source(&self, s: &Service) -> bool {
-        let from_project = s
-            .user_config
-            .get("project_to_fork_from")
-            .and_then(Value::as_str)
-            .filter(|p| !p.is_empty())
-            .unwrap_or(&self.project);
-        s.forked_from() == Some(self.source.as_str()) && from_project == self.source_project
+        let keys = avn_api::ForkKeys::read(&s.user_config);
+        let from_project = keys.project.unwrap_or_else(|| self.project.clone());
+        keys.service.as_deref() == Some(self.source.as_str()) && from_project == self.source_project
     }
 }
 

@@ -39,26 +39,21 @@ impl Snapshot {
 
 /// A control-plane phase (`prepare`, `basebackup`, `stream`, `finalize`) in the user's words.
 pub fn phase_words(phase: &str, s: &avn_api::Service) -> String {
+    let fork = avn_api::ForkKeys::read(&s.user_config);
     match phase {
         "prepare" => "preparing".into(),
-        "basebackup" if s.user_config.contains_key("service_to_fork_from") => "copying the base backup".into(),
+        "basebackup" if fork.service.is_some() => "copying the base backup".into(),
         "basebackup" => "taking a backup".into(),
-        "stream" => {
-            let target =
-                s.user_config.get("recovery_target_time").and_then(|v| v.as_str()).and_then(avn_api::time::parse);
-            match target {
-                Some(t) => {
-                    let zulu = avn_api::time::format_zulu(t);
-                    let today = jiff::Timestamp::now().to_string();
-                    let shown = if zulu.get(..10) == today.get(..10) { zulu[11..].to_string() } else { zulu };
-                    format!("replaying changes up to {shown}")
-                }
-                None if s.user_config.contains_key("service_to_fork_from") => {
-                    "replaying changes up to the latest transaction".into()
-                }
-                None => "replaying changes".into(),
+        "stream" => match fork.target_instant() {
+            Some(t) => {
+                let zulu = avn_api::time::format_zulu(t);
+                let today = jiff::Timestamp::now().to_string();
+                let shown = if zulu.get(..10) == today.get(..10) { zulu[11..].to_string() } else { zulu };
+                format!("replaying changes up to {shown}")
             }
-        }
+            None if fork.service.is_some() => "replaying changes up to the latest transaction".into(),
+            None => "replaying changes".into(),
+        },
         "finalize" => "starting".into(),
         other => other.replace('_', " "),
     }

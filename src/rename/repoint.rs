@@ -46,10 +46,12 @@ pub fn repoint_env(path: &Path, var: Option<&str>, old: &Conn, new: &Conn) -> Re
         std::fs::copy(path, &bak).map_err(io("write", &bak))?;
         std::fs::set_permissions(&bak, meta.permissions()).map_err(io("write", &bak))?;
     }
-    let tmp = path.with_file_name(format!(".{}.avn-tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("env")));
-    std::fs::write(&tmp, &updated).map_err(io("write", &tmp))?;
-    std::fs::set_permissions(&tmp, meta.permissions()).map_err(io("write", &tmp))?;
-    std::fs::rename(&tmp, path).map_err(io("replace", path))?;
+    avn_local::crashsafe::write_with(path, 0o600, |f| {
+        use std::io::Write;
+        f.write_all(updated.as_bytes())?;
+        f.set_permissions(meta.permissions())
+    })
+    .map_err(io("replace", path))?;
     Ok(true)
 }
 

@@ -131,11 +131,9 @@ pub struct Service {
 impl Service {
     /// The service this one was forked from, if its `user_config` says so.
     pub fn forked_from(&self) -> Option<&str> {
-        self.user_config
-            .get("service_to_fork_from")
-            .or_else(|| self.user_config.get("pg_service_to_fork_from"))
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
+        [crate::fork::SERVICE, crate::fork::LEGACY_PG_SERVICE]
+            .iter()
+            .find_map(|k| self.user_config.get(*k).and_then(Value::as_str).filter(|s| !s.is_empty()))
     }
 }
 

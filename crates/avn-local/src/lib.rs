@@ -26,6 +26,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod catalog;
+pub mod crashsafe;
 mod engines;
 mod error;
 mod manager;
@@ -87,21 +88,7 @@ pub fn ensure_token(data_dir: &Path) -> Result<String, Error> {
     }
     create_private_dir(data_dir)?;
     let token = format!("avnlocal-{}", random::random_string(40));
-    let tmp = data_dir.join(".token.tmp");
-    {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)
-            .map_err(io(format!("cannot write {}", tmp.display())))?;
-        f.write_all(token.as_bytes()).map_err(io("cannot write the token"))?;
-        f.sync_all().map_err(io("cannot write the token"))?;
-    }
-    std::fs::rename(&tmp, &path).map_err(io("cannot write the token"))?;
+    crashsafe::write(&path, token.as_bytes(), 0o600).map_err(io("cannot write the token"))?;
     Ok(token)
 }
 

@@ -141,7 +141,9 @@ impl Store {
         self.conn.execute("VACUUM INTO ?1", [tmp.to_string_lossy()])?;
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600));
-        std::fs::rename(&tmp, &self.copy).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        // VACUUM INTO has written and synced the file (SQLite syncs what it writes).
+        crate::crashsafe::persist(&tmp, &self.copy)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         self.saved_changes = changes;
         Ok(())
     }

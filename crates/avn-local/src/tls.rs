@@ -57,18 +57,7 @@ fn io(context: String) -> impl FnOnce(std::io::Error) -> TlsError {
 
 /// Write `text` to `path` atomically with `mode`.
 fn write_private(path: &Path, text: &str, mode: u32) -> Result<(), TlsError> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(&tmp)
-        .map_err(io(format!("cannot write {}", tmp.display())))?;
-    f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(io(format!("cannot write {}", tmp.display())))?;
-    std::fs::rename(&tmp, path).map_err(io(format!("cannot write {}", path.display())))
+    crate::crashsafe::write(path, text.as_bytes(), mode).map_err(io(format!("cannot write {}", path.display())))
 }
 
 impl Authority {

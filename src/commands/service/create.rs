@@ -132,8 +132,9 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
     let fork_in_options = args
         .config_option
         .iter()
-        .any(|c| c.starts_with("service_to_fork_from=") || c.starts_with("pg_service_to_fork_from="))
-        || user_config.contains_key("service_to_fork_from");
+        .filter_map(|c| c.split_once('=').map(|(k, _)| k))
+        .any(|k| k == avn_api::fork::SERVICE || k == avn_api::fork::LEGACY_PG_SERVICE)
+        || avn_api::ForkKeys::read(&user_config).service.is_some();
     if args.recovery_target_time.is_some() && args.service_to_fork_from.is_none() && !fork_in_options {
         return Err(CliError::usage("--recovery-target-time needs a service to fork from")
             .hint("add --service-to-fork-from SOURCE (the official client silently ignores the time without it)")
@@ -164,12 +165,11 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
     provision::plan_for(ctx, project, &service_type, &plan, args.cloud.as_deref()).await?;
     crate::user_config::check_keys(&user_config, &schema, &service_type)?;
     provision::apply_options(&mut user_config, &schema, &service_type, &args.config_option)?;
-    if let Some(src) = &args.service_to_fork_from {
-        user_config.insert("service_to_fork_from".into(), src.clone().into());
-    }
-    if let Some(p) = &args.project_to_fork_from {
-        user_config.insert("project_to_fork_from".into(), p.clone().into());
-    }
+    let mut fork = avn_api::ForkKeys {
+        service: args.service_to_fork_from.clone(),
+        project: args.project_to_fork_from.clone(),
+        ..Default::default()
+    };
     match target {
         Some(Target::At { instant, assumed_utc }) => {
             if assumed_utc {
@@ -181,11 +181,12 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
                 avn_api::time::format_zulu(instant),
                 time::humanize(Duration::try_from(ago).unwrap_or_default())
             ));
-            user_config.insert("recovery_target_time".into(), avn_api::time::format_offset(instant).into());
+            fork.target_time = Some(avn_api::time::format_offset(instant));
         }
         Some(Target::Latest) => ctx.printer.info("Recovery target: the latest transaction"),
         None => {}
     }
+    fork.write(&mut user_config);
     Ok(ServiceCreate {
         cloud: args.cloud.clone(),
         plan,

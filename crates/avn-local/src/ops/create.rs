@@ -7,8 +7,6 @@ use avn_api::names::validate_service_name;
 use avn_api::time::format_zulu;
 use avn_api::ServiceCreate;
 use jiff::Timestamp;
-use serde_json::Map;
-use serde_json::Value;
 
 use super::spawn_op;
 use crate::catalog;
@@ -21,10 +19,6 @@ use crate::model::Op;
 use crate::model::State;
 use crate::random::random_string;
 use crate::store::ServiceRec;
-
-fn str_opt(cfg: &Map<String, Value>, key: &str) -> Option<String> {
-    cfg.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
-}
 
 /// Validate and register a new service (or fork); the work goes on in the background.
 pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> ApiResult<ServiceRec> {
@@ -57,13 +51,11 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> ApiResult
     if let Some(Some(vpc)) = &body.project_vpc_id {
         return Err(ApiError::bad_request(format!("Project VPC {vpc} does not exist")));
     }
+    // The legacy key is read as the current one, and stored as it.
     let mut user_config = body.user_config.clone();
-    let pg_service = str_opt(&user_config, "pg_service_to_fork_from");
-    if pg_service.is_some() {
-        user_config.remove("pg_service_to_fork_from");
-        if !user_config.contains_key("service_to_fork_from") {
-            user_config.insert("service_to_fork_from".into(), pg_service.into());
-        }
+    let fork_keys = avn_api::ForkKeys::read(&user_config);
+    if user_config.remove(avn_api::fork::LEGACY_PG_SERVICE).is_some() {
+        avn_api::ForkKeys { service: fork_keys.service.clone(), ..Default::default() }.write(&mut user_config);
     }
     catalog::validate_user_config(&user_config, &m.pg.major, true)?;
     let now = now();
@@ -84,12 +76,12 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> ApiResult
         fork: None,
         tags: body.tags.clone().unwrap_or_default(),
     };
-    if let Some(source_name) = str_opt(&user_config, "service_to_fork_from") {
-        let source_project = str_opt(&user_config, "project_to_fork_from").unwrap_or_else(|| project.to_string());
+    if let Some(source_name) = fork_keys.service.clone() {
+        let source_project = fork_keys.project.clone().unwrap_or_else(|| project.to_string());
         let source = m.store(|s| s.service(&source_project, &source_name))?.ok_or_else(|| {
             ApiError::bad_request(format!("Service to fork from '{source_project}/{source_name}' does not exist"))
         })?;
-        let target = fork_target(m, &source, plan.has_backups(), &plan.service_plan, &user_config)?;
+        let target = fork_target(m, &source, plan.has_backups(), &plan.service_plan, &fork_keys)?;
         if let Some((need, free)) = super::fork::space(m, &source).filter(|(need, free)| need > free) {
             return Err(ApiError::bad_request(format!(
                 "Not enough free disk space to fork '{source_name}': the fork needs about {} MiB, and {} MiB are free where avn local keeps its services; free some space first",
@@ -116,9 +108,7 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> ApiResult
         rec.password = source.password.clone();
         // The fork carries the source's configuration; the request's keys win.
         let mut merged = source.user_config.clone();
-        for k in ["service_to_fork_from", "project_to_fork_from", "recovery_target_time"] {
-            merged.remove(k);
-        }
+        avn_api::ForkKeys::remove(&mut merged);
         merged.extend(user_config);
         rec.user_config = merged;
         rec.op = Some(Op::Fork);
@@ -147,7 +137,7 @@ fn fork_target(
     source: &ServiceRec,
     plan_has_backups: bool,
     plan_name: &str,
-    user_config: &Map<String, Value>,
+    fork_keys: &avn_api::ForkKeys,
 ) -> ApiResult<Option<Timestamp>> {
     let source_name = &source.name;
     let source_plan = catalog::plan(&source.plan, 1).unwrap_or_default();
@@ -167,10 +157,10 @@ fn fork_target(
             "Service '{source_name}' has no backups yet: it cannot be forked until its first backup exists"
         )));
     };
-    let Some(raw) = str_opt(user_config, "recovery_target_time") else {
+    let Some(raw) = &fork_keys.target_time else {
         return Ok(None);
     };
-    let t = avn_api::time::parse(&raw).ok_or_else(|| {
+    let t = fork_keys.target_instant().ok_or_else(|| {
         ApiError::bad_request(format!(
             "Invalid recovery_target_time '{raw}': use e.g. '2019-01-01 23:34:45' (UTC) or RFC 3339"
         ))

@@ -88,9 +88,6 @@ fn finished(m: &Arc<Manager>, id: &str) {
     }
 }
 
-/// The tag that says when a service expires (`avn --expires-in`), as the CLI writes it.
-pub const EXPIRY_TAG: &str = "avn_expires_at";
-
 /// Every 15 seconds: terminate services whose expiry (the `avn_expires_at` tag) has passed, as
 /// `avn service prune` would: never one with termination protection (logged once), never one
 /// under a rename lease (it waits for the rename), never one without the tag. Each termination is logged.
@@ -102,7 +99,7 @@ pub async fn expiry_reaper(m: Arc<Manager>) {
         let Ok(services) = m.store(|s| s.services(None)) else { continue };
         let now = jiff::Timestamp::now();
         for rec in services {
-            let Some(at) = rec.tags.get(EXPIRY_TAG).and_then(|v| avn_api::time::parse(v)) else { continue };
+            let Some(at) = avn_api::expiry::of(&rec.tags) else { continue };
             if at > now {
                 continue;
             }
@@ -127,7 +124,7 @@ pub async fn expiry_reaper(m: Arc<Manager>) {
                     && !a.termination_protection
                     && avn_api::lease::Lease::of(&a.tags).is_none()
                     && a.tags
-                        .get(EXPIRY_TAG)
+                        .get(avn_api::expiry::TAG)
                         .and_then(|v| avn_api::time::parse(v))
                         .is_some_and(|t| t <= jiff::Timestamp::now())
             });

@@ -84,8 +84,7 @@ pub fn compress_cold(archive: &Path, before: &str, go_on: impl Fn() -> bool) -> 
                 return Err(e);
             }
         };
-        std::fs::rename(&tmp, &packed)?;
-        dir.sync_all()?;
+        crate::crashsafe::persist(&tmp, &packed)?;
         std::fs::remove_file(&plain)?;
         saved += meta.len().saturating_sub(written);
     }

@@ -69,25 +69,19 @@ pub fn make_dirs(pg: &Pg, layout: &Layout) -> Result<(), PgError> {
     Ok(())
 }
 
-/// Like [`write_owned`], created with `mode` (a key must never be readable by others, not even
-/// for a moment).
+/// Replace `path` with `text`, owned by the server user and created with `mode` (a key must
+/// never be readable by others, not even for a moment), crash-safely.
 fn write_owned_mode(pg: &Pg, path: &Path, text: &str, mode: u32) -> Result<(), PgError> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(&tmp)?;
-    f.write_all(text.as_bytes())?;
-    pg.chown(&tmp)?;
-    std::fs::rename(&tmp, path)?;
+    crate::crashsafe::write_with(path, mode, |f| {
+        f.write_all(text.as_bytes())?;
+        pg.fchown(f)
+    })?;
     Ok(())
 }
 
 fn write_owned(pg: &Pg, path: &Path, text: &str) -> Result<(), PgError> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, text)?;
-    pg.chown(&tmp)?;
-    std::fs::rename(&tmp, path)?;
-    Ok(())
+    write_owned_mode(pg, path, text, 0o644)
 }
 
 /// Write `avn-instance.conf`: where to listen, archiving, and recovery for forks.
@@ -309,9 +303,8 @@ pub async fn base_backup(
         let _ = std::fs::remove_dir_all(&partial);
         return Err(e);
     }
-    std::fs::rename(&partial, layout.backup(name))?;
     // The rename on disk before the backup is recorded (rotation then deletes older ones).
-    std::fs::File::open(layout.base())?.sync_all()?;
+    crate::crashsafe::persist(&partial, &layout.backup(name))?;
     Ok(backup_size(&layout.backup(name)))
 }
 

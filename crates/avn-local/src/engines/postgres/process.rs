@@ -189,6 +189,14 @@ impl Pg {
         Ok(())
     }
 
+    /// Give an open file to the server user (before it is renamed into place).
+    pub fn fchown(&self, f: &std::fs::File) -> std::io::Result<()> {
+        match self.run_as {
+            Some((u, g)) => nix::unistd::fchown(f, Some(u), Some(g)).map_err(std::io::Error::from),
+            None => Ok(()),
+        }
+    }
+
     /// Create a directory owned by the server user, mode 0700.
     pub fn private_dir(&self, p: &Path) -> Result<(), PgError> {
         std::fs::create_dir_all(p)?;
