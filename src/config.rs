@@ -50,12 +50,12 @@ impl JsonFile {
     }
 }
 
-/// Replace `path` with `bytes` crash-safely (`avn_local::crashsafe`), creating the parent
+/// Replace `path` with `bytes` crash-safely (`avn_util::crashsafe`), creating the parent
 /// directory with mode 0700 if needed.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     create_private_dir(dir)?;
-    avn_local::crashsafe::write(path, bytes, mode).with_context(|| format!("cannot write {}", path.display()))
+    avn_util::crashsafe::write(path, bytes, mode).with_context(|| format!("cannot write {}", path.display()))
 }
 
 pub(crate) fn create_private_dir(dir: &Path) -> anyhow::Result<()> {

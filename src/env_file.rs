@@ -61,7 +61,7 @@ pub fn write(target: &EnvFile, value: &str) -> anyhow::Result<()> {
         Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read {}", path.display()))),
     };
     let updated = set_var(&text, &target.var, value);
-    avn_local::crashsafe::write(path, updated.as_bytes(), mode & 0o7777)
+    avn_util::crashsafe::write(path, updated.as_bytes(), mode & 0o7777)
         .map_err(|e| anyhow::Error::new(e).context(format!("cannot replace {}", path.display())))
 }
 

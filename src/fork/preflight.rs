@@ -197,7 +197,7 @@ pub async fn preflight(ctx: &Context<'_>, req: &ForkRequest, source: &Service) -
         service: Some(a.source.clone()),
         project: (src_project != project).then(|| src_project.to_string()),
         target_time,
-        basebackup: basebackup_name.map(Into::into),
+        basebackup: basebackup_name,
     }
     .write(&mut user_config);
     let body = ServiceCreate {

@@ -46,7 +46,7 @@ pub fn repoint_env(path: &Path, var: Option<&str>, old: &Conn, new: &Conn) -> Re
         std::fs::copy(path, &bak).map_err(io("write", &bak))?;
         std::fs::set_permissions(&bak, meta.permissions()).map_err(io("write", &bak))?;
     }
-    avn_local::crashsafe::write_with(path, 0o600, |f| {
+    avn_util::crashsafe::write_with(path, 0o600, |f| {
         use std::io::Write;
         f.write_all(updated.as_bytes())?;
         f.set_permissions(meta.permissions())

@@ -7,14 +7,15 @@ use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::Json;
 
-use crate::engines::postgres::process::PgError;
+use crate::engines::postgres::ClusterError;
+use crate::engines::EngineError;
 
 /// A failure inside the control plane: the store, a cluster, the file system. For background
 /// operations its text becomes the service's failure notification.
 #[derive(Debug, thiserror::Error)]
 pub enum OpError {
     #[error(transparent)]
-    Pg(#[from] PgError),
+    Engine(#[from] EngineError),
     #[error("state store: {0}")]
     Store(#[from] rusqlite::Error),
     #[error(transparent)]
@@ -23,8 +24,10 @@ pub enum OpError {
     NoForkOrigin,
     #[error("the source service was deleted")]
     SourceGone,
-    #[error("the fork stopped replaying at {reached:X}, short of {wanted:X}, the last change the source had archived; it is not used")]
-    ShortRecovery { reached: u64, wanted: u64 },
+    #[error("the fork stopped replaying at {reached}, short of {wanted}, the last change the source had archived; it is not used")]
+    ShortRecovery { reached: String, wanted: String },
+    #[error("no base backup that covers the target could be restored; the last one tried, {backup}: {why}")]
+    NoBackupRestorable { backup: String, why: String },
     #[error("no base backup ended before the recovery target")]
     NoBackupBeforeTarget,
     #[error("service is gone")]
@@ -66,8 +69,14 @@ impl From<rusqlite::Error> for ApiError {
     }
 }
 
-impl From<PgError> for ApiError {
-    fn from(e: PgError) -> Self {
+impl From<ClusterError> for ApiError {
+    fn from(e: ClusterError) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
         ApiError::Internal(e.into())
     }
 }

@@ -26,7 +26,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod catalog;
-pub mod crashsafe;
 mod engines;
 mod error;
 mod manager;
@@ -43,7 +42,7 @@ pub use engines::postgres::process::Pg;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{0}")]
-    Pg(#[from] engines::postgres::process::PgError),
+    Pg(#[from] engines::postgres::process::ClusterError),
     #[error("state store {path}: {source}")]
     Store { path: PathBuf, source: rusqlite::Error },
     #[error("{context}: {source}")]
@@ -88,7 +87,7 @@ pub fn ensure_token(data_dir: &Path) -> Result<String, Error> {
     }
     create_private_dir(data_dir)?;
     let token = format!("avnlocal-{}", random::random_string(40));
-    crashsafe::write(&path, token.as_bytes(), 0o600).map_err(io("cannot write the token"))?;
+    avn_util::crashsafe::write(&path, token.as_bytes(), 0o600).map_err(io("cannot write the token"))?;
     Ok(token)
 }
 
@@ -191,7 +190,7 @@ pub async fn serve(
     check_state(&db, &instances)?;
     let store = store::Store::open(&db).map_err(|source| Error::Store { path: db.clone(), source })?;
     let ca = tls::Authority::load_or_create(&cfg.data_dir)?;
-    let m = Arc::new(manager::Manager::new(pg, ca, instances, store, cfg.backup_interval));
+    let m = Arc::new(manager::Manager::new(engines::Engine::Postgres(pg), ca, instances, store, cfg.backup_interval));
     reconcile::reconcile(&m).await?;
     tokio::spawn(ops::backup_scheduler(m.clone()));
     tokio::spawn(ops::watchdog(m.clone()));

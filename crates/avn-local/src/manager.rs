@@ -1,5 +1,6 @@
-//! Owns the state store and the running clusters; validates requests and runs the long
-//! operations (create, fork, power on) in the background, reporting their progress.
+//! The control plane's shared state: the engine, the state store, the running servers, the
+//! progress and failures of operations, the locks that order them, and which sources forks hold.
+//! Requests are validated and operations run by `ops`.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -9,10 +10,9 @@ use std::time::Duration;
 
 use avn_api::ProgressUpdate;
 
-use crate::engines::postgres::cluster;
-use crate::engines::postgres::layout::Layout;
-use crate::engines::postgres::process::Pg;
-use crate::engines::postgres::process::Running;
+use crate::engines::Engine;
+use crate::engines::Layout;
+use crate::engines::Running;
 use crate::error::OpError;
 use crate::model::State;
 use crate::store::ServiceRec;
@@ -36,7 +36,8 @@ impl<T> Locked<T> for Mutex<T> {
 type Inventory = (Vec<String>, Vec<String>);
 
 pub struct Manager {
-    pub pg: Pg,
+    /// The server every service runs on.
+    pub engine: Engine,
     /// Signs each cluster's server certificate.
     pub ca: crate::tls::Authority,
     pub instances: PathBuf,
@@ -61,14 +62,14 @@ pub fn now() -> String {
 
 impl Manager {
     pub fn new(
-        pg: Pg,
+        engine: Engine,
         ca: crate::tls::Authority,
         instances: PathBuf,
         store: Store,
         backup_interval: Duration,
     ) -> Manager {
         Manager {
-            pg,
+            engine,
             ca,
             instances,
             backup_interval,
@@ -209,8 +210,7 @@ impl Manager {
     /// Databases and users of a running service (cached; refreshed when it answers).
     pub async fn inventory(&self, rec: &ServiceRec) -> (Vec<String>, Vec<String>) {
         if rec.state == State::Running && self.running(&rec.id).is_some() {
-            let fresh =
-                tokio::time::timeout(Duration::from_secs(2), cluster::inventory(&self.layout(&rec.id), rec.port)).await;
+            let fresh = tokio::time::timeout(Duration::from_secs(2), self.engine.inventory(self, rec)).await;
             if let Ok(Ok(inv)) = fresh {
                 self.inventory.locked().insert(rec.id.clone(), inv.clone());
                 return inv;

@@ -142,7 +142,7 @@ impl Store {
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600));
         // VACUUM INTO has written and synced the file (SQLite syncs what it writes).
-        crate::crashsafe::persist(&tmp, &self.copy)
+        avn_util::crashsafe::persist(&tmp, &self.copy)
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         self.saved_changes = changes;
         Ok(())

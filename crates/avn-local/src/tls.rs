@@ -57,7 +57,7 @@ fn io(context: String) -> impl FnOnce(std::io::Error) -> TlsError {
 
 /// Write `text` to `path` atomically with `mode`.
 fn write_private(path: &Path, text: &str, mode: u32) -> Result<(), TlsError> {
-    crate::crashsafe::write(path, text.as_bytes(), mode).map_err(io(format!("cannot write {}", path.display())))
+    avn_util::crashsafe::write(path, text.as_bytes(), mode).map_err(io(format!("cannot write {}", path.display())))
 }
 
 impl Authority {

@@ -1,1 +1,224 @@
+//! The engine seam: what the service operations (`ops`, `reconcile`, the watchdog) need from the
+//! database server behind a service, in one place. `ops` speaks only to [`Engine`]; each engine
+//! module (`postgres` today) knows its server's tools, files and SQL.
+//!
+//! [`Engine`] is an enum over engines rather than a trait object: each operation is one `match`,
+//! async without boxing, and adding an engine is a new variant whose missing arms the compiler
+//! lists. The types the operations see are engine-neutral: a [`Running`] server process (in its
+//! own process group, owned and reaped by the control plane), an [`Layout`] instance directory,
+//! [`EngineError`], and the service record itself.
+//!
+//! # What each engine does per operation
+//!
+//! Checked against `shared/reference/local-mysql.md` and `local-valkey.md` (MariaDB 10.11 and
+//! redis-server 7.0 as measured on this machine): every row fits without reshaping the seam.
+//!
+//! | operation | PostgreSQL 15 (`postgres`) | MariaDB 10.11 (`mysql`) | redis-server 7.0 (`valkey`) |
+//! |---|---|---|---|
+//! | [`Engine::prepare`]: a new service's data | `initdb`, `avn-user.conf` | `mariadb-install-db --no-defaults`, admin through the socket | an empty directory, `aclfile` with the `default` user's password |
+//! | [`Engine::start`]: start, health | `postgres -D`, TLS from the project CA; ready when a connection succeeds | `mariadbd --no-defaults --user=mysql`, TLS, `require_secure_transport`; ready on `mariadb-admin ping`, watching the child for exit | `redis-server --tls-port`, `--port 0`; ready on `PING` (not `-LOADING`) |
+//! | stop ([`Running::stop`]) | SIGTERM to the process group, then SIGKILL | SIGTERM (up to 2 s with a dirty buffer pool) | `SHUTDOWN NOSAVE` or SIGTERM |
+//! | [`Engine::bootstrap`]: the admin user and default database | `CREATE ROLE avnadmin`, `CREATE DATABASE defaultdb` | `CREATE USER avnadmin` (no `SUPER`, no `READ_ONLY ADMIN`, so renames can stop its writes), `CREATE DATABASE defaultdb` | `ACL SETUSER default on >password` |
+//! | [`Engine::base_backup`] | online copy between `pg_backup_start/stop`, packed or cloned | `mariadb-backup --backup` then `--prepare`; binlog file, position and GTID from `xtrabackup_binlog_info` | `BGSAVE`, wait for `rdb_bgsave_in_progress:0`, copy `dump.rdb` and the `aclfile` |
+//! | continuous archive, [`Engine::changes_since`] | `archive_command` copies WAL segments; WAL bytes since the backup's start LSN | binlogs archived as they close (`FLUSH BINARY LOGS`); binlog bytes since the backup's position | none: snapshots only, and no change count |
+//! | [`Engine::trim_archive`]: retention | `pg_archivecleanup` before the oldest kept backup; cold WAL compressed | binlogs before the oldest kept backup's file; `binlog_retention_period` | nothing to trim |
+//! | recovery window ([`crate::manager::Manager::pitr_window`]) | first backup .. now | first backup .. now (whole seconds) | none: named backups only |
+//! | [`Engine::flush_archive`]: everything committed archived | switch WAL, wait for the archiver | `FLUSH BINARY LOGS`, archive the closed file | `BGSAVE` |
+//! | [`Engine::restore`]: to the latest, an instant, a backup | online copy or packed restore, `restore_command`, `recovery_target_time`, promote, make durable | `--move-back` of a prepared backup, then `mariadb-binlog --stop-datetime` (TZ=UTC) or to a GTID | the named RDB and `aclfile` into the new directory; no instant (refused before) |
+//! | stop writes / open writes (renames; done by the CLI over the service's own protocol, `src/rename/fence.rs`) | `ALTER SYSTEM SET default_transaction_read_only`, reload, terminate sessions | `SET GLOBAL read_only=ON`, `KILL CONNECTION` | `ACL SETUSER app off`, `CLIENT KILL USER app` |
+//! | [`Engine::inventory`]: users and databases | `pg_roles` (login), `pg_database` | `mysql.global_priv`, `SHOW DATABASES` | `ACL USERS`; no databases |
+//! | connection URI ([`Engine::uri`]) | `postgres://avnadmin:…@127.0.0.1:P/defaultdb?sslmode=require` | `mysql://avnadmin:…@127.0.0.1:P/defaultdb?ssl-mode=REQUIRED` | `rediss://default:…@127.0.0.1:P` |
+//! | [`Engine::apply_config`]: `-c` options | `pg.*` into `avn-user.conf`, reload, restart for `max_connections` | `mysql.*` as `SET GLOBAL` and in the option file | `valkey_*` as `CONFIG SET` |
+//! | log lines ([`Layout::log`]) | `postgres.log` (failures quote its last errors) | the `--log-error` file | the `--logfile` |
+//! | child processes ([`Engine::adopt`]; [`Engine::prepare`] stops a crashed try's leftovers) | the postmaster (`postmaster.pid`) and its process group | `mariadbd` (its `--pid-file`) | `redis-server` (its pid file) |
+
+use std::sync::Arc;
+
+use serde_json::Map;
+use serde_json::Value;
+
+use crate::error::OpError;
+use crate::manager::Manager;
+use crate::model::ForkOrigin;
+use crate::store::ServiceRec;
+
+pub mod layout;
 pub mod postgres;
+
+pub use layout::Layout;
+pub use postgres::process::Running;
+
+/// A failure of an engine's server or tools.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Postgres(#[from] postgres::ClusterError),
+}
+
+impl From<postgres::ClusterError> for OpError {
+    fn from(e: postgres::ClusterError) -> Self {
+        OpError::Engine(e.into())
+    }
+}
+
+/// The server behind a service type.
+pub enum Engine {
+    /// PostgreSQL, from the installation found at start-up.
+    Postgres(postgres::Pg),
+}
+
+impl Engine {
+    /// The service type it serves (`pg`).
+    pub fn service_type(&self) -> &'static str {
+        match self {
+            Engine::Postgres(_) => "pg",
+        }
+    }
+
+    /// The server's name, for messages (`PostgreSQL`).
+    pub fn server_name(&self) -> &'static str {
+        match self {
+            Engine::Postgres(_) => "PostgreSQL",
+        }
+    }
+
+    /// The server's major version, as the API reports it (`15`).
+    pub fn version(&self) -> &str {
+        match self {
+            Engine::Postgres(pg) => &pg.major,
+        }
+    }
+
+    /// Build a new service's data in an empty instance directory (whatever a crashed earlier try
+    /// left there is stopped and removed first), with the service's settings.
+    pub async fn prepare(&self, m: &Manager, rec: &ServiceRec) -> Result<(), OpError> {
+        match self {
+            Engine::Postgres(pg) => Ok(postgres::engine::prepare(pg, &m.layout(&rec.id), rec).await?),
+        }
+    }
+
+    /// Configure the instance for `port` (with continuous archiving when `archive`), start the
+    /// server and wait until it accepts connections. The server is registered as running as
+    /// soon as it is spawned, so a failed start can be stopped.
+    pub async fn start(&self, m: &Manager, rec: &ServiceRec, port: u16, archive: bool) -> Result<(), EngineError> {
+        match self {
+            Engine::Postgres(pg) => Ok(postgres::engine::start(pg, m, rec, port, archive).await?),
+        }
+    }
+
+    /// Create the administrator (with the service's password) and the default database.
+    pub async fn bootstrap(&self, m: &Manager, rec: &ServiceRec, port: u16) -> Result<(), OpError> {
+        match self {
+            Engine::Postgres(_) => Ok(postgres::cluster::create_admin(&m.layout(&rec.id), port, &rec.password).await?),
+        }
+    }
+
+    /// A server of this instance still running from before a restart of the control plane.
+    pub fn adopt(&self, layout: &Layout) -> Option<Running> {
+        match self {
+            Engine::Postgres(_) => Running::adopt(&layout.data()),
+        }
+    }
+
+    /// After adopting a server started by an older avn local: bring its configuration up to date
+    /// (TLS) without a restart.
+    pub async fn refresh_adopted(&self, m: &Manager, rec: &ServiceRec) -> Result<bool, EngineError> {
+        match self {
+            Engine::Postgres(pg) => Ok(postgres::engine::refresh_adopted(pg, m, rec).await?),
+        }
+    }
+
+    /// Take a base backup named `name` (sharing what is unchanged with `previous`); returns the
+    /// bytes it restores to.
+    pub async fn base_backup(
+        &self,
+        m: &Manager,
+        rec: &ServiceRec,
+        name: &str,
+        previous: Option<&str>,
+    ) -> Result<u64, EngineError> {
+        match self {
+            Engine::Postgres(pg) => {
+                Ok(postgres::basebackup::base_backup(pg, &m.layout(&rec.id), rec.port, name, previous).await?)
+            }
+        }
+    }
+
+    /// Bytes of changes written since backup `backup` began (what a restore from it replays).
+    pub async fn changes_since(&self, m: &Manager, rec: &ServiceRec, backup: &str) -> Option<u64> {
+        match self {
+            Engine::Postgres(_) => postgres::engine::changes_since(&m.layout(&rec.id), rec.port, backup).await,
+        }
+    }
+
+    /// Retention of the continuous archive once `oldest_kept` is the oldest backup and `newest`
+    /// the newest: drop what no kept backup needs, compress what only restores to before the
+    /// newest need (while `go_on()` says so). Failures are logged: the archive only grows.
+    pub async fn trim_archive(
+        &self,
+        m: &Arc<Manager>,
+        rec: &ServiceRec,
+        oldest_kept: Option<&str>,
+        newest: &str,
+        go_on: impl Fn() -> bool + Send + 'static,
+    ) {
+        match self {
+            Engine::Postgres(pg) => postgres::engine::trim_archive(pg, m, rec, oldest_kept, newest, go_on).await,
+        }
+    }
+
+    /// Make sure everything committed so far is in the continuous archive (before a power-off).
+    pub async fn flush_archive(&self, m: &Manager, rec: &ServiceRec) -> Result<(), EngineError> {
+        match self {
+            Engine::Postgres(_) => {
+                Ok(postgres::wal::ensure_archived(&m.layout(&rec.id), rec.port, std::time::Duration::from_secs(60))
+                    .await?)
+            }
+        }
+    }
+
+    /// Restore a fork into its own instance directory: from its source's backups and archive (or
+    /// a copy of the running source), to the latest transaction, an instant or a named backup,
+    /// then start it, durable, ready to be RUNNING.
+    pub async fn restore(&self, m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Result<(), OpError> {
+        match self {
+            Engine::Postgres(pg) => postgres::fork::fork(pg, m, rec, fork).await,
+        }
+    }
+
+    /// Bytes of disk a fork of `source` needs on the instances' filesystem.
+    pub fn fork_needs_bytes(&self, m: &Manager, source: &ServiceRec) -> u64 {
+        match self {
+            Engine::Postgres(_) => postgres::fork::needs_bytes(m, source),
+        }
+    }
+
+    /// Databases and login users of a running service.
+    pub async fn inventory(&self, m: &Manager, rec: &ServiceRec) -> Result<(Vec<String>, Vec<String>), EngineError> {
+        match self {
+            Engine::Postgres(_) => Ok(postgres::cluster::inventory(&m.layout(&rec.id), rec.port).await?),
+        }
+    }
+
+    /// The service's connection URI and its parameters, for the administrator.
+    pub fn uri(&self, rec: &ServiceRec) -> (String, Map<String, Value>) {
+        match self {
+            Engine::Postgres(_) => postgres::engine::uri(rec),
+        }
+    }
+
+    /// Whether changing the engine option `key` (as in `-c pg.KEY=…`) needs a restart.
+    pub fn needs_restart(&self, key: &str) -> bool {
+        match self {
+            Engine::Postgres(_) => key == "max_connections",
+        }
+    }
+
+    /// Write the service's options (`user_config`) where the server reads them; `reload`: also
+    /// make a running server read them now.
+    pub async fn apply_config(&self, m: &Manager, rec: &ServiceRec, reload: bool) -> Result<(), EngineError> {
+        match self {
+            Engine::Postgres(pg) => Ok(postgres::engine::apply_config(pg, &m.layout(&rec.id), rec, reload).await?),
+        }
+    }
+}

@@ -1,13 +1,11 @@
 //! Base backups: taken after create, on a schedule, and rotated beyond the plan's `max_count`
-//! (never while a fork reads them); WAL older than the oldest kept backup is removed, and WAL
-//! older than the newest one is compressed (`archive::compress_cold`).
+//! (never while a fork reads them); then the engine trims its continuous archive
+//! (`Engine::trim_archive`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::catalog;
-use crate::engines::postgres::archive;
-use crate::engines::postgres::cluster;
 use crate::error::OpError;
 use crate::manager::now;
 use crate::manager::Manager;
@@ -25,7 +23,7 @@ pub async fn take_backup(m: &Arc<Manager>, id: &str) -> Result<BackupRec, OpErro
         ts.subsec_microsecond()
     );
     let previous = m.store(|s| s.backups(id))?.last().map(|b| b.backup_name.clone());
-    let size = cluster::base_backup(&m.pg, &layout, rec.port, &name, previous.as_deref()).await?;
+    let size = m.engine.base_backup(m, &rec, &name, previous.as_deref()).await?;
     let b = BackupRec { service_id: id.to_string(), backup_name: name, backup_time: now(), data_size: size };
     m.store(|s| s.add_backup(&b))?;
     let max = catalog::plan(&rec.plan, 1).map(|p| p.backup_config.max_count as usize).unwrap_or(1).max(1);
@@ -34,38 +32,16 @@ pub async fn take_backup(m: &Arc<Manager>, id: &str) -> Result<BackupRec, OpErro
         if all.len() > max {
             for old in &all[..all.len() - max] {
                 m.store(|s| s.delete_backup(id, &old.backup_name))?;
-                crate::engines::postgres::layout::remove_tree(&layout.backup(&old.backup_name)).await;
-            }
-            if let Some((_, wal)) = cluster::backup_start(&layout.backup(&all[all.len() - max].backup_name)) {
-                if let Err(e) = cluster::archive_cleanup(&m.pg, &layout, &wal).await {
-                    tracing::warn!("archive cleanup of {id}: {e}");
-                }
+                crate::engines::layout::remove_tree(&layout.backup(&old.backup_name)).await;
             }
         }
-        // Only point-in-time forks to before this backup read older WAL: compress it. A fork
-        // accepted meanwhile holds the archive, and the rest waits for the next backup; forks
-        // stage what they need under the operation lock this runs under.
-        if let Some((_, first_needed)) = cluster::backup_start(&layout.backup(&b.backup_name)) {
-            let (m2, id2, archive) = (m.clone(), id.to_string(), layout.archive());
-            // On a thread of its own, which ends with it, at a background priority.
-            let r = tokio::task::spawn_blocking(move || {
-                std::thread::scope(|s| {
-                    s.spawn(|| {
-                        crate::engines::postgres::process::nice_this_thread();
-                        archive::compress_cold(&archive, &first_needed, || !m2.is_held(&id2))
-                    })
-                    .join()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("compressing WAL panicked")))
-                })
-            })
-            .await;
-            match r {
-                Ok(Ok(saved)) if saved > 0 => tracing::info!(service = %rec.name, saved, "older WAL compressed"),
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::warn!("compressing older WAL of {}: {e}", rec.name),
-                Err(e) => tracing::warn!("compressing older WAL of {}: {e}", rec.name),
-            }
-        }
+        // The archive from the oldest kept backup on stays; only point-in-time forks to before
+        // the newest read older WAL, which is compressed. A fork accepted meanwhile holds the
+        // archive, and the rest waits for the next backup; forks stage what they need under the
+        // operation lock this runs under.
+        let oldest_kept = (all.len() > max).then(|| all[all.len() - max].backup_name.as_str());
+        let (m2, id2) = (m.clone(), id.to_string());
+        m.engine.trim_archive(m, &rec, oldest_kept, &b.backup_name, move || !m2.is_held(&id2)).await;
     }
     Ok(b)
 }
@@ -80,13 +56,11 @@ fn wal_trigger(data_size: u64) -> u64 {
     }
 }
 
-/// WAL written since `last`'s start, and the data size it is measured against.
-async fn wal_since(m: &Arc<Manager>, id: &str, port: u16, last: &str) -> Option<(u64, u64)> {
-    let layout = m.layout(id);
-    let (start, _) = cluster::backup_start(&layout.backup(last))?;
-    let now = cluster::current_lsn(&layout, port).await.ok()?;
-    let size = m.store(|s| s.backups(id)).ok()?.last().map(|b| b.data_size).unwrap_or(0);
-    Some((now.saturating_sub(start), size))
+/// Changes written since `last` began, and the data size they are measured against.
+async fn wal_since(m: &Arc<Manager>, rec: &crate::store::ServiceRec, last: &str) -> Option<(u64, u64)> {
+    let changed = m.engine.changes_since(m, rec, last).await?;
+    let size = m.store(|s| s.backups(&rec.id)).ok()?.last().map(|b| b.data_size).unwrap_or(0);
+    Some((changed, size))
 }
 
 /// Take scheduled base backups of running services whose plan keeps them: every backup
@@ -109,7 +83,7 @@ pub async fn backup_scheduler(m: Arc<Manager>) {
             });
             if !due {
                 if let Some((wal, size)) = match &newest {
-                    Some(b) => wal_since(&m, &rec.id, rec.port, &b.backup_name).await,
+                    Some(b) => wal_since(&m, &rec, &b.backup_name).await,
                     None => None,
                 } {
                     due = wal > wal_trigger(size);

@@ -2,14 +2,12 @@
 //! delete.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use avn_api::ServiceUpdate;
 use serde_json::Value;
 
 use super::spawn_op;
 use crate::catalog;
-use crate::engines::postgres::cluster;
 use crate::error::ApiError;
 use crate::error::ApiResult;
 use crate::manager::now;
@@ -39,7 +37,7 @@ pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUp
             "Cloud '{c}' is not available: the local control plane has one cloud, 'local'"
         )));
     }
-    catalog::validate_user_config(&body.user_config, &m.pg.major, false)?;
+    catalog::validate_user_config(&body.user_config, m.engine.version(), false)?;
     let protect = body.termination_protection.unwrap_or(rec.termination_protection);
     if body.powered == Some(false) && protect {
         return Err(ApiError::forbidden(
@@ -63,18 +61,19 @@ pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUp
     // user_config: merge, null removes
     let mut cfg = rec.user_config.clone();
     let mut restart_needed = false;
+    let engine_key = m.engine.service_type();
     for (k, v) in &body.user_config {
-        if k == "pg" {
-            let mut pgc = cfg.get("pg").and_then(Value::as_object).cloned().unwrap_or_default();
+        if k == engine_key {
+            let mut pgc = cfg.get(engine_key).and_then(Value::as_object).cloned().unwrap_or_default();
             for (pk, pv) in v.as_object().into_iter().flatten() {
-                restart_needed |= pk == "max_connections";
+                restart_needed |= m.engine.needs_restart(pk);
                 if pv.is_null() {
                     pgc.remove(pk);
                 } else {
                     pgc.insert(pk.clone(), pv.clone());
                 }
             }
-            cfg.insert("pg".into(), Value::Object(pgc));
+            cfg.insert(engine_key.into(), Value::Object(pgc));
         } else if v.is_null() {
             cfg.remove(k);
         } else {
@@ -85,19 +84,15 @@ pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUp
     rec.user_config = cfg;
     rec.plan = body.plan.clone();
     rec.termination_protection = protect;
-    let layout = m.layout(&rec.id);
     if config_changed {
-        cluster::write_user_conf(&m.pg, &layout, &rec.user_config)?;
+        m.engine.apply_config(m, &rec, false).await?;
     }
     match body.powered {
         Some(false) if rec.state != State::PowerOff => {
             if let Some(mut r) = m.running(&rec.id) {
                 // Only where WAL is archived (plans with backups); otherwise there is nothing to wait for.
-                let archived = if catalog::keeps_backups(&rec.plan) {
-                    cluster::ensure_archived(&layout, rec.port, Duration::from_secs(60)).await
-                } else {
-                    Ok(())
-                };
+                let archived =
+                    if catalog::keeps_backups(&rec.plan) { m.engine.flush_archive(m, &rec).await } else { Ok(()) };
                 if let Err(e) = archived {
                     tracing::warn!("archiving before power-off of {name}: {e}");
                 }
@@ -120,8 +115,8 @@ pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUp
                     }
                     rec.state = State::Rebuilding;
                     rec.op = Some(Op::PowerOn);
-                } else if let Ok(c) = crate::engines::postgres::sql::connect(&layout, rec.port, "postgres").await {
-                    let _ = c.simple_query("SELECT pg_reload_conf()").await;
+                } else if let Err(e) = m.engine.apply_config(m, &rec, true).await {
+                    tracing::warn!(service = %rec.name, "reloading its configuration: {e}");
                 }
             }
         }
@@ -172,7 +167,7 @@ pub async fn delete(m: &Arc<Manager>, project: &str, name: &str) -> ApiResult<()
         m.release(&f.source_id, &rec.id);
     }
     if m.free_to_remove(&rec.id) {
-        crate::engines::postgres::layout::remove_tree(&m.layout(&rec.id).root).await;
+        crate::engines::layout::remove_tree(&m.layout(&rec.id).root).await;
     } else {
         tracing::info!(service = %rec.name, "deleted; its backups and WAL are kept until the forks that need them finish");
     }

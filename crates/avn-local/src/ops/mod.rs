@@ -34,8 +34,6 @@ pub use fork::space as fork_space;
 pub use lifecycle::delete;
 pub use lifecycle::update;
 
-const START_TIMEOUT: Duration = Duration::from_secs(120);
-
 /// Run the service's pending operation in the background.
 pub fn spawn_op(m: &Arc<Manager>, id: String) {
     let m = m.clone();
@@ -49,7 +47,7 @@ pub fn spawn_op(m: &Arc<Manager>, id: String) {
             return;
         };
         let result = match op {
-            Op::Create => provision::create_cluster(&m, &rec).await,
+            Op::Create => provision::create(&m, &rec).await,
             Op::Fork => fork::run(&m, &rec).await,
             Op::PowerOn => provision::start(&m, &rec).await,
             Op::Failed | Op::StartFailed => return,
@@ -147,7 +145,7 @@ pub fn restart_backoff(attempts: u32) -> Duration {
     Duration::from_secs(5u64.saturating_mul(1 << attempts.min(6)).min(300))
 }
 
-/// Every couple of seconds: a service the store says is RUNNING whose PostgreSQL has died (a
+/// Every couple of seconds: a service the store says is RUNNING whose server has died (a
 /// PANIC on a full disk, a kill) is no longer reported RUNNING: it gets a notification and is
 /// restarted. Seen dead twice in a row, so a power-off in flight is not mistaken for a crash.
 /// A start that failed (no space left, say) is tried again by itself, with a growing wait, until
@@ -225,8 +223,9 @@ pub async fn watchdog(m: Arc<Manager>) {
             cur.update_time = now();
             if again {
                 let wait = restart_backoff(0).as_secs();
-                tracing::warn!(service = %cur.name, "its PostgreSQL server exited again soon after a restart; trying again in {wait} s");
-                m.set_failure(&cur.id, Some(format!("the PostgreSQL server exited again soon after a restart (is the disk full?); trying again in {wait} s")));
+                let server = m.engine.server_name();
+                tracing::warn!(service = %cur.name, "its {server} server exited again soon after a restart; trying again in {wait} s");
+                m.set_failure(&cur.id, Some(format!("the {server} server exited again soon after a restart (is the disk full?); trying again in {wait} s")));
                 cur.op = Some(Op::StartFailed);
                 // On a full disk the state store cannot be written either: this is tried again
                 // at the next look, and the service is not shown RUNNING meanwhile (views).
@@ -235,8 +234,9 @@ pub async fn watchdog(m: Arc<Manager>) {
                 }
                 continue;
             }
-            tracing::warn!(service = %cur.name, "its PostgreSQL server exited unexpectedly; restarting it");
-            m.set_failure(&cur.id, Some("the PostgreSQL server exited unexpectedly; restarting it".into()));
+            let server = m.engine.server_name();
+            tracing::warn!(service = %cur.name, "its {server} server exited unexpectedly; restarting it");
+            m.set_failure(&cur.id, Some(format!("the {server} server exited unexpectedly; restarting it")));
             cur.op = Some(Op::PowerOn);
             if m.store(|s| s.update_service(&cur)).is_ok() {
                 drop(_guard);
@@ -257,7 +257,7 @@ async fn failed(m: &Arc<Manager>, rec: &ServiceRec, op: Op, e: OpError) {
     if op == Op::Fork {
         // A fork that failed holds nothing anyone can use: free the disk now, not at terminate
         // (a half copy on a full disk would otherwise keep the source from archiving).
-        crate::engines::postgres::layout::remove_tree(&m.layout(&rec.id).root).await;
+        crate::engines::layout::remove_tree(&m.layout(&rec.id).root).await;
     }
     m.set_failure(&rec.id, Some(format!("{} failed: {e}", op.as_str())));
     if let Ok(Some(mut r)) = m.store(|s| s.service_by_id(&rec.id)) {

@@ -1,29 +1,23 @@
-//! Bring a cluster up: build a new one (create), or start an existing one (power on, restart).
+//! Bring a service's server up: build a new one (create), or start an existing one (power on,
+//! restart), through the engine.
 
 use std::sync::Arc;
 
-use super::START_TIMEOUT;
 use crate::catalog;
-use crate::engines::postgres::cluster;
 use crate::error::OpError;
 use crate::manager::Manager;
 use crate::store::ServiceRec;
 
-/// `initdb`, configure, start, create `avnadmin`, and take the first backup if the plan keeps them.
-pub async fn create_cluster(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
-    let layout = m.layout(&rec.id);
-    // A create redone after a crash: whatever the first try left running here goes first.
-    crate::engines::postgres::process::kill_leftovers(&layout.root).await;
-    crate::engines::postgres::layout::remove_tree(&layout.root).await;
+/// Prepare the data, start, create the administrator, and take the first backup if the plan
+/// keeps them.
+pub async fn create(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
     let has_backups = catalog::keeps_backups(&rec.plan);
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 0, 100);
-    cluster::make_dirs(&m.pg, &layout)?;
-    cluster::initdb(&m.pg, &layout).await?;
+    m.engine.prepare(m, rec).await?;
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 50, 100);
-    cluster::write_user_conf(&m.pg, &layout, &rec.user_config)?;
     let port = run_on_a_free_port(m, rec, has_backups).await?;
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 70, 100);
-    cluster::create_admin(&layout, port, &rec.password).await?;
+    m.engine.bootstrap(m, rec, port).await?;
     if has_backups {
         m.report(&rec.id, "basebackup", None, 0, 0, 1);
         super::backup::take_backup(m, &rec.id).await?;
@@ -31,36 +25,29 @@ pub async fn create_cluster(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), Op
     Ok(())
 }
 
-/// Start an existing cluster (power on, or a restart for a new setting).
+/// Start an existing server (power on, or a restart for a new setting).
 pub async fn start(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
-    let layout = m.layout(&rec.id);
     if m.running(&rec.id).is_some() {
         return Ok(());
     }
     let has_backups = catalog::keeps_backups(&rec.plan);
-    let _ = std::fs::remove_file(layout.data().join("postmaster.pid"));
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 10, 100);
     run_on_a_free_port(m, rec, has_backups).await.map(|_| ())
 }
 
-/// Configure and start the cluster on the service's port. The port was free when it was chosen,
-/// but anyone may take it before PostgreSQL binds it: when the server exits and the port is
-/// taken, move the service to another free port and try again (three times at most). Returns
-/// the port it runs on.
+/// Start the server on the service's port. The port was free when it was chosen, but anyone
+/// may take it before the server binds it: when the server exits and the port is taken, move
+/// the service to another free port and try again (three times at most). Returns the port it
+/// runs on.
 async fn run_on_a_free_port(m: &Arc<Manager>, rec: &ServiceRec, has_backups: bool) -> Result<u16, OpError> {
-    let layout = m.layout(&rec.id);
     let mut port = rec.port;
     for attempt in 1..=3 {
-        cluster::write_instance_conf(&m.pg, &layout, &m.ca, port, has_backups, None)?;
-        let running = m.pg.spawn(&layout)?;
-        m.set_running(&rec.id, Some(running.clone()));
-        match cluster::wait_ready(&layout, port, &running, START_TIMEOUT).await {
+        match m.engine.start(m, rec, port, has_backups).await {
             Ok(()) => return Ok(port),
-            Err(e)
-                if attempt < 3 && !running.is_alive() && std::net::TcpListener::bind(("127.0.0.1", port)).is_err() =>
-            {
+            Err(e) if attempt < 3 && port_taken(m, rec, port) => {
                 let next = m.free_port()?;
-                tracing::warn!(service = %rec.name, "port {port} was taken before PostgreSQL could bind it ({e}); moving to {next}");
+                let server = m.engine.server_name();
+                tracing::warn!(service = %rec.name, "port {port} was taken before {server} could bind it ({e}); moving to {next}");
                 let mut moved = m.store(|s| s.service_by_id(&rec.id))?.ok_or(OpError::ServiceGone)?;
                 moved.port = next;
                 m.store(|s| s.update_service(&moved))?;
@@ -70,4 +57,9 @@ async fn run_on_a_free_port(m: &Arc<Manager>, rec: &ServiceRec, has_backups: boo
         }
     }
     unreachable!("the last attempt returns")
+}
+
+/// Whether the server exited and someone else holds `port`.
+fn port_taken(m: &Manager, rec: &ServiceRec, port: u16) -> bool {
+    m.running(&rec.id).is_none() && std::net::TcpListener::bind(("127.0.0.1", port)).is_err()
 }

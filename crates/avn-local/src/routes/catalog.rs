@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::error::ApiResult;
 
 fn type_info(s: &AppState, with_plans: bool) -> ServiceTypeInfo {
-    catalog::service_type_info(&s.manager.pg.major, with_plans, s.manager.backup_interval_hours())
+    catalog::service_type_info(s.manager.engine.version(), with_plans, s.manager.backup_interval_hours())
 }
 
 fn require_type(t: &str) -> ApiResult<()> {
@@ -60,7 +60,7 @@ pub async fn service_versions(State(s): State<AppState>) -> Json<wrap::ServiceVe
     Json(wrap::ServiceVersionsOut {
         service_versions: vec![ServiceVersion {
             service_type: catalog::SERVICE_TYPE.into(),
-            major_version: s.manager.pg.major.clone(),
+            major_version: s.manager.engine.version().to_string(),
             state: "available".into(),
             ..Default::default()
         }],

@@ -100,7 +100,8 @@ fn app(dir: &std::path::Path) -> Router {
         .unwrap();
     let pg = Pg { bindir: PathBuf::from("/nonexistent/bin"), major: "16".into(), run_as: None };
     let ca = crate::tls::Authority::load_or_create(dir).unwrap();
-    let manager = Manager::new(pg, ca, dir.join("instances"), store, Duration::from_secs(3600));
+    let manager =
+        Manager::new(crate::engines::Engine::Postgres(pg), ca, dir.join("instances"), store, Duration::from_secs(3600));
     router(AppState { manager: Arc::new(manager), token: Arc::new(TOKEN.into()) })
 }
 

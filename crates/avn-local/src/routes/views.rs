@@ -27,18 +27,7 @@ const HOST: &str = "127.0.0.1";
 pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResult<Service> {
     let m = &s.manager;
     let plan = catalog::plan(&rec.plan, m.backup_interval_hours()).unwrap_or_default();
-    let uri = format!("postgres://avnadmin:{}@{HOST}:{}/defaultdb?sslmode=require", rec.password, rec.port);
-    let params: Map<String, Value> = [
-        ("dbname", "defaultdb".to_string()),
-        ("host", HOST.to_string()),
-        ("password", rec.password.clone()),
-        ("port", rec.port.to_string()),
-        ("sslmode", "require".to_string()),
-        ("user", "avnadmin".to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), Value::String(v)))
-    .collect();
+    let (uri, params) = m.engine.uri(rec);
     let (databases, users) =
         if detailed { m.inventory(rec).await } else { (vec!["defaultdb".into()], vec!["avnadmin".into()]) };
     let users = users.into_iter().map(|u| user(rec, u)).collect();
@@ -134,7 +123,9 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
             updates: vec![],
             extra: Map::new(),
         }),
-        metadata: Some([("pg_version".to_string(), Value::String(m.pg.major.clone()))].into_iter().collect()),
+        metadata: Some(
+            [("pg_version".to_string(), Value::String(m.engine.version().to_string()))].into_iter().collect(),
+        ),
         features: Some(Map::new()),
         extra,
     })

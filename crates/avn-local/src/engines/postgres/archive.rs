@@ -84,7 +84,7 @@ pub fn compress_cold(archive: &Path, before: &str, go_on: impl Fn() -> bool) -> 
                 return Err(e);
             }
         };
-        crate::crashsafe::persist(&tmp, &packed)?;
+        avn_util::crashsafe::persist(&tmp, &packed)?;
         std::fs::remove_file(&plain)?;
         saved += meta.len().saturating_sub(written);
     }

@@ -23,10 +23,16 @@
 //! process group, so the control plane owns and reaps them.
 
 pub mod archive;
+pub mod basebackup;
 pub mod cluster;
 pub mod conf;
 pub mod copy;
-pub mod layout;
+pub mod engine;
+pub mod fork;
 pub mod packed;
 pub mod process;
 pub mod sql;
+pub mod wal;
+
+pub use process::ClusterError;
+pub use process::Pg;

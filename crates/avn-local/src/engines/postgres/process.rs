@@ -13,10 +13,10 @@ use nix::unistd::Pid;
 use nix::unistd::Uid;
 use tokio::sync::watch;
 
-use super::layout::Layout;
+use crate::engines::Layout;
 
 #[derive(Debug, thiserror::Error)]
-pub enum PgError {
+pub enum ClusterError {
     #[error("PostgreSQL server binaries not found: {0}")]
     NotInstalled(String),
     #[error("{tool} failed: {detail}")]
@@ -46,15 +46,24 @@ pub enum PgError {
     NotArchived { segment: String, timeout: Duration, archived: String, failed: String },
     #[error("TLS certificate: {0}")]
     Tls(String),
+    #[error(
+        "WAL segment {segment}, the last one a copy of the running service needs, did not reach its archive \
+         within {timeout:?}; archiving is failing (the service's postgres.log says why)"
+    )]
+    NotInArchive { segment: String, timeout: Duration },
+    #[error("fsync stayed off after a configuration reload")]
+    FsyncStayedOff,
+    #[error("a worker thread failed: {0}")]
+    Join(#[from] tokio::task::JoinError),
     #[error("bad LSN {0:?}")]
     BadLsn(String),
 }
 
-impl PgError {
+impl ClusterError {
     /// The SQLSTATE of an error the server reported, if this is one.
     pub fn sqlstate(&self) -> Option<&tokio_postgres::error::SqlState> {
         match self {
-            PgError::Sql(e) => e.code(),
+            ClusterError::Sql(e) => e.code(),
             _ => None,
         }
     }
@@ -94,7 +103,7 @@ pub struct Pg {
 impl Pg {
     /// Find the server binaries: `AVN_PG_BINDIR`, `pg_config --bindir`, or the highest
     /// `/usr/lib/postgresql/*/bin`.
-    pub fn discover() -> Result<Pg, PgError> {
+    pub fn discover() -> Result<Pg, ClusterError> {
         let bindir = std::env::var_os("AVN_PG_BINDIR")
             .map(PathBuf::from)
             .or_else(|| {
@@ -126,7 +135,7 @@ impl Pg {
                 dirs.pop()
             })
             .ok_or_else(|| {
-                PgError::NotInstalled(
+                ClusterError::NotInstalled(
                     "install PostgreSQL (Debian: apt-get install postgresql) or set AVN_PG_BINDIR".into(),
                 )
             })?;
@@ -135,7 +144,7 @@ impl Pg {
         let out = version
             .arg("--version")
             .output()
-            .map_err(|e| PgError::NotInstalled(format!("{}: {e}", bindir.display())))?;
+            .map_err(|e| ClusterError::NotInstalled(format!("{}: {e}", bindir.display())))?;
         let text = String::from_utf8_lossy(&out.stdout);
         let major = text
             .split_whitespace()
@@ -145,9 +154,9 @@ impl Pg {
             .to_string();
         let run_as = if Uid::effective().is_root() {
             let u = nix::unistd::User::from_name("postgres")
-                .map_err(|source| PgError::System { context: "cannot look up the postgres user".into(), source })?
+                .map_err(|source| ClusterError::System { context: "cannot look up the postgres user".into(), source })?
                 .ok_or_else(|| {
-                    PgError::NotInstalled(
+                    ClusterError::NotInstalled(
                         "running as root, but there is no 'postgres' user to run PostgreSQL as".into(),
                     )
                 })?;
@@ -173,7 +182,7 @@ impl Pg {
     }
 
     /// Run a tool to completion; its stderr becomes the error.
-    pub async fn run(&self, tool: &str, args: &[&str]) -> Result<(), PgError> {
+    pub async fn run(&self, tool: &str, args: &[&str]) -> Result<(), ClusterError> {
         let mut c = self.command(tool);
         c.args(args);
         die_with_parent(&mut c);
@@ -181,10 +190,10 @@ impl Pg {
     }
 
     /// Give a path to the server user (no-op when not root).
-    pub fn chown(&self, p: &Path) -> Result<(), PgError> {
+    pub fn chown(&self, p: &Path) -> Result<(), ClusterError> {
         if let Some((u, g)) = self.run_as {
             nix::unistd::chown(p, Some(u), Some(g))
-                .map_err(|source| PgError::System { context: format!("chown {}", p.display()), source })?;
+                .map_err(|source| ClusterError::System { context: format!("chown {}", p.display()), source })?;
         }
         Ok(())
     }
@@ -198,7 +207,7 @@ impl Pg {
     }
 
     /// Create a directory owned by the server user, mode 0700.
-    pub fn private_dir(&self, p: &Path) -> Result<(), PgError> {
+    pub fn private_dir(&self, p: &Path) -> Result<(), ClusterError> {
         std::fs::create_dir_all(p)?;
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o700))?;
@@ -206,11 +215,11 @@ impl Pg {
     }
 
     /// Spawn `postgres -D data` with its log appended to the instance log.
-    pub fn spawn(&self, layout: &Layout) -> Result<Running, PgError> {
+    pub fn spawn(&self, layout: &Layout) -> Result<Running, ClusterError> {
         let log = private_log(&layout.log())?;
         let mut c = self.command("postgres");
         c.arg("-D").arg(layout.data()).stdout(log.try_clone()?).stderr(log).kill_on_drop(false);
-        let mut child = c.spawn().map_err(PgError::Spawn)?;
+        let mut child = c.spawn().map_err(ClusterError::Spawn)?;
         let pid = child.id().unwrap_or(0) as i32;
         let (tx, rx) = watch::channel(false);
         tokio::spawn(async move {
@@ -221,13 +230,13 @@ impl Pg {
     }
 }
 
-async fn run_captured(tool: &str, mut c: tokio::process::Command) -> Result<(), PgError> {
+async fn run_captured(tool: &str, mut c: tokio::process::Command) -> Result<(), ClusterError> {
     let out = c
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .output()
         .await
-        .map_err(|e| PgError::Tool { tool: tool.into(), detail: e.to_string() })?;
+        .map_err(|e| ClusterError::Tool { tool: tool.into(), detail: e.to_string() })?;
     if out.status.success() {
         return Ok(());
     }
@@ -235,7 +244,7 @@ async fn run_captured(tool: &str, mut c: tokio::process::Command) -> Result<(), 
     if detail.is_empty() {
         detail = String::from_utf8_lossy(&out.stdout).trim().to_string();
     }
-    Err(PgError::Tool { tool: tool.into(), detail: format!("{} ({})", bounded(&detail), out.status) })
+    Err(ClusterError::Tool { tool: tool.into(), detail: format!("{} ({})", bounded(&detail), out.status) })
 }
 
 /// The first lines of a tool's output and how many more there were: a failed `cp` on a full disk

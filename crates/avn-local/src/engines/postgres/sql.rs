@@ -7,7 +7,7 @@ use postgres_protocol::escape::escape_literal;
 use tokio_postgres::Client;
 use tokio_postgres::NoTls;
 
-use super::layout::Layout;
+use crate::engines::Layout;
 
 pub async fn connect(layout: &Layout, port: u16, db: &str) -> Result<Client, tokio_postgres::Error> {
     let mut cfg = tokio_postgres::Config::new();
