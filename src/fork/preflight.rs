@@ -93,10 +93,15 @@ pub async fn preflight(ctx: &Context<'_>, req: &ForkRequest, source: &Service) -
                 "'{}' started recently and has no backup yet; waiting for its first backup...",
                 a.source
             ));
-            let deadline = std::time::Instant::now() + FIRST_BACKUP_WAIT;
-            while backups.backups.is_empty() && std::time::Instant::now() < deadline {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                backups = client.service_backups(src_project, &a.source).await?;
+            let first =
+                avn_util::wait::until("its first backup", FIRST_BACKUP_WAIT, Duration::from_secs(1), || async {
+                    match client.service_backups(src_project, &a.source).await {
+                        Ok(b) if b.backups.is_empty() => None,
+                        r => Some(r),
+                    }
+                });
+            if let Ok(r) = first.await {
+                backups = r?;
             }
         }
     }

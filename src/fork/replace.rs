@@ -3,7 +3,6 @@
 //! name stays; its plan, tags and expiry carry over unless given again.
 
 use std::time::Duration;
-use std::time::Instant;
 
 use avn_api::Service;
 
@@ -89,22 +88,27 @@ pub async fn terminate_old(ctx: &Context<'_>, req: &ForkRequest, old: &Service) 
         avn_client::DeleteOutcome::Replaced(_) => return theirs(client.service_get(project, &req.new).await?),
     }
     ctx.services_changed(project);
-    let deadline = Instant::now() + Duration::from_secs(600);
-    loop {
-        match client.service_get(project, &req.new).await {
-            Err(e) if e.is_not_found() => return Ok(None),
-            Ok(s) if s.create_time != old.create_time => return theirs(s),
-            Ok(_) if Instant::now() > deadline => {
-                return Err(CliError::timeout(format!(
-                    "'{project}/{}' was not gone 10 minutes after its termination",
-                    req.new
-                ))
+    let gone = avn_util::wait::until(
+        "the old fork to be gone",
+        Duration::from_secs(600),
+        Duration::from_millis(300),
+        || async {
+            match client.service_get(project, &req.new).await {
+                Err(e) if e.is_not_found() => Some(Ok(None)),
+                Ok(s) if s.create_time != old.create_time => Some(Ok(Some(s))),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            }
+        },
+    );
+    match gone.await {
+        Ok(Ok(None)) => Ok(None),
+        Ok(Ok(Some(s))) => theirs(s),
+        Ok(Err(e)) => Err(e.into()),
+        Err(_) => {
+            Err(CliError::timeout(format!("'{project}/{}' was not gone 10 minutes after its termination", req.new))
                 .hint(format!("run the command again once `avn service get {}` says it does not exist", req.new))
                 .into())
-            }
-            Ok(_) => {}
-            Err(e) => return Err(e.into()),
         }
-        tokio::time::sleep(Duration::from_millis(300)).await;
     }
 }

@@ -17,15 +17,6 @@ mod postgres;
 /// Default limit of `service wait`, `service create --wait` and `service fork`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
-/// Whether a failed poll is worth trying again (rate limits, gateways, the network).
-fn transient(e: &avn_client::Error) -> bool {
-    matches!(e.status(), Some(429 | 502 | 503 | 504))
-        || matches!(
-            e,
-            avn_client::Error::Connect { .. } | avn_client::Error::Timeout { .. } | avn_client::Error::Transport { .. }
-        )
-}
-
 /// After RUNNING, how long a remote database may stay unreachable before avn stops checking.
 const UNREACHABLE_GRACE: Duration = Duration::from_secs(30);
 
@@ -50,113 +41,151 @@ pub async fn wait_running(
     } else {
         (Duration::from_secs(1), Duration::from_secs(10))
     };
-    let start = Instant::now();
-    let mut display = WaitDisplay::new(ctx.printer, names);
-    let mut ready: Vec<Option<Service>> = vec![None; names.len()];
-    let mut running_since: Vec<Option<Instant>> = vec![None; names.len()];
-    let mut warned_off = false;
+    let deadline = avn_util::wait::Deadline::after(timeout);
+    let mut w = Waiter {
+        ctx,
+        project,
+        names,
+        display: WaitDisplay::new(ctx.printer, names),
+        ready: vec![None; names.len()],
+        running_since: vec![None; names.len()],
+        warned_off: false,
+    };
     let mut delay = first;
     loop {
-        let mut moved = false;
-        let mut server_delay = None;
-        for (i, name) in names.iter().enumerate() {
-            if ready[i].is_some() {
+        let (moved, server_delay) = match w.poll_all(client).await {
+            Ok(polled) => polled,
+            Err(e) => {
+                w.display.finish();
+                return Err(e);
+            }
+        };
+        if w.ready.iter().all(Option::is_some) {
+            w.display.finish();
+            drop(w.display);
+            ctx.printer.info(&format!("Service(s) RUNNING: {}", names.join(", ")));
+            return Ok(w.ready.into_iter().flatten().collect());
+        }
+        if deadline.passed() {
+            return Err(w.timed_out(timeout));
+        }
+        delay = if moved { first } else { delay.mul_f64(1.5).min(cap) };
+        let sleep = server_delay.map(|d| d.min(Duration::from_secs(60))).unwrap_or(delay);
+        tokio::time::sleep(sleep.min(deadline.remaining())).await;
+    }
+}
+
+/// The services a wait is for, and what it knows of each.
+struct Waiter<'a, 'c> {
+    ctx: &'a Context<'c>,
+    project: &'a str,
+    names: &'a [String],
+    display: WaitDisplay,
+    ready: Vec<Option<Service>>,
+    running_since: Vec<Option<Instant>>,
+    warned_off: bool,
+}
+
+impl Waiter<'_, '_> {
+    /// Ask for every service not ready yet: whether any moved on, and how long the server asked
+    /// to wait (rate limits).
+    async fn poll_all(&mut self, client: &avn_client::Client) -> anyhow::Result<(bool, Option<Duration>)> {
+        let (mut moved, mut server_delay) = (false, None);
+        for (i, name) in self.names.iter().enumerate() {
+            if self.ready[i].is_some() {
                 continue;
             }
-            let s = match client.service_get(project, name).await {
+            let s = match client.service_get(self.project, name).await {
                 Ok(s) => s,
-                Err(e) if transient(&e) => {
+                Err(e) if e.is_retryable() => {
                     server_delay = e.retry_after().or(server_delay);
                     continue;
                 }
                 Err(e) => {
-                    display.finish();
-                    return Err(anyhow::Error::new(e).context(format!("cannot wait for '{project}/{name}'")));
+                    return Err(anyhow::Error::new(e).context(format!("cannot wait for '{}/{name}'", self.project)))
                 }
             };
             if let Some(n) = s.service_notifications.iter().find(|n| n.notification_type == "service_creation_failed") {
-                display.finish();
                 return Err(CliError::failed(format!("{name}: {}", n.message))
                     .hint(format!("remove it with `avn service terminate {name} --force` and try again"))
                     .into());
             }
-            if s.state == ServiceState::PowerOff && !warned_off {
-                warned_off = true;
-                display.note(name, "POWEROFF: will not become RUNNING until powered on");
-                ctx.printer.warn(&format!("{name} is powered off (avn service update {name} --power-on)"));
+            if s.state == ServiceState::PowerOff && !self.warned_off {
+                self.warned_off = true;
+                self.display.note(name, "POWEROFF: will not become RUNNING until powered on");
+                self.ctx.printer.warn(&format!("{name} is powered off (avn service update {name} --power-on)"));
             }
-            moved |= display.update(name, Snapshot::of(&s));
+            moved |= self.display.update(name, Snapshot::of(&s));
             if s.state == ServiceState::Running {
-                let since = *running_since[i].get_or_insert_with(Instant::now);
-                match (s.service_type.as_str(), s.service_uri.as_deref()) {
-                    ("pg", Some(uri)) => match postgres::check(ctx.pg_conn(project, uri).await).await {
-                        postgres::Check::Ready => {
-                            display.done(name, "RUNNING, accepts connections");
-                            ready[i] = Some(s);
-                        }
-                        postgres::Check::UpButRefused(e) => {
-                            display.done(name, "RUNNING");
-                            ctx.printer.warn(&format!("{name} is running but refused the service URI's login: {e}"));
-                            ready[i] = Some(s);
-                        }
-                        postgres::Check::Unreachable(e)
-                            if !postgres::is_loopback(uri) && since.elapsed() >= UNREACHABLE_GRACE =>
-                        {
-                            display.done(name, "RUNNING");
-                            ctx.printer.warn(&format!(
-                                "{name} is RUNNING, but this machine cannot connect to it ({e}); it may only accept \
-                                 connections from allowed networks (ip_filter), so RUNNING is as far as avn can check"
-                            ));
-                            ready[i] = Some(s);
-                        }
-                        postgres::Check::Insecure(e) => {
-                            display.finish();
-                            return Err(CliError::failed(format!("{name}: {e}"))
-                                .hint(
-                                    "to accept an unverified certificate, pass --pg-insecure-tls (TLS stays required)",
-                                )
-                                .into());
-                        }
-                        postgres::Check::NotYet(e) | postgres::Check::Unreachable(e) => {
-                            display.note(name, &format!("RUNNING, checking connections ({e})"))
-                        }
-                    },
-                    _ => {
-                        display.done(name, "RUNNING");
-                        ready[i] = Some(s);
-                    }
-                }
+                self.running(i, s).await?;
             }
         }
-        if ready.iter().all(Option::is_some) {
-            display.finish();
-            drop(display);
-            ctx.printer.info(&format!("Service(s) RUNNING: {}", names.join(", ")));
-            return Ok(ready.into_iter().flatten().collect());
+        Ok((moved, server_delay))
+    }
+
+    /// Service `i` is RUNNING: for PostgreSQL, ready once it accepts a connection.
+    async fn running(&mut self, i: usize, s: Service) -> anyhow::Result<()> {
+        let name = &self.names[i];
+        let since = *self.running_since[i].get_or_insert_with(Instant::now);
+        let uri = match (s.service_type.as_str(), s.service_uri.as_deref()) {
+            ("pg", Some(uri)) => uri.to_string(),
+            _ => {
+                self.display.done(name, "RUNNING");
+                self.ready[i] = Some(s);
+                return Ok(());
+            }
+        };
+        let printer = self.ctx.printer;
+        match postgres::check(self.ctx.pg_conn(self.project, &uri).await).await {
+            postgres::Check::Ready => {
+                self.display.done(name, "RUNNING, accepts connections");
+                self.ready[i] = Some(s);
+            }
+            postgres::Check::UpButRefused(e) => {
+                self.display.done(name, "RUNNING");
+                printer.warn(&format!("{name} is running but refused the service URI's login: {e}"));
+                self.ready[i] = Some(s);
+            }
+            postgres::Check::Unreachable(e) if !postgres::is_loopback(&uri) && since.elapsed() >= UNREACHABLE_GRACE => {
+                self.display.done(name, "RUNNING");
+                printer.warn(&format!(
+                    "{name} is RUNNING, but this machine cannot connect to it ({e}); it may only accept \
+                     connections from allowed networks (ip_filter), so RUNNING is as far as avn can check"
+                ));
+                self.ready[i] = Some(s);
+            }
+            postgres::Check::Insecure(e) => {
+                return Err(CliError::failed(format!("{name}: {e}"))
+                    .hint("to accept an unverified certificate, pass --pg-insecure-tls (TLS stays required)")
+                    .into());
+            }
+            postgres::Check::NotYet(e) | postgres::Check::Unreachable(e) => {
+                self.display.note(name, &format!("RUNNING, checking connections ({e})"))
+            }
         }
-        let elapsed = start.elapsed();
-        if elapsed >= timeout {
-            display.finish();
-            let pending: Vec<String> = names
-                .iter()
-                .zip(&ready)
-                .filter(|(_, r)| r.is_none())
-                .map(|(n, _)| format!("{n} ({})", display_state(&display_last(&display, n))))
-                .collect();
-            return Err(CliError::timeout(format!(
-                "timed out after {} waiting for {}",
-                crate::time::humanize(timeout),
-                pending.join(", ")
-            ))
-            .hint(format!(
-                "the services keep changing in the control plane; wait again with `avn service wait {}`",
-                names.join(" ")
-            ))
-            .into());
-        }
-        delay = if moved { first } else { delay.mul_f64(1.5).min(cap) };
-        let sleep = server_delay.map(|d| d.min(Duration::from_secs(60))).unwrap_or(delay);
-        tokio::time::sleep(sleep.min(timeout - elapsed)).await;
+        Ok(())
+    }
+
+    /// Exit 3, naming what is still pending and how to wait again.
+    fn timed_out(&mut self, timeout: Duration) -> anyhow::Error {
+        self.display.finish();
+        let pending: Vec<String> = self
+            .names
+            .iter()
+            .zip(&self.ready)
+            .filter(|(_, r)| r.is_none())
+            .map(|(n, _)| format!("{n} ({})", display_state(&display_last(&self.display, n))))
+            .collect();
+        CliError::timeout(format!(
+            "timed out after {} waiting for {}",
+            crate::time::humanize(timeout),
+            pending.join(", ")
+        ))
+        .hint(format!(
+            "the services keep changing in the control plane; wait again with `avn service wait {}`",
+            self.names.join(" ")
+        ))
+        .into()
     }
 }
 

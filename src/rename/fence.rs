@@ -49,22 +49,19 @@ pub async fn write(conn: &ConnInfo, id: &str) -> Result<(usize, Option<String>),
 /// check decides.
 pub async fn wait_archived(conn: &ConnInfo, segment: &str, timeout: std::time::Duration) -> Result<bool, StepError> {
     let c = conn.connect().await?;
-    let deadline = std::time::Instant::now() + timeout;
-    loop {
+    let every = std::time::Duration::from_millis(200);
+    let archived = avn_util::wait::until("the fence's WAL segment to be archived", timeout, every, || async {
         let archived: Option<String> = match c.query_one("SELECT last_archived_wal FROM pg_stat_archiver", &[]).await {
             Ok(row) => row.get(0),
-            Err(_) => return Ok(false),
+            Err(_) => return Some(false),
         };
         // Segment names of one timeline sort by position; history and backup files are longer.
         match archived.filter(|a| a.len() == 24) {
-            Some(a) if a[8..] >= segment[8..] => return Ok(true),
-            None => return Ok(false),
-            Some(_) if std::time::Instant::now() >= deadline => {
-                return Err(StepError::FenceNotArchived { segment: segment.to_string(), timeout })
-            }
-            Some(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+            Some(a) => (a[8..] >= segment[8..]).then_some(true),
+            None => Some(false),
         }
-    }
+    });
+    archived.await.map_err(|_| StepError::FenceNotArchived { segment: segment.to_string(), timeout })
 }
 
 /// Whether the cluster at `conn` holds the fence row `id`.

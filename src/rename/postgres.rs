@@ -169,20 +169,23 @@ pub async fn fingerprint(conn: &ConnInfo) -> Result<BTreeMap<String, String>, St
     end_other_sessions(&c).await?;
     // pg_terminate_backend only signals: wait (a bounded while) until they are gone, so their
     // counts are flushed before they are read.
-    for _ in 0..50 {
-        let left: i64 = c
+    let (bounded, every) = (std::time::Duration::from_secs(5), std::time::Duration::from_millis(100));
+    let ended = avn_util::wait::until("other sessions to end", bounded, every, || async {
+        let left = c
             .query_one(
                 "SELECT count(*) FROM pg_stat_activity a WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' \
                  AND datname IS NOT NULL AND NOT coalesce((SELECT rolsuper FROM pg_roles r WHERE r.oid = a.usesysid), false)",
                 &[],
             )
-            .await
-            .map_err(PgError::from)?
-            .get(0);
-        if left == 0 {
-            break;
+            .await;
+        match left {
+            Ok(row) => (row.get::<_, i64>(0) == 0).then_some(Ok(())),
+            Err(e) => Some(Err(PgError::from(e))),
         }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    });
+    // Still there after the bounded wait: the fingerprint is read anyway, as before.
+    if let Ok(r) = ended.await {
+        r?;
     }
     let mut out = BTreeMap::new();
     for r in c

@@ -18,7 +18,6 @@ use percent_encoding::NON_ALPHANUMERIC;
 use reqwest::Method;
 
 use crate::Client;
-use crate::Error;
 use crate::Result;
 
 /// Everything but RFC 3986's unreserved characters is encoded in a path segment.
@@ -141,10 +140,7 @@ impl Client {
             match self.send_single(Method::DELETE, &service_path(project, service, None)).await {
                 Ok(_) => return Ok(DeleteOutcome::Deleted),
                 Err(e) if e.is_not_found() => return Ok(DeleteOutcome::Gone),
-                Err(e)
-                    if attempt < self.retry.attempts.max(1)
-                        && (e.is_ambiguous() || matches!(e, Error::Connect { .. }) || e.status() == Some(429)) =>
-                {
+                Err(e) if attempt < self.retry.attempts.max(1) && e.is_retryable() => {
                     tokio::time::sleep(self.retry.delay(attempt - 1)).await;
                 }
                 Err(e) => return Err(e),

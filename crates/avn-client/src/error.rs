@@ -72,6 +72,23 @@ impl Error {
         matches!(self, Error::Timeout { .. } | Error::Transport { .. }) || matches!(self.status(), Some(502..=504))
     }
 
+    /// Whether the same request may succeed if tried again: the network, a timeout, rate limits
+    /// (429) and gateways (502–504). The one rule for every retry in avn (the client's own, a
+    /// guarded delete's, and the waits that poll).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::Connect { .. } | Error::Timeout { .. } | Error::Transport { .. })
+            || matches!(self.status(), Some(429 | 502..=504))
+    }
+
+    /// Why a retryable error is tried again, in a few words (`HTTP 429 Too Many Requests`).
+    pub fn retry_reason(&self) -> String {
+        match self.status() {
+            Some(429) => "HTTP 429 Too Many Requests".to_string(),
+            Some(s) => format!("HTTP {s}"),
+            None => self.to_string(),
+        }
+    }
+
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::Api { retry_after, .. } | Error::UnexpectedBody { retry_after, .. } => *retry_after,

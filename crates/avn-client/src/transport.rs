@@ -51,19 +51,11 @@ impl Client {
                 Ok(_) => false,
             };
             let left = attempts - attempt;
-            let (retryable, reason, server_delay) = match &result {
-                Ok(_) => (false, String::new(), None),
-                Err(e @ Error::Connect { .. }) => (true, e.to_string(), None),
-                Err(e @ (Error::Timeout { .. } | Error::Transport { .. })) => (true, e.to_string(), None),
-                Err(e) => match e.status() {
-                    Some(429) => (true, "HTTP 429 Too Many Requests".to_string(), e.retry_after()),
-                    Some(s @ (502..=504)) => (true, format!("HTTP {s}"), e.retry_after()),
-                    _ => (false, String::new(), None),
-                },
+            let e = match &result {
+                Err(e) if e.is_retryable() && left > 0 => e,
+                _ => return result,
             };
-            if !retryable || left == 0 {
-                return result;
-            }
+            let (reason, server_delay) = (e.retry_reason(), e.retry_after());
             let delay =
                 server_delay.map(|d| d.min(Duration::from_secs(60))).unwrap_or_else(|| self.retry.delay(attempt - 1));
             if let Some(o) = &self.observer {

@@ -1,6 +1,5 @@
 use std::path::PathBuf;
 use std::time::Duration;
-use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::Args;
@@ -39,14 +38,13 @@ pub async fn run(ctx: &Context<'_>, args: DownArgs) -> anyhow::Result<()> {
             p.info(&format!("Stopping the local control plane at {} (pid {})...", info.url, info.pid));
             let pid = nix::unistd::Pid::from_raw(info.pid as i32);
             let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
-            let deadline = Instant::now() + Duration::from_secs(120);
-            while local_state::alive(info.pid) {
-                if Instant::now() > deadline {
-                    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-                    p.warn("the control plane did not stop within 120s and was killed");
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(50)).await;
+            let every = Duration::from_millis(50);
+            let stopped = avn_util::wait::until("the control plane to stop", Duration::from_secs(120), every, || {
+                std::future::ready((!local_state::alive(info.pid)).then_some(()))
+            });
+            if stopped.await.is_err() {
+                let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+                p.warn("the control plane did not stop within 120s and was killed");
             }
             let orphans = avn_local::stop_orphans(&data_dir).await;
             if orphans > 0 {

@@ -1,7 +1,6 @@
 use std::path::Path;
 use std::path::PathBuf;
 use std::time::Duration;
-use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::Args;
@@ -82,7 +81,7 @@ async fn start(
         .stderr(log);
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let mut child = cmd.spawn().context("cannot start `avn local serve`")?;
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = avn_util::wait::Deadline::after(Duration::from_secs(60));
     loop {
         if let Some(status) = child.try_wait()? {
             // Another `avn local up` started a server on this directory first: attach to it.
@@ -92,7 +91,7 @@ async fn start(
                     return Ok(info.url);
                 }
             }
-            if Instant::now() < deadline && avn_local::is_locked(data_dir) {
+            if !deadline.passed() && avn_local::is_locked(data_dir) {
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
@@ -105,7 +104,7 @@ async fn start(
                 return Ok(info.url);
             }
         }
-        if Instant::now() > deadline {
+        if deadline.passed() {
             let _ = child.kill();
             return Err(CliError::failed("the local control plane did not answer within 60s")
                 .hint(format!("its log: {}", data_dir.join("server.log").display()))

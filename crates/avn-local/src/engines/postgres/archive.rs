@@ -17,8 +17,7 @@ use std::path::Path;
 
 use super::conf;
 
-const LEVEL: i32 = 1;
-const EXT: &str = ".zst";
+use super::compress::EXT;
 
 /// A WAL segment's file name: 24 hex digits (timeline, log, segment).
 pub fn is_segment(name: &str) -> bool {
@@ -58,7 +57,7 @@ pub fn compress_cold(archive: &Path, before: &str, go_on: impl Fn() -> bool) -> 
         if packed.exists() {
             // A crash after the rename, or the server archived the segment again: drop the plain
             // one only if the compressed one holds exactly its bytes.
-            if decompress_equals(&packed, &plain)? {
+            if super::compress::equals_plain(&packed, &plain)? {
                 std::fs::remove_file(&plain)?;
                 saved += meta.len();
             } else {
@@ -70,8 +69,7 @@ pub fn compress_cold(archive: &Path, before: &str, go_on: impl Fn() -> bool) -> 
         let written = (|| -> std::io::Result<u64> {
             let out = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
             std::os::unix::fs::fchown(&out, Some(meta.uid()), Some(meta.gid()))?;
-            let mut enc = zstd::stream::write::Encoder::new(BufWriter::with_capacity(1 << 20, out), LEVEL)?;
-            enc.include_checksum(true)?;
+            let mut enc = super::compress::stream(BufWriter::with_capacity(super::compress::BUF, out))?;
             std::io::copy(&mut BufReader::with_capacity(1 << 20, File::open(&plain)?), &mut enc)?;
             let out = enc.finish()?.into_inner().map_err(|e| e.into_error())?;
             out.sync_all()?;
@@ -90,13 +88,6 @@ pub fn compress_cold(archive: &Path, before: &str, go_on: impl Fn() -> bool) -> 
     }
     dir.sync_all()?;
     Ok(saved)
-}
-
-fn decompress_equals(packed: &Path, plain: &Path) -> std::io::Result<bool> {
-    let want = std::fs::read(plain)?;
-    let mut got = Vec::with_capacity(want.len());
-    zstd::stream::copy_decode(File::open(packed)?, &mut got)?;
-    Ok(got == want)
 }
 
 /// WAL segments are 16 MiB (avn local never changes `--wal-segsize`).

@@ -163,17 +163,13 @@ async fn sync_filesystem(path: &Path) -> Result<(), ClusterError> {
 pub async fn make_durable(layout: &Layout, port: u16) -> Result<(), ClusterError> {
     let c = sql::connect(layout, port, "postgres").await?;
     c.simple_query("SELECT pg_reload_conf()").await?;
-    let deadline = avn_util::wait::Deadline::after(Duration::from_secs(30));
-    loop {
-        let row = c.query_one("SELECT current_setting('fsync')", &[]).await?;
-        if row.get::<_, String>(0) == "on" {
-            break;
+    let on = avn_util::wait::until("fsync to be on", Duration::from_secs(30), Duration::from_millis(20), || async {
+        match c.query_one("SELECT current_setting('fsync')", &[]).await {
+            Ok(row) => (row.get::<_, String>(0) == "on").then_some(Ok(())),
+            Err(e) => Some(Err(e)),
         }
-        if deadline.passed() {
-            return Err(ClusterError::FsyncStayedOff);
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    });
+    on.await.map_err(|_| ClusterError::FsyncStayedOff)??;
     c.simple_query("CHECKPOINT").await?;
     sync_filesystem(&layout.data()).await
 }

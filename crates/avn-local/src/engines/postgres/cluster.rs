@@ -4,7 +4,6 @@
 
 use std::path::Path;
 use std::time::Duration;
-use std::time::Instant;
 
 use serde_json::Map;
 use serde_json::Value;
@@ -164,19 +163,14 @@ pub fn write_user_conf(pg: &Pg, layout: &Layout, user_config: &Map<String, Value
 
 /// Wait until the server accepts connections (read-only during recovery counts).
 pub async fn wait_ready(layout: &Layout, port: u16, running: &Running, timeout: Duration) -> Result<(), ClusterError> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if !running.is_alive() {
-            return Err(ClusterError::Exited { during: "start-up", log: log_tail(layout) });
-        }
-        if sql::connect(layout, port, "postgres").await.is_ok() {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            return Err(ClusterError::NotReady(timeout));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let ready =
+        avn_util::wait::until("the server to accept connections", timeout, Duration::from_millis(50), || async {
+            if !running.is_alive() {
+                return Some(Err(ClusterError::Exited { during: "start-up", log: log_tail(layout) }));
+            }
+            sql::connect(layout, port, "postgres").await.is_ok().then_some(Ok(()))
+        });
+    ready.await.map_err(|_| ClusterError::NotReady(timeout))?
 }
 
 /// The last lines of the server log, for error messages.

@@ -25,6 +25,7 @@
 pub mod archive;
 pub mod basebackup;
 pub mod cluster;
+pub mod compress;
 pub mod conf;
 pub mod copy;
 pub mod engine;

@@ -4,7 +4,6 @@ use std::path::Path;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
-use std::time::Instant;
 
 use nix::sys::signal::kill;
 use nix::sys::signal::Signal;
@@ -303,17 +302,21 @@ pub async fn kill_leftovers(dir: &Path) {
             .filter(|pid| process_alive(*pid))
             .collect()
     };
-    for _ in 0..50 {
-        let pids = find();
-        if pids.is_empty() {
-            return;
-        }
-        for pid in pids {
-            tracing::warn!(pid, dir = %dir.display(), "a process left from before still works here: killed");
-            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // Killed until none is left: a dying server's children may fork once more.
+    let _ = avn_util::wait::until(
+        "leftover processes to be gone",
+        Duration::from_secs(5),
+        Duration::from_millis(100),
+        || {
+            let pids = find();
+            for pid in &pids {
+                tracing::warn!(pid, dir = %dir.display(), "a process left from before still works here: killed");
+                let _ = kill(Pid::from_raw(*pid), Signal::SIGKILL);
+            }
+            std::future::ready(pids.is_empty().then_some(()))
+        },
+    )
+    .await;
 }
 
 /// The pid of a live postmaster running from `data`, through its `postmaster.pid`.
@@ -361,10 +364,7 @@ impl Running {
                 return;
             }
             let _ = kill(Pid::from_raw(self.pid), sig);
-            let deadline = Instant::now() + Duration::from_secs(wait);
-            while self.is_alive() && Instant::now() < deadline {
-                let _ = tokio::time::timeout(Duration::from_millis(200), self.exited.changed()).await;
-            }
+            let _ = tokio::time::timeout(Duration::from_secs(wait), self.exited.wait_for(|gone| *gone)).await;
         }
     }
 }
