@@ -1,13 +1,7 @@
-//! Errors, each kind once: [`OpError`] for what fails inside the control plane (it keeps its
-//! cause), and [`ApiError`], the one mapping to Aiven's error body and status codes. Internal
-//! details are logged, not returned.
+//! The control plane's domain errors, each kind once: [`OpError`] for what fails inside it (it
+//! keeps its cause), with [`Refusal`] for requests it turns down. `routes::error` maps them to
+//! Aiven's error body and status codes; nothing else speaks HTTP.
 
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use axum::response::Response;
-use axum::Json;
-
-use crate::engines::postgres::ClusterError;
 use crate::engines::EngineError;
 
 /// A failure inside the control plane: the store, a cluster, the file system. For background
@@ -34,72 +28,46 @@ pub enum OpError {
     ServiceGone,
     #[error("no free port")]
     NoFreePort,
+    #[error(transparent)]
+    Refused(#[from] Refusal),
 }
 
+/// A request the control plane turns down, in words for the caller. `routes` gives each kind
+/// its HTTP status; nothing was changed.
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
-    /// The caller's error (or a refusal): status and the message to show.
-    #[error("{1}")]
-    Status(StatusCode, String),
-    #[error("internal error: {0}")]
-    Internal(#[from] OpError),
+pub enum Refusal {
+    /// The request is wrong (an unknown plan, a target outside the window).
+    #[error("{0}")]
+    Invalid(String),
+    /// What it names does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// Termination protection forbids it.
+    #[error("{0}")]
+    Protected(String),
+    /// It conflicts with the service's state (a name taken, a lease, an operation in flight).
+    #[error("{0}")]
+    Conflict(String),
 }
 
-impl ApiError {
-    pub fn bad_request(m: impl Into<String>) -> Self {
-        ApiError::Status(StatusCode::BAD_REQUEST, m.into())
+impl Refusal {
+    pub fn invalid(m: impl Into<String>) -> OpError {
+        Refusal::Invalid(m.into()).into()
     }
-    pub fn not_found(m: impl Into<String>) -> Self {
-        ApiError::Status(StatusCode::NOT_FOUND, m.into())
+    pub fn not_found(m: impl Into<String>) -> OpError {
+        Refusal::NotFound(m.into()).into()
     }
-    pub fn conflict(m: impl Into<String>) -> Self {
-        ApiError::Status(StatusCode::CONFLICT, m.into())
+    pub fn protected(m: impl Into<String>) -> OpError {
+        Refusal::Protected(m.into()).into()
     }
-    pub fn forbidden(m: impl Into<String>) -> Self {
-        ApiError::Status(StatusCode::FORBIDDEN, m.into())
-    }
-    pub fn unauthorized() -> Self {
-        ApiError::Status(StatusCode::UNAUTHORIZED, "Invalid token".into())
-    }
-}
-
-impl From<rusqlite::Error> for ApiError {
-    fn from(e: rusqlite::Error) -> Self {
-        ApiError::Internal(e.into())
-    }
-}
-
-impl From<ClusterError> for ApiError {
-    fn from(e: ClusterError) -> Self {
-        ApiError::Internal(e.into())
+    pub fn conflict(m: impl Into<String>) -> OpError {
+        Refusal::Conflict(m.into()).into()
     }
 }
 
-impl From<EngineError> for ApiError {
-    fn from(e: EngineError) -> Self {
-        ApiError::Internal(e.into())
-    }
-}
-
-impl From<crate::catalog::ConfigError> for ApiError {
+impl From<crate::catalog::ConfigError> for OpError {
     fn from(e: crate::catalog::ConfigError) -> Self {
-        ApiError::bad_request(e.to_string())
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, message) = match self {
-            ApiError::Status(s, m) => (s, m),
-            ApiError::Internal(e) => {
-                tracing::error!("{}", chain(&e));
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Internal error in the local control plane; see its log".to_string(),
-                )
-            }
-        };
-        (status, Json(avn_api::ErrorBody::new(status.as_u16(), message))).into_response()
+        Refusal::invalid(e.to_string())
     }
 }
 
@@ -116,5 +84,3 @@ pub fn chain(e: &dyn std::error::Error) -> String {
     }
     msg
 }
-
-pub type ApiResult<T> = Result<T, ApiError>;

@@ -10,8 +10,8 @@ use jiff::Timestamp;
 
 use super::spawn_op;
 use crate::catalog;
-use crate::error::ApiError;
-use crate::error::ApiResult;
+use crate::error::OpError;
+use crate::error::Refusal;
 use crate::manager::now;
 use crate::manager::Manager;
 use crate::model::ForkOrigin;
@@ -21,35 +21,35 @@ use crate::random::random_string;
 use crate::store::ServiceRec;
 
 /// Validate and register a new service (or fork); the work goes on in the background.
-pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> ApiResult<ServiceRec> {
+pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> Result<ServiceRec, OpError> {
     if !m.store(|s| s.project_exists(project))? {
-        return Err(ApiError::not_found(format!("Project {project} does not exist")));
+        return Err(Refusal::not_found(format!("Project {project} does not exist")));
     }
     if validate_service_name(&body.service_name).is_err() {
-        return Err(ApiError::bad_request(format!(
+        return Err(Refusal::invalid(format!(
             "Invalid service name '{}': use a lower-case letter, then a-z, 0-9 and '-', at most 64 characters",
             body.service_name
         )));
     }
     if body.service_type != catalog::SERVICE_TYPE {
-        return Err(ApiError::bad_request(format!(
+        return Err(Refusal::invalid(format!(
             "Service type '{}' is not available on the local control plane (available: pg)",
             body.service_type
         )));
     }
     let Some(plan) = catalog::plan(&body.plan, m.backup_interval_hours()) else {
-        return Err(ApiError::bad_request(format!(
+        return Err(Refusal::invalid(format!(
             "Plan '{}' does not exist for service type pg (plans: hobbyist, startup-4, business-4, premium-4)",
             body.plan
         )));
     };
     if let Some(c) = body.cloud.as_deref().filter(|c| *c != catalog::CLOUD) {
-        return Err(ApiError::bad_request(format!(
+        return Err(Refusal::invalid(format!(
             "Cloud '{c}' is not available: the local control plane has one cloud, 'local'"
         )));
     }
     if let Some(Some(vpc)) = &body.project_vpc_id {
-        return Err(ApiError::bad_request(format!("Project VPC {vpc} does not exist")));
+        return Err(Refusal::invalid(format!("Project VPC {vpc} does not exist")));
     }
     // The legacy key is read as the current one, and stored as it.
     let mut user_config = body.user_config.clone();
@@ -79,11 +79,11 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> ApiResult
     if let Some(source_name) = fork_keys.service.clone() {
         let source_project = fork_keys.project.clone().unwrap_or_else(|| project.to_string());
         let source = m.store(|s| s.service(&source_project, &source_name))?.ok_or_else(|| {
-            ApiError::bad_request(format!("Service to fork from '{source_project}/{source_name}' does not exist"))
+            Refusal::invalid(format!("Service to fork from '{source_project}/{source_name}' does not exist"))
         })?;
         let target = fork_target(m, &source, plan.has_backups(), &plan.service_plan, &fork_keys)?;
         if let Some((need, free)) = super::fork::space(m, &source).filter(|(need, free)| need > free) {
-            return Err(ApiError::bad_request(format!(
+            return Err(Refusal::invalid(format!(
                 "Not enough free disk space to fork '{source_name}': the fork needs about {} MiB, and {} MiB are free where avn local keeps its services; free some space first",
                 need >> 20,
                 free >> 20
@@ -124,7 +124,7 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> ApiResult
         if let Some(f) = &rec.fork {
             m.release(&f.source_id, &rec.id);
         }
-        return Err(ApiError::conflict(format!("Service name '{}' already exists in project {project}", rec.name)));
+        return Err(Refusal::conflict(format!("Service name '{}' already exists in project {project}", rec.name)));
     }
     spawn_op(m, rec.id.clone());
     Ok(rec)
@@ -138,22 +138,22 @@ fn fork_target(
     plan_has_backups: bool,
     plan_name: &str,
     fork_keys: &avn_api::ForkKeys,
-) -> ApiResult<Option<Timestamp>> {
+) -> Result<Option<Timestamp>, OpError> {
     let source_name = &source.name;
     let source_plan = catalog::plan(&source.plan, 1).unwrap_or_default();
     if !source_plan.has_backups() {
-        return Err(ApiError::bad_request(format!(
+        return Err(Refusal::invalid(format!(
             "Service '{source_name}' is on plan '{}', which has no backups: it cannot be forked",
             source.plan
         )));
     }
     if !plan_has_backups {
-        return Err(ApiError::bad_request(format!(
+        return Err(Refusal::invalid(format!(
             "Plan '{plan_name}' does not support forking; choose a plan with backups"
         )));
     }
     let Some((start, end)) = m.pitr_window(source)? else {
-        return Err(ApiError::bad_request(format!(
+        return Err(Refusal::invalid(format!(
             "Service '{source_name}' has no backups yet: it cannot be forked until its first backup exists"
         )));
     };
@@ -161,18 +161,18 @@ fn fork_target(
         return Ok(None);
     };
     let t = fork_keys.target_instant().ok_or_else(|| {
-        ApiError::bad_request(format!(
+        Refusal::invalid(format!(
             "Invalid recovery_target_time '{raw}': use e.g. '2019-01-01 23:34:45' (UTC) or RFC 3339"
         ))
     })?;
     let now = Timestamp::now();
     if t > now {
-        return Err(ApiError::bad_request(format!("recovery_target_time {} is in the future", format_zulu(t))));
+        return Err(Refusal::invalid(format!("recovery_target_time {} is in the future", format_zulu(t))));
     }
     let start_ts = avn_api::time::parse(&start).unwrap_or(now);
     let end_ts = end.as_deref().and_then(avn_api::time::parse);
     if t < start_ts || t > end_ts.unwrap_or(now) {
-        return Err(ApiError::bad_request(format!(
+        return Err(Refusal::invalid(format!(
             "recovery_target_time {} is outside the point-in-time recovery window {} .. {}",
             format_zulu(t),
             start,

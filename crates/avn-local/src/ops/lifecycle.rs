@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::spawn_op;
 use crate::catalog;
-use crate::error::ApiError;
-use crate::error::ApiResult;
+use crate::error::OpError;
+use crate::error::Refusal;
 use crate::manager::now;
 use crate::manager::Manager;
 use crate::model::Op;
@@ -17,30 +17,30 @@ use crate::model::State;
 use crate::store::ServiceRec;
 
 /// Apply a `PUT .../service/{s}`.
-pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUpdate) -> ApiResult<ServiceRec> {
-    let mut rec = m.store(|s| s.service(project, name))?.ok_or_else(|| ApiError::not_found("Service not found"))?;
+pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUpdate) -> Result<ServiceRec, OpError> {
+    let mut rec = m.store(|s| s.service(project, name))?.ok_or_else(|| Refusal::not_found("Service not found"))?;
     let lock = m.op_lock(&rec.id);
     let _guard = lock.lock().await;
-    let mut rec2 = m.store(|s| s.service_by_id(&rec.id))?.ok_or_else(|| ApiError::not_found("Service not found"))?;
+    let mut rec2 = m.store(|s| s.service_by_id(&rec.id))?.ok_or_else(|| Refusal::not_found("Service not found"))?;
     std::mem::swap(&mut rec, &mut rec2);
     if body.plan != rec.plan {
         let Some(new_plan) = catalog::plan(&body.plan, 1) else {
-            return Err(ApiError::bad_request(format!("Plan '{}' does not exist for service type pg", body.plan)));
+            return Err(Refusal::invalid(format!("Plan '{}' does not exist for service type pg", body.plan)));
         };
         let had = catalog::keeps_backups(&rec.plan);
         if had != new_plan.has_backups() {
-            return Err(ApiError::bad_request("Changing between a plan without backups (hobbyist) and one with backups is not supported locally; fork to the new plan instead"));
+            return Err(Refusal::invalid("Changing between a plan without backups (hobbyist) and one with backups is not supported locally; fork to the new plan instead"));
         }
     }
     if let Some(c) = body.cloud.as_deref().filter(|c| *c != catalog::CLOUD) {
-        return Err(ApiError::bad_request(format!(
+        return Err(Refusal::invalid(format!(
             "Cloud '{c}' is not available: the local control plane has one cloud, 'local'"
         )));
     }
     catalog::validate_user_config(&body.user_config, m.engine.version(), false)?;
     let protect = body.termination_protection.unwrap_or(rec.termination_protection);
     if body.powered == Some(false) && protect {
-        return Err(ApiError::forbidden(
+        return Err(Refusal::protected(
             "Service is protected against termination and shutdown. Remove termination protection first.",
         ));
     }
@@ -53,7 +53,7 @@ pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUp
         rec.powered = false;
     }
     if rec.op.is_some() && body.powered.is_some() {
-        return Err(ApiError::conflict(format!(
+        return Err(Refusal::conflict(format!(
             "Service '{name}' is busy ({}); try again when it is RUNNING",
             rec.op.map(Op::as_str).unwrap_or("")
         )));
@@ -130,10 +130,10 @@ pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUp
 }
 
 /// `DELETE .../service/{s}`: refused while protected; otherwise stop and remove everything.
-pub async fn delete(m: &Arc<Manager>, project: &str, name: &str) -> ApiResult<()> {
-    let rec = m.store(|s| s.service(project, name))?.ok_or_else(|| ApiError::not_found("Service not found"))?;
+pub async fn delete(m: &Arc<Manager>, project: &str, name: &str) -> Result<(), OpError> {
+    let rec = m.store(|s| s.service(project, name))?.ok_or_else(|| Refusal::not_found("Service not found"))?;
     if rec.termination_protection {
-        return Err(ApiError::forbidden(
+        return Err(Refusal::protected(
             "Service is protected against termination and shutdown. Remove termination protection first.",
         ));
     }
@@ -148,7 +148,7 @@ pub async fn delete(m: &Arc<Manager>, project: &str, name: &str) -> ApiResult<()
         Ok(lease)
     })?;
     if let Some(lease) = leased {
-        return Err(ApiError::conflict(format!(
+        return Err(Refusal::conflict(format!(
             "Service '{name}' is under {}; it cannot be deleted until the rename ends. {}",
             lease.describe(),
             lease.hint(name)

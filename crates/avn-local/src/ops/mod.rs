@@ -1,4 +1,6 @@
-//! Service operations: create, fork, power off/on, update, delete, backups.
+//! Service operations: create, fork, power off/on, update, delete, backups, integrations. They
+//! speak to the server through the engine seam (`engines::Engine`) and return domain errors
+//! (`OpError`, `Refusal`); `routes` turns those into HTTP answers.
 //!
 //! Requests are validated completely before anything is written (a refused request changes
 //! nothing). Long work runs in a background task that owns the service's operation lock and
@@ -6,10 +8,11 @@
 //! redo it (see `reconcile`).
 //!
 //! - `create`: validate a create or fork request and register the service;
-//! - `provision`: build a new cluster (create) or start an existing one (power on);
-//! - `fork`: restore a source's base backup and replay its WAL up to the target;
+//! - `provision`: build a new service's server (create) or start an existing one (power on);
+//! - `fork`: hold the source while the engine restores the fork, and the disk check;
 //! - `lifecycle`: update (power, plan, settings) and delete;
-//! - `backup`: base backups, their rotation and the scheduler.
+//! - `backup`: base backups, their rotation and the scheduler;
+//! - `integrations`: validate and record integrations.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,12 +28,14 @@ use crate::store::ServiceRec;
 mod backup;
 mod create;
 mod fork;
+mod integrations;
 mod lifecycle;
 mod provision;
 
 pub use backup::backup_scheduler;
 pub use create::create;
 pub use fork::space as fork_space;
+pub use integrations::create as create_integration;
 pub use lifecycle::delete;
 pub use lifecycle::update;
 

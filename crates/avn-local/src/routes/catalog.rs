@@ -7,11 +7,11 @@ use axum::extract::Path;
 use axum::extract::State;
 use axum::Json;
 
+use super::error::ApiError;
+use super::error::ApiResult;
 use super::require_project;
 use super::AppState;
 use crate::catalog;
-use crate::error::ApiError;
-use crate::error::ApiResult;
 
 fn type_info(s: &AppState, with_plans: bool) -> ServiceTypeInfo {
     catalog::service_type_info(s.manager.engine.version(), with_plans, s.manager.backup_interval_hours())

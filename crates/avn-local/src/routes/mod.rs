@@ -15,12 +15,13 @@ use axum::routing::post;
 use axum::Router;
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
-use crate::error::ApiResult;
 use crate::manager::Manager;
 use crate::store::ServiceRec;
+use error::ApiError;
+use error::ApiResult;
 
 mod catalog;
+mod error;
 mod integrations;
 mod projects;
 mod services;

@@ -9,12 +9,12 @@ use axum::extract::Path;
 use axum::extract::State;
 use axum::Json;
 
+use super::error::ApiError;
+use super::error::ApiResult;
 use super::parse;
 use super::require_project;
 use super::AppState;
 use crate::catalog;
-use crate::error::ApiError;
-use crate::error::ApiResult;
 
 fn project(name: &str) -> Project {
     Project {

@@ -12,12 +12,12 @@ use axum::extract::Path;
 use axum::extract::State;
 use axum::Json;
 
+use super::error::ApiResult;
 use super::parse;
 use super::require_project;
 use super::service_rec;
 use super::views;
 use super::AppState;
-use crate::error::ApiResult;
 use crate::ops;
 
 pub async fn list(State(s): State<AppState>, Path(p): Path<String>) -> ApiResult<Json<wrap::ServicesOut>> {
@@ -130,8 +130,8 @@ fn change_tags(
     })?;
     match refused {
         None => Ok(Json(wrap::MessageOut { message: "tags updated".into() })),
-        Some(None) => Err(crate::error::ApiError::not_found("Service not found")),
-        Some(Some(why)) => Err(crate::error::ApiError::conflict(why)),
+        Some(None) => Err(super::error::ApiError::not_found("Service not found")),
+        Some(Some(why)) => Err(super::error::ApiError::conflict(why)),
     }
 }
 

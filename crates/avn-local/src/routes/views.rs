@@ -13,9 +13,9 @@ use avn_api::ServiceUser;
 use serde_json::Map;
 use serde_json::Value;
 
+use super::error::ApiResult;
 use super::AppState;
 use crate::catalog;
-use crate::error::ApiResult;
 use crate::store::BackupRec;
 use crate::store::IntegrationRec;
 use crate::store::ServiceRec;
