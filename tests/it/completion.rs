@@ -7,6 +7,9 @@ use std::process::Command;
 use std::time::Duration;
 use std::time::Instant;
 
+use crate::support::avn_command;
+use crate::support::avn_dir;
+
 use serde_json::json;
 use serde_json::Value;
 use wiremock::matchers::method;
@@ -20,10 +23,6 @@ use crate::support::Run;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn avn_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_avn")).parent().unwrap().to_path_buf()
 }
 
 /// `PATH` with the avn under test first.
@@ -404,8 +403,8 @@ async fn without_a_token_nothing_is_offered_and_nothing_asked() {
 fn install_writes_each_shell_script_once_and_says_what_to_add() {
     let home = tempfile::tempdir().unwrap();
     let run = |args: &[&str], extra: &[(&str, &str)]| -> Run {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_avn"));
-        c.env_clear().env("HOME", home.path()).env("PATH", path_env()).args(args);
+        let mut c = avn_command(home.path());
+        c.env("PATH", path_env()).args(args);
         for (k, v) in extra {
             c.env(k, v);
         }

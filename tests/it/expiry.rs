@@ -183,7 +183,7 @@ fn avn_local_terminates_expired_services_itself() {
     assert!(v["tags"][TAG].is_string(), "the tag is stored: {v}");
     // Both expire now (the CLI refuses a past expiry, so through the tags API as another client would).
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let client = avn_client::Client::builder().base_url(&l.url).token(Some(l.token.clone())).build().unwrap();
+    let client = l.client();
     for name in ["gone", "kept"] {
         let mut tags = rt.block_on(client.service_tags("local", name)).unwrap();
         tags.insert(TAG.into(), "2026-01-01T00:00:00Z".into());

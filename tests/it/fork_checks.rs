@@ -83,7 +83,7 @@ fn out_of_range_options_and_empty_names_are_refused_before_anything_changes() {
     assert!(sql(&l.uri("db"), "CREATE TABLE w (x int)").is_ok(), "db is still writable: no rename began");
     // The control plane enforces the same limits.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let c = avn_client::Client::builder().base_url(&l.url).token(Some(l.token.clone())).build().unwrap();
+    let c = l.client();
     let mut body: avn_api::ServiceUpdate = serde_json::from_value(
         serde_json::json!({"plan": "startup-4", "user_config": {"pg": {"max_connections": -5}}}),
     )

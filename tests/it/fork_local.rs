@@ -88,7 +88,7 @@ fn fork_waits_reports_and_prints_json() {
     source_with_batches(&l);
     l.avn(&["service", "create", "metrics", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let client = avn_client::Client::builder().base_url(&l.url).token(Some(l.token.clone())).build().unwrap();
+    let client = l.client();
     let body = avn_api::IntegrationCreate {
         integration_type: "metrics".into(),
         source_service: Some("src".into()),

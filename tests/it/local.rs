@@ -153,7 +153,7 @@ fn refused_forks_create_nothing() {
     r.code(2);
     // a future target is refused by the server too (the CLI refuses it before sending)
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let client = avn_client::Client::builder().base_url(&l.url).token(Some(l.token.clone())).build().unwrap();
+    let client = l.client();
     let body: avn_api::ServiceCreate = serde_json::from_value(serde_json::json!({"cloud": null, "plan": "startup-4",
         "service_integrations": [], "service_name": "f7", "service_type": "pg", "termination_protection": false, "static_ips": [],
         "user_config": {"service_to_fork_from": "src", "recovery_target_time": "2099-01-01 00:00:00"}})).unwrap();
@@ -350,12 +350,7 @@ fn a_lost_state_store_is_refused_and_unknown_directories_are_moved_aside_never_r
     for f in ["state.db-wal", "state.db-shm"] {
         let _ = std::fs::remove_file(data.join(f));
     }
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_avn"))
-        .args(["local", "serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&data)
-        .env_remove("AVN_LOCAL_DIR")
-        .output()
-        .unwrap();
+    let out = l.serve_command().args(["--listen", "127.0.0.1:0"]).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
     assert!(stderr.contains("missing or empty") && stderr.contains("state.db.copy"), "{stderr}");
@@ -553,7 +548,7 @@ fn a_fork_that_cannot_fit_is_refused_before_anything_changes() {
     assert!(l.service("src")["tags"].as_object().is_none_or(|t| !t.contains_key("avn_rename")));
     // The control plane refuses it too, whoever asks.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let c = avn_client::Client::builder().base_url(&l.url).token(Some(l.token.clone())).build().unwrap();
+    let c = l.client();
     let body = avn_api::ServiceCreate {
         service_name: "f2".into(),
         service_type: "pg".into(),

@@ -17,14 +17,8 @@ impl Home {
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_avn"));
-        c.env_clear()
-            .env("HOME", self.dir.path())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("NO_COLOR", "1")
-            .env("AVN_LOCAL_DIR", self.dir.path().join("local"))
-            .stdin(std::process::Stdio::null())
-            .args(args);
+        let mut c = crate::support::avn_command(self.dir.path());
+        c.env("AVN_LOCAL_DIR", self.dir.path().join("local")).args(args);
         c
     }
 
@@ -213,7 +207,7 @@ fn serve_in_the_foreground_stops_every_cluster_on_sigterm_and_on_ctrl_c() {
             h.cmd(&all).output().unwrap().into()
         };
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let c = avn_client::Client::builder().base_url(&url).token(Some(token.trim().to_string())).build().unwrap();
+        let c = crate::support::client(&url, token.trim());
         rt.block_on(c.project_create("p")).unwrap();
         api(&["service", "create", "db", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
         let postgres = || {

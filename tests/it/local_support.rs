@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+use crate::support::avn_command;
 use crate::support::Run;
 
 pub struct Local {
@@ -51,10 +52,9 @@ impl Local {
         let _ = std::fs::remove_file(data.join("server.json"));
         let log =
             std::fs::OpenOptions::new().create(true).append(true).open(self.dir.path().join("server.log")).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_avn"))
-            .args(["local", "serve", "--listen", "127.0.0.1:0", "--backup-interval", "1h", "--data-dir"])
-            .arg(&data)
-            .env_remove("AVN_LOCAL_DIR")
+        let child = self
+            .serve_command()
+            .args(["--listen", "127.0.0.1:0", "--backup-interval", "1h"])
             .envs(self.server_env.iter().map(|(k, v)| (k, v)))
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -77,27 +77,34 @@ impl Local {
         }
     }
 
+    /// `avn local serve --data-dir DATA`, isolated like every other `avn` of the tests
+    /// ([`avn_command`]); `AVN_PG_BINDIR` is passed on, as it says where PostgreSQL is.
+    pub fn serve_command(&self) -> Command {
+        let mut c = avn_command(self.dir.path());
+        if let Some(bindir) = std::env::var_os("AVN_PG_BINDIR") {
+            c.env("AVN_PG_BINDIR", bindir);
+        }
+        c.args(["local", "serve", "--data-dir"]).arg(self.data_dir());
+        c
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
 
+    /// An API client of this control plane.
+    pub fn client(&self) -> avn_client::Client {
+        crate::support::client(&self.url, &self.token)
+    }
+
     pub fn create_project(&self, name: &str) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let client = avn_client::Client::builder().base_url(&self.url).token(Some(self.token.clone())).build().unwrap();
-        rt.block_on(client.project_create(name)).unwrap();
+        rt.block_on(self.client().project_create(name)).unwrap();
     }
 
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_avn"));
-        c.env_clear()
-            .env("HOME", self.dir.path())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("NO_COLOR", "1")
-            .env("AIVEN_WEB_URL", &self.url)
-            .env("AIVEN_AUTH_TOKEN", &self.token)
-            .env("AIVEN_PROJECT", "local")
-            .stdin(std::process::Stdio::null())
-            .args(args);
+        let mut c = avn_command(self.dir.path());
+        c.env("AIVEN_WEB_URL", &self.url).env("AIVEN_AUTH_TOKEN", &self.token).env("AIVEN_PROJECT", "local").args(args);
         c
     }
 

@@ -79,8 +79,7 @@ fn tags(l: &Local, name: &str) -> serde_json::Map<String, serde_json::Value> {
 
 fn client(l: &Local) -> (tokio::runtime::Runtime, avn_client::Client) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let c = avn_client::Client::builder().base_url(&l.url).token(Some(l.token.clone())).build().unwrap();
-    (rt, c)
+    (rt, l.client())
 }
 
 fn writable(uri: &str) -> bool {

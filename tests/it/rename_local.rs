@@ -95,7 +95,7 @@ fn rename_under_live_writes_loses_no_committed_row() {
     let uri = make_source(&l, "old");
     l.avn(&["service", "create", "sink", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let client = avn_client::Client::builder().base_url(&l.url).token(Some(l.token.clone())).build().unwrap();
+    let client = l.client();
     let body = avn_api::IntegrationCreate {
         integration_type: "metrics".into(),
         source_service: Some("old".into()),

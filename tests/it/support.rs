@@ -1,8 +1,11 @@
-//! Hermetic runs of the real `avn` binary against a mock API on 127.0.0.1:0.
+//! Hermetic runs of the real `avn` binary against a mock API on 127.0.0.1:0, and what every
+//! test file shares: the isolated `avn` command, an API client.
 
+use std::path::Path;
 use std::path::PathBuf;
 use std::process::Command;
 use std::process::Output;
+use std::process::Stdio;
 
 use serde_json::json;
 use serde_json::Value;
@@ -13,6 +16,34 @@ use wiremock::MockServer;
 use wiremock::ResponseTemplate;
 
 pub const TOKEN: &str = "tok-SECRET-1234567890";
+
+/// The `avn` under test.
+pub const AVN: &str = env!("CARGO_BIN_EXE_avn");
+
+/// The directory of the `avn` under test, to put first on a PATH (scripts and shells call it).
+pub fn avn_dir() -> &'static Path {
+    Path::new(AVN).parent().unwrap()
+}
+
+/// The `avn` under test in an environment of its own: nothing of the caller's but PATH (no
+/// `AVN_*`, `AIVEN_*`, `XDG_*`, `COLUMNS`, `TERM`...), HOME at `home` (so the config directory is
+/// `home/.config/aiven` and the data directory `home/.local/share/avn`, unless the caller sets
+/// `AIVEN_CONFIG_DIR` or `AVN_DATA_DIR`), `NO_COLOR`, stdin closed. Callers add the API, token
+/// and project they need with `.env(...)`.
+pub fn avn_command(home: &Path) -> Command {
+    let mut c = Command::new(AVN);
+    c.env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    c
+}
+
+/// An API client of `url` with `token`, for what a test does as another client would.
+pub fn client(url: &str, token: &str) -> avn_client::Client {
+    avn_client::Client::builder().base_url(url).token(Some(token.to_string())).build().unwrap()
+}
 
 pub struct Env {
     pub server: MockServer,
@@ -75,16 +106,8 @@ impl Env {
     }
 
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_avn"));
-        c.env_clear()
-            .env("HOME", self.home.path())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("NO_COLOR", "1")
-            .env("COLUMNS", "100")
-            .env("AVN_RETRY_BASE_MS", "20")
-            .env("AIVEN_WEB_URL", self.server.uri())
-            .stdin(std::process::Stdio::null())
-            .args(args);
+        let mut c = avn_command(self.home.path());
+        c.env("COLUMNS", "100").env("AVN_RETRY_BASE_MS", "20").env("AIVEN_WEB_URL", self.server.uri()).args(args);
         if let Some(t) = &self.token {
             c.env("AIVEN_AUTH_TOKEN", t);
         }
