@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use crate::support::avn_command;
 use crate::support::avn_dir;
+use crate::support::wait_until;
 
 use serde_json::json;
 use serde_json::Value;
@@ -372,18 +373,19 @@ async fn names_too_slow_for_one_tab_are_there_for_the_next() {
     assert!(took < Duration::from_secs(5), "returned after {took:?}");
     // a refresh in the background waits longer and fills the cache
     let cache = env.home.path().join(".cache/avn/completion");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !std::fs::read_dir(&cache).is_ok_and(|d| {
-        d.flatten().any(|e| {
-            e.file_name().to_string_lossy().starts_with("services-")
-                && e.path().extension().is_some_and(|x| x == "json")
-        })
-    }) {
-        assert!(Instant::now() < deadline, "no refresh in the background");
-        // more Tabs meanwhile do not start more refreshes
-        complete(&env, "bash", "avn service get o");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_until("a refresh in the background", Duration::from_secs(20), || {
+        let filled = std::fs::read_dir(&cache).is_ok_and(|d| {
+            d.flatten().any(|e| {
+                e.file_name().to_string_lossy().starts_with("services-")
+                    && e.path().extension().is_some_and(|x| x == "json")
+            })
+        });
+        if !filled {
+            // more Tabs meanwhile do not start more refreshes
+            complete(&env, "bash", "avn service get o");
+        }
+        filled.then_some(())
+    });
     let (r, took) = complete(&env, "bash", "avn service get o");
     assert_eq!(r.stdout, "orders-db\n");
     assert!(took < Duration::from_secs(1), "answered from the cache after {took:?}");

@@ -188,17 +188,11 @@ fn serve_in_the_foreground_stops_every_cluster_on_sigterm_and_on_ctrl_c() {
         let h = Home::new();
         let local = h.dir.path().join("local");
         let mut server = h.cmd(&["local", "serve", "--listen", "127.0.0.1:0"]).spawn().unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        let info = loop {
-            if let Some(v) = std::fs::read(local.join("server.json"))
+        let info = crate::support::wait_until("server.json", std::time::Duration::from_secs(30), || {
+            std::fs::read(local.join("server.json"))
                 .ok()
                 .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            {
-                break v;
-            }
-            assert!(std::time::Instant::now() < deadline);
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        };
+        });
         let url = info["url"].as_str().unwrap().to_string();
         let token = std::fs::read_to_string(local.join("token")).unwrap();
         let api = |args: &[&str]| -> Run {

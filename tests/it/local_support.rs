@@ -1,14 +1,15 @@
 //! A real local control plane (`avn local serve`) in a temporary directory.
 
+use std::fmt::Display;
 use std::path::PathBuf;
 use std::process::Child;
 use std::process::Command;
 use std::time::Duration;
-use std::time::Instant;
 
 use serde_json::Value;
 
 use crate::support::avn_command;
+pub use crate::support::wait_until;
 use crate::support::Run;
 
 pub struct Local {
@@ -62,19 +63,12 @@ impl Local {
             .unwrap();
         let pid = child.id();
         self.server = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(bytes) = std::fs::read(data.join("server.json")) {
-                let v: Value = serde_json::from_slice(&bytes).unwrap();
-                if v["pid"] == pid {
-                    self.url = v["url"].as_str().unwrap().to_string();
-                    self.token = std::fs::read_to_string(data.join("token")).unwrap().trim().to_string();
-                    return;
-                }
-            }
-            assert!(Instant::now() < deadline, "server did not start: {}", self.log());
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let url = wait_until(self.with_log("the server to start"), Duration::from_secs(60), || {
+            let v: Value = serde_json::from_slice(&std::fs::read(data.join("server.json")).ok()?).unwrap();
+            (v["pid"] == pid).then(|| v["url"].as_str().unwrap().to_string())
+        });
+        self.url = url;
+        self.token = std::fs::read_to_string(data.join("token")).unwrap().trim().to_string();
     }
 
     /// `avn local serve --data-dir DATA`, isolated like every other `avn` of the tests
@@ -90,6 +84,17 @@ impl Local {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// For [`wait_until`]: `what`, and the server's log as it is when the wait times out.
+    pub fn with_log<'a, D: Display + 'a>(&'a self, what: D) -> impl Display + 'a {
+        struct WithLog<'a, D>(D, &'a Local);
+        impl<D: Display> Display for WithLog<'_, D> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}\nserver log:\n{}", self.0, self.1.log())
+            }
+        }
+        WithLog(what, self)
     }
 
     /// An API client of this control plane.
@@ -135,11 +140,10 @@ impl Local {
 
     /// Wait (a minute at most) until `name` has its first base backup: forks need one.
     pub fn wait_first_backup(&self, name: &str) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while self.avn(&["service", "backup-list", name, "--json"]).json().as_array().is_none_or(|b| b.is_empty()) {
-            assert!(Instant::now() < deadline, "no base backup of {name}:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        wait_until(self.with_log(format!("a base backup of {name}")), Duration::from_secs(60), || {
+            let backups = self.avn(&["service", "backup-list", name, "--json"]).json();
+            backups.as_array().is_some_and(|b| !b.is_empty()).then_some(())
+        });
     }
 
     pub fn uri(&self, name: &str) -> String {

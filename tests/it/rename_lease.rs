@@ -207,11 +207,9 @@ fn an_expiry_waits_for_the_rename_and_new_gets_it_only_at_the_end() {
     let p = l.avn(&["service", "prune", "--yes", "--json"]).code(0).json();
     assert_eq!(p["skipped"][0]["service_name"], "old", "{p}");
     assert!(p["skipped"][0]["reason"].as_str().unwrap().contains("under a rename"), "{p}");
-    let deadline = Instant::now() + Duration::from_secs(40);
-    while !l.log().contains("kept until the rename ends") {
-        assert!(Instant::now() < deadline, "{}", l.log());
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_until(l.with_log("the reaper to keep OLD"), Duration::from_secs(40), || {
+        l.log().contains("kept until the rename ends").then_some(())
+    });
     l.avn(&["service", "get", "old"]).code(0);
     // Put back as it was: NEW gets OLD's expiry as it is when the rename ends.
     let back =
@@ -321,18 +319,13 @@ fn two_renames_racing_for_one_service_one_wins_and_nothing_is_lost() {
 /// Wait until the journal of `rename OLD NEW` says `step` is done.
 fn wait_done(l: &Local, old: &str, new: &str, step: &str) {
     let path = l.dir.path().join(format!(".local/share/avn/renames/local--{old}--{new}.json"));
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let done = std::fs::read(&path)
+    wait_until(format!("step {step} to finish"), Duration::from_secs(120), || {
+        std::fs::read(&path)
             .ok()
             .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .is_some_and(|j| j["steps"].as_array().unwrap().iter().any(|s| s["name"] == step && s["status"] == "done"));
-        if done {
-            return;
-        }
-        assert!(Instant::now() < deadline, "step {step} never finished");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+            .is_some_and(|j| j["steps"].as_array().unwrap().iter().any(|s| s["name"] == step && s["status"] == "done"))
+            .then_some(())
+    });
 }
 
 /// From a hostile review: NEW terminated (-ff) after verify; the delete step must keep OLD (the

@@ -1,11 +1,14 @@
 //! Hermetic runs of the real `avn` binary against a mock API on 127.0.0.1:0, and what every
-//! test file shares: the isolated `avn` command, an API client.
+//! test file shares: the isolated `avn` command, an API client, waiting for an event.
 
+use std::fmt::Display;
 use std::path::Path;
 use std::path::PathBuf;
 use std::process::Command;
 use std::process::Output;
 use std::process::Stdio;
+use std::time::Duration;
+use std::time::Instant;
 
 use serde_json::json;
 use serde_json::Value;
@@ -43,6 +46,25 @@ pub fn avn_command(home: &Path) -> Command {
 /// An API client of `url` with `token`, for what a test does as another client would.
 pub fn client(url: &str, token: &str) -> avn_client::Client {
     avn_client::Client::builder().base_url(url).token(Some(token.to_string())).build().unwrap()
+}
+
+/// Call `f` (at once, then every 10 ms, slowing to every 100 ms) until it returns `Some`, and
+/// return that; panic "timed out after Xs waiting for WHAT" after `timeout`. `what` is formatted
+/// only then, so it can show a log as it is at the end (`Local::with_log`).
+#[track_caller]
+pub fn wait_until<T>(what: impl Display, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(10);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        if start.elapsed() >= timeout {
+            panic!("timed out after {}s waiting for {what}", timeout.as_secs_f64());
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
 }
 
 pub struct Env {
