@@ -322,6 +322,17 @@ async fn an_api_that_never_answers_costs_a_moment_and_prints_nothing() {
     assert!(took < Duration::from_secs(5), "returned after {took:?}");
 }
 
+/// Whether a background refresh (`avn __complete refresh ...`) runs with `home` as its HOME.
+fn refresh_running(home: &Path) -> bool {
+    let (refresh, home) = (b"__complete\0refresh\0", format!("HOME={}\0", home.display()));
+    std::fs::read_dir("/proc").unwrap().flatten().any(|e| {
+        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        let environ = std::fs::read(e.path().join("environ")).unwrap_or_default();
+        cmdline.windows(refresh.len()).any(|w| w == refresh)
+            && environ.windows(home.len()).any(|w| w == home.as_bytes())
+    })
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_slow_api_gets_a_moment_then_stale_names_are_offered() {
     let mut env = Env::new().await;
@@ -346,8 +357,13 @@ async fn a_slow_api_gets_a_moment_then_stale_names_are_offered() {
     entry["fetched_ms"] = json!(entry["fetched_ms"].as_u64().unwrap() - 61_000);
     std::fs::write(&file, entry.to_string()).unwrap();
     // Counted from here: on a loaded machine the first Tab may have outrun its budget too and
-    // started a background refresh of its own (already sent, and slow).
-    std::thread::sleep(Duration::from_millis(200));
+    // started a background refresh of its own; counted once that one has asked, or has ended.
+    tokio::task::block_in_place(|| {
+        wait_until("the first Tab's background refresh to ask the API or end", Duration::from_secs(30), || {
+            let asked = tokio::runtime::Handle::current().block_on(requests_to(&env, "/v1/project/proj/service"));
+            (asked >= 2 || !refresh_running(env.home.path())).then_some(())
+        })
+    });
     let before = requests_to(&env, "/v1/project/proj/service").await;
     let (r, took) = complete(&env, "bash", "avn service get o");
     assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("orders-db\n", ""));

@@ -14,6 +14,7 @@ fn if_not_exists_adopts_only_a_fork_that_holds_what_was_asked() {
     let uri = l.uri("rw1");
     sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t SELECT g, 'a' FROM generate_series(1, 200) g")
         .unwrap();
+    // Not synchronisation: the pauses put time between the commits and the instant t1.
     std::thread::sleep(Duration::from_millis(500));
     let t1 = jiff::Timestamp::now();
     std::thread::sleep(Duration::from_millis(500));

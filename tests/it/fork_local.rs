@@ -13,6 +13,8 @@ fn source_with_batches(l: &Local) -> jiff::Timestamp {
     sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t SELECT g, 't1' FROM generate_series(1, 10) g")
         .unwrap();
     sql(&uri, "INSERT INTO t SELECT g, 't2' FROM generate_series(1, 10) g").unwrap();
+    // Not synchronisation: seconds between the commits and the instant, as the relative forms
+    // ("5s ago") name it to the second.
     std::thread::sleep(Duration::from_millis(3000));
     let between = jiff::Timestamp::now();
     std::thread::sleep(Duration::from_millis(3000));

@@ -19,6 +19,8 @@ fn fork_latest_and_to_an_instant_restore_exactly_the_right_rows() {
     let uri = l.uri("src");
     sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t SELECT g, 't1' FROM generate_series(1, 100) g")
         .unwrap();
+    // Not synchronisation: the pauses put time between the commits, so that `between` falls
+    // clearly after t2's commit and before t3's (a point-in-time target is an instant).
     std::thread::sleep(Duration::from_millis(300));
     sql(&uri, "INSERT INTO t SELECT g, 't2' FROM generate_series(1, 100) g").unwrap();
     std::thread::sleep(Duration::from_millis(500));
@@ -224,7 +226,11 @@ fn restart_after_kill_9_mid_create_and_mid_fork_finishes_both_and_adopts_cluster
         std::fs::create_dir_all(base.join(stray).join("blobs")).unwrap();
         std::fs::write(base.join(stray).join("blobs/0.zst"), b"half").unwrap();
     }
-    std::thread::sleep(Duration::from_millis(150));
+    // Killed once the create and the fork have begun: their instance directories exist.
+    let instances = l.data_dir().join("instances");
+    wait_until(l.with_log("the create and the fork to begin"), Duration::from_secs(60), || {
+        (std::fs::read_dir(&instances).unwrap().count() == 3).then_some(())
+    });
     l.kill9();
     l.spawn_server();
     wait_running(&l, &["src", "fork", "fresh"]);
@@ -290,7 +296,11 @@ fn tls_is_verified_against_the_local_ca_and_never_downgraded() {
     for q in ["ALTER SYSTEM SET ssl = off", "ALTER SYSTEM SET log_connections = on", "SELECT pg_reload_conf()"] {
         sql(&admin, q).unwrap();
     }
-    std::thread::sleep(Duration::from_millis(500));
+    // The server has reloaded its configuration (both settings at once) when a new session
+    // sees ssl off.
+    wait_until("the server to reload with ssl off", Duration::from_secs(30), || {
+        (sql(&admin, "SHOW ssl").unwrap()[0][0] == "off").then_some(())
+    });
     let log_before = std::fs::read_to_string(inst.join("postgres.log")).unwrap_or_default().len();
     for mode in ["require", "verify-ca", "verify-full"] {
         let strict = uri.replace("sslmode=require", &format!("sslmode={mode}"));
@@ -298,8 +308,11 @@ fn tls_is_verified_against_the_local_ca_and_never_downgraded() {
         assert!(matches!(e, PgError::TlsDeclined { .. }), "{mode}: {e}");
         assert!(e.to_string().contains("does not offer TLS"), "{e}");
     }
-    std::thread::sleep(Duration::from_millis(300));
-    let log = std::fs::read_to_string(inst.join("postgres.log")).unwrap_or_default();
+    // The three attempts are in the server's log.
+    let log = wait_until("the three attempts in postgres.log", Duration::from_secs(30), || {
+        let log = std::fs::read_to_string(inst.join("postgres.log")).unwrap_or_default();
+        (log[log_before.min(log.len())..].matches("connection received").count() >= 3).then_some(log)
+    });
     let after = &log[log_before.min(log.len())..];
     assert!(after.contains("connection received"), "the attempts reached the server:\n{after}");
     assert!(!after.contains("connection authorized"), "no login completed without TLS:\n{after}");
@@ -707,7 +720,10 @@ fn a_cluster_adopted_without_tls_gets_it_without_a_restart() {
     let plain: String = conf.lines().filter(|l| !l.starts_with("ssl")).map(|l| format!("{l}\n")).collect();
     std::fs::write(&conf_path, plain).unwrap();
     sql(&admin, "SELECT pg_reload_conf()").unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    // The server has reloaded its configuration once a new session sees ssl off.
+    wait_until("the server to reload with ssl off", Duration::from_secs(30), || {
+        (sql(&admin, "SHOW ssl").unwrap()[0][0] == "off").then_some(())
+    });
     assert_eq!(sql(&admin, "SHOW ssl").unwrap()[0][0], "off");
     l.spawn_server();
     wait_running(&l, &["db"]);
@@ -724,6 +740,7 @@ fn a_fork_after_a_bulk_load_copies_the_running_source_and_loses_no_commit() {
     l.avn(&["service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
     let uri = l.uri("src");
     let before_load = jiff::Timestamp::now();
+    // Not synchronisation: time between the instant and the load, for the point-in-time fork.
     std::thread::sleep(Duration::from_millis(500));
     sql(&uri, "CREATE TABLE big AS SELECT g AS id, repeat('x', 200) AS pad FROM generate_series(1, 40000) g").unwrap();
     sql(&uri, "CREATE TABLE ticks (n int)").unwrap();
@@ -741,7 +758,10 @@ fn a_fork_after_a_bulk_load_copies_the_running_source_and_loses_no_commit() {
             }
         })
     };
-    std::thread::sleep(Duration::from_millis(300));
+    // The writes are going on before the fork is asked for.
+    wait_until("the writer's first commit", Duration::from_secs(30), || {
+        (committed.load(std::sync::atomic::Ordering::Relaxed) > 0).then_some(())
+    });
     let floor = committed.load(std::sync::atomic::Ordering::Relaxed);
     let r = l.avn(&["service", "fork", "src", "copy", "--timeout", "120"]);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -830,6 +850,7 @@ fn on_a_filesystem_with_reflinks_backups_are_clones_and_forks_restore_exactly() 
     let backup = l.instance("src").0.join("base");
     let label = std::fs::read_dir(&backup).unwrap().next().unwrap().unwrap().path().join("backup_label");
     assert!(std::fs::read_to_string(label).unwrap().contains("START WAL LOCATION"), "an online clone's label");
+    // Not synchronisation: the pauses put time between the commits and the instant.
     std::thread::sleep(Duration::from_millis(500));
     let between = jiff::Timestamp::now();
     std::thread::sleep(Duration::from_millis(500));
@@ -883,6 +904,7 @@ fn packed_backups_and_compressed_old_wal_restore_an_old_instant_exactly() {
     assert_eq!(files_ending(&root.join("base"), "avn-backup.json").len(), 1, "the first backup is packed");
     sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t SELECT g, 'early' FROM generate_series(1, 500) g")
         .unwrap();
+    // Not synchronisation: the pauses put time between the commits and the instant.
     std::thread::sleep(Duration::from_millis(500));
     let between = jiff::Timestamp::now();
     std::thread::sleep(Duration::from_millis(500));
@@ -933,6 +955,7 @@ fn a_damaged_newest_backup_falls_back_to_an_older_one_that_covers_the_target() {
         .unwrap();
     wait_until(l.with_log("a second backup"), Duration::from_secs(90), || (backups().len() >= 2).then_some(()));
     sql(&uri, "INSERT INTO t SELECT g, 'late' FROM generate_series(1, 300) g").unwrap();
+    // Not synchronisation: the pauses put time between the commits and the instant.
     std::thread::sleep(Duration::from_millis(500));
     let after = jiff::Timestamp::now();
     std::thread::sleep(Duration::from_millis(500));

@@ -2,11 +2,15 @@
 //! test file shares: the isolated `avn` command, an API client, waiting for an event.
 
 use std::fmt::Display;
+use std::io::Read;
 use std::path::Path;
 use std::path::PathBuf;
+use std::process::Child;
 use std::process::Command;
 use std::process::Output;
 use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 use std::time::Instant;
 
@@ -64,6 +68,70 @@ pub fn wait_until<T>(what: impl Display, timeout: Duration, mut f: impl FnMut() 
         }
         std::thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}
+
+/// A child process whose stderr is read as it comes, so that a test can wait for a line it
+/// prints before acting, and still gets all of it at the end. Killed if dropped unfinished.
+/// (Only tests with failpoints pause a process mid-way, so only they use it.)
+#[cfg_attr(not(feature = "failpoints"), allow(dead_code))]
+pub struct Watched {
+    child: Option<Child>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+#[cfg_attr(not(feature = "failpoints"), allow(dead_code))]
+impl Watched {
+    pub fn spawn(mut cmd: Command) -> Watched {
+        let mut child = cmd.stderr(Stdio::piped()).spawn().unwrap();
+        let mut pipe = child.stderr.take().unwrap();
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let sink = stderr.clone();
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Watched { child: Some(child), stderr, reader: Some(reader) }
+    }
+
+    /// What it has printed on stderr so far.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
+    }
+
+    /// Wait until its stderr holds `needle`.
+    #[track_caller]
+    pub fn wait_for_stderr(&self, needle: &str, timeout: Duration) {
+        struct SoFar<'a>(&'a str, &'a Watched);
+        impl Display for SoFar<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{:?} on stderr; it printed:\n{}", self.0, self.1.stderr())
+            }
+        }
+        wait_until(SoFar(needle, self), timeout, || self.stderr().contains(needle).then_some(()));
+    }
+
+    /// Wait for it to exit: its status, its stdout (when piped) and all of its stderr.
+    pub fn wait_with_output(mut self) -> Output {
+        let mut out = self.child.take().unwrap().wait_with_output().unwrap();
+        self.reader.take().unwrap().join().unwrap();
+        out.stderr = std::mem::take(&mut *self.stderr.lock().unwrap());
+        out
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
     }
 }
 
