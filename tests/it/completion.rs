@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use crate::support::avn_command;
 use crate::support::avn_dir;
+use crate::support::require_shell;
 use crate::support::wait_until;
 
 use serde_json::json;
@@ -29,10 +30,6 @@ fn repo() -> PathBuf {
 /// `PATH` with the avn under test first.
 fn path_env() -> String {
     format!("{}:/usr/local/bin:/usr/bin:/bin", avn_dir().display())
-}
-
-fn have(program: &str) -> bool {
-    Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
 /// The `sh` code blocks of the README's "Shell completion" section.
@@ -141,8 +138,7 @@ fn mode(p: &Path) -> u32 {
 
 #[test]
 fn readme_instructions_complete_a_service_name_in_bash_and_zsh() {
-    if !have("bash") || !have("zsh") {
-        eprintln!("SKIPPED: bash and zsh are needed (scripts/install-deps installs them)");
+    if !require_shell("bash") || !require_shell("zsh") {
         return;
     }
     let l = Local::start();
@@ -473,8 +469,7 @@ fn install_writes_each_shell_script_once_and_says_what_to_add() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fish_completes_names_through_the_installed_script() {
-    if !have("fish") {
-        eprintln!("SKIPPED: fish is not installed");
+    if !require_shell("fish") {
         return;
     }
     let mut env = env_with_services().await;

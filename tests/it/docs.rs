@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::support::avn_command;
+use crate::support::require_shell;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -194,8 +195,7 @@ zpty -d z
 
 #[test]
 fn zsh_completes_subcommands_flags_and_service_types() {
-    if Command::new("zsh").arg("--version").output().is_err() {
-        eprintln!("SKIPPED: zsh is not installed");
+    if !require_shell("zsh") {
         return;
     }
     let subs = zsh_complete("avn service f");

@@ -71,6 +71,21 @@ pub fn wait_until<T>(what: impl Display, timeout: Duration, mut f: impl FnMut() 
     }
 }
 
+/// Whether `shell` can be run. Missing in CI (`CI` is set, and not to `false` or `0`): a failure,
+/// since `scripts/install-deps` installs it; missing elsewhere: a note on stderr, and the caller
+/// skips.
+#[track_caller]
+pub fn require_shell(shell: &str) -> bool {
+    if Command::new(shell).arg("--version").output().is_ok_and(|o| o.status.success()) {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| !["", "false", "0"].contains(&v.as_str())) {
+        panic!("{shell} is not installed: scripts/install-deps installs it (apt-get install {shell})");
+    }
+    eprintln!("SKIPPED: {shell} is not installed (scripts/install-deps installs it; in CI this fails)");
+    false
+}
+
 /// A child process whose stderr is read as it comes, so that a test can wait for a line it
 /// prints before acting, and still gets all of it at the end. Killed if dropped unfinished.
 /// (Only tests with failpoints pause a process mid-way, so only they use it.)
