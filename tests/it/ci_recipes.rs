@@ -79,8 +79,7 @@ struct Runner<'a> {
 impl Runner<'_> {
     /// Run one shell script as a CI step, with the CI variables; returns success.
     fn step(&self, script: &str, vars: &BTreeMap<String, String>) -> bool {
-        let bin = Path::new(env!("CARGO_BIN_EXE_avn")).parent().unwrap();
-        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+        let path = format!("{}:{}", crate::support::avn_dir().display(), std::env::var("PATH").unwrap_or_default());
         let out = Command::new("bash")
             .args(["-eo", "pipefail", "-c", script])
             .current_dir(self.repo)
@@ -174,7 +173,7 @@ fn the_readme_ci_recipes_work_end_to_end() {
 
     // pr-42 has expired (as if two days passed); the scheduled prune removes it and only it.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let client = avn_client::Client::builder().base_url(&l.url).token(Some(l.token.clone())).build().unwrap();
+    let client = l.client();
     let mut tags = rt.block_on(client.service_tags("local", "pr-42")).unwrap();
     assert!(tags.contains_key("avn_expires_at"), "{tags:?}");
     tags.insert("avn_expires_at".into(), "2026-01-01T00:00:00Z".into());

@@ -7,6 +7,11 @@ use std::process::Command;
 use std::time::Duration;
 use std::time::Instant;
 
+use crate::support::avn_command;
+use crate::support::avn_dir;
+use crate::support::require_shell;
+use crate::support::wait_until;
+
 use serde_json::json;
 use serde_json::Value;
 use wiremock::matchers::method;
@@ -22,17 +27,9 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn avn_dir() -> PathBuf {
-    Path::new(env!("CARGO_BIN_EXE_avn")).parent().unwrap().to_path_buf()
-}
-
 /// `PATH` with the avn under test first.
 fn path_env() -> String {
     format!("{}:/usr/local/bin:/usr/bin:/bin", avn_dir().display())
-}
-
-fn have(program: &str) -> bool {
-    Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
 /// The `sh` code blocks of the README's "Shell completion" section.
@@ -141,8 +138,7 @@ fn mode(p: &Path) -> u32 {
 
 #[test]
 fn readme_instructions_complete_a_service_name_in_bash_and_zsh() {
-    if !have("bash") || !have("zsh") {
-        eprintln!("SKIPPED: bash and zsh are needed (scripts/install-deps installs them)");
+    if !require_shell("bash") || !require_shell("zsh") {
         return;
     }
     let l = Local::start();
@@ -322,6 +318,17 @@ async fn an_api_that_never_answers_costs_a_moment_and_prints_nothing() {
     assert!(took < Duration::from_secs(5), "returned after {took:?}");
 }
 
+/// Whether a background refresh (`avn __complete refresh ...`) runs with `home` as its HOME.
+fn refresh_running(home: &Path) -> bool {
+    let (refresh, home) = (b"__complete\0refresh\0", format!("HOME={}\0", home.display()));
+    std::fs::read_dir("/proc").unwrap().flatten().any(|e| {
+        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        let environ = std::fs::read(e.path().join("environ")).unwrap_or_default();
+        cmdline.windows(refresh.len()).any(|w| w == refresh)
+            && environ.windows(home.len()).any(|w| w == home.as_bytes())
+    })
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_slow_api_gets_a_moment_then_stale_names_are_offered() {
     let mut env = Env::new().await;
@@ -346,8 +353,13 @@ async fn a_slow_api_gets_a_moment_then_stale_names_are_offered() {
     entry["fetched_ms"] = json!(entry["fetched_ms"].as_u64().unwrap() - 61_000);
     std::fs::write(&file, entry.to_string()).unwrap();
     // Counted from here: on a loaded machine the first Tab may have outrun its budget too and
-    // started a background refresh of its own (already sent, and slow).
-    std::thread::sleep(Duration::from_millis(200));
+    // started a background refresh of its own; counted once that one has asked, or has ended.
+    tokio::task::block_in_place(|| {
+        wait_until("the first Tab's background refresh to ask the API or end", Duration::from_secs(30), || {
+            let asked = tokio::runtime::Handle::current().block_on(requests_to(&env, "/v1/project/proj/service"));
+            (asked >= 2 || !refresh_running(env.home.path())).then_some(())
+        })
+    });
     let before = requests_to(&env, "/v1/project/proj/service").await;
     let (r, took) = complete(&env, "bash", "avn service get o");
     assert_eq!((r.stdout.as_str(), r.stderr.as_str()), ("orders-db\n", ""));
@@ -373,18 +385,19 @@ async fn names_too_slow_for_one_tab_are_there_for_the_next() {
     assert!(took < Duration::from_secs(5), "returned after {took:?}");
     // a refresh in the background waits longer and fills the cache
     let cache = env.home.path().join(".cache/avn/completion");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !std::fs::read_dir(&cache).is_ok_and(|d| {
-        d.flatten().any(|e| {
-            e.file_name().to_string_lossy().starts_with("services-")
-                && e.path().extension().is_some_and(|x| x == "json")
-        })
-    }) {
-        assert!(Instant::now() < deadline, "no refresh in the background");
-        // more Tabs meanwhile do not start more refreshes
-        complete(&env, "bash", "avn service get o");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_until("a refresh in the background", Duration::from_secs(20), || {
+        let filled = std::fs::read_dir(&cache).is_ok_and(|d| {
+            d.flatten().any(|e| {
+                e.file_name().to_string_lossy().starts_with("services-")
+                    && e.path().extension().is_some_and(|x| x == "json")
+            })
+        });
+        if !filled {
+            // more Tabs meanwhile do not start more refreshes
+            complete(&env, "bash", "avn service get o");
+        }
+        filled.then_some(())
+    });
     let (r, took) = complete(&env, "bash", "avn service get o");
     assert_eq!(r.stdout, "orders-db\n");
     assert!(took < Duration::from_secs(1), "answered from the cache after {took:?}");
@@ -404,8 +417,8 @@ async fn without_a_token_nothing_is_offered_and_nothing_asked() {
 fn install_writes_each_shell_script_once_and_says_what_to_add() {
     let home = tempfile::tempdir().unwrap();
     let run = |args: &[&str], extra: &[(&str, &str)]| -> Run {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_avn"));
-        c.env_clear().env("HOME", home.path()).env("PATH", path_env()).args(args);
+        let mut c = avn_command(home.path());
+        c.env("PATH", path_env()).args(args);
         for (k, v) in extra {
             c.env(k, v);
         }
@@ -456,8 +469,7 @@ fn install_writes_each_shell_script_once_and_says_what_to_add() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fish_completes_names_through_the_installed_script() {
-    if !have("fish") {
-        eprintln!("SKIPPED: fish is not installed");
+    if !require_shell("fish") {
         return;
     }
     let mut env = env_with_services().await;

@@ -222,23 +222,20 @@ async fn run(client: &Client<'_>, c: &Case) -> Outcome {
     let config = home.path().join("config");
     std::fs::create_dir_all(&config).unwrap();
     std::fs::write(config.join("aiven-client.json"), r#"{"default_project": "proj"}"#).unwrap();
+    // The same environment for both clients: nothing inherited but PATH.
     let mut cmd = match client {
-        Client::Ours => {
-            let mut cmd = Command::new(env!("CARGO_BIN_EXE_avn"));
-            cmd.env("AVN_RETRY_BASE_MS", "20");
-            cmd
-        }
+        Client::Ours => crate::support::avn_command(home.path()),
         Client::Official(python) => {
             let mut cmd = Command::new(python);
-            cmd.args(["-m", "aiven.client"]);
+            cmd.env_clear()
+                .env("HOME", home.path())
+                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+                .env("NO_COLOR", "1")
+                .args(["-m", "aiven.client"]);
             cmd
         }
     };
-    cmd.env_clear()
-        .env("HOME", home.path())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "200")
+    cmd.env("COLUMNS", "200")
         .env("AIVEN_WEB_URL", server.uri())
         .env("AIVEN_AUTH_TOKEN", TOKEN)
         .env("AIVEN_CONFIG_DIR", &config)

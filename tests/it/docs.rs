@@ -1,8 +1,10 @@
 //! Generated files, help text and shell completion in real shells.
 
-use std::path::Path;
 use std::path::PathBuf;
 use std::process::Command;
+
+use crate::support::avn_command;
+use crate::support::require_shell;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -31,8 +33,9 @@ fn generated_files_are_up_to_date() {
 
 #[test]
 fn completion_command_prints_the_checked_in_scripts() {
+    let home = tempfile::tempdir().unwrap();
     for (shell, file) in [("bash", "avn.bash"), ("zsh", "_avn"), ("fish", "avn.fish")] {
-        let out = Command::new(env!("CARGO_BIN_EXE_avn")).args(["completion", shell]).output().unwrap();
+        let out = avn_command(home.path()).args(["completion", shell]).output().unwrap();
         assert!(out.status.success());
         assert_eq!(
             String::from_utf8(out.stdout).unwrap(),
@@ -112,7 +115,7 @@ fn man_pages_render_cleanly() {
 
 /// A shell with the avn under test first in PATH (the scripts call it) and an empty home.
 fn shell_cmd(shell: &str) -> Command {
-    let bin = Path::new(env!("CARGO_BIN_EXE_avn")).parent().unwrap().display().to_string();
+    let bin = crate::support::avn_dir().display().to_string();
     let mut c = Command::new(shell);
     c.env("PATH", format!("{bin}:{}", std::env::var("PATH").unwrap_or_default()))
         .env("HOME", std::env::temp_dir().join("avn-docs-test-home"))
@@ -139,7 +142,7 @@ fn bash_complete(line: &str) -> Vec<String> {
 
 #[test]
 fn bash_completes_subcommands_flags_and_service_types() {
-    if !Path::new("/usr/share/bash-completion/bash_completion").exists() {
+    if !std::path::Path::new("/usr/share/bash-completion/bash_completion").exists() {
         eprintln!("SKIPPED: bash-completion is not installed");
         return;
     }
@@ -192,8 +195,7 @@ zpty -d z
 
 #[test]
 fn zsh_completes_subcommands_flags_and_service_types() {
-    if Command::new("zsh").arg("--version").output().is_err() {
-        eprintln!("SKIPPED: zsh is not installed");
+    if !require_shell("zsh") {
         return;
     }
     let subs = zsh_complete("avn service f");
@@ -206,7 +208,8 @@ fn zsh_completes_subcommands_flags_and_service_types() {
 
 #[test]
 fn help_names_environment_variables_without_values() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_avn"))
+    let home = tempfile::tempdir().unwrap();
+    let out = avn_command(home.path())
         .arg("--help")
         .env("AIVEN_WEB_URL", "https://example.invalid")
         .env("AIVEN_AUTH_TOKEN", "secret-token-value")
@@ -237,7 +240,8 @@ fn man_synopsis_shows_value_names_and_global_options_apart() {
 
 #[test]
 fn version_names_this_implementation() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_avn")).arg("--version").output().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let out = avn_command(home.path()).arg("--version").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
     // The official client prints "aiven-client 4.18.0"; a user with both on PATH can tell them apart.

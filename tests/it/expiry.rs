@@ -183,24 +183,22 @@ fn avn_local_terminates_expired_services_itself() {
     assert!(v["tags"][TAG].is_string(), "the tag is stored: {v}");
     // Both expire now (the CLI refuses a past expiry, so through the tags API as another client would).
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let client = avn_client::Client::builder().base_url(&l.url).token(Some(l.token.clone())).build().unwrap();
+    let client = l.client();
     for name in ["gone", "kept"] {
         let mut tags = rt.block_on(client.service_tags("local", name)).unwrap();
         tags.insert(TAG.into(), "2026-01-01T00:00:00Z".into());
         rt.block_on(client.service_tags_replace("local", name, &tags)).unwrap();
     }
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while l.avn(&["service", "get", "gone"]).code == 0 && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_secs(1));
-    }
+    wait_until(l.with_log("'gone' to be terminated"), Duration::from_secs(60), || {
+        (l.avn(&["service", "get", "gone"]).code != 0).then_some(())
+    });
     assert_eq!(l.avn(&["service", "get", "gone"]).code, 1, "not terminated within a minute:\n{}", l.log());
     // The log line follows the delete, which stops PostgreSQL after the service is already gone
     // from the API.
     let logged = |what: &str| {
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        while !l.log().contains(what) && std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        wait_until(l.with_log(format!("{what:?} in the log")), Duration::from_secs(60), || {
+            l.log().contains(what).then_some(())
+        });
         l.log().contains(what)
     };
     assert!(logged("expired: terminated") && l.log().contains("service=gone"), "{}", l.log());

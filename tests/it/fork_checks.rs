@@ -14,6 +14,7 @@ fn if_not_exists_adopts_only_a_fork_that_holds_what_was_asked() {
     let uri = l.uri("rw1");
     sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t SELECT g, 'a' FROM generate_series(1, 200) g")
         .unwrap();
+    // Not synchronisation: the pauses put time between the commits and the instant t1.
     std::thread::sleep(Duration::from_millis(500));
     let t1 = jiff::Timestamp::now();
     std::thread::sleep(Duration::from_millis(500));
@@ -83,7 +84,7 @@ fn out_of_range_options_and_empty_names_are_refused_before_anything_changes() {
     assert!(sql(&l.uri("db"), "CREATE TABLE w (x int)").is_ok(), "db is still writable: no rename began");
     // The control plane enforces the same limits.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let c = avn_client::Client::builder().base_url(&l.url).token(Some(l.token.clone())).build().unwrap();
+    let c = l.client();
     let mut body: avn_api::ServiceUpdate = serde_json::from_value(
         serde_json::json!({"plan": "startup-4", "user_config": {"pg": {"max_connections": -5}}}),
     )

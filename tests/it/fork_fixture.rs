@@ -247,7 +247,7 @@ async fn on_a_terminal_progress_shows_phases_and_reaches_100() {
     }
     let env = Env::new().await;
     progress_fixture(&env).await;
-    let bin = env!("CARGO_BIN_EXE_avn");
+    let bin = crate::support::AVN;
     let out = env
         .cmd(&[])
         .env_remove("NO_COLOR")

@@ -13,6 +13,8 @@ fn source_with_batches(l: &Local) -> jiff::Timestamp {
     sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t SELECT g, 't1' FROM generate_series(1, 10) g")
         .unwrap();
     sql(&uri, "INSERT INTO t SELECT g, 't2' FROM generate_series(1, 10) g").unwrap();
+    // Not synchronisation: seconds between the commits and the instant, as the relative forms
+    // ("5s ago") name it to the second.
     std::thread::sleep(Duration::from_millis(3000));
     let between = jiff::Timestamp::now();
     std::thread::sleep(Duration::from_millis(3000));
@@ -88,7 +90,7 @@ fn fork_waits_reports_and_prints_json() {
     source_with_batches(&l);
     l.avn(&["service", "create", "metrics", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let client = avn_client::Client::builder().base_url(&l.url).token(Some(l.token.clone())).build().unwrap();
+    let client = l.client();
     let body = avn_api::IntegrationCreate {
         integration_type: "metrics".into(),
         source_service: Some("src".into()),

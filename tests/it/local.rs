@@ -19,6 +19,8 @@ fn fork_latest_and_to_an_instant_restore_exactly_the_right_rows() {
     let uri = l.uri("src");
     sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t SELECT g, 't1' FROM generate_series(1, 100) g")
         .unwrap();
+    // Not synchronisation: the pauses put time between the commits, so that `between` falls
+    // clearly after t2's commit and before t3's (a point-in-time target is an instant).
     std::thread::sleep(Duration::from_millis(300));
     sql(&uri, "INSERT INTO t SELECT g, 't2' FROM generate_series(1, 100) g").unwrap();
     std::thread::sleep(Duration::from_millis(500));
@@ -71,11 +73,7 @@ fn fork_latest_and_to_an_instant_restore_exactly_the_right_rows() {
     assert_eq!(fork["users"][0]["username"], "avnadmin");
     assert_eq!(fork["plan"], "business-4");
     // and gets its own backups, so it can be forked in turn
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while l.avn(&["service", "backup-list", "pitr", "--json"]).json().as_array().unwrap().is_empty() {
-        assert!(std::time::Instant::now() < deadline, "fork got no backup");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    l.wait_first_backup("pitr");
     l.avn(&[
         "service",
         "create",
@@ -153,7 +151,7 @@ fn refused_forks_create_nothing() {
     r.code(2);
     // a future target is refused by the server too (the CLI refuses it before sending)
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let client = avn_client::Client::builder().base_url(&l.url).token(Some(l.token.clone())).build().unwrap();
+    let client = l.client();
     let body: avn_api::ServiceCreate = serde_json::from_value(serde_json::json!({"cloud": null, "plan": "startup-4",
         "service_integrations": [], "service_name": "f7", "service_type": "pg", "termination_protection": false, "static_ips": [],
         "user_config": {"service_to_fork_from": "src", "recovery_target_time": "2099-01-01 00:00:00"}})).unwrap();
@@ -228,7 +226,11 @@ fn restart_after_kill_9_mid_create_and_mid_fork_finishes_both_and_adopts_cluster
         std::fs::create_dir_all(base.join(stray).join("blobs")).unwrap();
         std::fs::write(base.join(stray).join("blobs/0.zst"), b"half").unwrap();
     }
-    std::thread::sleep(Duration::from_millis(150));
+    // Killed once the create and the fork have begun: their instance directories exist.
+    let instances = l.data_dir().join("instances");
+    wait_until(l.with_log("the create and the fork to begin"), Duration::from_secs(60), || {
+        (std::fs::read_dir(&instances).unwrap().count() == 3).then_some(())
+    });
     l.kill9();
     l.spawn_server();
     wait_running(&l, &["src", "fork", "fresh"]);
@@ -294,7 +296,11 @@ fn tls_is_verified_against_the_local_ca_and_never_downgraded() {
     for q in ["ALTER SYSTEM SET ssl = off", "ALTER SYSTEM SET log_connections = on", "SELECT pg_reload_conf()"] {
         sql(&admin, q).unwrap();
     }
-    std::thread::sleep(Duration::from_millis(500));
+    // The server has reloaded its configuration (both settings at once) when a new session
+    // sees ssl off.
+    wait_until("the server to reload with ssl off", Duration::from_secs(30), || {
+        (sql(&admin, "SHOW ssl").unwrap()[0][0] == "off").then_some(())
+    });
     let log_before = std::fs::read_to_string(inst.join("postgres.log")).unwrap_or_default().len();
     for mode in ["require", "verify-ca", "verify-full"] {
         let strict = uri.replace("sslmode=require", &format!("sslmode={mode}"));
@@ -302,8 +308,11 @@ fn tls_is_verified_against_the_local_ca_and_never_downgraded() {
         assert!(matches!(e, PgError::TlsDeclined { .. }), "{mode}: {e}");
         assert!(e.to_string().contains("does not offer TLS"), "{e}");
     }
-    std::thread::sleep(Duration::from_millis(300));
-    let log = std::fs::read_to_string(inst.join("postgres.log")).unwrap_or_default();
+    // The three attempts are in the server's log.
+    let log = wait_until("the three attempts in postgres.log", Duration::from_secs(30), || {
+        let log = std::fs::read_to_string(inst.join("postgres.log")).unwrap_or_default();
+        (log[log_before.min(log.len())..].matches("connection received").count() >= 3).then_some(log)
+    });
     let after = &log[log_before.min(log.len())..];
     assert!(after.contains("connection received"), "the attempts reached the server:\n{after}");
     assert!(!after.contains("connection authorized"), "no login completed without TLS:\n{after}");
@@ -350,12 +359,7 @@ fn a_lost_state_store_is_refused_and_unknown_directories_are_moved_aside_never_r
     for f in ["state.db-wal", "state.db-shm"] {
         let _ = std::fs::remove_file(data.join(f));
     }
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_avn"))
-        .args(["local", "serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(&data)
-        .env_remove("AVN_LOCAL_DIR")
-        .output()
-        .unwrap();
+    let out = l.serve_command().args(["--listen", "127.0.0.1:0"]).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
     assert!(stderr.contains("missing or empty") && stderr.contains("state.db.copy"), "{stderr}");
@@ -372,11 +376,9 @@ fn a_lost_state_store_is_refused_and_unknown_directories_are_moved_aside_never_r
     std::fs::create_dir_all(stranger.join("data")).unwrap();
     std::fs::write(stranger.join("data/precious"), b"keep me").unwrap();
     l.spawn_server();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while stranger.exists() {
-        assert!(std::time::Instant::now() < deadline, "{}", l.log());
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(l.with_log("the unknown directory to be moved aside"), Duration::from_secs(30), || {
+        (!stranger.exists()).then_some(())
+    });
     let aside: Vec<_> =
         std::fs::read_dir(data.join("instances-orphaned")).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(aside.len(), 1, "{aside:?}");
@@ -419,11 +421,9 @@ fn deleting_the_source_mid_restore_never_truncates_the_fork() {
     assert!(l.log().contains("kept until the forks that need them finish"), "{}", l.log());
     // Once no fork needs them, the deleted source's backups and WAL are removed.
     let instances = l.data_dir().join("instances");
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while std::fs::read_dir(&instances).unwrap().count() != 1 {
-        assert!(std::time::Instant::now() < deadline, "{}", l.log());
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until(l.with_log("the deleted source's directory to be removed"), Duration::from_secs(30), || {
+        (std::fs::read_dir(&instances).unwrap().count() == 1).then_some(())
+    });
 }
 
 /// A small tmpfs mounted for one test, unmounted when dropped (root only).
@@ -553,7 +553,7 @@ fn a_fork_that_cannot_fit_is_refused_before_anything_changes() {
     assert!(l.service("src")["tags"].as_object().is_none_or(|t| !t.contains_key("avn_rename")));
     // The control plane refuses it too, whoever asks.
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let c = avn_client::Client::builder().base_url(&l.url).token(Some(l.token.clone())).build().unwrap();
+    let c = l.client();
     let body = avn_api::ServiceCreate {
         service_name: "f2".into(),
         service_type: "pg".into(),
@@ -597,20 +597,14 @@ fn a_service_stopped_by_a_full_disk_restarts_by_itself_when_space_is_back() {
     if let Some(pid) = pid {
         std::process::Command::new("kill").args(["-9", pid.trim()]).status().unwrap();
     }
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !l.avn(&["service", "get", "db", "--json"]).json()["service_notifications"]
-        .to_string()
-        .contains("trying again in")
-    {
-        assert!(std::time::Instant::now() < deadline, "{}", l.log());
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_until(l.with_log("a notification that the start is tried again"), Duration::from_secs(60), || {
+        let v = l.avn(&["service", "get", "db", "--json"]).json();
+        v["service_notifications"].to_string().contains("trying again in").then_some(())
+    });
     std::fs::remove_file(&filler).unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    while l.avn(&["service", "get", "db", "--json"]).json()["state"] != "RUNNING" {
-        assert!(std::time::Instant::now() < deadline, "{}", l.log());
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    wait_until(l.with_log("db to be RUNNING again"), Duration::from_secs(120), || {
+        (l.avn(&["service", "get", "db", "--json"]).json()["state"] == "RUNNING").then_some(())
+    });
     wait_running(&l, &["db"]);
     assert_eq!(sql(&l.uri("db"), "SELECT x FROM t WHERE x = 7").unwrap()[0][0], "7");
     drop(l);
@@ -631,15 +625,17 @@ fn a_partial_segment_left_in_the_archive_never_blocks_archiving() {
     std::fs::write(&partial, b"half a segment").unwrap();
     sql(&admin, "INSERT INTO t VALUES (2)").unwrap();
     sql(&admin, "SELECT pg_switch_wal()").unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !archive.join(&segment).exists() || partial.exists() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "archiving of {segment} is stuck: {:?}",
-            std::fs::read_dir(&archive).unwrap().map(|e| e.unwrap().file_name()).collect::<Vec<_>>()
-        );
-        std::thread::sleep(Duration::from_millis(50));
+    /// What the archive holds, read when the wait times out.
+    struct Archive<'a>(&'a str, &'a std::path::Path);
+    impl std::fmt::Display for Archive<'_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            let names: Vec<_> = std::fs::read_dir(self.1).unwrap().map(|e| e.unwrap().file_name()).collect();
+            write!(f, "archiving of {} (stuck? the archive holds {names:?})", self.0)
+        }
     }
+    wait_until(Archive(&segment, &archive), Duration::from_secs(30), || {
+        (archive.join(&segment).exists() && !partial.exists()).then_some(())
+    });
     assert_eq!(std::fs::metadata(archive.join(&segment)).unwrap().len(), 16 * 1024 * 1024, "the whole segment");
 }
 
@@ -658,53 +654,37 @@ fn a_dead_postgres_is_not_reported_running_and_comes_back_by_itself() {
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o000)).unwrap();
     let dead = pid(&data);
     std::process::Command::new("kill").args(["-9", &dead.to_string()]).status().unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(90);
-    let v = loop {
+    let v = wait_until(l.with_log("db to be shown not RUNNING, its power-on failed"), Duration::from_secs(90), || {
         let v = l.avn(&["service", "get", "db", "--json"]).code(0).json();
         let note = v["service_notifications"].to_string();
-        if v["state"] != "RUNNING" && note.contains("poweron failed") {
-            break v;
-        }
-        assert!(std::time::Instant::now() < deadline, "{v}\n{}", l.log());
-        std::thread::sleep(Duration::from_millis(200));
-    };
+        (v["state"] != "RUNNING" && note.contains("poweron failed")).then_some(v)
+    });
     assert_eq!(v["node_states"][0]["state"], "unknown", "{v}");
     assert!(l.log().contains("exited unexpectedly"), "{}", l.log());
     // It is tried again by itself, and says when (issue 18, item 6).
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while !l.avn(&["service", "get", "db", "--json"]).json()["service_notifications"]
-        .to_string()
-        .contains("trying again in")
-    {
-        assert!(std::time::Instant::now() < deadline, "{}", l.log());
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_until(l.with_log("a notification that the start is tried again"), Duration::from_secs(30), || {
+        let v = l.avn(&["service", "get", "db", "--json"]).json();
+        v["service_notifications"].to_string().contains("trying again in").then_some(())
+    });
     // The cause is gone: it comes back by itself, with its data.
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(90);
-    while l.avn(&["service", "get", "db", "--json"]).json()["state"] != "RUNNING" {
-        assert!(std::time::Instant::now() < deadline, "{}", l.log());
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    wait_until(l.with_log("db to be RUNNING again"), Duration::from_secs(90), || {
+        (l.avn(&["service", "get", "db", "--json"]).json()["state"] == "RUNNING").then_some(())
+    });
     assert!(l.log().contains("starting it again after a failed start"), "{}", l.log());
     wait_running(&l, &["db"]);
     assert_eq!(sql(&l.uri("db"), "SELECT x FROM t").unwrap()[0][0], "7");
     // A plain crash is restarted by itself.
     let before = pid(&data);
     std::process::Command::new("kill").args(["-9", &before.to_string()]).status().unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
+    wait_until(l.with_log("a new postmaster, and db RUNNING"), Duration::from_secs(60), || {
         let restarted = std::fs::read_to_string(data.join("postmaster.pid"))
             .ok()
             .and_then(|t| t.lines().next()?.trim().parse::<i32>().ok());
-        if restarted.is_some_and(|p| p != before)
-            && l.avn(&["service", "get", "db", "--json"]).json()["state"] == "RUNNING"
-        {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "{}", l.log());
-        std::thread::sleep(Duration::from_millis(200));
-    }
+        (restarted.is_some_and(|p| p != before)
+            && l.avn(&["service", "get", "db", "--json"]).json()["state"] == "RUNNING")
+            .then_some(())
+    });
     wait_running(&l, &["db"]);
     assert_eq!(sql(&l.uri("db"), "SELECT x FROM t").unwrap()[0][0], "7");
 }
@@ -740,7 +720,10 @@ fn a_cluster_adopted_without_tls_gets_it_without_a_restart() {
     let plain: String = conf.lines().filter(|l| !l.starts_with("ssl")).map(|l| format!("{l}\n")).collect();
     std::fs::write(&conf_path, plain).unwrap();
     sql(&admin, "SELECT pg_reload_conf()").unwrap();
-    std::thread::sleep(Duration::from_millis(300));
+    // The server has reloaded its configuration once a new session sees ssl off.
+    wait_until("the server to reload with ssl off", Duration::from_secs(30), || {
+        (sql(&admin, "SHOW ssl").unwrap()[0][0] == "off").then_some(())
+    });
     assert_eq!(sql(&admin, "SHOW ssl").unwrap()[0][0], "off");
     l.spawn_server();
     wait_running(&l, &["db"]);
@@ -757,6 +740,7 @@ fn a_fork_after_a_bulk_load_copies_the_running_source_and_loses_no_commit() {
     l.avn(&["service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
     let uri = l.uri("src");
     let before_load = jiff::Timestamp::now();
+    // Not synchronisation: time between the instant and the load, for the point-in-time fork.
     std::thread::sleep(Duration::from_millis(500));
     sql(&uri, "CREATE TABLE big AS SELECT g AS id, repeat('x', 200) AS pad FROM generate_series(1, 40000) g").unwrap();
     sql(&uri, "CREATE TABLE ticks (n int)").unwrap();
@@ -774,7 +758,10 @@ fn a_fork_after_a_bulk_load_copies_the_running_source_and_loses_no_commit() {
             }
         })
     };
-    std::thread::sleep(Duration::from_millis(300));
+    // The writes are going on before the fork is asked for.
+    wait_until("the writer's first commit", Duration::from_secs(30), || {
+        (committed.load(std::sync::atomic::Ordering::Relaxed) > 0).then_some(())
+    });
     let floor = committed.load(std::sync::atomic::Ordering::Relaxed);
     let r = l.avn(&["service", "fork", "src", "copy", "--timeout", "120"]);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -859,14 +846,11 @@ fn on_a_filesystem_with_reflinks_backups_are_clones_and_forks_restore_exactly() 
     // The first base backup (an online clone here) holds the table as of now.
     sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t SELECT g, 'early' FROM generate_series(1, 500) g")
         .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while l.avn(&["service", "backup-list", "src", "--json"]).json().as_array().unwrap().is_empty() {
-        assert!(std::time::Instant::now() < deadline, "no base backup:\n{}", l.log());
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    l.wait_first_backup("src");
     let backup = l.instance("src").0.join("base");
     let label = std::fs::read_dir(&backup).unwrap().next().unwrap().unwrap().path().join("backup_label");
     assert!(std::fs::read_to_string(label).unwrap().contains("START WAL LOCATION"), "an online clone's label");
+    // Not synchronisation: the pauses put time between the commits and the instant.
     std::thread::sleep(Duration::from_millis(500));
     let between = jiff::Timestamp::now();
     std::thread::sleep(Duration::from_millis(500));
@@ -915,15 +899,12 @@ fn packed_backups_and_compressed_old_wal_restore_an_old_instant_exactly() {
     l.avn(&["service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
     let uri = l.uri("src");
     let backups = || l.avn(&["service", "backup-list", "src", "--json"]).json().as_array().unwrap().len();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while backups() == 0 {
-        assert!(std::time::Instant::now() < deadline, "no base backup:\n{}", l.log());
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    l.wait_first_backup("src");
     let (root, _, _) = l.instance("src");
     assert_eq!(files_ending(&root.join("base"), "avn-backup.json").len(), 1, "the first backup is packed");
     sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t SELECT g, 'early' FROM generate_series(1, 500) g")
         .unwrap();
+    // Not synchronisation: the pauses put time between the commits and the instant.
     std::thread::sleep(Duration::from_millis(500));
     let between = jiff::Timestamp::now();
     std::thread::sleep(Duration::from_millis(500));
@@ -931,11 +912,9 @@ fn packed_backups_and_compressed_old_wal_restore_an_old_instant_exactly() {
     // before it (the instant's) is compressed.
     sql(&uri, "INSERT INTO t SELECT g, 'late' FROM generate_series(1, 300) g; CREATE TABLE pad AS SELECT g, repeat(md5(g::text), 8) AS p FROM generate_series(1, 120000) g")
         .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(90);
-    while backups() < 2 || files_ending(&root.join("archive"), ".zst").is_empty() {
-        assert!(std::time::Instant::now() < deadline, "no second backup or no compressed WAL:\n{}", l.log());
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    wait_until(l.with_log("a second backup and compressed WAL"), Duration::from_secs(90), || {
+        (backups() >= 2 && !files_ending(&root.join("archive"), ".zst").is_empty()).then_some(())
+    });
     // The second backup shares the files that did not change with the first.
     let shared =
         files_ending(&root.join("base"), ".zst").iter().filter(|p| std::fs::metadata(p).unwrap().nlink() > 1).count();
@@ -971,19 +950,12 @@ fn a_damaged_newest_backup_falls_back_to_an_older_one_that_covers_the_target() {
     l.avn(&["service", "create", "src", "-t", "pg", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
     let uri = l.uri("src");
     let backups = || l.avn(&["service", "backup-list", "src", "--json"]).json().as_array().unwrap().clone();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while backups().is_empty() {
-        assert!(std::time::Instant::now() < deadline, "no base backup:\n{}", l.log());
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    l.wait_first_backup("src");
     sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t SELECT g, 'early' FROM generate_series(1, 500) g; CREATE TABLE pad AS SELECT g, repeat(md5(g::text), 8) AS p FROM generate_series(1, 120000) g")
         .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(90);
-    while backups().len() < 2 {
-        assert!(std::time::Instant::now() < deadline, "no second backup:\n{}", l.log());
-        std::thread::sleep(Duration::from_millis(300));
-    }
+    wait_until(l.with_log("a second backup"), Duration::from_secs(90), || (backups().len() >= 2).then_some(()));
     sql(&uri, "INSERT INTO t SELECT g, 'late' FROM generate_series(1, 300) g").unwrap();
+    // Not synchronisation: the pauses put time between the commits and the instant.
     std::thread::sleep(Duration::from_millis(500));
     let after = jiff::Timestamp::now();
     std::thread::sleep(Duration::from_millis(500));

@@ -17,14 +17,8 @@ impl Home {
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_avn"));
-        c.env_clear()
-            .env("HOME", self.dir.path())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("NO_COLOR", "1")
-            .env("AVN_LOCAL_DIR", self.dir.path().join("local"))
-            .stdin(std::process::Stdio::null())
-            .args(args);
+        let mut c = crate::support::avn_command(self.dir.path());
+        c.env("AVN_LOCAL_DIR", self.dir.path().join("local")).args(args);
         c
     }
 
@@ -194,17 +188,11 @@ fn serve_in_the_foreground_stops_every_cluster_on_sigterm_and_on_ctrl_c() {
         let h = Home::new();
         let local = h.dir.path().join("local");
         let mut server = h.cmd(&["local", "serve", "--listen", "127.0.0.1:0"]).spawn().unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        let info = loop {
-            if let Some(v) = std::fs::read(local.join("server.json"))
+        let info = crate::support::wait_until("server.json", std::time::Duration::from_secs(30), || {
+            std::fs::read(local.join("server.json"))
                 .ok()
                 .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            {
-                break v;
-            }
-            assert!(std::time::Instant::now() < deadline);
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        };
+        });
         let url = info["url"].as_str().unwrap().to_string();
         let token = std::fs::read_to_string(local.join("token")).unwrap();
         let api = |args: &[&str]| -> Run {
@@ -213,7 +201,7 @@ fn serve_in_the_foreground_stops_every_cluster_on_sigterm_and_on_ctrl_c() {
             h.cmd(&all).output().unwrap().into()
         };
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let c = avn_client::Client::builder().base_url(&url).token(Some(token.trim().to_string())).build().unwrap();
+        let c = crate::support::client(&url, token.trim());
         rt.block_on(c.project_create("p")).unwrap();
         api(&["service", "create", "db", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
         let postgres = || {

@@ -1,8 +1,6 @@
 //! Secrets stay where they belong: no child process of the local control plane inherits its
 //! environment (issue 18, item 7).
 
-use std::time::Duration;
-
 use crate::local_support::*;
 
 /// Processes (other than `except`) whose environment holds `needle`, as `pid: cmdline`.
@@ -39,7 +37,8 @@ fn no_child_of_the_control_plane_inherits_its_token() {
     sql(&l.uri("db"), "CREATE TABLE t AS SELECT g FROM generate_series(1, 1000) g").unwrap();
     l.avn(&["service", "fork", "db", "db2", "--timeout", "120"]).code(0);
     assert!(l.postmasters() >= 2, "both servers run");
-    std::thread::sleep(Duration::from_millis(500));
+    // What the control plane starts for the fork (restore, archiving, its first base backup) has run.
+    l.wait_first_backup("db2");
     let leaks = environ_holding(&canary, &[server]);
     assert!(leaks.is_empty(), "processes that inherited the token: {leaks:?}");
     // ...while the control plane itself was given it (the check can see a leak).

@@ -1,13 +1,15 @@
 //! A real local control plane (`avn local serve`) in a temporary directory.
 
+use std::fmt::Display;
 use std::path::PathBuf;
 use std::process::Child;
 use std::process::Command;
 use std::time::Duration;
-use std::time::Instant;
 
 use serde_json::Value;
 
+use crate::support::avn_command;
+pub use crate::support::wait_until;
 use crate::support::Run;
 
 pub struct Local {
@@ -51,10 +53,9 @@ impl Local {
         let _ = std::fs::remove_file(data.join("server.json"));
         let log =
             std::fs::OpenOptions::new().create(true).append(true).open(self.dir.path().join("server.log")).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_avn"))
-            .args(["local", "serve", "--listen", "127.0.0.1:0", "--backup-interval", "1h", "--data-dir"])
-            .arg(&data)
-            .env_remove("AVN_LOCAL_DIR")
+        let child = self
+            .serve_command()
+            .args(["--listen", "127.0.0.1:0", "--backup-interval", "1h"])
             .envs(self.server_env.iter().map(|(k, v)| (k, v)))
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -62,42 +63,53 @@ impl Local {
             .unwrap();
         let pid = child.id();
         self.server = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(bytes) = std::fs::read(data.join("server.json")) {
-                let v: Value = serde_json::from_slice(&bytes).unwrap();
-                if v["pid"] == pid {
-                    self.url = v["url"].as_str().unwrap().to_string();
-                    self.token = std::fs::read_to_string(data.join("token")).unwrap().trim().to_string();
-                    return;
-                }
-            }
-            assert!(Instant::now() < deadline, "server did not start: {}", self.log());
-            std::thread::sleep(Duration::from_millis(20));
+        let url = wait_until(self.with_log("the server to start"), Duration::from_secs(60), || {
+            let v: Value = serde_json::from_slice(&std::fs::read(data.join("server.json")).ok()?).unwrap();
+            (v["pid"] == pid).then(|| v["url"].as_str().unwrap().to_string())
+        });
+        self.url = url;
+        self.token = std::fs::read_to_string(data.join("token")).unwrap().trim().to_string();
+    }
+
+    /// `avn local serve --data-dir DATA`, isolated like every other `avn` of the tests
+    /// ([`avn_command`]); `AVN_PG_BINDIR` is passed on, as it says where PostgreSQL is.
+    pub fn serve_command(&self) -> Command {
+        let mut c = avn_command(self.dir.path());
+        if let Some(bindir) = std::env::var_os("AVN_PG_BINDIR") {
+            c.env("AVN_PG_BINDIR", bindir);
         }
+        c.args(["local", "serve", "--data-dir"]).arg(self.data_dir());
+        c
     }
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
 
+    /// For [`wait_until`]: `what`, and the server's log as it is when the wait times out.
+    pub fn with_log<'a, D: Display + 'a>(&'a self, what: D) -> impl Display + 'a {
+        struct WithLog<'a, D>(D, &'a Local);
+        impl<D: Display> Display for WithLog<'_, D> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}\nserver log:\n{}", self.0, self.1.log())
+            }
+        }
+        WithLog(what, self)
+    }
+
+    /// An API client of this control plane.
+    pub fn client(&self) -> avn_client::Client {
+        crate::support::client(&self.url, &self.token)
+    }
+
     pub fn create_project(&self, name: &str) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let client = avn_client::Client::builder().base_url(&self.url).token(Some(self.token.clone())).build().unwrap();
-        rt.block_on(client.project_create(name)).unwrap();
+        rt.block_on(self.client().project_create(name)).unwrap();
     }
 
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_avn"));
-        c.env_clear()
-            .env("HOME", self.dir.path())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("NO_COLOR", "1")
-            .env("AIVEN_WEB_URL", &self.url)
-            .env("AIVEN_AUTH_TOKEN", &self.token)
-            .env("AIVEN_PROJECT", "local")
-            .stdin(std::process::Stdio::null())
-            .args(args);
+        let mut c = avn_command(self.dir.path());
+        c.env("AIVEN_WEB_URL", &self.url).env("AIVEN_AUTH_TOKEN", &self.token).env("AIVEN_PROJECT", "local").args(args);
         c
     }
 
@@ -128,11 +140,10 @@ impl Local {
 
     /// Wait (a minute at most) until `name` has its first base backup: forks need one.
     pub fn wait_first_backup(&self, name: &str) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while self.avn(&["service", "backup-list", name, "--json"]).json().as_array().is_none_or(|b| b.is_empty()) {
-            assert!(Instant::now() < deadline, "no base backup of {name}:\n{}", self.log());
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        wait_until(self.with_log(format!("a base backup of {name}")), Duration::from_secs(60), || {
+            let backups = self.avn(&["service", "backup-list", name, "--json"]).json();
+            backups.as_array().is_some_and(|b| !b.is_empty()).then_some(())
+        });
     }
 
     pub fn uri(&self, name: &str) -> String {

@@ -36,6 +36,8 @@ fn official_client_works_against_avn_local() {
     r.code(0);
     let uri = l.uri("src");
     sql(&uri, "CREATE TABLE t (id int, batch text); INSERT INTO t VALUES (1, 'before')").unwrap();
+    // Not synchronisation: over a second between the commits and the target, which is named to
+    // the second.
     std::thread::sleep(Duration::from_millis(1200));
     // The form the official client documents: no zone, taken as UTC.
     let target =

@@ -5,44 +5,27 @@
 #![cfg(feature = "failpoints")]
 
 use std::time::Duration;
-use std::time::Instant;
 
 use crate::local_support::*;
 use crate::rename_local::ids;
 use crate::rename_local::make_source;
 use crate::rename_local::Writer;
 use crate::support::Run;
+use crate::support::Watched;
 
-/// Start `rename OLD NEW ARGS` paused for `pause_ms` before `step`, and return once NEW is
-/// RUNNING (or at once for steps before the fork).
-fn paused_rename(l: &Local, old: &str, new: &str, step: &str, pause_ms: u64, args: &[&str]) -> std::process::Child {
+/// A rename's steps, in order, as the failpoints name them.
+const STEPS: [&str; 7] = ["preflight", "stop_writes", "fork", "open_writes", "verify", "repoint", "delete"];
+
+/// Start `rename OLD NEW ARGS` paused for `pause_ms` before `step`, and return once it has printed
+/// the line of the step before (`[4/7] open writes: done ...` before verify): it is in the pause.
+fn paused_rename(l: &Local, old: &str, new: &str, step: &str, pause_ms: u64, args: &[&str]) -> Watched {
     let mut all = vec!["service", "rename", old, new];
     all.extend(args);
-    let child = l
-        .cmd(&all)
-        .env("FAILPOINTS", format!("rename-before-{step}=sleep({pause_ms})"))
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    if ["stop_writes", "fork"].contains(&step) {
-        // Wait for the lease on OLD: the rename has passed preflight.
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !tags(l, old).contains_key("avn_rename") {
-            assert!(Instant::now() < deadline, "the rename took no lease");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        return child;
-    }
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let r = l.avn(&["service", "get", new, "--json"]);
-        if r.code == 0 && r.json()["state"] == "RUNNING" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "NEW never ran: {}", l.log());
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(300));
+    let mut cmd = l.cmd(&all);
+    cmd.env("FAILPOINTS", format!("rename-before-{step}=sleep({pause_ms})"));
+    let child = Watched::spawn(cmd);
+    let i = STEPS.iter().position(|s| *s == step).filter(|i| *i > 0).expect("a step after preflight");
+    child.wait_for_stderr(&format!("[{i}/7] {}: ", STEPS[i - 1].replace('_', " ")), Duration::from_secs(120));
     child
 }
 
@@ -65,8 +48,8 @@ fn create_expiring(l: &Local, name: &str) {
     .code(0);
 }
 
-fn finish(child: std::process::Child) -> Run {
-    child.wait_with_output().unwrap().into()
+fn finish(child: Watched) -> Run {
+    child.wait_with_output().into()
 }
 
 fn tags(l: &Local, name: &str) -> serde_json::Map<String, serde_json::Value> {
@@ -79,8 +62,7 @@ fn tags(l: &Local, name: &str) -> serde_json::Map<String, serde_json::Value> {
 
 fn client(l: &Local) -> (tokio::runtime::Runtime, avn_client::Client) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let c = avn_client::Client::builder().base_url(&l.url).token(Some(l.token.clone())).build().unwrap();
-    (rt, c)
+    (rt, l.client())
 }
 
 fn writable(uri: &str) -> bool {
@@ -101,7 +83,7 @@ fn a_second_rename_of_a_leased_service_is_refused_and_no_committed_row_is_lost()
     let l = Local::start();
     let uri = make_source(&l, "old");
     let writer = Writer::start(uri.clone());
-    std::thread::sleep(Duration::from_millis(300));
+    writer.wait_for_commits(1);
     let a = paused_rename(&l, "old", "new", "verify", 4000, &["--yes"]);
     // B: a bad -c is refused by the schema check; a good one by the lease. Neither opens writes.
     let b = l.avn(&["service", "rename", "old", "other", "--yes", "-c", "pg.max_connections=-5"]);
@@ -121,7 +103,7 @@ fn a_second_rename_of_a_leased_service_is_refused_and_no_committed_row_is_lost()
     assert_eq!(r.code, 2, "{}", r.stderr);
     let a = finish(a);
     assert_eq!(a.code, 0, "{}", a.stderr);
-    std::thread::sleep(Duration::from_millis(300));
+    writer.wait_for_more_tries();
     let (committed, _) = writer.finish();
     assert!(!committed.is_empty());
     assert_eq!(ids(&l.uri("new")), committed, "NEW holds every committed row");
@@ -208,11 +190,9 @@ fn an_expiry_waits_for_the_rename_and_new_gets_it_only_at_the_end() {
     let p = l.avn(&["service", "prune", "--yes", "--json"]).code(0).json();
     assert_eq!(p["skipped"][0]["service_name"], "old", "{p}");
     assert!(p["skipped"][0]["reason"].as_str().unwrap().contains("under a rename"), "{p}");
-    let deadline = Instant::now() + Duration::from_secs(40);
-    while !l.log().contains("kept until the rename ends") {
-        assert!(Instant::now() < deadline, "{}", l.log());
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_until(l.with_log("the reaper to keep OLD"), Duration::from_secs(40), || {
+        l.log().contains("kept until the rename ends").then_some(())
+    });
     l.avn(&["service", "get", "old"]).code(0);
     // Put back as it was: NEW gets OLD's expiry as it is when the rename ends.
     let back =
@@ -301,13 +281,11 @@ fn two_renames_racing_for_one_service_one_wins_and_nothing_is_lost() {
     let l = Local::start();
     let uri = make_source(&l, "old");
     let writer = Writer::start(uri.clone());
-    std::thread::sleep(Duration::from_millis(300));
-    let spawn = |new: &str| {
-        l.cmd(&["service", "rename", "old", new, "--yes"]).stderr(std::process::Stdio::piped()).spawn().unwrap()
-    };
+    writer.wait_for_commits(1);
+    let spawn = |new: &str| Watched::spawn(l.cmd(&["service", "rename", "old", new, "--yes"]));
     let (a, b) = (spawn("left"), spawn("right"));
     let (a, b) = (finish(a), finish(b));
-    std::thread::sleep(Duration::from_millis(300));
+    writer.wait_for_more_tries();
     let (committed, _) = writer.finish();
     let mut codes = [a.code, b.code];
     codes.sort();
@@ -322,18 +300,13 @@ fn two_renames_racing_for_one_service_one_wins_and_nothing_is_lost() {
 /// Wait until the journal of `rename OLD NEW` says `step` is done.
 fn wait_done(l: &Local, old: &str, new: &str, step: &str) {
     let path = l.dir.path().join(format!(".local/share/avn/renames/local--{old}--{new}.json"));
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let done = std::fs::read(&path)
+    wait_until(format!("step {step} to finish"), Duration::from_secs(120), || {
+        std::fs::read(&path)
             .ok()
             .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-            .is_some_and(|j| j["steps"].as_array().unwrap().iter().any(|s| s["name"] == step && s["status"] == "done"));
-        if done {
-            return;
-        }
-        assert!(Instant::now() < deadline, "step {step} never finished");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+            .is_some_and(|j| j["steps"].as_array().unwrap().iter().any(|s| s["name"] == step && s["status"] == "done"))
+            .then_some(())
+    });
 }
 
 /// From a hostile review: NEW terminated (-ff) after verify; the delete step must keep OLD (the

@@ -1,6 +1,7 @@
 //! `avn service rename` end to end on the local control plane, with a real client writing.
 
 use std::sync::atomic::AtomicBool;
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -9,11 +10,12 @@ use std::time::Duration;
 use crate::local_support::*;
 
 /// A client that inserts rows continuously, reconnecting when its session is ended, and records
-/// every id whose commit was acknowledged and every read-only refusal.
+/// every id whose commit was acknowledged, every read-only refusal, and how many times it tried.
 pub(crate) struct Writer {
     stop: Arc<AtomicBool>,
     committed: Arc<Mutex<Vec<i64>>>,
     read_only_errors: Arc<Mutex<usize>>,
+    tries: Arc<AtomicUsize>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -22,13 +24,15 @@ impl Writer {
         let stop = Arc::new(AtomicBool::new(false));
         let committed = Arc::new(Mutex::new(vec![]));
         let read_only_errors = Arc::new(Mutex::new(0));
-        let (s, c, r) = (stop.clone(), committed.clone(), read_only_errors.clone());
+        let tries = Arc::new(AtomicUsize::new(0));
+        let (s, c, r, t) = (stop.clone(), committed.clone(), read_only_errors.clone(), tries.clone());
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             rt.block_on(async move {
                 let mut next = 1i64;
                 let mut client = None;
                 while !s.load(Ordering::SeqCst) {
+                    t.fetch_add(1, Ordering::SeqCst);
                     if client.is_none() {
                         match tokio_postgres::connect(
                             &uri.replace("sslmode=require", "sslmode=disable"),
@@ -58,11 +62,28 @@ impl Writer {
                         }
                         Err(_) => client = None,
                     }
+                    // The writer's pace (as its pauses after a failure above), not synchronisation.
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 }
             });
         });
-        Writer { stop, committed, read_only_errors, thread: Some(thread) }
+        Writer { stop, committed, read_only_errors, tries, thread: Some(thread) }
+    }
+
+    /// Wait until the client has had `n` commits acknowledged: it is writing.
+    pub(crate) fn wait_for_commits(&self, n: usize) {
+        wait_until(format!("{n} commits of the writer"), Duration::from_secs(60), || {
+            (self.committed.lock().unwrap().len() >= n).then_some(())
+        });
+    }
+
+    /// Wait until the client has tried to write (or to connect) a few more times from now: what
+    /// it does after an event (a rename that ended, say) is in what it recorded.
+    pub(crate) fn wait_for_more_tries(&self) {
+        let from = self.tries.load(Ordering::SeqCst);
+        wait_until("the writer to try again", Duration::from_secs(60), || {
+            (self.tries.load(Ordering::SeqCst) >= from + 3).then_some(())
+        });
     }
 
     pub(crate) fn finish(mut self) -> (Vec<i64>, usize) {
@@ -95,7 +116,7 @@ fn rename_under_live_writes_loses_no_committed_row() {
     let uri = make_source(&l, "old");
     l.avn(&["service", "create", "sink", "-t", "pg", "-p", "hobbyist", "--wait", "--timeout", "120"]).code(0);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let client = avn_client::Client::builder().base_url(&l.url).token(Some(l.token.clone())).build().unwrap();
+    let client = l.client();
     let body = avn_api::IntegrationCreate {
         integration_type: "metrics".into(),
         source_service: Some("old".into()),
@@ -120,7 +141,8 @@ fn rename_under_live_writes_loses_no_committed_row() {
         .spawn()
         .unwrap();
     let writer = Writer::start(uri.clone());
-    std::thread::sleep(Duration::from_millis(500));
+    // The client is writing before the rename starts.
+    writer.wait_for_commits(11);
     let env_arg = env_file.display().to_string();
     let var_arg = format!("{}:PG_URL", var_file.display());
     let r = l.avn(&[
@@ -135,7 +157,8 @@ fn rename_under_live_writes_loses_no_committed_row() {
         "--yes",
         "--json",
     ]);
-    std::thread::sleep(Duration::from_millis(300));
+    // What the client does after the rename ended is in what it recorded too.
+    writer.wait_for_more_tries();
     let (committed, read_only) = writer.finish();
     let _ = superuser.kill();
     let _ = superuser.wait();
@@ -339,7 +362,7 @@ mod failpoints {
         // The operator claims writes are stopped, but a row arrives between the fork and the check.
         let child = rename_paused_before_verify(&l, &["--yes", "--writes-stopped"]);
         sql(&uri, "INSERT INTO t VALUES (2, 'late write')").unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = child.wait_with_output();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{stderr}");
         assert!(stderr.contains("verification failed: defaultdb.public.t: 2 rows on 'old', 1 on 'new'"), "{stderr}");
@@ -366,26 +389,17 @@ fn a_timeout_waiting_for_the_fork_exits_3_and_resume_finishes() {
     l.avn(&["service", "get", "old"]).code(1);
 }
 
-/// Start `rename old new ARGS`, paused for 3 s before its verify step, and return once NEW is
-/// RUNNING (the window in which a test changes OLD behind the rename's back).
+/// Start `rename old new ARGS`, paused for 3 s before its verify step, and return once it has
+/// printed that the step before (open writes) is done: it is in that pause, the window in which a
+/// test changes OLD behind the rename's back.
 #[cfg(feature = "failpoints")]
-fn rename_paused_before_verify(l: &Local, args: &[&str]) -> std::process::Child {
+fn rename_paused_before_verify(l: &Local, args: &[&str]) -> crate::support::Watched {
     let mut all = vec!["service", "rename", "old", "new"];
     all.extend(args);
-    let child = l
-        .cmd(&all)
-        .env("FAILPOINTS", "rename-before-verify=sleep(3000)")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(120);
-    while l.avn(&["service", "get", "new", "--json"]).code != 0
-        || l.avn(&["service", "get", "new", "--json"]).json()["state"] != "RUNNING"
-    {
-        assert!(std::time::Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(500));
+    let mut cmd = l.cmd(&all);
+    cmd.env("FAILPOINTS", "rename-before-verify=sleep(3000)");
+    let child = crate::support::Watched::spawn(cmd);
+    child.wait_for_stderr("[4/7] open writes: ", Duration::from_secs(120));
     child
 }
 
@@ -476,7 +490,7 @@ fn checksum_catches_a_changed_row_that_counts_miss_and_the_fence_is_cleaned_up()
     // check: the same row count, other contents.
     let child = rename_paused_before_verify(&l, &["--yes", "--writes-stopped", "--verify", "checksum"]);
     sql(&uri, "UPDATE t SET batch = 'changed'").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = child.wait_with_output();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("defaultdb.public.t: contents differ between 'old' and 'new'"), "{stderr}");

@@ -1,8 +1,18 @@
-//! Hermetic runs of the real `avn` binary against a mock API on 127.0.0.1:0.
+//! Hermetic runs of the real `avn` binary against a mock API on 127.0.0.1:0, and what every
+//! test file shares: the isolated `avn` command, an API client, waiting for an event.
 
+use std::fmt::Display;
+use std::io::Read;
+use std::path::Path;
 use std::path::PathBuf;
+use std::process::Child;
 use std::process::Command;
 use std::process::Output;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::time::Duration;
+use std::time::Instant;
 
 use serde_json::json;
 use serde_json::Value;
@@ -13,6 +23,132 @@ use wiremock::MockServer;
 use wiremock::ResponseTemplate;
 
 pub const TOKEN: &str = "tok-SECRET-1234567890";
+
+/// The `avn` under test.
+pub const AVN: &str = env!("CARGO_BIN_EXE_avn");
+
+/// The directory of the `avn` under test, to put first on a PATH (scripts and shells call it).
+pub fn avn_dir() -> &'static Path {
+    Path::new(AVN).parent().unwrap()
+}
+
+/// The `avn` under test in an environment of its own: nothing of the caller's but PATH (no
+/// `AVN_*`, `AIVEN_*`, `XDG_*`, `COLUMNS`, `TERM`...), HOME at `home` (so the config directory is
+/// `home/.config/aiven` and the data directory `home/.local/share/avn`, unless the caller sets
+/// `AIVEN_CONFIG_DIR` or `AVN_DATA_DIR`), `NO_COLOR`, stdin closed. Callers add the API, token
+/// and project they need with `.env(...)`.
+pub fn avn_command(home: &Path) -> Command {
+    let mut c = Command::new(AVN);
+    c.env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    c
+}
+
+/// An API client of `url` with `token`, for what a test does as another client would.
+pub fn client(url: &str, token: &str) -> avn_client::Client {
+    avn_client::Client::builder().base_url(url).token(Some(token.to_string())).build().unwrap()
+}
+
+/// Call `f` (at once, then every 10 ms, slowing to every 100 ms) until it returns `Some`, and
+/// return that; panic "timed out after Xs waiting for WHAT" after `timeout`. `what` is formatted
+/// only then, so it can show a log as it is at the end (`Local::with_log`).
+#[track_caller]
+pub fn wait_until<T>(what: impl Display, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(10);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        if start.elapsed() >= timeout {
+            panic!("timed out after {}s waiting for {what}", timeout.as_secs_f64());
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(100));
+    }
+}
+
+/// Whether `shell` can be run. Missing in CI (`CI` is set, and not to `false` or `0`): a failure,
+/// since `scripts/install-deps` installs it; missing elsewhere: a note on stderr, and the caller
+/// skips.
+#[track_caller]
+pub fn require_shell(shell: &str) -> bool {
+    if Command::new(shell).arg("--version").output().is_ok_and(|o| o.status.success()) {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| !["", "false", "0"].contains(&v.as_str())) {
+        panic!("{shell} is not installed: scripts/install-deps installs it (apt-get install {shell})");
+    }
+    eprintln!("SKIPPED: {shell} is not installed (scripts/install-deps installs it; in CI this fails)");
+    false
+}
+
+/// A child process whose stderr is read as it comes, so that a test can wait for a line it
+/// prints before acting, and still gets all of it at the end. Killed if dropped unfinished.
+/// (Only tests with failpoints pause a process mid-way, so only they use it.)
+#[cfg_attr(not(feature = "failpoints"), allow(dead_code))]
+pub struct Watched {
+    child: Option<Child>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+}
+
+#[cfg_attr(not(feature = "failpoints"), allow(dead_code))]
+impl Watched {
+    pub fn spawn(mut cmd: Command) -> Watched {
+        let mut child = cmd.stderr(Stdio::piped()).spawn().unwrap();
+        let mut pipe = child.stderr.take().unwrap();
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let sink = stderr.clone();
+        let reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Watched { child: Some(child), stderr, reader: Some(reader) }
+    }
+
+    /// What it has printed on stderr so far.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
+    }
+
+    /// Wait until its stderr holds `needle`.
+    #[track_caller]
+    pub fn wait_for_stderr(&self, needle: &str, timeout: Duration) {
+        struct SoFar<'a>(&'a str, &'a Watched);
+        impl Display for SoFar<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{:?} on stderr; it printed:\n{}", self.0, self.1.stderr())
+            }
+        }
+        wait_until(SoFar(needle, self), timeout, || self.stderr().contains(needle).then_some(()));
+    }
+
+    /// Wait for it to exit: its status, its stdout (when piped) and all of its stderr.
+    pub fn wait_with_output(mut self) -> Output {
+        let mut out = self.child.take().unwrap().wait_with_output().unwrap();
+        self.reader.take().unwrap().join().unwrap();
+        out.stderr = std::mem::take(&mut *self.stderr.lock().unwrap());
+        out
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
 
 pub struct Env {
     pub server: MockServer,
@@ -75,16 +211,8 @@ impl Env {
     }
 
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_avn"));
-        c.env_clear()
-            .env("HOME", self.home.path())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("NO_COLOR", "1")
-            .env("COLUMNS", "100")
-            .env("AVN_RETRY_BASE_MS", "20")
-            .env("AIVEN_WEB_URL", self.server.uri())
-            .stdin(std::process::Stdio::null())
-            .args(args);
+        let mut c = avn_command(self.home.path());
+        c.env("COLUMNS", "100").env("AVN_RETRY_BASE_MS", "20").env("AIVEN_WEB_URL", self.server.uri()).args(args);
         if let Some(t) = &self.token {
             c.env("AIVEN_AUTH_TOKEN", t);
         }
