@@ -195,6 +195,18 @@ pub struct GlobalArgs {
     pub max_age: Option<f64>,
 }
 
+impl GlobalArgs {
+    /// What these options ask of the output.
+    pub fn output_options(&self) -> crate::output::OutputOptions {
+        crate::output::OutputOptions {
+            json: self.json,
+            format: self.format.clone(),
+            verbose: self.verbose,
+            show_secrets: self.show_secrets,
+        }
+    }
+}
+
 /// A service name as the API can hold one: checked before any request, so `avn service get ''`
 /// is a usage error, not a request for a path nobody meant.
 pub fn service_name(s: &str) -> Result<String, String> {

@@ -26,11 +26,22 @@ pub struct CliError {
     pub status: ExitStatus,
     pub message: String,
     pub hints: Vec<String>,
+    /// The typed error this one reports, kept whole: `-v` prints its chain.
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
 impl CliError {
     fn new(status: ExitStatus, message: impl Into<String>) -> Self {
-        CliError { status, message: message.into(), hints: Vec::new() }
+        CliError { status, message: message.into(), hints: Vec::new(), source: None }
+    }
+    /// The operation failed because of `source`: its text is the message, and it stays the cause.
+    pub fn failed_because(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::new(ExitStatus::Failed, source.to_string()).because(source)
+    }
+    /// Keep `source` as the cause of this error.
+    pub fn because(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
     }
     /// Bad input; nothing was changed. Exit 2.
     pub fn usage(message: impl Into<String>) -> Self {
@@ -59,7 +70,11 @@ impl fmt::Display for CliError {
     }
 }
 
-impl std::error::Error for CliError {}
+impl std::error::Error for CliError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// Map a clap parse error: help and version exit 0, usage errors exit 2.
 pub fn clap_exit(e: clap::Error) -> ExitCode {
@@ -133,7 +148,9 @@ pub fn report(printer: &Printer, e: anyhow::Error) -> ExitCode {
     }
     let mut chain = e.chain().map(|c| c.to_string());
     let head = chain.next().unwrap_or_default();
-    let causes: Vec<String> = chain.filter(|c| !head.contains(c.as_str())).collect();
+    // A cause already told in the message is left out, unless `-v` asks for the whole chain.
+    let whole = printer.verbosity() > 0;
+    let causes: Vec<String> = chain.filter(|c| whole || !head.contains(c.as_str())).collect();
     printer.error(&head, &causes, &hints);
     ExitCode::from(status as u8)
 }

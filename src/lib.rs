@@ -56,7 +56,7 @@ pub fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return error::clap_exit(e),
     };
-    let printer = output::Printer::new(&cli.global);
+    let printer = output::Printer::new(cli.global.output_options());
     // The local control plane serves many clients while it copies and replays gigabytes: give it
     // worker threads. Every other command is one client and starts faster on one thread.
     let runtime = if cli.is_local_serve() {

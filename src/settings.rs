@@ -46,7 +46,7 @@ impl Settings {
         if let Some(a) = &local {
             return Ok(Settings {
                 url: a.url.clone(),
-                token: local_state::token(&a.data_dir),
+                token: avn_local::LocalDir::new(&a.data_dir).token(),
                 project: g.project.clone().filter(|p| !p.is_empty()).or_else(|| Some(a.project.clone())),
                 client_config,
                 credentials,

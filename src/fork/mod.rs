@@ -5,6 +5,7 @@
 //! structs, and may use `context`, `provision`, `readiness`, `integrations`, `output` and `time`;
 //! it never imports from `commands`.
 
+mod existing;
 mod preflight;
 mod replace;
 mod report;
@@ -28,146 +29,31 @@ use crate::error::CliError;
 use crate::output::service::print_service_line;
 use crate::provision;
 use crate::readiness;
+use existing::mismatch;
+use existing::refuse_adoption;
+use existing::target_of;
+use existing::Existing;
 
 /// Check everything, create the fork (or adopt it with `if_not_exists`), wait until it is ready
 /// when asked to, and report what it holds.
 pub async fn run(ctx: &Context<'_>, req: &ForkRequest) -> anyhow::Result<()> {
     provision::validate_name(&req.new)?;
-    let (project, src_project) = (req.project.as_str(), req.source_project.as_str());
     let client = ctx.client()?;
-
-    // The source, and what it can be forked as.
-    let source = match client.service_get(src_project, &req.source).await {
-        Ok(s) => s,
-        Err(e) if e.is_not_found() => {
-            if let Some(err) = crate::provision::missing_project(ctx, src_project).await {
-                return Err(err.into());
-            }
-            return Err(CliError::usage(format!("source service '{src_project}/{}' does not exist", req.source))
-                .hint("list the services with `avn service list`; use --source-project for another project")
-                .into());
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let source = fetch_source(ctx, client, req).await?;
     check_source(req, &source)?;
-
-    // NEW must be free, or (with --if-not-exists) already be this fork, or (with --replace) a fork
-    // of the source to replace.
-    let mut adopted = None;
-    let mut replacing = None;
-    match client.service_get(project, &req.new).await {
-        Ok(existing) if (req.replace || req.if_not_exists) && crate::lease::of_service(&existing).is_some() => {
-            let lease = crate::lease::of_service(&existing).expect("matched");
-            let action = if req.replace { "replace" } else { "adopt" };
-            return Err(crate::lease::refused(action, project, &req.new, &lease, None).into());
-        }
-        Ok(existing) if req.replace => {
-            if !req.is_fork_of_source(&existing) {
-                return Err(CliError::usage(format!(
-                    "--replace refuses: '{project}/{}' is not a fork of '{}': it is {}",
-                    req.new,
-                    req.source,
-                    describe(&existing)
-                ))
-                .hint("--replace only replaces a fork of the same source; choose another name")
-                .into());
-            }
-            let (made, src_made) =
-                (avn_api::time::parse(&existing.create_time), avn_api::time::parse(&source.create_time));
-            if made.zip(src_made).is_none_or(|(m, s)| m < s) {
-                return Err(CliError::usage(format!(
-                    "--replace refuses: '{project}/{}' (created {}) is not a fork of this '{}' (created {}): it predates it",
-                    req.new, existing.create_time, req.source, source.create_time
-                ))
-                .hint("it was forked from an earlier service of that name; choose another name")
-                .into());
-            }
-            if existing.termination_protection {
-                return Err(CliError::usage(format!(
-                    "--replace refuses: '{project}/{}' has termination protection",
-                    req.new
-                ))
-                .hint(format!("remove it first: avn service update {} --disable-termination-protection", req.new))
-                .into());
-            }
-            replacing = Some(existing);
-        }
-        Ok(existing) if req.if_not_exists && req.is_fork_of_source(&existing) => {
-            if let Some(diff) = mismatch(req, &source, &existing) {
-                return Err(refuse_adoption(req, &diff).into());
-            }
-            ctx.printer.info(&format!("'{}' already exists as a fork of '{}': adopting it", req.new, req.source));
-            adopted = Some(existing);
-        }
-        Ok(existing) if req.if_not_exists => {
-            return Err(CliError::failed(format!(
-                "'{project}/{}' exists but is not a fork of '{}': it is {}",
-                req.new,
-                req.source,
-                describe(&existing)
-            ))
-            .hint("choose another name for the fork, or remove that service")
-            .into());
-        }
-        Ok(existing) => {
-            return Err(CliError::usage(format!(
-                "service '{project}/{}' already exists: {}",
-                req.new,
-                describe(&existing)
-            ))
-            .hint("choose another name, or pass --if-not-exists to adopt an existing fork of the same source, or --replace to refresh it")
-            .into());
-        }
-        Err(e) if e.is_not_found() => {}
-        Err(e) => return Err(e.into()),
-    }
+    let existing = existing::classify(ctx, client, req, &source).await?;
     // What the replaced fork had carries over unless given again: plan, tags, expiry.
     let carried;
-    let req = match &replacing {
-        Some(old) => {
+    let req = match &existing {
+        Existing::Replace(old) => {
             carried = replace::carry_over(ctx, req, old);
             &carried
         }
-        None => req,
+        _ => req,
     };
-
-    let integrations = client.service_integrations(src_project, &req.source).await.unwrap_or_default();
-    let mut target = req.target.clone();
-    let mut outcome = match (&adopted, &replacing) {
-        (Some(_), _) => Outcome::Adopted,
-        (None, Some(_)) => Outcome::Replaced,
-        (None, None) => Outcome::Created,
-    };
-    // Whether this run's create made NEW: only then may a failing --run-sql terminate it.
-    let mut made_by_us = false;
-    let fork_service = match adopted {
-        Some(s) => {
-            // What the adopted fork really holds, from its own record.
-            target = target_of(&s).unwrap_or(target);
-            s
-        }
-        None => {
-            let planned = preflight(ctx, req, &source).await?;
-            target = planned.target;
-            if req.dry_run {
-                if let Some(old) = &replacing {
-                    ctx.printer
-                        .info(&format!("Would terminate '{}' (created {}) first", old.service_name, old.create_time));
-                }
-                return report::print_dry_run(ctx, req, &planned.body, &target, &integrations);
-            }
-            if let Some(old) = &replacing {
-                replace::confirm(ctx, req)?;
-                if let Some(theirs) = replace::terminate_old(ctx, req, old).await? {
-                    adopted_concurrent(ctx, req, &theirs);
-                    theirs
-                } else {
-                    create_or_adopt(ctx, req, &planned.body, replacing.as_ref(), &mut outcome, &mut made_by_us).await?
-                }
-            } else {
-                create_or_adopt(ctx, req, &planned.body, None, &mut outcome, &mut made_by_us).await?
-            }
-        }
+    let integrations = client.service_integrations(&req.source_project, &req.source).await.unwrap_or_default();
+    let Some(got) = obtain(ctx, req, &source, existing, &integrations).await? else {
+        return Ok(()); // a dry run
     };
     // A source whose writes a rename stopped (or a kept source of a finished one) is read-only
     // by its databases' defaults, and a fork would inherit that: the fork is opened for writes.
@@ -175,30 +61,115 @@ pub async fn run(ctx: &Context<'_>, req: &ForkRequest) -> anyhow::Result<()> {
         avn_api::lease::Lease::of(t).is_some_and(|l| l.is_source) || t.contains_key(avn_api::lease::RENAMED_TO_TAG)
     });
     let Some(timeout) = req.wait else {
-        if stopped_by_rename && !ctx.printer.json_mode() {
-            ctx.printer.hint(&format!(
-                "'{}' is read-only because a rename stopped its writes, and so will '{}' be: fork without --no-wait to have it opened for writes",
-                req.source, req.new
-            ));
-        }
-        hand_over(ctx, req, &fork_service)?;
-        if req.env_file.as_ref().is_none_or(|e| e.path.is_some()) {
-            print_service_line(ctx.printer, &fork_service)?;
-        }
-        if !ctx.printer.json_mode() {
-            ctx.printer.hint(&format!("the fork goes on; wait until it is ready with `avn service wait {}`", req.new));
-        }
-        return Ok(());
+        return handed_over_unwaited(ctx, req, &got.service, stopped_by_rename);
     };
-    let done = readiness::wait_running(ctx, project, std::slice::from_ref(&req.new), timeout).await?;
+    let done = readiness::wait_running(ctx, &req.project, std::slice::from_ref(&req.new), timeout).await?;
     let fork_service = done.into_iter().next().expect("one service waited for");
-    if stopped_by_rename && outcome != Outcome::Adopted {
+    if stopped_by_rename && got.outcome != Outcome::Adopted {
         open_after_rename(ctx, req, &fork_service).await?;
     }
-    let sql_ran = sanitise(ctx, req, &fork_service, made_by_us).await?;
+    let sql_ran = sanitise(ctx, req, &fork_service, got.made_by_us).await?;
     let copied = if req.copy_integrations { report::copy_integrations(ctx, req, &integrations).await } else { vec![] };
     hand_over(ctx, req, &fork_service)?;
-    report::report(ctx, req, &fork_service, &target, &integrations, &report::Done { copied, outcome, sql_ran })
+    let done = report::Done { copied, outcome: got.outcome, sql_ran };
+    report::report(ctx, req, &fork_service, &got.target, &integrations, &done)
+}
+
+/// The source service, or a usage error that says how to find the right one.
+async fn fetch_source(
+    ctx: &Context<'_>,
+    client: &avn_client::Client,
+    req: &ForkRequest,
+) -> anyhow::Result<avn_api::Service> {
+    let src_project = req.source_project.as_str();
+    match client.service_get(src_project, &req.source).await {
+        Ok(s) => Ok(s),
+        Err(e) if e.is_not_found() => {
+            if let Some(err) = crate::provision::missing_project(ctx, src_project).await {
+                return Err(err.into());
+            }
+            Err(CliError::usage(format!("source service '{src_project}/{}' does not exist", req.source))
+                .hint("list the services with `avn service list`; use --source-project for another project")
+                .into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The fork this run has, and how it came by it.
+struct Obtained {
+    service: avn_api::Service,
+    /// What it holds (the adopted fork's own record, or what was planned).
+    target: crate::time::Target,
+    outcome: Outcome,
+    /// Whether this run's create made it: only then may a failing `--run-sql` terminate it.
+    made_by_us: bool,
+}
+
+/// Adopt the existing fork, or plan and create one (terminating the one it replaces first).
+/// None after a dry run, which only prints the plan.
+async fn obtain(
+    ctx: &Context<'_>,
+    req: &ForkRequest,
+    source: &avn_api::Service,
+    existing: Existing,
+    integrations: &[avn_api::Integration],
+) -> anyhow::Result<Option<Obtained>> {
+    let replacing = match existing {
+        Existing::Adopt(s) => {
+            let target = target_of(&s).unwrap_or_else(|| req.target.clone());
+            return Ok(Some(Obtained { service: s, target, outcome: Outcome::Adopted, made_by_us: false }));
+        }
+        Existing::Replace(old) => Some(old),
+        Existing::Free => None,
+    };
+    let mut outcome = if replacing.is_some() { Outcome::Replaced } else { Outcome::Created };
+    let mut made_by_us = false;
+    let planned = preflight(ctx, req, source).await?;
+    if req.dry_run {
+        if let Some(old) = &replacing {
+            ctx.printer.info(&format!("Would terminate '{}' (created {}) first", old.service_name, old.create_time));
+        }
+        report::print_dry_run(ctx, req, &planned.body, &planned.target, integrations)?;
+        return Ok(None);
+    }
+    let service = match &replacing {
+        Some(old) => {
+            replace::confirm(ctx, req)?;
+            match replace::terminate_old(ctx, req, old).await? {
+                Some(theirs) => {
+                    adopted_concurrent(ctx, req, &theirs);
+                    theirs
+                }
+                None => create_or_adopt(ctx, req, &planned.body, Some(old), &mut outcome, &mut made_by_us).await?,
+            }
+        }
+        None => create_or_adopt(ctx, req, &planned.body, None, &mut outcome, &mut made_by_us).await?,
+    };
+    Ok(Some(Obtained { service, target: planned.target, outcome, made_by_us }))
+}
+
+/// `--no-wait`: hand the fork over as it is, and say how to wait for it.
+fn handed_over_unwaited(
+    ctx: &Context<'_>,
+    req: &ForkRequest,
+    fork: &avn_api::Service,
+    stopped_by_rename: bool,
+) -> anyhow::Result<()> {
+    if stopped_by_rename && !ctx.printer.json_mode() {
+        ctx.printer.hint(&format!(
+            "'{}' is read-only because a rename stopped its writes, and so will '{}' be: fork without --no-wait to have it opened for writes",
+            req.source, req.new
+        ));
+    }
+    hand_over(ctx, req, fork)?;
+    if req.env_file.as_ref().is_none_or(|e| e.path.is_some()) {
+        print_service_line(ctx.printer, fork)?;
+    }
+    if !ctx.printer.json_mode() {
+        ctx.printer.hint(&format!("the fork goes on; wait until it is ready with `avn service wait {}`", req.new));
+    }
+    Ok(())
 }
 
 /// Clear the read-only defaults a rename left on the source's databases from the fork, and say so.
@@ -342,69 +313,6 @@ async fn create_or_adopt(
         }
         Err(e) => Err(e),
     }
-}
-
-/// The instant or backup a fork was restored to, from its `user_config` (None: unreadable).
-fn target_of(s: &avn_api::Service) -> Option<crate::time::Target> {
-    match avn_api::ForkKeys::read(&s.user_config).target_time {
-        Some(t) => avn_api::time::parse(&t).map(|instant| crate::time::Target::At { instant, assumed_utc: false }),
-        None => Some(crate::time::Target::Latest),
-    }
-}
-
-/// How an existing fork of the source differs from what this command asks for (type, target
-/// instant, backup), if it does: `--if-not-exists` adopts only a fork that holds what was asked.
-fn mismatch(req: &ForkRequest, source: &avn_api::Service, existing: &avn_api::Service) -> Option<String> {
-    // A fork made before this source was created is a fork of an earlier service of that name.
-    let (made, src_made) = (avn_api::time::parse(&existing.create_time), avn_api::time::parse(&source.create_time));
-    if made.zip(src_made).is_none_or(|(m, s)| m < s) {
-        return Some(format!(
-            "it was created {}, before this '{}' (created {}): it is a fork of an earlier service of that name",
-            existing.create_time, req.source, source.create_time
-        ));
-    }
-    let want_type = req.service_type.as_deref().unwrap_or(&source.service_type);
-    if existing.service_type != want_type {
-        return Some(format!("it is a {} service, this command asks for {want_type}", existing.service_type));
-    }
-    let keys = avn_api::ForkKeys::read(&existing.user_config);
-    let (has_time, has_backup) = (keys.target_time.as_deref(), keys.basebackup.as_deref());
-    let has = match (has_time, has_backup) {
-        (Some(t), _) => format!("restored to {t}"),
-        (None, Some(b)) => format!("restored from backup {b}"),
-        (None, None) => "restored to the latest transaction".to_string(),
-    };
-    let wanted = match (&req.target, &req.backup) {
-        (_, Some(b)) => {
-            if has_backup == Some(b.as_str()) && has_time.is_none() {
-                return None;
-            }
-            format!("backup {b}")
-        }
-        (crate::time::Target::Latest, None) => {
-            if has_time.is_none() && has_backup.is_none() {
-                return None;
-            }
-            "the latest transaction".to_string()
-        }
-        (crate::time::Target::At { instant, .. }, None) => {
-            // Compared as written to the API (to the microsecond).
-            let asked = avn_api::time::parse(&avn_api::time::format_offset(*instant));
-            if has_time.and_then(avn_api::time::parse) == asked {
-                return None;
-            }
-            avn_api::time::format_zulu(*instant)
-        }
-    };
-    Some(format!("it was {has}, this command asks for {wanted}"))
-}
-
-fn refuse_adoption(req: &ForkRequest, diff: &str) -> CliError {
-    CliError::usage(format!(
-        "--if-not-exists refuses to adopt '{}/{}': it is a fork of '{}', but {diff}; nothing was changed",
-        req.project, req.new, req.source
-    ))
-    .hint(format!("pass --replace to fork '{}' again with what this command asks for, or choose another name", req.new))
 }
 
 fn is_conflict(e: &(dyn std::error::Error + 'static)) -> bool {

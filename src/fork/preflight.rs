@@ -75,27 +75,68 @@ pub fn check_source(req: &ForkRequest, source: &Service) -> Result<(), CliError>
 
 /// Every check that needs the API, then the request to send. Creates nothing.
 pub async fn preflight(ctx: &Context<'_>, req: &ForkRequest, source: &Service) -> anyhow::Result<Planned> {
-    let a = req;
     check_source(req, source)?;
     let (project, src_project) = (req.project.as_str(), req.source_project.as_str());
-    let mut target = req.target.clone();
     let client = ctx.client()?;
     let stype = source.service_type.clone();
-    let pitr_type = PITR_TYPES.contains(&stype.as_str());
+    let backups = backups_of(ctx, client, req, source).await?;
+    let (target, basebackup_name) = resolve_target(ctx, req, &stype, &backups)?;
+    let (plan_name, cloud) = plan_and_cloud(ctx, client, req, source).await?;
+    // Options, typed by the schema, and the fork keys.
+    let mut user_config = Map::new();
+    if !req.config_options.is_empty() {
+        let schema = provision::schema_for(ctx, project, &stype).await?;
+        provision::apply_options(&mut user_config, &schema, &stype, &req.config_options)?;
+    }
+    let target_time = match (&target, &basebackup_name) {
+        (Target::At { instant, .. }, None) => Some(avn_api::time::format_offset(*instant)),
+        _ => None,
+    };
+    avn_api::ForkKeys {
+        service: Some(req.source.clone()),
+        project: (src_project != project).then(|| src_project.to_string()),
+        target_time,
+        basebackup: basebackup_name,
+    }
+    .write(&mut user_config);
+    let body = ServiceCreate {
+        cloud: Some(cloud),
+        plan: plan_name,
+        service_integrations: vec![],
+        service_name: req.new.clone(),
+        service_type: stype,
+        user_config,
+        termination_protection: req.termination_protection,
+        static_ips: vec![],
+        disk_space_mb: provision::disk_space_mb(req.disk_space_gib)?,
+        project_vpc_id: None,
+        tags: fork_tags(req, source),
+        copy_tags: None,
+        ..Default::default()
+    };
+    Ok(Planned { body, target })
+}
 
-    // Backups and the PITR window. A service that just started takes its first backup shortly
-    // after it is RUNNING (as on Aiven): wait for it, a bounded while, rather than refuse.
-    let mut backups = client.service_backups(src_project, &a.source).await?;
+/// The source's backups and PITR window. A service that just started takes its first backup
+/// shortly after it is RUNNING (as on Aiven): wait for it, a bounded while, rather than refuse.
+async fn backups_of(
+    ctx: &Context<'_>,
+    client: &avn_client::Client,
+    req: &ForkRequest,
+    source: &Service,
+) -> anyhow::Result<avn_api::BackupsResponse> {
+    let src_project = req.source_project.as_str();
+    let mut backups = client.service_backups(src_project, &req.source).await?;
     if backups.backups.is_empty() && source_is_young(source) {
-        let plans = client.service_plans(src_project, &stype).await.unwrap_or_default();
+        let plans = client.service_plans(src_project, &source.service_type).await.unwrap_or_default();
         if plans.iter().any(|p| p.service_plan == source.plan && p.has_backups()) {
             ctx.printer.info(&format!(
                 "'{}' started recently and has no backup yet; waiting for its first backup...",
-                a.source
+                req.source
             ));
             let first =
                 avn_util::wait::until("its first backup", FIRST_BACKUP_WAIT, Duration::from_secs(1), || async {
-                    match client.service_backups(src_project, &a.source).await {
+                    match client.service_backups(src_project, &req.source).await {
                         Ok(b) if b.backups.is_empty() => None,
                         r => Some(r),
                     }
@@ -106,17 +147,29 @@ pub async fn preflight(ctx: &Context<'_>, req: &ForkRequest, source: &Service) -
         }
     }
     if backups.backups.is_empty() {
-        return Err(CliError::usage(format!("'{}' has no backups yet, so it cannot be forked", a.source))
-            .hint(format!("services on a plan without backups (such as hobbyist) cannot be forked; otherwise wait for the first backup (`avn service backup-list {}`)", a.source))
+        return Err(CliError::usage(format!("'{}' has no backups yet, so it cannot be forked", req.source))
+            .hint(format!("services on a plan without backups (such as hobbyist) cannot be forked; otherwise wait for the first backup (`avn service backup-list {}`)", req.source))
             .into());
     }
+    Ok(backups)
+}
+
+/// What the fork restores: the requested target, or the end of `--backup` for types with
+/// point-in-time recovery (else that backup by name), checked against the PITR window.
+fn resolve_target(
+    ctx: &Context<'_>,
+    req: &ForkRequest,
+    stype: &str,
+    backups: &avn_api::BackupsResponse,
+) -> Result<(Target, Option<String>), CliError> {
+    let pitr_type = PITR_TYPES.contains(&stype);
+    let mut target = req.target.clone();
     let mut basebackup_name = None;
-    if let Some(name) = &a.backup {
+    if let Some(name) = &req.backup {
         let Some(b) = backups.backups.iter().find(|b| &b.backup_name == name) else {
             let names: Vec<&str> = backups.backups.iter().map(|b| b.backup_name.as_str()).collect();
-            return Err(CliError::usage(format!("'{}' has no backup named '{name}'", a.source))
-                .hint(format!("its backups: {}", names.join(", ")))
-                .into());
+            return Err(CliError::usage(format!("'{}' has no backup named '{name}'", req.source))
+                .hint(format!("its backups: {}", names.join(", "))));
         };
         if pitr_type {
             let t = avn_api::time::parse(&b.backup_time)
@@ -128,51 +181,69 @@ pub async fn preflight(ctx: &Context<'_>, req: &ForkRequest, source: &Service) -
         }
     }
     if let Target::At { instant, assumed_utc } = &target {
-        let window = backups.pitr.as_ref().map(|p| &p.primary_region);
-        let start = window.and_then(|w| w.pitr_range_start.as_deref()).and_then(avn_api::time::parse);
-        let end = window.and_then(|w| w.pitr_range_end.as_deref()).and_then(avn_api::time::parse);
-        let shown = |t: Option<jiff::Timestamp>, dflt: &str| {
-            t.map(avn_api::time::format_zulu).unwrap_or_else(|| dflt.to_string())
-        };
-        let Some(start) = start else {
-            return Err(CliError::usage(format!("'{}' has no point-in-time recovery window yet", a.source))
-                .hint("fork to the latest transaction (leave out --pitr), or wait for a backup usable for PITR")
-                .into());
-        };
-        let now = jiff::Timestamp::now();
-        if *instant < start || *instant > end.unwrap_or(now) {
-            return Err(CliError::usage(format!(
-                "{} is outside the point-in-time recovery window of '{}'",
-                avn_api::time::format_zulu(*instant),
-                a.source
-            ))
-            .hint(format!("the window is {} .. {}", avn_api::time::format_zulu(start), shown(end, "now")))
-            .into());
-        }
-        if *assumed_utc {
-            ctx.printer.info("note: the time has no zone; it is taken as UTC, as the Aiven API does");
-        }
-        let ago = std::time::Duration::try_from(now.duration_since(*instant)).unwrap_or_default();
-        ctx.printer.info(&format!(
-            "Recovery target: {} ({} ago)",
-            avn_api::time::format_zulu(*instant),
-            time::humanize(ago)
-        ));
-    } else if pitr_type && a.backup.is_none() {
+        check_window(ctx, req, backups, *instant, *assumed_utc)?;
+    } else if pitr_type && req.backup.is_none() {
         ctx.printer.info("Recovery target: the latest transaction");
     }
+    Ok((target, basebackup_name))
+}
 
-    // The plan and cloud of the fork.
-    let plan_name = a.plan.clone().unwrap_or_else(|| source.plan.clone());
-    let cloud = a.cloud.clone().unwrap_or_else(|| source.cloud_name.clone());
-    let plan = crate::provision::plan_for(ctx, project, &stype, &plan_name, Some(&cloud)).await?;
+/// The instant must lie in the source's point-in-time recovery window; say what it is.
+fn check_window(
+    ctx: &Context<'_>,
+    req: &ForkRequest,
+    backups: &avn_api::BackupsResponse,
+    instant: jiff::Timestamp,
+    assumed_utc: bool,
+) -> Result<(), CliError> {
+    let window = backups.pitr.as_ref().map(|p| &p.primary_region);
+    let start = window.and_then(|w| w.pitr_range_start.as_deref()).and_then(avn_api::time::parse);
+    let end = window.and_then(|w| w.pitr_range_end.as_deref()).and_then(avn_api::time::parse);
+    let Some(start) = start else {
+        return Err(CliError::usage(format!("'{}' has no point-in-time recovery window yet", req.source))
+            .hint("fork to the latest transaction (leave out --pitr), or wait for a backup usable for PITR"));
+    };
+    let now = jiff::Timestamp::now();
+    if instant < start || instant > end.unwrap_or(now) {
+        let shown_end = end.map(avn_api::time::format_zulu).unwrap_or_else(|| "now".to_string());
+        return Err(CliError::usage(format!(
+            "{} is outside the point-in-time recovery window of '{}'",
+            avn_api::time::format_zulu(instant),
+            req.source
+        ))
+        .hint(format!("the window is {} .. {shown_end}", avn_api::time::format_zulu(start))));
+    }
+    if assumed_utc {
+        ctx.printer.info("note: the time has no zone; it is taken as UTC, as the Aiven API does");
+    }
+    let ago = std::time::Duration::try_from(now.duration_since(instant)).unwrap_or_default();
+    ctx.printer.info(&format!(
+        "Recovery target: {} ({} ago)",
+        avn_api::time::format_zulu(instant),
+        time::humanize(ago)
+    ));
+    Ok(())
+}
+
+/// The plan and cloud of the fork (the source's unless given): a plan with backups, and for
+/// types that need it as many nodes as the source.
+async fn plan_and_cloud(
+    ctx: &Context<'_>,
+    client: &avn_client::Client,
+    req: &ForkRequest,
+    source: &Service,
+) -> anyhow::Result<(String, String)> {
+    let (project, stype) = (req.project.as_str(), source.service_type.as_str());
+    let plan_name = req.plan.clone().unwrap_or_else(|| source.plan.clone());
+    let cloud = req.cloud.clone().unwrap_or_else(|| source.cloud_name.clone());
+    let plan = crate::provision::plan_for(ctx, project, stype, &plan_name, Some(&cloud)).await?;
     if !plan.has_backups() {
         return Err(CliError::usage(format!("plan '{plan_name}' keeps no backups, so a fork cannot be created on it"))
             .hint(format!("choose a plan with backups (`avn service plans -t {stype}`)"))
             .into());
     }
-    if NODE_COUNT_TYPES.contains(&stype.as_str()) {
-        let plans = client.service_plans(project, &stype).await?;
+    if NODE_COUNT_TYPES.contains(&stype) {
+        let plans = client.service_plans(project, stype).await?;
         let source_nodes = plans
             .iter()
             .find(|p| p.service_plan == source.plan)
@@ -182,59 +253,28 @@ pub async fn preflight(ctx: &Context<'_>, req: &ForkRequest, source: &Service) -
         if plan.node_count < source_nodes {
             return Err(CliError::usage(format!(
                 "a {stype} fork needs at least as many nodes as its source: plan '{plan_name}' has {}, '{}' has {source_nodes}",
-                plan.node_count, a.source
+                plan.node_count, req.source
             ))
             .into());
         }
     }
+    Ok((plan_name, cloud))
+}
 
-    // Options, typed by the schema, and the fork keys.
-    let mut user_config = Map::new();
-    if !a.config_options.is_empty() {
-        let schema = provision::schema_for(ctx, project, &stype).await?;
-        provision::apply_options(&mut user_config, &schema, &stype, &a.config_options)?;
+/// The fork's tags. `--copy-tags` copies the source's own tags, never the ones avn keeps about a
+/// copy (its expiry, the SQL that ran on it, a rename's lease): a kept copy of an expiring CI
+/// fork must not expire with it. They are sent as the fork's tags rather than with `copy_tags`.
+fn fork_tags(req: &ForkRequest, source: &Service) -> Option<std::collections::BTreeMap<String, String>> {
+    let mut tags = std::collections::BTreeMap::new();
+    if req.copy_tags {
+        tags.extend(source.tags.clone().unwrap_or_default());
+        tags.remove(crate::expiry::TAG);
+        tags.remove(super::run_sql::TAG);
+        tags.retain(|k, _| !avn_api::lease::OWN_TAGS.contains(&k.as_str()));
     }
-    let target_time = match (&target, &basebackup_name) {
-        (Target::At { instant, .. }, None) => Some(avn_api::time::format_offset(*instant)),
-        _ => None,
-    };
-    avn_api::ForkKeys {
-        service: Some(a.source.clone()),
-        project: (src_project != project).then(|| src_project.to_string()),
-        target_time,
-        basebackup: basebackup_name,
+    tags.extend(req.tags.clone());
+    if let Some(t) = req.expires_at {
+        tags.insert(crate::expiry::TAG.to_string(), crate::expiry::format(t));
     }
-    .write(&mut user_config);
-    let body = ServiceCreate {
-        cloud: Some(cloud),
-        plan: plan_name,
-        service_integrations: vec![],
-        service_name: a.new.clone(),
-        service_type: stype,
-        user_config,
-        termination_protection: a.termination_protection,
-        static_ips: vec![],
-        disk_space_mb: provision::disk_space_mb(a.disk_space_gib)?,
-        project_vpc_id: None,
-        tags: {
-            // --copy-tags copies the source's own tags, never the ones avn keeps about a copy
-            // (its expiry, the SQL that ran on it): a kept copy of an expiring CI fork must not
-            // expire with it. They are sent as the fork's tags rather than with `copy_tags`.
-            let mut tags = std::collections::BTreeMap::new();
-            if a.copy_tags {
-                tags.extend(source.tags.clone().unwrap_or_default());
-                tags.remove(crate::expiry::TAG);
-                tags.remove(super::run_sql::TAG);
-                tags.retain(|k, _| !avn_api::lease::OWN_TAGS.contains(&k.as_str()));
-            }
-            tags.extend(a.tags.clone());
-            if let Some(t) = a.expires_at {
-                tags.insert(crate::expiry::TAG.to_string(), crate::expiry::format(t));
-            }
-            (!tags.is_empty()).then_some(tags)
-        },
-        copy_tags: None,
-        ..Default::default()
-    };
-    Ok(Planned { body, target })
+    (!tags.is_empty()).then_some(tags)
 }

@@ -11,7 +11,6 @@ use std::io::Write;
 
 use serde_json::Value;
 
-use crate::cli::GlobalArgs;
 use crate::env_vars;
 
 pub mod http_log;
@@ -20,6 +19,19 @@ pub mod progress;
 pub mod service;
 pub mod tables;
 pub mod template;
+
+/// What the user asked of the output, resolved from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct OutputOptions {
+    /// `--json`.
+    pub json: bool,
+    /// `--format TEMPLATE`.
+    pub format: Option<String>,
+    /// `-v`, counted.
+    pub verbose: u8,
+    /// `--show-secrets`.
+    pub show_secrets: bool,
+}
 
 #[derive(Debug, Clone)]
 pub struct Printer {
@@ -32,13 +44,13 @@ pub struct Printer {
 }
 
 impl Printer {
-    pub fn new(g: &GlobalArgs) -> Printer {
+    pub fn new(o: OutputOptions) -> Printer {
         let stderr_tty = std::io::stderr().is_terminal();
         Printer {
-            json: g.json,
-            format: g.format.clone(),
-            verbose: g.verbose,
-            show_secrets: g.show_secrets,
+            json: o.json,
+            format: o.format,
+            verbose: o.verbose,
+            show_secrets: o.show_secrets,
             stderr_tty,
             color: stderr_tty && env_vars::get(env_vars::NO_COLOR).is_none(),
         }
@@ -55,11 +67,6 @@ impl Printer {
     }
     pub fn verbosity(&self) -> u8 {
         self.verbose
-    }
-    /// Whether the output is a table (neither `--json` nor `--format`): for values shown only to
-    /// people, such as sizes in KiB/MiB.
-    pub fn table_mode(&self) -> bool {
-        !self.json && self.format.is_none()
     }
 
     /// Write one line of data to stdout.
@@ -173,7 +180,8 @@ impl Printer {
 }
 
 impl Printer {
-    /// Whether data goes out as a table (neither `--json` nor `--format`).
+    /// Whether data goes out as a table (neither `--json` nor `--format`): also for values
+    /// shown only to people, such as sizes in KiB/MiB.
     pub fn tabular(&self) -> bool {
         !self.json && self.format.is_none()
     }

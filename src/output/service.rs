@@ -58,3 +58,57 @@ pub fn print_service_line(printer: &Printer, s: &Service) -> anyhow::Result<()> 
     // One line: name, type, state, cloud, plan (a --format template replaces it).
     printer.emit_line(service_row(s), "{service_name}  {service_type}  {state}  {cloud_name}  {plan}")
 }
+
+/// The `-v` block: `    key = value` lines, secrets masked unless `--show-secrets`.
+pub fn details(printer: &super::Printer, s: &avn_api::Service) -> String {
+    let v = printer.redacted(super::json::value(s));
+    let mut lines = vec![format!("{}:", s.service_name)];
+    let mut add = |k: &str, val: Option<&Value>| {
+        if let Some(val) = val {
+            lines.push(format!("    {k} = {}", super::tables::cell(k, val)));
+        }
+    };
+    add("service_uri", v.get("service_uri"));
+    if let Some(t) = crate::expiry::of(s.tags.as_ref()) {
+        add("expires_at", Some(&crate::expiry::describe(t, jiff::Timestamp::now()).into()));
+    }
+    add("disk_space_mb", v.get("disk_space_mb"));
+    if let Some(Value::Object(uc)) = v.get("user_config") {
+        for (k, val) in uc {
+            add(&format!("user_config.{k}"), Some(val));
+        }
+    }
+    add("databases", v.get("databases"));
+    let users: Option<Value> = v
+        .get("users")
+        .and_then(Value::as_array)
+        .map(|u| u.iter().filter_map(|x| x.get("username").cloned()).collect::<Vec<_>>().into());
+    add("users", users.as_ref());
+    lines.join("\n")
+}
+
+/// The node progress table (`NAME STATE PHASE MIN CURRENT MAX UNIT PROGRESS`), empty when none.
+pub fn node_progress(s: &avn_api::Service) -> String {
+    let mut cells = Vec::new();
+    for n in &s.node_states {
+        for p in &n.progress_updates {
+            let opt = |x: Option<i64>| x.map(|v| v.to_string()).unwrap_or_default();
+            cells.push(vec![
+                n.name.clone(),
+                n.state.clone(),
+                p.phase.clone(),
+                opt(p.min),
+                opt(p.current),
+                opt(p.max),
+                p.unit.clone().unwrap_or_default(),
+                p.percent().map(|x| format!("{x:.1} %")).unwrap_or_default(),
+            ]);
+        }
+    }
+    if cells.is_empty() {
+        return String::new();
+    }
+    let headers: Vec<String> =
+        ["NAME", "STATE", "PHASE", "MIN", "CURRENT", "MAX", "UNIT", "PROGRESS"].iter().map(|h| h.to_string()).collect();
+    super::tables::render_cells(&headers, &cells)
+}

@@ -1,6 +1,6 @@
 //! `--dry-run`: each step's concrete action, printed; nothing changes.
 
-use serde_json::json;
+use serde_json::Value;
 
 use super::parse_env_spec;
 use super::Options;
@@ -97,10 +97,21 @@ pub fn print(
         },
     ));
     if ctx.printer.json_mode() {
-        let steps: Vec<_> = steps.iter().map(|(n, a)| json!({"step": n, "action": a})).collect();
-        return Ok(ctx
-            .printer
-            .print_json(json!({"dry_run": true, "steps": steps, "fork_request": out_json::value(body)}))?);
+        /// `--json` of a dry run: what each step would do, and the fork it would request.
+        #[derive(serde::Serialize)]
+        struct DryRun<'a> {
+            dry_run: bool,
+            steps: Vec<PlannedStep<'a>>,
+            fork_request: Value,
+        }
+        #[derive(serde::Serialize)]
+        struct PlannedStep<'a> {
+            step: &'a str,
+            action: &'a str,
+        }
+        let steps = steps.iter().map(|(step, action)| PlannedStep { step, action }).collect();
+        let whole = DryRun { dry_run: true, steps, fork_request: out_json::value(body) };
+        return Ok(ctx.printer.print_json(serde_json::to_value(whole)?)?);
     }
     ctx.printer.info("Dry run: every check passed; nothing was changed. The rename would:");
     for (i, (n, a)) in steps.iter().enumerate() {

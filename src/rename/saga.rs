@@ -1,6 +1,5 @@
 //! Driving the steps: journal each one, roll back a failure before repointing, report the end.
 
-use serde_json::json;
 use serde_json::Value;
 
 use super::fence;
@@ -485,16 +484,22 @@ impl Rename<'_, '_> {
     pub(super) async fn finish(&self, j: &Journal) -> anyhow::Result<()> {
         let fork = self.ctx.client()?.service_get(&self.project, &self.new).await?;
         if self.ctx.printer.json_mode() {
-            let steps: Vec<Value> = j
+            let steps = j
                 .steps
                 .iter()
-                .map(|s| json!({"step": s.name, "outcome": s.status, "seconds": s.seconds, "detail": s.detail}))
+                .map(|s| StepView { step: s.name, outcome: s.status, seconds: s.seconds, detail: s.detail.as_deref() })
                 .collect();
-            return Ok(self.ctx.printer.print_json(json!({
-                "rename": {"project": self.project, "old": self.old, "new": self.new, "state": "done",
-                    "kept_source": self.opts.keep_source, "journal": j.path, "steps": steps},
-                "service": out_json::value(&fork),
-            }))?);
+            let rename = RenameView {
+                project: &self.project,
+                old: &self.old,
+                new: &self.new,
+                state: "done",
+                kept_source: self.opts.keep_source,
+                journal: &j.path,
+                steps,
+            };
+            let whole = DoneView { rename, service: out_json::value(&fork) };
+            return Ok(self.ctx.printer.print_json(serde_json::to_value(whole)?)?);
         }
         self.ctx.printer.info(&format!("Renamed '{}' to '{}'", self.old, self.new));
         if self.opts.keep_source {
@@ -505,4 +510,32 @@ impl Rename<'_, '_> {
         }
         crate::output::service::print_service_line(self.ctx.printer, &fork)
     }
+}
+
+/// `--json` of a finished rename: the rename, and the service under its new name as the API
+/// returns it.
+#[derive(serde::Serialize)]
+struct DoneView<'a> {
+    rename: RenameView<'a>,
+    service: Value,
+}
+
+#[derive(serde::Serialize)]
+struct RenameView<'a> {
+    project: &'a str,
+    old: &'a str,
+    new: &'a str,
+    state: &'static str,
+    kept_source: bool,
+    journal: &'a std::path::Path,
+    steps: Vec<StepView<'a>>,
+}
+
+/// One step of the journal, as `--json` shows it.
+#[derive(serde::Serialize)]
+struct StepView<'a> {
+    step: super::journal::StepName,
+    outcome: super::journal::StepStatus,
+    seconds: Option<f64>,
+    detail: Option<&'a str>,
 }

@@ -175,7 +175,7 @@ fn the_data_directory_and_logs_are_private_from_the_start() {
     for f in ["server.log", "state.db", "state.db.copy", "token", "server.json", "ca/ca.key"] {
         assert_eq!(mode(&local.join(f)), 0o600, "{f}");
     }
-    let instances = avn_local::instances_location(&local);
+    let instances = avn_local::LocalDir::new(&local).instances();
     for inst in std::fs::read_dir(&instances).unwrap() {
         let log = inst.unwrap().path().join("postgres.log");
         assert_eq!(mode(&log), 0o600, "{}", log.display());

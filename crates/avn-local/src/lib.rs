@@ -1,22 +1,24 @@
-//! `avn local`: an Aiven-compatible control plane that runs each service as a real PostgreSQL
-//! cluster on this machine, with real base backups, WAL archiving, forks and point-in-time
-//! recovery.
+//! `avn local`: an Aiven-compatible control plane that runs each service as a real database
+//! server on this machine (PostgreSQL today), with real base backups, continuous archiving,
+//! forks and point-in-time recovery. It uses `avn-api` (the wire types) and `avn-util` from the
+//! workspace; it never imports clap, comfy-table or indicatif and never prints: it logs through
+//! `tracing`.
 //!
-//! Owns the HTTP server (`routes`, answering with `avn_api` types), the durable state
-//! (`store`, `model`), the service operations (`ops`, `reconcile`) and the PostgreSQL engine
-//! (`engines::postgres`). From the workspace it uses `avn-api` only; it never imports clap,
-//! comfy-table or indicatif and never prints: it logs through `tracing`.
-//!
-//! Data directory layout:
+//! The layout, from the request to the server process:
 //!
 //! ```text
-//! <data-dir>/
-//!   token          API token (0600), generated at first start
-//!   state.db       SQLite state (projects, services, backups, integrations)
-//!   server.json    pid and URL of the running server (written by `serve`)
-//!   server.log     log of a background server (`avn local up`)
-//!   instances/     one directory per service (see `engines::postgres`), or a symlink to a
-//!                  directory the `postgres` user can reach when running as root
+//! routes/      HTTP: one handler per endpoint, answers built from avn_api types (views), and
+//!              the one mapping of errors to statuses and Aiven's error body (routes/error.rs)
+//! ops/         service operations: validate, register, run in the background (create, fork,
+//!              lifecycle, backups, integrations), the watchdog and the expiry reaper; they
+//!              speak to servers only through the engine seam and return domain errors
+//! reconcile.rs start-up after a crash: adopt, redo, start or stop what the store says
+//! manager.rs   shared state: engine, store, running servers, progress, locks, held sources
+//! engines/     the engine seam (engines/mod.rs: what each operation needs, and what
+//!              PostgreSQL, MariaDB and redis-server do for it) and engines/postgres/
+//! store.rs     the SQLite state (model.rs: its enums); catalog.rs: plans and the schema
+//! local_dir.rs the data directory (LocalDir), the only code that knows its file names
+//! tls.rs       the local CA; error.rs: OpError and Refusal
 //! ```
 
 use std::net::SocketAddr;
@@ -28,6 +30,7 @@ use std::time::Duration;
 mod catalog;
 mod engines;
 mod error;
+mod local_dir;
 mod manager;
 mod model;
 mod ops;
@@ -38,6 +41,10 @@ mod store;
 pub mod tls;
 
 pub use engines::postgres::process::Pg;
+pub use local_dir::DataDirLock;
+pub use local_dir::LocalDir;
+pub use local_dir::Orphan;
+pub use local_dir::ServerRecord;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -64,7 +71,7 @@ pub enum Error {
     Reconcile(#[from] error::OpError),
 }
 
-fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
     let context = context.into();
     move |source| Error::Io { context, source }
 }
@@ -77,21 +84,7 @@ pub struct ServeConfig {
     pub backup_interval: Duration,
 }
 
-/// Read the API token, generating it (0600) at first start.
-pub fn ensure_token(data_dir: &Path) -> Result<String, Error> {
-    let path = data_dir.join("token");
-    if let Ok(t) = std::fs::read_to_string(&path) {
-        if !t.trim().is_empty() {
-            return Ok(t.trim().to_string());
-        }
-    }
-    create_private_dir(data_dir)?;
-    let token = format!("avnlocal-{}", random::random_string(40));
-    avn_util::crashsafe::write(&path, token.as_bytes(), 0o600).map_err(io("cannot write the token"))?;
-    Ok(token)
-}
-
-fn create_private_dir(p: &Path) -> Result<(), Error> {
+pub(crate) fn create_private_dir(p: &Path) -> Result<(), Error> {
     use std::os::unix::fs::DirBuilderExt;
     use std::os::unix::fs::PermissionsExt;
     if p.is_dir() {
@@ -131,7 +124,7 @@ fn check_state(db: &Path, instances: &Path) -> Result<(), Error> {
 /// if one is not (root's home is 0700), the instances live under `/var/lib/avn-local/<hash>`
 /// and `<data-dir>/instances` points there.
 fn instances_dir(pg: &Pg, data_dir: &Path) -> Result<PathBuf, Error> {
-    let link = data_dir.join("instances");
+    let link = data_dir.join(local_dir::INSTANCES);
     if let Ok(target) = std::fs::read_link(&link) {
         std::fs::create_dir_all(&target).map_err(io(format!("cannot create {}", target.display())))?;
         return Ok(target);
@@ -184,8 +177,8 @@ pub async fn serve(
     }
     let pg = Pg::discover()?;
     create_private_dir(&cfg.data_dir)?;
-    let token = ensure_token(&cfg.data_dir)?;
-    let db = cfg.data_dir.join("state.db");
+    let token = LocalDir::new(&cfg.data_dir).ensure_token()?;
+    let db = cfg.data_dir.join(local_dir::STATE);
     let instances = instances_dir(&pg, &cfg.data_dir)?;
     check_state(&db, &instances)?;
     let store = store::Store::open(&db).map_err(|source| Error::Store { path: db.clone(), source })?;
@@ -206,150 +199,12 @@ pub async fn serve(
     Ok(())
 }
 
-/// Stop clusters left running without a server (after a `kill -9` of the server).
-pub async fn stop_orphans(data_dir: &Path) -> usize {
-    let mut stopped = 0;
-    let Ok(rd) = std::fs::read_dir(data_dir.join("instances")) else {
-        return 0;
-    };
-    for e in rd.flatten() {
-        if let Some(mut r) = engines::postgres::process::Running::adopt(&e.path().join("data")) {
-            r.stop().await;
-            stopped += 1;
-        }
-    }
-    stopped
-}
-
-/// The directory the instances really live in (it may be a symlink target).
-/// The exclusive lock one server holds on its data directory for as long as it runs
-/// (`<data-dir>/server.lock`, flock). Dropping it releases the lock; so does the process's end.
-pub struct DataDirLock {
-    _lock: nix::fcntl::Flock<std::fs::File>,
-}
-
-fn lock_file(data_dir: &Path) -> PathBuf {
-    data_dir.join("server.lock")
-}
-
-fn try_lock(data_dir: &Path) -> Result<Option<DataDirLock>, Error> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let path = lock_file(data_dir);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(&path)
-        .map_err(io(format!("cannot open {}", path.display())))?;
-    match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
-        Ok(lock) => Ok(Some(DataDirLock { _lock: lock })),
-        Err((_, nix::errno::Errno::EWOULDBLOCK)) => Ok(None),
-        Err((_, e)) => Err(Error::Io { context: format!("cannot lock {}", path.display()), source: e.into() }),
-    }
-}
-
-/// Take the data directory's lock, or fail with [`Error::AlreadyRunning`]: one server per data
-/// directory, so two never fight over the same clusters.
-pub fn lock_data_dir(data_dir: &Path) -> Result<DataDirLock, Error> {
-    create_private_dir(data_dir)?;
-    try_lock(data_dir)?.ok_or_else(|| Error::AlreadyRunning(data_dir.to_path_buf()))
-}
-
-/// Whether a server holds the lock of `data_dir` now.
-pub fn is_locked(data_dir: &Path) -> bool {
-    matches!(try_lock(data_dir), Ok(None))
-}
-
-/// Whether process `pid` is the server of `data_dir`: it holds the directory's lock file open,
-/// and the lock is taken. Anything else named by a stale `server.json` is never signalled.
-pub fn is_server_of(pid: u32, data_dir: &Path) -> bool {
-    if matches!(try_lock(data_dir), Ok(Some(_))) {
-        return false; // nobody holds the lock: no server runs here
-    }
-    let want = std::fs::canonicalize(lock_file(data_dir)).unwrap_or_else(|_| lock_file(data_dir));
-    std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .map(|rd| rd.flatten().any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == want)))
-        .unwrap_or(false)
-}
-
-pub fn instances_location(data_dir: &Path) -> PathBuf {
-    let link = data_dir.join("instances");
-    std::fs::read_link(&link).unwrap_or(link)
-}
-
-/// Where instance directories that belong to no known service are moved aside at start-up
-/// (`instances-orphaned/` beside the instances): the control plane never removes them itself.
-pub fn orphaned_location(data_dir: &Path) -> PathBuf {
-    orphaned_dir(&instances_location(data_dir))
-}
-
-/// `orphaned_location`, from the instances directory.
-pub(crate) fn orphaned_dir(instances: &Path) -> PathBuf {
-    let name = instances.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    instances.with_file_name(format!("{name}-orphaned"))
-}
-
-/// One directory moved aside to [`orphaned_location`].
-#[derive(Debug, Clone)]
-pub struct Orphan {
-    pub path: PathBuf,
-    /// Disk it takes (allocated blocks; a file linked twice counts once).
-    pub bytes: u64,
-    /// A live PostgreSQL server runs from it (never removed then).
-    pub in_use: bool,
-}
-
-/// What is in [`orphaned_location`], oldest name first.
-pub fn orphans(data_dir: &Path) -> Vec<Orphan> {
-    let Ok(rd) = std::fs::read_dir(orphaned_location(data_dir)) else { return vec![] };
-    let mut out: Vec<Orphan> = rd
-        .flatten()
-        .map(|e| {
-            let path = e.path();
-            let in_use = engines::postgres::process::live_postmaster(&path.join("data")).is_some();
-            Orphan { bytes: disk_usage(&path), path, in_use }
-        })
-        .collect();
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    out
-}
-
-/// Allocated bytes under `root`, each inode once, without following links.
-fn disk_usage(root: &Path) -> u64 {
-    use std::os::unix::fs::MetadataExt;
-    let mut seen = std::collections::HashSet::new();
-    let mut total = 0;
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(p) = stack.pop() {
-        let Ok(m) = std::fs::symlink_metadata(&p) else { continue };
-        if seen.insert((m.dev(), m.ino())) {
-            total += m.blocks() * 512;
-        }
-        if m.is_dir() {
-            stack.extend(std::fs::read_dir(&p).into_iter().flatten().flatten().map(|e| e.path()));
-        }
-    }
-    total
-}
-
-/// How forks and backups copy data where the instances live: ("reflink" | "copy", a description).
-/// Detected by cloning a scratch file there; None when the directory does not exist yet.
-pub fn copy_method(data_dir: &Path) -> Option<(&'static str, &'static str)> {
-    let dir = instances_location(data_dir);
-    if !dir.is_dir() {
-        return None;
-    }
-    let m = engines::postgres::copy::detect(&dir);
-    Some((if m == engines::postgres::copy::Method::Reflink { "reflink" } else { "copy" }, m.describe()))
-}
-
 /// Whether a process is alive (and not a zombie waiting to be reaped).
 /// Open a log file for appending, private (0600) from its creation.
 pub fn private_log(path: &Path) -> std::io::Result<std::fs::File> {
-    engines::postgres::process::private_log(path)
+    crate::engines::postgres::process::private_log(path)
 }
 
 pub fn process_alive(pid: i32) -> bool {
-    engines::postgres::process::process_alive(pid)
+    crate::engines::postgres::process::process_alive(pid)
 }

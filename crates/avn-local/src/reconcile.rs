@@ -1,7 +1,7 @@
 //! Start-up reconciliation after a crash or `kill -9`: adopt servers that are still running,
 //! start those that should run, redo interrupted creates and forks from scratch, stop servers
 //! that should be off, and stop processes nothing refers to. An instance directory nothing
-//! refers to is moved aside (`crate::orphaned_dir`, next to the instances), never removed. All of
+//! refers to is moved aside (`local_dir::orphaned_dir`, next to the instances), never removed. All of
 //! it through the engine seam.
 
 use std::collections::HashSet;
@@ -38,7 +38,8 @@ async fn set_aside_orphans(m: &Manager, known: &HashSet<String>) {
             r.stop().await;
         }
         // Never removed: the state may not know it for reasons of its own (a restored copy).
-        let aside = crate::orphaned_dir(&m.instances).join(format!("{id}-{}", jiff::Timestamp::now().as_second()));
+        let aside =
+            crate::local_dir::orphaned_dir(&m.instances).join(format!("{id}-{}", jiff::Timestamp::now().as_second()));
         let moved = std::fs::create_dir_all(aside.parent().expect("has a parent"))
             .and_then(|_| std::fs::rename(&layout.root, &aside));
         match moved {

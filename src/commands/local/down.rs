@@ -4,6 +4,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 
+use avn_local::LocalDir;
+
 use crate::context::Context;
 use crate::error::CliError;
 use crate::local_state;
@@ -26,14 +28,14 @@ pub struct DownArgs {
 pub async fn run(ctx: &Context<'_>, args: DownArgs) -> anyhow::Result<()> {
     let data_dir = super::data_dir(args.data_dir, ctx);
     let p = ctx.printer;
-    let info = local_state::server_info(&data_dir).filter(|i| local_state::alive(i.pid));
-    if let Some(stale) = info.as_ref().filter(|i| !avn_local::is_server_of(i.pid, &data_dir)) {
+    let info = LocalDir::new(&data_dir).server().filter(|i| local_state::alive(i.pid));
+    if let Some(stale) = info.as_ref().filter(|i| !LocalDir::new(&data_dir).is_server_of(i.pid)) {
         p.warn(&format!(
             "server.json names pid {}, which is not this directory's server (it does not hold its lock); it was not signalled",
             stale.pid
         ));
     }
-    match info.filter(|i| avn_local::is_server_of(i.pid, &data_dir)) {
+    match info.filter(|i| LocalDir::new(&data_dir).is_server_of(i.pid)) {
         Some(info) => {
             p.info(&format!("Stopping the local control plane at {} (pid {})...", info.url, info.pid));
             let pid = nix::unistd::Pid::from_raw(info.pid as i32);
@@ -46,14 +48,14 @@ pub async fn run(ctx: &Context<'_>, args: DownArgs) -> anyhow::Result<()> {
                 let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
                 p.warn("the control plane did not stop within 120s and was killed");
             }
-            let orphans = avn_local::stop_orphans(&data_dir).await;
+            let orphans = LocalDir::new(&data_dir).stop_orphans().await;
             if orphans > 0 {
                 p.warn(&format!("stopped {orphans} PostgreSQL process(es) left behind"));
             }
             p.info("Stopped");
         }
         None => {
-            let n = avn_local::stop_orphans(&data_dir).await;
+            let n = LocalDir::new(&data_dir).stop_orphans().await;
             if n > 0 {
                 p.info(&format!(
                     "The control plane was not running; stopped {n} PostgreSQL process(es) it left behind"
@@ -63,14 +65,14 @@ pub async fn run(ctx: &Context<'_>, args: DownArgs) -> anyhow::Result<()> {
             }
         }
     }
-    let _ = std::fs::remove_file(data_dir.join("server.json"));
+    LocalDir::new(&data_dir).forget_server(None);
     if local_state::active(&ctx.settings.config_dir).is_some_and(|a| a.data_dir == data_dir) {
         std::fs::remove_file(local_state::active_path(&ctx.settings.config_dir))
             .context("cannot remove avn-local.json")?;
         p.info("avn no longer uses the local control plane");
     }
     if args.purge {
-        let instances = avn_local::instances_location(&data_dir);
+        let instances = LocalDir::new(&data_dir).instances();
         for d in [instances, data_dir.clone()] {
             match std::fs::remove_dir_all(&d) {
                 Ok(()) => p.info(&format!("Removed {}", d.display())),

@@ -4,6 +4,8 @@ use clap::Args;
 use serde_json::json;
 use serde_json::Value;
 
+use avn_local::LocalDir;
+
 use crate::context::Context;
 use crate::error::CliError;
 use crate::output::human_bytes;
@@ -39,7 +41,7 @@ pub async fn run(ctx: &Context<'_>, args: GcArgs) -> anyhow::Result<()> {
             .into());
     }
     let data_dir = super::data_dir(args.data_dir, ctx);
-    let orphans = avn_local::orphans(&data_dir);
+    let orphans = LocalDir::new(&data_dir).orphans();
     let (busy, free): (Vec<_>, Vec<_>) = orphans.into_iter().partition(|o| o.in_use);
     let total: u64 = free.iter().map(|o| o.bytes).sum();
     if !args.dry_run && !free.is_empty() && !ctx.force(args.yes) {
@@ -89,7 +91,7 @@ pub async fn run(ctx: &Context<'_>, args: GcArgs) -> anyhow::Result<()> {
     if ctx.printer.json_mode() {
         ctx.printer.print_json(json!({"dry_run": args.dry_run, "orphaned": rows}))?;
     } else if rows.is_empty() {
-        ctx.printer.info(&format!("Nothing in {}", avn_local::orphaned_location(&data_dir).display()));
+        ctx.printer.info(&format!("Nothing in {}", LocalDir::new(&data_dir).orphaned().display()));
     } else {
         let shown = crate::output::report_rows(&rows);
         ctx.printer.emit(Value::Null, &shown, &["path", "size", "action", "reason"])?;

@@ -5,9 +5,10 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 
+use avn_local::LocalDir;
+
 use crate::context::Context;
 use crate::error::CliError;
-use crate::local_state;
 
 /// Run the local control plane in the foreground
 #[derive(Debug, Args)]
@@ -51,10 +52,11 @@ pub async fn run(ctx: &Context<'_>, args: ServeArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
     // One server per data directory, for this process's lifetime; taken before server.json is
     // written, so a second server never overwrites the first one's.
-    let _lock = avn_local::lock_data_dir(&data_dir).map_err(|e| CliError::failed(e.to_string()))?;
-    avn_local::ensure_token(&data_dir).map_err(|e| CliError::failed(e.to_string()))?;
-    let info = local_state::ServerInfo { pid: std::process::id(), url: format!("http://{addr}") };
-    local_state::write_server_info(&data_dir, &info)?;
+    let dir = LocalDir::new(&data_dir);
+    let _lock = dir.lock().map_err(CliError::failed_because)?;
+    dir.ensure_token().map_err(CliError::failed_because)?;
+    let info = avn_local::ServerRecord { pid: std::process::id(), url: format!("http://{addr}") };
+    dir.write_server(&info).map_err(CliError::failed_because)?;
     let shutdown = async {
         let mut term =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
@@ -65,9 +67,7 @@ pub async fn run(ctx: &Context<'_>, args: ServeArgs) -> anyhow::Result<()> {
     };
     let cfg = avn_local::ServeConfig { data_dir: data_dir.clone(), backup_interval: args.backup_interval };
     let result = avn_local::serve(listener, cfg, shutdown).await;
-    if local_state::server_info(&data_dir).is_some_and(|i| i.pid == std::process::id()) {
-        let _ = std::fs::remove_file(data_dir.join("server.json"));
-    }
+    dir.forget_server(Some(std::process::id()));
     result.map_err(|e| {
         let mut err = CliError::failed(format!("the local control plane failed: {e}"));
         if matches!(e, avn_local::Error::Pg(_)) {
@@ -75,6 +75,6 @@ pub async fn run(ctx: &Context<'_>, args: ServeArgs) -> anyhow::Result<()> {
                 "install PostgreSQL (Debian: apt-get install postgresql), or point AVN_PG_BINDIR at its bin directory",
             );
         }
-        err.into()
+        err.because(e).into()
     })
 }

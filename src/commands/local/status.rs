@@ -1,8 +1,10 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use serde_json::json;
+use serde::Serialize;
 use serde_json::Value;
+
+use avn_local::LocalDir;
 
 use crate::context::Context;
 use crate::local_state;
@@ -19,31 +21,46 @@ pub struct StatusArgs {
     pub data_dir: Option<PathBuf>,
 }
 
-/// The postmaster pid serving `port`, from the instances' postmaster.pid files.
-fn pid_for_port(data_dir: &std::path::Path, port: &str) -> Option<u32> {
-    let rd = std::fs::read_dir(data_dir.join("instances")).ok()?;
-    for e in rd.flatten() {
-        let Ok(text) = std::fs::read_to_string(e.path().join("data").join("postmaster.pid")) else {
-            continue;
-        };
-        let lines: Vec<&str> = text.lines().collect();
-        if lines.get(3).map(|l| l.trim()) == Some(port) {
-            let pid: u32 = lines.first()?.trim().parse().ok()?;
-            if local_state::alive(pid) {
-                return Some(pid);
-            }
-        }
-    }
-    None
+/// `--json`: the control plane, what it set aside, and its services.
+#[derive(Debug, Serialize)]
+struct Status<'a> {
+    orphaned: Orphaned,
+    copy_method: Option<&'static str>,
+    running: bool,
+    url: Option<String>,
+    pid: Option<u32>,
+    data_dir: PathBuf,
+    instances: PathBuf,
+    active: bool,
+    services: &'a [Value],
+}
+
+#[derive(Debug, Serialize)]
+struct Orphaned {
+    path: PathBuf,
+    directories: usize,
+    bytes: u64,
+}
+
+/// One service: a row of the table, an element of `services` in `--json`.
+#[derive(Debug, Serialize)]
+struct ServiceLine {
+    project: String,
+    service_name: String,
+    state: String,
+    plan: String,
+    port: String,
+    pid: Option<u32>,
 }
 
 pub async fn run(ctx: &Context<'_>, args: StatusArgs) -> anyhow::Result<()> {
     let data_dir = super::data_dir(args.data_dir, ctx);
-    let info = local_state::server_info(&data_dir).filter(|i| local_state::alive(i.pid));
+    let dir = LocalDir::new(&data_dir);
+    let info = dir.server().filter(|i| local_state::alive(i.pid));
     let active = local_state::active(&ctx.settings.config_dir).is_some_and(|a| a.data_dir == data_dir);
     let mut services = Vec::new();
     if let Some(i) = &info {
-        let client = ctx.local_client(&i.url, local_state::token(&data_dir))?;
+        let client = ctx.local_client(&i.url, dir.token())?;
         for project in client.project_list().await? {
             for s in client.service_list(&project.project_name).await? {
                 let port = s
@@ -53,24 +70,35 @@ pub async fn run(ctx: &Context<'_>, args: StatusArgs) -> anyhow::Result<()> {
                     .and_then(Value::as_str)
                     .unwrap_or("")
                     .to_string();
-                services.push(json!({
-                    "project": project.project_name, "service_name": s.service_name, "state": s.state.to_string(),
-                    "plan": s.plan, "port": port, "pid": pid_for_port(&data_dir, &port),
-                }));
+                let pid = port.parse().ok().and_then(|p| dir.server_pid_for_port(p));
+                services.push(ServiceLine {
+                    project: project.project_name.clone(),
+                    service_name: s.service_name,
+                    state: s.state.to_string(),
+                    plan: s.plan,
+                    port,
+                    pid,
+                });
             }
         }
     }
-    let copy = avn_local::copy_method(&data_dir);
-    let orphans = avn_local::orphans(&data_dir);
+    let copy = dir.copy_method();
+    let orphans = dir.orphans();
     let orphaned_bytes: u64 = orphans.iter().map(|o| o.bytes).sum();
-    let whole = json!({
-        "orphaned": {"path": avn_local::orphaned_location(&data_dir), "directories": orphans.len(), "bytes": orphaned_bytes},
-        "copy_method": copy.map(|c| c.0),
-        "running": info.is_some(), "url": info.as_ref().map(|i| i.url.clone()), "pid": info.as_ref().map(|i| i.pid),
-        "data_dir": data_dir, "instances": avn_local::instances_location(&data_dir), "active": active, "services": services,
-    });
+    let services: Vec<Value> = services.iter().map(serde_json::to_value).collect::<Result<_, _>>()?;
     if ctx.printer.json_mode() {
-        return Ok(ctx.printer.print_json(whole)?);
+        let whole = Status {
+            orphaned: Orphaned { path: dir.orphaned(), directories: orphans.len(), bytes: orphaned_bytes },
+            copy_method: copy.map(|c| c.0),
+            running: info.is_some(),
+            url: info.as_ref().map(|i| i.url.clone()),
+            pid: info.as_ref().map(|i| i.pid),
+            data_dir: data_dir.clone(),
+            instances: dir.instances(),
+            active,
+            services: &services,
+        };
+        return Ok(ctx.printer.print_json(serde_json::to_value(whole)?)?);
     }
     let p = ctx.printer;
     match &info {
@@ -88,7 +116,7 @@ pub async fn run(ctx: &Context<'_>, args: StatusArgs) -> anyhow::Result<()> {
             orphans.len(),
             if orphans.len() == 1 { "y" } else { "ies" },
             crate::output::human_bytes(orphaned_bytes),
-            avn_local::orphaned_location(&data_dir).display()
+            dir.orphaned().display()
         ))?;
     }
     if !services.is_empty() {

@@ -5,6 +5,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 
+use avn_local::LocalDir;
+
 use crate::cli::GlobalArgs;
 use crate::context::Context;
 use crate::error::CliError;
@@ -41,7 +43,7 @@ async fn answers(ctx: &Context<'_>, url: &str, token: Option<String>) -> bool {
 }
 
 fn log_tail(data_dir: &Path) -> String {
-    let text = std::fs::read_to_string(data_dir.join("server.log")).unwrap_or_default();
+    let text = std::fs::read_to_string(LocalDir::new(data_dir).log_path()).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(5)..].join("\n")
 }
@@ -54,9 +56,11 @@ async fn start(
     previous: Option<&str>,
 ) -> anyhow::Result<String> {
     avn_local::Pg::discover().map_err(|e| {
-        CliError::failed(format!("cannot start the local control plane: {e}")).hint(
-            "install PostgreSQL (Debian: apt-get install postgresql), or point AVN_PG_BINDIR at its bin directory",
-        )
+        CliError::failed(format!("cannot start the local control plane: {e}"))
+            .hint(
+                "install PostgreSQL (Debian: apt-get install postgresql), or point AVN_PG_BINDIR at its bin directory",
+            )
+            .because(e)
     })?;
     let wanted = port
         .or_else(|| previous.and_then(|u| u.rsplit(':').next()).and_then(|p| p.parse().ok()))
@@ -71,7 +75,7 @@ async fn start(
         Err(_) => 0,
     };
     std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
-    let log = avn_local::private_log(&data_dir.join("server.log"))?;
+    let log = avn_local::private_log(&LocalDir::new(data_dir).log_path())?;
     let exe = std::env::current_exe().context("cannot find the avn executable")?;
     let mut cmd = std::process::Command::new(exe);
     cmd.args(["local", "serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
@@ -85,29 +89,29 @@ async fn start(
     loop {
         if let Some(status) = child.try_wait()? {
             // Another `avn local up` started a server on this directory first: attach to it.
-            if let Some(info) = local_state::server_info(data_dir).filter(|i| avn_local::is_server_of(i.pid, data_dir))
+            if let Some(info) = LocalDir::new(data_dir).server().filter(|i| LocalDir::new(data_dir).is_server_of(i.pid))
             {
-                if answers(ctx, &info.url, local_state::token(data_dir)).await {
+                if answers(ctx, &info.url, LocalDir::new(data_dir).token()).await {
                     return Ok(info.url);
                 }
             }
-            if !deadline.passed() && avn_local::is_locked(data_dir) {
+            if !deadline.passed() && LocalDir::new(data_dir).is_locked() {
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
             return Err(CliError::failed(format!("the local control plane exited ({status})"))
-                .hint(format!("its log ({}):\n{}", data_dir.join("server.log").display(), log_tail(data_dir)))
+                .hint(format!("its log ({}):\n{}", LocalDir::new(data_dir).log_path().display(), log_tail(data_dir)))
                 .into());
         }
-        if let Some(info) = local_state::server_info(data_dir).filter(|i| i.pid == child.id()) {
-            if answers(ctx, &info.url, local_state::token(data_dir)).await {
+        if let Some(info) = LocalDir::new(data_dir).server().filter(|i| i.pid == child.id()) {
+            if answers(ctx, &info.url, LocalDir::new(data_dir).token()).await {
                 return Ok(info.url);
             }
         }
         if deadline.passed() {
             let _ = child.kill();
             return Err(CliError::failed("the local control plane did not answer within 60s")
-                .hint(format!("its log: {}", data_dir.join("server.log").display()))
+                .hint(format!("its log: {}", LocalDir::new(data_dir).log_path().display()))
                 .into());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -116,9 +120,9 @@ async fn start(
 
 /// Make sure a local control plane runs on `data_dir`; return its URL and whether it was started now.
 pub async fn ensure_running(ctx: &Context<'_>, data_dir: &Path, port: Option<u16>) -> anyhow::Result<(String, bool)> {
-    let info = local_state::server_info(data_dir);
+    let info = LocalDir::new(data_dir).server();
     if let Some(i) = &info {
-        if local_state::alive(i.pid) && answers(ctx, &i.url, local_state::token(data_dir)).await {
+        if local_state::alive(i.pid) && answers(ctx, &i.url, LocalDir::new(data_dir).token()).await {
             if let Some(p) = port.filter(|p| !i.url.ends_with(&format!(":{p}"))) {
                 return Err(CliError::usage(format!(
                     "the local control plane already runs at {} (not port {p})",
@@ -137,7 +141,7 @@ pub async fn run(ctx: &Context<'_>, global: &GlobalArgs, args: UpArgs) -> anyhow
     let data_dir = super::data_dir(args.data_dir, ctx);
     let data_dir = std::path::absolute(&data_dir).unwrap_or(data_dir);
     let (url, started) = ensure_running(ctx, &data_dir, args.port).await?;
-    let token = local_state::token(&data_dir).context("the local control plane wrote no token")?;
+    let token = LocalDir::new(&data_dir).token().context("the local control plane wrote no token")?;
     let project = global.project.clone().filter(|p| !p.is_empty()).unwrap_or_else(|| "local".to_string());
     let client = ctx.local_client(&url, Some(token.clone()))?;
     if let Err(e) = client.project_create(&project).await {

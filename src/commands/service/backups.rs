@@ -20,7 +20,7 @@ pub async fn run(ctx: &Context<'_>, args: BackupListArgs) -> anyhow::Result<()> 
     let resp = ctx.client()?.service_backups(project, &args.name).await?;
     let rows: Vec<Value> = resp.backups.iter().map(json::value).collect();
     // Sizes for people in the table; bytes in --json and --format.
-    let shown: Vec<Value> = if ctx.printer.table_mode() {
+    let shown: Vec<Value> = if ctx.printer.tabular() {
         rows.iter()
             .cloned()
             .map(|mut r| {

@@ -2,10 +2,8 @@ use clap::Args;
 use serde_json::Value;
 
 use crate::context::Context;
-use crate::output::json;
 use crate::output::service::service_row;
 use crate::output::service::SERVICE_COLUMNS;
-use crate::output::tables;
 
 /// Show one service
 #[derive(Debug, Args)]
@@ -46,7 +44,7 @@ pub async fn run(ctx: &Context<'_>, args: GetArgs) -> anyhow::Result<()> {
         ctx.printer.warn(&n.message);
     }
     let row = service_row(&s);
-    if ctx.printer.table_mode() {
+    if ctx.printer.tabular() {
         let (table, columns) = crate::output::service::service_table(&[&s]);
         ctx.printer.emit(Value::Null, &table, &columns)?;
     } else {
@@ -56,65 +54,11 @@ pub async fn run(ctx: &Context<'_>, args: GetArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     if ctx.printer.verbosity() > 0 {
-        ctx.printer.line(&details(ctx, &s))?;
+        ctx.printer.line(&crate::output::service::details(ctx.printer, &s))?;
     }
-    let progress = node_progress(&s);
+    let progress = crate::output::service::node_progress(&s);
     if !progress.is_empty() {
         ctx.printer.line(&format!("\nService node states\n{progress}"))?;
     }
     Ok(())
-}
-
-/// The `-v` block: `    key = value` lines, secrets masked unless `--show-secrets`.
-pub fn details(ctx: &Context<'_>, s: &avn_api::Service) -> String {
-    let v = ctx.printer.redacted(json::value(s));
-    let mut lines = vec![format!("{}:", s.service_name)];
-    let mut add = |k: &str, val: Option<&Value>| {
-        if let Some(val) = val {
-            lines.push(format!("    {k} = {}", tables::cell(k, val)));
-        }
-    };
-    add("service_uri", v.get("service_uri"));
-    if let Some(t) = crate::expiry::of(s.tags.as_ref()) {
-        add("expires_at", Some(&crate::expiry::describe(t, jiff::Timestamp::now()).into()));
-    }
-    add("disk_space_mb", v.get("disk_space_mb"));
-    if let Some(Value::Object(uc)) = v.get("user_config") {
-        for (k, val) in uc {
-            add(&format!("user_config.{k}"), Some(val));
-        }
-    }
-    add("databases", v.get("databases"));
-    let users: Option<Value> = v
-        .get("users")
-        .and_then(Value::as_array)
-        .map(|u| u.iter().filter_map(|x| x.get("username").cloned()).collect::<Vec<_>>().into());
-    add("users", users.as_ref());
-    lines.join("\n")
-}
-
-/// The node progress table (`NAME STATE PHASE MIN CURRENT MAX UNIT PROGRESS`), empty when none.
-pub fn node_progress(s: &avn_api::Service) -> String {
-    let mut cells = Vec::new();
-    for n in &s.node_states {
-        for p in &n.progress_updates {
-            let opt = |x: Option<i64>| x.map(|v| v.to_string()).unwrap_or_default();
-            cells.push(vec![
-                n.name.clone(),
-                n.state.clone(),
-                p.phase.clone(),
-                opt(p.min),
-                opt(p.current),
-                opt(p.max),
-                p.unit.clone().unwrap_or_default(),
-                p.percent().map(|x| format!("{x:.1} %")).unwrap_or_default(),
-            ]);
-        }
-    }
-    if cells.is_empty() {
-        return String::new();
-    }
-    let headers: Vec<String> =
-        ["NAME", "STATE", "PHASE", "MIN", "CURRENT", "MAX", "UNIT", "PROGRESS"].iter().map(|h| h.to_string()).collect();
-    tables::render_cells(&headers, &cells)
 }

@@ -29,7 +29,7 @@ pub async fn run(ctx: &Context<'_>, args: ListArgs) -> anyhow::Result<()> {
     // The API's order, as the official client prints it.
     let missing: Vec<&String> = args.names.iter().filter(|n| !services.iter().any(|s| &s.service_name == *n)).collect();
     let rows: Vec<Value> = services.iter().map(service_row).collect();
-    if ctx.printer.table_mode() {
+    if ctx.printer.tabular() {
         let (table, columns) = crate::output::service::service_table(&services.iter().collect::<Vec<_>>());
         ctx.printer.emit(Value::Null, &table, &columns)?;
     } else {
@@ -37,7 +37,7 @@ pub async fn run(ctx: &Context<'_>, args: ListArgs) -> anyhow::Result<()> {
     }
     if ctx.printer.verbosity() > 0 && !ctx.printer.json_mode() && ctx.printer.tabular() {
         for s in &services {
-            ctx.printer.line(&super::get::details(ctx, s))?;
+            ctx.printer.line(&crate::output::service::details(ctx.printer, s))?;
         }
     }
     if !missing.is_empty() {

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use avn_api::ServiceUpdate;
+use serde_json::Map;
 use serde_json::Value;
 
 use super::spawn_op;
@@ -18,26 +19,12 @@ use crate::store::ServiceRec;
 
 /// Apply a `PUT .../service/{s}`.
 pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUpdate) -> Result<ServiceRec, OpError> {
-    let mut rec = m.store(|s| s.service(project, name))?.ok_or_else(|| Refusal::not_found("Service not found"))?;
-    let lock = m.op_lock(&rec.id);
+    let found = m.store(|s| s.service(project, name))?.ok_or_else(|| Refusal::not_found("Service not found"))?;
+    let lock = m.op_lock(&found.id);
     let _guard = lock.lock().await;
-    let mut rec2 = m.store(|s| s.service_by_id(&rec.id))?.ok_or_else(|| Refusal::not_found("Service not found"))?;
-    std::mem::swap(&mut rec, &mut rec2);
-    if body.plan != rec.plan {
-        let Some(new_plan) = catalog::plan(&body.plan, 1) else {
-            return Err(Refusal::invalid(format!("Plan '{}' does not exist for service type pg", body.plan)));
-        };
-        let had = catalog::keeps_backups(&rec.plan);
-        if had != new_plan.has_backups() {
-            return Err(Refusal::invalid("Changing between a plan without backups (hobbyist) and one with backups is not supported locally; fork to the new plan instead"));
-        }
-    }
-    if let Some(c) = body.cloud.as_deref().filter(|c| *c != catalog::CLOUD) {
-        return Err(Refusal::invalid(format!(
-            "Cloud '{c}' is not available: the local control plane has one cloud, 'local'"
-        )));
-    }
-    catalog::validate_user_config(&body.user_config, m.engine.version(), false)?;
+    // Read again under the lock: an operation may have finished meanwhile.
+    let mut rec = m.store(|s| s.service_by_id(&found.id))?.ok_or_else(|| Refusal::not_found("Service not found"))?;
+    check_update(m, &rec, &body)?;
     let protect = body.termination_protection.unwrap_or(rec.termination_protection);
     if body.powered == Some(false) && protect {
         return Err(Refusal::protected(
@@ -45,7 +32,7 @@ pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUp
         ));
     }
     if rec.op == Some(Op::StartFailed) && body.powered.is_some() {
-        // The cluster is not running and its data is intact: it counts as powered off, so a
+        // The server is not running and its data is intact: it counts as powered off, so a
         // power-on starts it again.
         m.set_failure(&rec.id, None);
         rec.op = None;
@@ -58,28 +45,7 @@ pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUp
             rec.op.map(Op::as_str).unwrap_or("")
         )));
     }
-    // user_config: merge, null removes
-    let mut cfg = rec.user_config.clone();
-    let mut restart_needed = false;
-    let engine_key = m.engine.service_type();
-    for (k, v) in &body.user_config {
-        if k == engine_key {
-            let mut pgc = cfg.get(engine_key).and_then(Value::as_object).cloned().unwrap_or_default();
-            for (pk, pv) in v.as_object().into_iter().flatten() {
-                restart_needed |= m.engine.needs_restart(pk);
-                if pv.is_null() {
-                    pgc.remove(pk);
-                } else {
-                    pgc.insert(pk.clone(), pv.clone());
-                }
-            }
-            cfg.insert(engine_key.into(), Value::Object(pgc));
-        } else if v.is_null() {
-            cfg.remove(k);
-        } else {
-            cfg.insert(k.clone(), v.clone());
-        }
-    }
+    let (cfg, restart_needed) = merge_config(m, &rec.user_config, &body.user_config);
     let config_changed = cfg != rec.user_config;
     rec.user_config = cfg;
     rec.plan = body.plan.clone();
@@ -88,38 +54,25 @@ pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUp
         m.engine.apply_config(m, &rec, false).await?;
     }
     match body.powered {
-        Some(false) if rec.state != State::PowerOff => {
-            if let Some(mut r) = m.running(&rec.id) {
-                // Only where WAL is archived (plans with backups); otherwise there is nothing to wait for.
-                let archived =
-                    if catalog::keeps_backups(&rec.plan) { m.engine.flush_archive(m, &rec).await } else { Ok(()) };
-                if let Err(e) = archived {
-                    tracing::warn!("archiving before power-off of {name}: {e}");
-                }
-                r.stop().await;
-            }
-            m.set_running(&rec.id, None);
-            rec.state = State::PowerOff;
-            rec.powered = false;
-        }
+        Some(false) if rec.state != State::PowerOff => power_off(m, &mut rec).await,
         Some(true) if rec.state == State::PowerOff => {
             rec.state = State::Rebuilding;
             rec.powered = true;
             rec.op = Some(Op::PowerOn);
         }
-        _ => {
-            if config_changed && rec.state == State::Running {
-                if restart_needed {
-                    if let Some(mut r) = m.running(&rec.id) {
-                        r.stop().await;
-                    }
-                    rec.state = State::Rebuilding;
-                    rec.op = Some(Op::PowerOn);
-                } else if let Err(e) = m.engine.apply_config(m, &rec, true).await {
-                    tracing::warn!(service = %rec.name, "reloading its configuration: {e}");
-                }
+        _ if config_changed && rec.state == State::Running && restart_needed => {
+            if let Some(mut r) = m.running(&rec.id) {
+                r.stop().await;
+            }
+            rec.state = State::Rebuilding;
+            rec.op = Some(Op::PowerOn);
+        }
+        _ if config_changed && rec.state == State::Running => {
+            if let Err(e) = m.engine.apply_config(m, &rec, true).await {
+                tracing::warn!(service = %rec.name, "reloading its configuration: {e}");
             }
         }
+        _ => {}
     }
     rec.update_time = now();
     m.store(|s| s.update_service(&rec))?;
@@ -127,6 +80,70 @@ pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUp
         spawn_op(m, rec.id.clone());
     }
     Ok(rec)
+}
+
+/// The plan, cloud and options an update asks for must be possible here.
+fn check_update(m: &Manager, rec: &ServiceRec, body: &ServiceUpdate) -> Result<(), OpError> {
+    if body.plan != rec.plan {
+        let Some(new_plan) = catalog::plan(&body.plan, 1) else {
+            return Err(Refusal::invalid(format!(
+                "Plan '{}' does not exist for service type {}",
+                body.plan,
+                m.engine.service_type()
+            )));
+        };
+        if catalog::keeps_backups(&rec.plan) != new_plan.has_backups() {
+            return Err(Refusal::invalid("Changing between a plan without backups (hobbyist) and one with backups is not supported locally; fork to the new plan instead"));
+        }
+    }
+    if let Some(c) = body.cloud.as_deref().filter(|c| *c != catalog::CLOUD) {
+        return Err(Refusal::invalid(format!(
+            "Cloud '{c}' is not available: the local control plane has one cloud, 'local'"
+        )));
+    }
+    catalog::validate_user_config(&body.user_config, m.engine.version(), false)?;
+    Ok(())
+}
+
+/// `current` with `changes` merged in (`null` removes a key; the engine's own object, such as
+/// `pg`, is merged key by key), and whether a changed engine option needs a restart.
+fn merge_config(m: &Manager, current: &Map<String, Value>, changes: &Map<String, Value>) -> (Map<String, Value>, bool) {
+    let mut cfg = current.clone();
+    let mut restart_needed = false;
+    let engine_key = m.engine.service_type();
+    for (k, v) in changes {
+        if k == engine_key {
+            let mut own = cfg.get(engine_key).and_then(Value::as_object).cloned().unwrap_or_default();
+            for (ok, ov) in v.as_object().into_iter().flatten() {
+                restart_needed |= m.engine.needs_restart(ok);
+                if ov.is_null() {
+                    own.remove(ok);
+                } else {
+                    own.insert(ok.clone(), ov.clone());
+                }
+            }
+            cfg.insert(engine_key.into(), Value::Object(own));
+        } else if v.is_null() {
+            cfg.remove(k);
+        } else {
+            cfg.insert(k.clone(), v.clone());
+        }
+    }
+    (cfg, restart_needed)
+}
+
+/// Stop the server, after archiving what it committed where the plan keeps backups.
+async fn power_off(m: &Arc<Manager>, rec: &mut ServiceRec) {
+    if let Some(mut r) = m.running(&rec.id) {
+        let archived = if catalog::keeps_backups(&rec.plan) { m.engine.flush_archive(m, rec).await } else { Ok(()) };
+        if let Err(e) = archived {
+            tracing::warn!("archiving before power-off of {}: {e}", rec.name);
+        }
+        r.stop().await;
+    }
+    m.set_running(&rec.id, None);
+    rec.state = State::PowerOff;
+    rec.powered = false;
 }
 
 /// `DELETE .../service/{s}`: refused while protected; otherwise stop and remove everything.

@@ -319,6 +319,13 @@ pub async fn kill_leftovers(dir: &Path) {
     .await;
 }
 
+/// The pid and port a postmaster recorded in `data/postmaster.pid` (lines 1 and 4), if any.
+pub fn postmaster_port(data: &Path) -> Option<(u32, u16)> {
+    let text = std::fs::read_to_string(data.join("postmaster.pid")).ok()?;
+    let lines: Vec<&str> = text.lines().collect();
+    Some((lines.first()?.trim().parse().ok()?, lines.get(3)?.trim().parse().ok()?))
+}
+
 /// The pid of a live postmaster running from `data`, through its `postmaster.pid`.
 pub fn live_postmaster(data: &Path) -> Option<i32> {
     let text = std::fs::read_to_string(data.join("postmaster.pid")).ok()?;
