@@ -5,11 +5,34 @@
 //! documented exit code.
 //!
 //! Layers, and the one direction they depend in: `commands` (clap argument structs, each turned
-//! into resolved values) → domain modules (`fork`, `rename`, `readiness`, `provision`,
+//! into resolved values) → domain modules (`fork`, `rename`, `readiness`, `create_request`,
 //! `integrations`, `pg`, `time`, `user_config`) → `avn_client` → `avn_api`. Every layer may use
 //! `context`, `output` and `error`. Domain modules never import from `commands` or take clap
-//! types; `avn_local` is used only by `commands::local`. `complete` answers the shell's completion
-//! scripts (`avn __complete ...`) before any of this runs.
+//! types; a command never calls another command's module (shared rendering lives in `output`);
+//! `avn_local` is used only by `commands::local` (its data directory through `LocalDir`).
+//! `complete` answers the shell's completion scripts (`avn __complete ...`) before any of this
+//! runs.
+//!
+//! The tree:
+//!
+//! ```text
+//! cli.rs, settings.rs, context.rs   parse; resolve flags, environment and files; client, printer
+//! commands/        one module per command (service/, local/, project, user, completion)
+//! fork/            the one fork engine: request, existing (what NEW holds), preflight, report,
+//!                  replace, run_sql
+//! rename/          the rename saga: plan, preflight, stages, delete, saga (driving and the end),
+//!                  rollback, journal (typed, locked), fence, repoint, postgres
+//! readiness/       waiting until services are RUNNING and accept connections
+//! create_request.rs  names, plans, schemas and -c options of create requests
+//! output/          the one owner of stdout and stderr: tables, --json, --format, progress
+//! error.rs         CliError (kind, hints, source chain) and exit codes
+//! expiry.rs, lease.rs, integrations.rs, user_config.rs, time.rs, pg/, env_file.rs, config.rs
+//! complete/        shell completion, answered before anything else starts
+//! ```
+//!
+//! Beside it in the workspace: `avn-api` (wire types and their rules), `avn-client` (the HTTP
+//! client), `avn-local` (the local control plane), `avn-util` (crash-safe writes, deadline
+//! waits), `xtask` (generates completions and man pages through `examples/gen_docs.rs`).
 
 use std::process::ExitCode;
 

@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::context::Context;
 use crate::error::CliError;
 
+mod delete;
 mod error;
 mod fence;
 pub mod journal;
@@ -24,6 +25,7 @@ pub mod plan;
 pub(crate) mod postgres;
 mod preflight;
 mod repoint;
+mod rollback;
 mod saga;
 mod stages;
 

@@ -13,9 +13,27 @@ use crate::fork::ForkRequest;
 impl Rename<'_, '_> {
     /// Every check, before anything changes. Returns OLD's snapshot and the fork request.
     pub(super) async fn preflight(&self) -> anyhow::Result<(Snapshot, avn_api::ServiceCreate)> {
-        let ctx = self.ctx;
-        let client = ctx.client()?;
-        let (old, new, o) = (&self.old, &self.new, &self.opts);
+        let client = self.ctx.client()?;
+        let svc = self.check_source(client).await?;
+        self.check_options(&svc)?;
+        let body = self.fork_body(&svc).await?;
+        let integrations = client.service_integrations(&self.project, &self.old).await?;
+        let (mut snapshot, conn) = Self::snapshot(&svc, integrations);
+        if Self::is_pg(&snapshot) && !self.opts.writes_stopped {
+            self.check_pg_writes(&mut snapshot, conn.as_ref()).await?;
+        }
+        if Self::is_pg(&snapshot) {
+            self.check_unlogged(&mut snapshot, conn.as_ref()).await?;
+        }
+        if !Self::is_pg(&snapshot) && !self.opts.writes_stopped && !self.dry_run {
+            self.confirm_writes_stopped(&snapshot)?;
+        }
+        Ok((snapshot, body))
+    }
+
+    /// OLD exists, runs and is nobody's; NEW is a free, valid name.
+    async fn check_source(&self, client: &avn_client::Client) -> anyhow::Result<avn_api::Service> {
+        let (old, new) = (&self.old, &self.new);
         crate::provision::validate_name(new)?;
         if old == new {
             return Err(CliError::usage("the new name is the old name").into());
@@ -42,6 +60,12 @@ impl Rename<'_, '_> {
             Err(e) if e.is_not_found() => {}
             Err(e) => return Err(e.into()),
         }
+        Ok(svc)
+    }
+
+    /// What the options ask is possible: protection, confirmation, files to repoint.
+    fn check_options(&self, svc: &avn_api::Service) -> anyhow::Result<()> {
+        let (old, o) = (&self.old, &self.opts);
         if svc.termination_protection && !o.keep_source && !o.remove_termination_protection {
             return Err(CliError::usage(format!("'{old}' has termination protection, and the rename would delete it"))
                 .hint("pass --remove-termination-protection to lift it at the last step, or --keep-source to keep the old service")
@@ -63,12 +87,17 @@ impl Rename<'_, '_> {
                 return Err(CliError::usage(format!("--repoint-env {}: not a writable file", path.display())).into());
             }
         }
-        // The fork request, with every fork check.
+        Ok(())
+    }
+
+    /// The fork request, with every fork check.
+    async fn fork_body(&self, svc: &avn_api::Service) -> anyhow::Result<avn_api::ServiceCreate> {
+        let (old, new, o) = (&self.old, &self.new, &self.opts);
         // NEW gets OLD's tags but for avn's own: the renamed service is the same service, and it
         // keeps its expiry, but only once the rename has finished (an expiry that falls due
         // meanwhile must not take NEW while OLD is being deleted); the lease is added at the start.
         let mut tags = svc.tags.clone().unwrap_or_default();
-        let expires_at = tags.remove(crate::expiry::TAG);
+        tags.remove(crate::expiry::TAG);
         tags.remove(crate::fork::RUN_SQL_TAG);
         tags.retain(|k, _| !avn_api::lease::OWN_TAGS.contains(&k.as_str()));
         let req = ForkRequest {
@@ -79,10 +108,13 @@ impl Rename<'_, '_> {
             termination_protection: svc.termination_protection,
             ..ForkRequest::new(&self.project, old, new)
         };
-        let body = fork::preflight(ctx, &req, &svc).await?.body;
-        let integrations = client.service_integrations(&self.project, old).await?;
-        let conn = Conn::of(&svc);
-        let mut snapshot = Snapshot {
+        Ok(fork::preflight(self.ctx, &req, svc).await?.body)
+    }
+
+    /// What the rename knows of OLD before it changes anything, and OLD's connection.
+    fn snapshot(svc: &avn_api::Service, integrations: Vec<avn_api::Integration>) -> (Snapshot, Option<Conn>) {
+        let conn = Conn::of(svc);
+        let snapshot = Snapshot {
             service_type: svc.service_type.clone(),
             plan: svc.plan.clone(),
             cloud: svc.cloud_name.clone(),
@@ -94,62 +126,68 @@ impl Rename<'_, '_> {
             alterable: vec![],
             integrations,
             created: svc.create_time.clone(),
-            expires_at,
+            expires_at: svc.tags.as_ref().and_then(|t| t.get(crate::expiry::TAG).cloned()),
             unlogged: vec![],
         };
-        if Self::is_pg(&snapshot) && !o.writes_stopped {
-            let uri = conn
-                .as_ref()
-                .map(|c| c.uri.clone())
-                .ok_or_else(|| CliError::usage(format!("'{old}' has no service URI to stop writes with")))?;
-            let pg = ctx.pg_conn(&self.project, &uri).await?;
-            let dbs = postgres::databases(&pg).await.map_err(|e| {
-                CliError::usage(format!("cannot connect to '{old}' to stop writes: {e}")).hint(
-                    "stop writes yourself and pass --writes-stopped, or run from a machine that can reach the database",
-                )
-            })?;
-            let refused: Vec<&str> = dbs.iter().filter(|(_, ok)| !ok).map(|(d, _)| d.as_str()).collect();
-            if !refused.is_empty() {
-                return Err(CliError::usage(format!(
-                    "the admin user cannot make these databases read-only: {}",
-                    refused.join(", ")
-                ))
-                .hint("stop writes to them yourself and pass --writes-stopped")
-                .into());
-            }
-            snapshot.alterable = dbs.into_iter().map(|(d, _)| d).collect();
-            // A role-level setting beats the database default: those roles could still write.
-            let overrides = postgres::read_only_overrides(&pg)
-                .await
-                .map_err(|e| CliError::usage(format!("cannot read role settings on '{old}': {e}")))?;
-            if !overrides.is_empty() && !o.force {
-                return Err(CliError::usage(format!(
-                    "role settings on '{old}' can re-enable writes after they are stopped: {}",
-                    overrides.join("; ")
-                ))
-                .hint("reset them (ALTER ROLE ... RESET default_transaction_read_only), or pass --force to go on; sessions of those roles could still write to OLD during the rename")
-                .into());
-            }
+        (snapshot, conn)
+    }
+
+    /// PostgreSQL: the admin can make every database read-only, and no role setting can
+    /// re-enable writes (unless `--force`).
+    async fn check_pg_writes(&self, snapshot: &mut Snapshot, conn: Option<&Conn>) -> anyhow::Result<()> {
+        let (ctx, old, o) = (self.ctx, &self.old, &self.opts);
+        let uri = conn
+            .as_ref()
+            .map(|c| c.uri.clone())
+            .ok_or_else(|| CliError::usage(format!("'{old}' has no service URI to stop writes with")))?;
+        let pg = ctx.pg_conn(&self.project, &uri).await?;
+        let dbs = postgres::databases(&pg).await.map_err(|e| {
+            CliError::usage(format!("cannot connect to '{old}' to stop writes: {e}")).hint(
+                "stop writes yourself and pass --writes-stopped, or run from a machine that can reach the database",
+            )
+        })?;
+        let refused: Vec<&str> = dbs.iter().filter(|(_, ok)| !ok).map(|(d, _)| d.as_str()).collect();
+        if !refused.is_empty() {
+            return Err(CliError::usage(format!(
+                "the admin user cannot make these databases read-only: {}",
+                refused.join(", ")
+            ))
+            .hint("stop writes to them yourself and pass --writes-stopped")
+            .into());
         }
-        if Self::is_pg(&snapshot) {
-            self.check_unlogged(&mut snapshot, conn.as_ref()).await?;
+        snapshot.alterable = dbs.into_iter().map(|(d, _)| d).collect();
+        // A role-level setting beats the database default: those roles could still write.
+        let overrides = postgres::read_only_overrides(&pg)
+            .await
+            .map_err(|e| CliError::usage(format!("cannot read role settings on '{old}': {e}")))?;
+        if !overrides.is_empty() && !o.force {
+            return Err(CliError::usage(format!(
+                "role settings on '{old}' can re-enable writes after they are stopped: {}",
+                overrides.join("; ")
+            ))
+            .hint("reset them (ALTER ROLE ... RESET default_transaction_read_only), or pass --force to go on; sessions of those roles could still write to OLD during the rename")
+            .into());
         }
-        if !Self::is_pg(&snapshot) && !o.writes_stopped && !self.dry_run {
-            if !crate::prompt::can_prompt() {
-                return Err(CliError::usage(format!(
-                    "avn cannot stop writes on a {} service itself",
-                    snapshot.service_type
-                ))
-                .hint("stop writes to it, then pass --writes-stopped")
-                .into());
-            }
-            let answer =
-                crate::prompt::read_line(&format!("Have all writes to '{old}' been stopped? Type yes to continue"))?;
-            if answer != "yes" {
-                return Err(CliError::usage("writes were not confirmed as stopped; nothing was changed").into());
-            }
+        Ok(())
+    }
+
+    /// Other types: avn cannot stop writes itself, so a person confirms they are stopped.
+    fn confirm_writes_stopped(&self, snapshot: &Snapshot) -> anyhow::Result<()> {
+        let old = &self.old;
+        if !crate::prompt::can_prompt() {
+            return Err(CliError::usage(format!(
+                "avn cannot stop writes on a {} service itself",
+                snapshot.service_type
+            ))
+            .hint("stop writes to it, then pass --writes-stopped")
+            .into());
         }
-        Ok((snapshot, body))
+        let answer =
+            crate::prompt::read_line(&format!("Have all writes to '{old}' been stopped? Type yes to continue"))?;
+        if answer != "yes" {
+            return Err(CliError::usage("writes were not confirmed as stopped; nothing was changed").into());
+        }
+        Ok(())
     }
 
     /// Unlogged tables that hold rows do not survive a fork (their contents are not in WAL, on

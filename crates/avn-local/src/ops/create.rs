@@ -22,6 +22,48 @@ use crate::store::ServiceRec;
 
 /// Validate and register a new service (or fork); the work goes on in the background.
 pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> Result<ServiceRec, OpError> {
+    let plan = check_request(m, project, &body)?;
+    // The legacy key is read as the current one, and stored as it.
+    let mut user_config = body.user_config.clone();
+    let fork_keys = avn_api::ForkKeys::read(&user_config);
+    if user_config.remove(avn_api::fork::LEGACY_PG_SERVICE).is_some() {
+        avn_api::ForkKeys { service: fork_keys.service.clone(), ..Default::default() }.write(&mut user_config);
+    }
+    catalog::validate_user_config(&user_config, m.engine.version(), true)?;
+    let now = now();
+    let mut rec = ServiceRec {
+        id: format!("{}-{}", body.service_name, random_string(8)),
+        project: project.to_string(),
+        name: body.service_name.clone(),
+        plan: plan.service_plan.clone(),
+        state: State::Rebuilding,
+        powered: true,
+        port: m.free_port()?,
+        password: random_string(24),
+        user_config: user_config.clone(),
+        termination_protection: body.termination_protection,
+        create_time: now.clone(),
+        update_time: now,
+        op: Some(Op::Create),
+        fork: None,
+        tags: body.tags.clone().unwrap_or_default(),
+    };
+    if let Some(source_name) = fork_keys.service.clone() {
+        attach_fork(m, project, &plan, &body, &fork_keys, &source_name, &mut rec)?;
+    }
+    if !m.store(|s| s.insert_service(&rec))? {
+        if let Some(f) = &rec.fork {
+            m.release(&f.source_id, &rec.id);
+        }
+        return Err(Refusal::conflict(format!("Service name '{}' already exists in project {project}", rec.name)));
+    }
+    spawn_op(m, rec.id.clone());
+    Ok(rec)
+}
+
+/// The request names an existing project, a valid name, and a type, plan, cloud and network
+/// this control plane has; returns the plan.
+fn check_request(m: &Manager, project: &str, body: &ServiceCreate) -> Result<avn_api::Plan, OpError> {
     if !m.store(|s| s.project_exists(project))? {
         return Err(Refusal::not_found(format!("Project {project} does not exist")));
     }
@@ -51,83 +93,65 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> Result<Se
     if let Some(Some(vpc)) = &body.project_vpc_id {
         return Err(Refusal::invalid(format!("Project VPC {vpc} does not exist")));
     }
-    // The legacy key is read as the current one, and stored as it.
-    let mut user_config = body.user_config.clone();
-    let fork_keys = avn_api::ForkKeys::read(&user_config);
-    if user_config.remove(avn_api::fork::LEGACY_PG_SERVICE).is_some() {
-        avn_api::ForkKeys { service: fork_keys.service.clone(), ..Default::default() }.write(&mut user_config);
+    Ok(plan)
+}
+
+/// Make `rec` a fork of `source_name`: check the source can be forked to the target, that the
+/// fork fits on the disk, hold the source's backups, and carry over its password, configuration
+/// and (with `copy_tags`) tags.
+fn attach_fork(
+    m: &Manager,
+    project: &str,
+    plan: &avn_api::Plan,
+    body: &ServiceCreate,
+    fork_keys: &avn_api::ForkKeys,
+    source_name: &str,
+    rec: &mut ServiceRec,
+) -> Result<(), OpError> {
+    let user_config = rec.user_config.clone();
+    let source_project = fork_keys.project.clone().unwrap_or_else(|| project.to_string());
+    let source = m.store(|s| s.service(&source_project, source_name))?.ok_or_else(|| {
+        Refusal::invalid(format!("Service to fork from '{source_project}/{source_name}' does not exist"))
+    })?;
+    let target = fork_target(m, &source, plan.has_backups(), &plan.service_plan, fork_keys)?;
+    if let Some((need, free)) = super::fork::space(m, &source).filter(|(need, free)| need > free) {
+        return Err(Refusal::invalid(format!(
+            "Not enough free disk space to fork '{source_name}': the fork needs about {} MiB, and {} MiB are free where avn local keeps its services; free some space first",
+            need >> 20,
+            free >> 20
+        )));
     }
-    catalog::validate_user_config(&user_config, m.engine.version(), true)?;
-    let now = now();
-    let mut rec = ServiceRec {
-        id: format!("{}-{}", body.service_name, random_string(8)),
-        project: project.to_string(),
-        name: body.service_name.clone(),
-        plan: plan.service_plan.clone(),
-        state: State::Rebuilding,
-        powered: true,
-        port: m.free_port()?,
-        password: random_string(24),
-        user_config: user_config.clone(),
-        termination_protection: body.termination_protection,
-        create_time: now.clone(),
-        update_time: now,
-        op: Some(Op::Create),
-        fork: None,
-        tags: body.tags.clone().unwrap_or_default(),
-    };
-    if let Some(source_name) = fork_keys.service.clone() {
-        let source_project = fork_keys.project.clone().unwrap_or_else(|| project.to_string());
-        let source = m.store(|s| s.service(&source_project, &source_name))?.ok_or_else(|| {
-            Refusal::invalid(format!("Service to fork from '{source_project}/{source_name}' does not exist"))
-        })?;
-        let target = fork_target(m, &source, plan.has_backups(), &plan.service_plan, &fork_keys)?;
-        if let Some((need, free)) = super::fork::space(m, &source).filter(|(need, free)| need > free) {
-            return Err(Refusal::invalid(format!(
-                "Not enough free disk space to fork '{source_name}': the fork needs about {} MiB, and {} MiB are free where avn local keeps its services; free some space first",
-                need >> 20,
-                free >> 20
-            )));
-        }
-        // The backups this fork needs are held from now on (not rotated, not removed with the
-        // source), until the fork has finished.
-        m.hold(&source.id, &rec.id);
-        let backup = m
-            .store(|s| s.backups(&source.id))?
-            .iter()
-            .rev()
-            .find(|b| target.is_none_or(|t| avn_api::time::parse(&b.backup_time).is_some_and(|bt| bt <= t)))
-            .map(|b| b.backup_name.clone());
-        rec.fork = Some(ForkOrigin {
-            source_id: source.id.clone(),
-            source_project: source.project.clone(),
-            source_service: source.name.clone(),
-            target,
-            backup,
-        });
-        rec.password = source.password.clone();
-        // The fork carries the source's configuration; the request's keys win.
-        let mut merged = source.user_config.clone();
-        avn_api::ForkKeys::remove(&mut merged);
-        merged.extend(user_config);
-        rec.user_config = merged;
-        rec.op = Some(Op::Fork);
-        if body.copy_tags == Some(true) {
-            // A rename's own tags (its lease) stay with the service they were written on.
-            let mut tags = source.tags.clone();
-            tags.retain(|k, _| !avn_api::lease::OWN_TAGS.contains(&k.as_str()));
-            tags.extend(rec.tags.clone());
-            rec.tags = tags;
-        }
+    // The backups this fork needs are held from now on (not rotated, not removed with the
+    // source), until the fork has finished.
+    m.hold(&source.id, &rec.id);
+    let backup = m
+        .store(|s| s.backups(&source.id))?
+        .iter()
+        .rev()
+        .find(|b| target.is_none_or(|t| avn_api::time::parse(&b.backup_time).is_some_and(|bt| bt <= t)))
+        .map(|b| b.backup_name.clone());
+    rec.fork = Some(ForkOrigin {
+        source_id: source.id.clone(),
+        source_project: source.project.clone(),
+        source_service: source.name.clone(),
+        target,
+        backup,
+    });
+    rec.password = source.password.clone();
+    // The fork carries the source's configuration; the request's keys win.
+    let mut merged = source.user_config.clone();
+    avn_api::ForkKeys::remove(&mut merged);
+    merged.extend(user_config);
+    rec.user_config = merged;
+    rec.op = Some(Op::Fork);
+    if body.copy_tags == Some(true) {
+        // A rename's own tags (its lease) stay with the service they were written on.
+        let mut tags = source.tags.clone();
+        tags.retain(|k, _| !avn_api::lease::OWN_TAGS.contains(&k.as_str()));
+        tags.extend(rec.tags.clone());
+        rec.tags = tags;
     }
-    if !m.store(|s| s.insert_service(&rec))? {
-        if let Some(f) = &rec.fork {
-            m.release(&f.source_id, &rec.id);
-        }
-        return Err(Refusal::conflict(format!("Service name '{}' already exists in project {project}", rec.name)));
-    }
-    spawn_op(m, rec.id.clone());
-    Ok(rec)
+    Ok(())
 }
 
 /// Check that `source` can be forked onto a plan (`plan_has_backups`) and read the request's

@@ -14,8 +14,11 @@
 //! - `backup`: base backups, their rotation and the scheduler;
 //! - `integrations`: validate and record integrations.
 
+use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
+use std::time::Instant;
 
 use crate::catalog;
 use crate::error::OpError;
@@ -156,100 +159,118 @@ pub fn restart_backoff(attempts: u32) -> Duration {
 /// A start that failed (no space left, say) is tried again by itself, with a growing wait, until
 /// it works or someone powers the service off: the log and the service's notification say when.
 pub async fn watchdog(m: Arc<Manager>) {
-    let mut suspects = std::collections::HashSet::new();
+    let mut suspects = HashSet::new();
     // Services whose start failed: (attempts so far, when to try next).
-    let mut retries: std::collections::HashMap<String, (u32, std::time::Instant)> = Default::default();
+    let mut retries: HashMap<String, (u32, Instant)> = Default::default();
     // Services restarted after a crash, and when.
-    let mut crashes: std::collections::HashMap<String, std::time::Instant> = Default::default();
-    /// A server that stays up this long after a restart has recovered: the waits start over.
-    const STAYED_UP: Duration = Duration::from_secs(120);
+    let mut crashes: HashMap<String, Instant> = Default::default();
     loop {
         tokio::time::sleep(Duration::from_secs(2)).await;
         let Ok(services) = m.store(|s| s.services(None)) else { continue };
         // Forgotten once the service has stayed up for a while (or is gone, or powered off): the
         // next failure starts the waits from the beginning.
-        let t = std::time::Instant::now();
+        let t = Instant::now();
         retries.retain(|id, (_, next)| {
             services
                 .iter()
                 .any(|r| &r.id == id && r.powered && (r.op.is_some() || t.saturating_duration_since(*next) < STAYED_UP))
         });
         crashes.retain(|id, last| services.iter().any(|r| &r.id == id) && t.duration_since(*last) < STAYED_UP);
-        for rec in services.iter().filter(|r| r.op == Some(Op::StartFailed) && r.powered) {
-            let t = std::time::Instant::now();
-            let (attempts, at) = *retries.entry(rec.id.clone()).or_insert((0, t + restart_backoff(0)));
-            let why = m.failure(&rec.id).unwrap_or_default();
-            if !why.contains("trying again") {
-                let wait = at.saturating_duration_since(t).as_secs().max(1);
-                tracing::warn!(service = %rec.name, "could not start; trying again in {wait} s");
-                m.set_failure(&rec.id, Some(format!("{why}; trying again in {wait} s")));
-            }
-            if t < at {
-                continue;
-            }
-            let lock = m.op_lock(&rec.id);
-            let Ok(_guard) = lock.try_lock() else { continue };
-            let Ok(Some(mut cur)) = m.store(|s| s.service_by_id(&rec.id)) else { continue };
-            if cur.op != Some(Op::StartFailed) || !cur.powered {
-                continue;
-            }
-            retries.insert(cur.id.clone(), (attempts + 1, t + restart_backoff(attempts + 1)));
-            tracing::warn!(service = %cur.name, attempt = attempts + 1, "starting it again after a failed start");
-            cur.state = State::Rebuilding;
-            cur.op = Some(Op::PowerOn);
-            cur.update_time = now();
-            if m.store(|s| s.update_service(&cur)).is_ok() {
-                drop(_guard);
-                spawn_op(&m, cur.id.clone());
-            }
-        }
-        let mut dead = std::collections::HashSet::new();
-        for rec in services {
-            if rec.state != State::Running || rec.op.is_some() || !rec.powered || m.running(&rec.id).is_some() {
-                continue;
-            }
-            if !suspects.contains(&rec.id) {
-                dead.insert(rec.id.clone());
-                continue;
-            }
-            // A server that dies again soon after a restart (a full disk: it starts, then cannot
-            // write) is not restarted in a tight loop: it counts as a failed start, tried again
-            // after a growing wait (above).
-            let t = std::time::Instant::now();
-            let again = crashes.get(&rec.id).is_some_and(|last| t.duration_since(*last) < STAYED_UP);
-            let lock = m.op_lock(&rec.id);
-            let Ok(_guard) = lock.try_lock() else { continue };
-            let Ok(Some(mut cur)) = m.store(|s| s.service_by_id(&rec.id)) else { continue };
-            if cur.state != State::Running || cur.op.is_some() || !cur.powered || m.running(&cur.id).is_some() {
-                continue;
-            }
-            crashes.insert(cur.id.clone(), t);
-            cur.state = State::Rebuilding;
-            cur.update_time = now();
-            if again {
-                let wait = restart_backoff(0).as_secs();
-                let server = m.engine.server_name();
-                tracing::warn!(service = %cur.name, "its {server} server exited again soon after a restart; trying again in {wait} s");
-                m.set_failure(&cur.id, Some(format!("the {server} server exited again soon after a restart (is the disk full?); trying again in {wait} s")));
-                cur.op = Some(Op::StartFailed);
-                // On a full disk the state store cannot be written either: this is tried again
-                // at the next look, and the service is not shown RUNNING meanwhile (views).
-                if let Err(e) = m.store(|s| s.update_service(&cur)) {
-                    tracing::warn!(service = %cur.name, "cannot record the failed start: {e}");
-                }
-                continue;
-            }
-            let server = m.engine.server_name();
-            tracing::warn!(service = %cur.name, "its {server} server exited unexpectedly; restarting it");
-            m.set_failure(&cur.id, Some(format!("the {server} server exited unexpectedly; restarting it")));
-            cur.op = Some(Op::PowerOn);
-            if m.store(|s| s.update_service(&cur)).is_ok() {
-                drop(_guard);
-                spawn_op(&m, cur.id.clone());
-            }
-        }
-        suspects = dead;
+        retry_failed_starts(&m, &services, &mut retries);
+        suspects = restart_dead(&m, services, &suspects, &mut crashes);
     }
+}
+
+/// A server that stays up this long after a restart has recovered: the waits start over.
+const STAYED_UP: Duration = Duration::from_secs(120);
+
+/// Start again, after a growing wait, the services whose start failed and that are still on.
+fn retry_failed_starts(m: &Arc<Manager>, services: &[ServiceRec], retries: &mut HashMap<String, (u32, Instant)>) {
+    for rec in services.iter().filter(|r| r.op == Some(Op::StartFailed) && r.powered) {
+        let t = std::time::Instant::now();
+        let (attempts, at) = *retries.entry(rec.id.clone()).or_insert((0, t + restart_backoff(0)));
+        let why = m.failure(&rec.id).unwrap_or_default();
+        if !why.contains("trying again") {
+            let wait = at.saturating_duration_since(t).as_secs().max(1);
+            tracing::warn!(service = %rec.name, "could not start; trying again in {wait} s");
+            m.set_failure(&rec.id, Some(format!("{why}; trying again in {wait} s")));
+        }
+        if t < at {
+            continue;
+        }
+        let lock = m.op_lock(&rec.id);
+        let Ok(_guard) = lock.try_lock() else { continue };
+        let Ok(Some(mut cur)) = m.store(|s| s.service_by_id(&rec.id)) else { continue };
+        if cur.op != Some(Op::StartFailed) || !cur.powered {
+            continue;
+        }
+        retries.insert(cur.id.clone(), (attempts + 1, t + restart_backoff(attempts + 1)));
+        tracing::warn!(service = %cur.name, attempt = attempts + 1, "starting it again after a failed start");
+        cur.state = State::Rebuilding;
+        cur.op = Some(Op::PowerOn);
+        cur.update_time = now();
+        if m.store(|s| s.update_service(&cur)).is_ok() {
+            drop(_guard);
+            spawn_op(m, cur.id.clone());
+        }
+    }
+}
+
+/// Restart the servers the store says are RUNNING but that have died, when seen dead twice in a
+/// row (so a power-off in flight is not mistaken for a crash); one that dies again soon after a
+/// restart counts as a failed start. Returns the services seen dead this time.
+fn restart_dead(
+    m: &Arc<Manager>,
+    services: Vec<ServiceRec>,
+    suspects: &HashSet<String>,
+    crashes: &mut HashMap<String, Instant>,
+) -> HashSet<String> {
+    let mut dead = HashSet::new();
+    for rec in services {
+        if rec.state != State::Running || rec.op.is_some() || !rec.powered || m.running(&rec.id).is_some() {
+            continue;
+        }
+        if !suspects.contains(&rec.id) {
+            dead.insert(rec.id.clone());
+            continue;
+        }
+        // A server that dies again soon after a restart (a full disk: it starts, then cannot
+        // write) is not restarted in a tight loop: it counts as a failed start, tried again
+        // after a growing wait (above).
+        let t = std::time::Instant::now();
+        let again = crashes.get(&rec.id).is_some_and(|last| t.duration_since(*last) < STAYED_UP);
+        let lock = m.op_lock(&rec.id);
+        let Ok(_guard) = lock.try_lock() else { continue };
+        let Ok(Some(mut cur)) = m.store(|s| s.service_by_id(&rec.id)) else { continue };
+        if cur.state != State::Running || cur.op.is_some() || !cur.powered || m.running(&cur.id).is_some() {
+            continue;
+        }
+        crashes.insert(cur.id.clone(), t);
+        cur.state = State::Rebuilding;
+        cur.update_time = now();
+        if again {
+            let wait = restart_backoff(0).as_secs();
+            let server = m.engine.server_name();
+            tracing::warn!(service = %cur.name, "its {server} server exited again soon after a restart; trying again in {wait} s");
+            m.set_failure(&cur.id, Some(format!("the {server} server exited again soon after a restart (is the disk full?); trying again in {wait} s")));
+            cur.op = Some(Op::StartFailed);
+            // On a full disk the state store cannot be written either: this is tried again
+            // at the next look, and the service is not shown RUNNING meanwhile (views).
+            if let Err(e) = m.store(|s| s.update_service(&cur)) {
+                tracing::warn!(service = %cur.name, "cannot record the failed start: {e}");
+            }
+            continue;
+        }
+        let server = m.engine.server_name();
+        tracing::warn!(service = %cur.name, "its {server} server exited unexpectedly; restarting it");
+        m.set_failure(&cur.id, Some(format!("the {server} server exited unexpectedly; restarting it")));
+        cur.op = Some(Op::PowerOn);
+        if m.store(|s| s.update_service(&cur)).is_ok() {
+            drop(_guard);
+            spawn_op(m, cur.id.clone());
+        }
+    }
+    dead
 }
 
 /// The operation failed: stop what it started and say so on the service.

@@ -32,6 +32,7 @@ pub mod engine;
 pub mod fork;
 pub mod packed;
 pub mod process;
+pub mod running;
 pub mod sql;
 pub mod wal;
 
