@@ -64,7 +64,7 @@ pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
 async fn unknown_project(ctx: &Context<'_>, e: anyhow::Error) -> anyhow::Error {
     let not_found = e.chain().any(|c| c.downcast_ref::<avn_client::Error>().is_some_and(|c| c.is_not_found()));
     let (true, Some(project)) = (not_found, ctx.settings.project.as_deref()) else { return e };
-    match crate::provision::missing_project(ctx, project).await {
+    match crate::create_request::missing_project(ctx, project).await {
         Some(err) => err.into(),
         None => e,
     }

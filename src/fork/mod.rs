@@ -2,7 +2,7 @@
 //!
 //! Owns the resolved fork request (`request`), every check made before anything is created
 //! (`preflight`), and what a fork reports (`report`). It takes resolved values, never clap
-//! structs, and may use `context`, `provision`, `readiness`, `integrations`, `output` and `time`;
+//! structs, and may use `context`, `create_request`, `readiness`, `integrations`, `output` and `time`;
 //! it never imports from `commands`.
 
 mod existing;
@@ -25,9 +25,9 @@ pub fn parse_sql_file(raw: &str) -> Result<SqlFile, String> {
 }
 
 use crate::context::Context;
+use crate::create_request;
 use crate::error::CliError;
 use crate::output::service::print_service_line;
-use crate::provision;
 use crate::readiness;
 use existing::mismatch;
 use existing::refuse_adoption;
@@ -37,7 +37,7 @@ use existing::Existing;
 /// Check everything, create the fork (or adopt it with `if_not_exists`), wait until it is ready
 /// when asked to, and report what it holds.
 pub async fn run(ctx: &Context<'_>, req: &ForkRequest) -> anyhow::Result<()> {
-    provision::validate_name(&req.new)?;
+    create_request::validate_name(&req.new)?;
     let client = ctx.client()?;
     let source = fetch_source(ctx, client, req).await?;
     check_source(req, &source)?;
@@ -85,7 +85,7 @@ async fn fetch_source(
     match client.service_get(src_project, &req.source).await {
         Ok(s) => Ok(s),
         Err(e) if e.is_not_found() => {
-            if let Some(err) = crate::provision::missing_project(ctx, src_project).await {
+            if let Some(err) = crate::create_request::missing_project(ctx, src_project).await {
                 return Err(err.into());
             }
             Err(CliError::usage(format!("source service '{src_project}/{}' does not exist", req.source))
@@ -289,7 +289,7 @@ async fn create_or_adopt(
     outcome: &mut Outcome,
     made_by_us: &mut bool,
 ) -> anyhow::Result<avn_api::Service> {
-    match provision::create_or_lookup(ctx, &req.project, body).await {
+    match create_request::create_or_lookup(ctx, &req.project, body).await {
         Ok((s, confirmed)) => {
             *made_by_us = confirmed;
             Ok(s)

@@ -8,8 +8,8 @@ use serde_json::Map;
 
 use super::ForkRequest;
 use crate::context::Context;
+use crate::create_request;
 use crate::error::CliError;
-use crate::provision;
 use crate::time;
 use crate::time::Target;
 
@@ -85,8 +85,8 @@ pub async fn preflight(ctx: &Context<'_>, req: &ForkRequest, source: &Service) -
     // Options, typed by the schema, and the fork keys.
     let mut user_config = Map::new();
     if !req.config_options.is_empty() {
-        let schema = provision::schema_for(ctx, project, &stype).await?;
-        provision::apply_options(&mut user_config, &schema, &stype, &req.config_options)?;
+        let schema = create_request::schema_for(ctx, project, &stype).await?;
+        create_request::apply_options(&mut user_config, &schema, &stype, &req.config_options)?;
     }
     let target_time = match (&target, &basebackup_name) {
         (Target::At { instant, .. }, None) => Some(avn_api::time::format_offset(*instant)),
@@ -108,7 +108,7 @@ pub async fn preflight(ctx: &Context<'_>, req: &ForkRequest, source: &Service) -
         user_config,
         termination_protection: req.termination_protection,
         static_ips: vec![],
-        disk_space_mb: provision::disk_space_mb(req.disk_space_gib)?,
+        disk_space_mb: create_request::disk_space_mb(req.disk_space_gib)?,
         project_vpc_id: None,
         tags: fork_tags(req, source),
         copy_tags: None,
@@ -236,7 +236,7 @@ async fn plan_and_cloud(
     let (project, stype) = (req.project.as_str(), source.service_type.as_str());
     let plan_name = req.plan.clone().unwrap_or_else(|| source.plan.clone());
     let cloud = req.cloud.clone().unwrap_or_else(|| source.cloud_name.clone());
-    let plan = crate::provision::plan_for(ctx, project, stype, &plan_name, Some(&cloud)).await?;
+    let plan = crate::create_request::plan_for(ctx, project, stype, &plan_name, Some(&cloud)).await?;
     if !plan.has_backups() {
         return Err(CliError::usage(format!("plan '{plan_name}' keeps no backups, so a fork cannot be created on it"))
             .hint(format!("choose a plan with backups (`avn service plans -t {stype}`)"))

@@ -8,7 +8,7 @@
 //! Files: `preflight` (checks before anything changes), `saga` (drives the steps, rolls back),
 //! `stages` (one method per step), `postgres` (stop and open writes, row counts), `repoint` (env
 //! files and the hook), `journal`, `plan` (the dry run), `error` (what a step can fail with).
-//! It uses the fork engine (`crate::fork`), `provision`, `readiness` and `integrations`, never
+//! It uses the fork engine (`crate::fork`), `create_request`, `readiness` and `integrations`, never
 //! `crate::commands`.
 
 use serde::Deserialize;
@@ -145,29 +145,10 @@ pub async fn run(
     let project = ctx.project()?.to_string();
     let _lock = journal::lock(&project, old, new)?;
     let existing = Journal::load(&project, old, new)?;
-    let in_progress = existing.as_ref().filter(|j| j.state == State::InProgress);
     if abort {
-        let Some(j) = in_progress else {
-            if existing.is_none() {
-                if let Some(l) = crate::lease::of(ctx, &project, old)
-                    .await?
-                    .filter(|l| l.is_source && l.peer.as_deref() == Some(new))
-                {
-                    return release_elsewhere(ctx, &project, old, new, &l).await;
-                }
-            }
-            return Err(CliError::usage(format!("there is no rename of '{old}' to '{new}' in progress to abort"))
-                .hint(match existing.map(|j| j.state) {
-                    Some(State::Done) => "it has finished".to_string(),
-                    Some(State::RolledBack) => "it was already rolled back".to_string(),
-                    _ => format!("no journal at {}", journal::path_for(&project, old, new).display()),
-                })
-                .into());
-        };
-        same_api(ctx, j)?;
-        let r = Rename { ctx, project, old: old.to_string(), new: new.to_string(), opts: j.options.clone(), dry_run };
-        return r.abort(&mut j.clone()).await;
+        return run_abort(ctx, &project, old, new, existing, dry_run).await;
     }
+    let in_progress = existing.as_ref().filter(|j| j.state == State::InProgress);
     let (journal, opts) = match (in_progress, resume) {
         (Some(j), false) => {
             return Err(CliError::usage(format!(
@@ -180,28 +161,7 @@ pub async fn run(
             ))
             .into())
         }
-        (Some(j), true) => {
-            same_api(ctx, j)?;
-            // What the rename does comes from its journal; how long to wait and whether to ask
-            // before the delete come from this command line.
-            let mut o = j.options.clone();
-            o.timeout_seconds = opts.timeout_seconds;
-            o.yes |= opts.yes;
-            // Only ever safer: a resume may choose to keep OLD.
-            o.keep_source |= opts.keep_source;
-            if !o.yes && !o.keep_source && !crate::prompt::can_prompt() {
-                return Err(CliError::usage(
-                    "the last step deletes the old service after a confirmation, and there is no terminal to ask on",
-                )
-                .hint(format!("resume with `avn service rename {old} {new} --resume --yes`"))
-                .into());
-            }
-            ctx.printer.info(&format!(
-                "Resuming the rename of '{old}' to '{new}' at step {}",
-                j.next_step().map(StepName::label).unwrap_or_else(|| "none".into())
-            ));
-            (Some(j.clone()), o)
-        }
+        (Some(j), true) => (Some(j.clone()), resumed_options(ctx, j, old, new, &opts)?),
         (None, true) => {
             return Err(CliError::usage(format!("there is no rename of '{old}' to '{new}' in progress to resume"))
                 .hint(format!("start one with `avn service rename {old} {new}`"))
@@ -212,28 +172,10 @@ pub async fn run(
     let r = Rename { ctx, project, old: old.to_string(), new: new.to_string(), opts, dry_run };
     let mut journal = match journal {
         Some(j) => j,
-        None => {
-            let (snapshot, body) = r.preflight().await?;
-            if dry_run {
-                return plan::print(ctx, &r.old, &r.new, &r.opts, &snapshot, &body);
-            }
-            let lease = fence::new_id()?;
-            let mut j = Journal::new(&ctx.settings.url, &r.project, old, new, r.opts.clone(), lease.clone());
-            j.old_created = Some(snapshot.created.clone()).filter(|c| !c.is_empty());
-            j.old_snapshot = Some(snapshot);
-            j.fork_request = serde_json::to_value(r.with_lease(body, &lease))?;
-            j.start(StepName::Preflight)?;
-            // The lease on OLD is the first change; losing it to another rename changes nothing.
-            if let Err(e) = crate::lease::take(ctx, &r.project, old, new, &lease).await {
-                j.finish(StepName::Preflight, StepStatus::Failed, Some(format!("{e:#}")))?;
-                j.state = State::RolledBack;
-                j.save()?;
-                return Err(e);
-            }
-            j.finish(StepName::Preflight, StepStatus::Done, Some("every check passed; OLD leased".into()))?;
-            r.line(StepName::Preflight, "done", None, "every check passed");
-            j
-        }
+        None => match r.begin().await? {
+            Some(j) => j,
+            None => return Ok(()), // a dry run: the plan was printed
+        },
     };
     if dry_run {
         return Err(CliError::usage("--dry-run cannot be combined with --resume").into());
@@ -242,6 +184,90 @@ pub async fn run(
         "the rename is paused: continue it with `avn service rename {old} {new} --resume`, or undo it with `avn service rename {old} {new} --abort`"
     ));
     r.drive(&mut journal).await
+}
+
+/// `--abort`: roll back the rename in progress; without a journal here, release the lease on
+/// OLD if it is this rename's.
+async fn run_abort(
+    ctx: &Context<'_>,
+    project: &str,
+    old: &str,
+    new: &str,
+    existing: Option<Journal>,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let Some(j) = existing.as_ref().filter(|j| j.state == State::InProgress) else {
+        if existing.is_none() {
+            if let Some(l) =
+                crate::lease::of(ctx, project, old).await?.filter(|l| l.is_source && l.peer.as_deref() == Some(new))
+            {
+                return release_elsewhere(ctx, project, old, new, &l).await;
+            }
+        }
+        return Err(CliError::usage(format!("there is no rename of '{old}' to '{new}' in progress to abort"))
+            .hint(match existing.map(|j| j.state) {
+                Some(State::Done) => "it has finished".to_string(),
+                Some(State::RolledBack) => "it was already rolled back".to_string(),
+                _ => format!("no journal at {}", journal::path_for(project, old, new).display()),
+            })
+            .into());
+    };
+    same_api(ctx, j)?;
+    let opts = j.options.clone();
+    let r = Rename { ctx, project: project.to_string(), old: old.to_string(), new: new.to_string(), opts, dry_run };
+    r.abort(&mut j.clone()).await
+}
+
+/// `--resume`: what the rename does comes from its journal; how long to wait and whether to ask
+/// before the delete come from this command line.
+fn resumed_options(ctx: &Context<'_>, j: &Journal, old: &str, new: &str, given: &Options) -> anyhow::Result<Options> {
+    same_api(ctx, j)?;
+    let mut o = j.options.clone();
+    o.timeout_seconds = given.timeout_seconds;
+    o.yes |= given.yes;
+    // Only ever safer: a resume may choose to keep OLD.
+    o.keep_source |= given.keep_source;
+    if !o.yes && !o.keep_source && !crate::prompt::can_prompt() {
+        return Err(CliError::usage(
+            "the last step deletes the old service after a confirmation, and there is no terminal to ask on",
+        )
+        .hint(format!("resume with `avn service rename {old} {new} --resume --yes`"))
+        .into());
+    }
+    ctx.printer.info(&format!(
+        "Resuming the rename of '{old}' to '{new}' at step {}",
+        j.next_step().map(StepName::label).unwrap_or_else(|| "none".into())
+    ));
+    Ok(o)
+}
+
+impl Rename<'_, '_> {
+    /// A new rename: every check, then (unless a dry run, which prints the plan and returns None)
+    /// its journal and the lease on OLD, the first change.
+    async fn begin(&self) -> anyhow::Result<Option<Journal>> {
+        let (snapshot, body) = self.preflight().await?;
+        if self.dry_run {
+            plan::print(self.ctx, &self.old, &self.new, &self.opts, &snapshot, &body)?;
+            return Ok(None);
+        }
+        let lease = fence::new_id()?;
+        let mut j =
+            Journal::new(&self.ctx.settings.url, &self.project, &self.old, &self.new, self.opts.clone(), lease.clone());
+        j.old_created = Some(snapshot.created.clone()).filter(|c| !c.is_empty());
+        j.old_snapshot = Some(snapshot);
+        j.fork_request = serde_json::to_value(self.with_lease(body, &lease))?;
+        j.start(StepName::Preflight)?;
+        // Losing the lease to another rename changes nothing.
+        if let Err(e) = crate::lease::take(self.ctx, &self.project, &self.old, &self.new, &lease).await {
+            j.finish(StepName::Preflight, StepStatus::Failed, Some(format!("{e:#}")))?;
+            j.state = State::RolledBack;
+            j.save()?;
+            return Err(e);
+        }
+        j.finish(StepName::Preflight, StepStatus::Done, Some("every check passed; OLD leased".into()))?;
+        self.line(StepName::Preflight, "done", None, "every check passed");
+        Ok(Some(j))
+    }
 }
 
 /// `--abort` on a machine without the rename's journal (the one that started it is gone): the

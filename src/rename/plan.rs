@@ -8,6 +8,7 @@ use super::Snapshot;
 use crate::context::Context;
 use crate::output::json as out_json;
 
+/// Print what a rename would do, step by step (`--json`: with the fork it would request).
 pub fn print(
     ctx: &Context<'_>,
     old: &str,
@@ -16,6 +17,39 @@ pub fn print(
     s: &Snapshot,
     body: &avn_api::ServiceCreate,
 ) -> anyhow::Result<()> {
+    let steps = steps(old, new, o, s, body);
+    if ctx.printer.json_mode() {
+        /// `--json` of a dry run: what each step would do, and the fork it would request.
+        #[derive(serde::Serialize)]
+        struct DryRun<'a> {
+            dry_run: bool,
+            steps: Vec<PlannedStep<'a>>,
+            fork_request: Value,
+        }
+        #[derive(serde::Serialize)]
+        struct PlannedStep<'a> {
+            step: &'a str,
+            action: &'a str,
+        }
+        let steps = steps.iter().map(|(step, action)| PlannedStep { step, action }).collect();
+        let whole = DryRun { dry_run: true, steps, fork_request: out_json::value(body) };
+        return Ok(ctx.printer.print_json(serde_json::to_value(whole)?)?);
+    }
+    ctx.printer.info("Dry run: every check passed; nothing was changed. The rename would:");
+    for (i, (n, a)) in steps.iter().enumerate() {
+        ctx.printer.line(&format!("{}. {}: {a}", i + 1, n.replace('_', " ")))?;
+    }
+    Ok(())
+}
+
+/// Each step's concrete action, for this service and these options.
+fn steps(
+    old: &str,
+    new: &str,
+    o: &Options,
+    s: &Snapshot,
+    body: &avn_api::ServiceCreate,
+) -> Vec<(&'static str, String)> {
     let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
     let pg = s.service_type == "pg";
     let mut steps = vec![(
@@ -96,26 +130,5 @@ pub fn print(
             format!("ask to confirm, then delete '{old}'")
         },
     ));
-    if ctx.printer.json_mode() {
-        /// `--json` of a dry run: what each step would do, and the fork it would request.
-        #[derive(serde::Serialize)]
-        struct DryRun<'a> {
-            dry_run: bool,
-            steps: Vec<PlannedStep<'a>>,
-            fork_request: Value,
-        }
-        #[derive(serde::Serialize)]
-        struct PlannedStep<'a> {
-            step: &'a str,
-            action: &'a str,
-        }
-        let steps = steps.iter().map(|(step, action)| PlannedStep { step, action }).collect();
-        let whole = DryRun { dry_run: true, steps, fork_request: out_json::value(body) };
-        return Ok(ctx.printer.print_json(serde_json::to_value(whole)?)?);
-    }
-    ctx.printer.info("Dry run: every check passed; nothing was changed. The rename would:");
-    for (i, (n, a)) in steps.iter().enumerate() {
-        ctx.printer.line(&format!("{}. {}: {a}", i + 1, n.replace('_', " ")))?;
-    }
-    Ok(())
+    steps
 }

@@ -34,7 +34,7 @@ impl Rename<'_, '_> {
     /// OLD exists, runs and is nobody's; NEW is a free, valid name.
     async fn check_source(&self, client: &avn_client::Client) -> anyhow::Result<avn_api::Service> {
         let (old, new) = (&self.old, &self.new);
-        crate::provision::validate_name(new)?;
+        crate::create_request::validate_name(new)?;
         if old == new {
             return Err(CliError::usage("the new name is the old name").into());
         }

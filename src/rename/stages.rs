@@ -103,7 +103,7 @@ impl Rename<'_, '_> {
                 j.created_new = true;
                 j.new_leased = body.tags.as_ref().is_some_and(|t| t.contains_key(avn_api::lease::TAG));
                 j.save()?;
-                let (created, _) = crate::provision::create_or_lookup(self.ctx, &self.project, &body).await?;
+                let (created, _) = crate::create_request::create_or_lookup(self.ctx, &self.project, &body).await?;
                 j.new_created = Some(created.create_time);
                 j.save()?;
             }

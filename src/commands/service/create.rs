@@ -7,10 +7,10 @@ use serde_json::Map;
 use serde_json::Value;
 
 use crate::context::Context;
+use crate::create_request;
 use crate::error::CliError;
 use crate::fork::ForkRequest;
 use crate::output::service::print_service_line;
-use crate::provision;
 use crate::readiness;
 use crate::time;
 use crate::time::Target;
@@ -121,9 +121,9 @@ fn user_config_json(raw: &str) -> Result<Map<String, Value>, anyhow::Error> {
 
 /// Build the create request: every check that needs no server runs first, then the schema.
 async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::Result<ServiceCreate> {
-    provision::validate_name(&args.name)?;
+    create_request::validate_name(&args.name)?;
     let (service_type, plan) = type_and_plan(args)?;
-    let disk_space_mb = provision::disk_space_mb(args.disk_space_gib)?;
+    let disk_space_mb = create_request::disk_space_mb(args.disk_space_gib)?;
     let expires_at = args.expiry.resolve()?;
     let mut user_config = match &args.user_config_json {
         Some(raw) => user_config_json(raw)?,
@@ -161,10 +161,10 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
                 .into());
         }
     }
-    let schema = provision::schema_for(ctx, project, &service_type).await?;
-    provision::plan_for(ctx, project, &service_type, &plan, args.cloud.as_deref()).await?;
+    let schema = create_request::schema_for(ctx, project, &service_type).await?;
+    create_request::plan_for(ctx, project, &service_type, &plan, args.cloud.as_deref()).await?;
     crate::user_config::check_keys(&user_config, &schema, &service_type)?;
-    provision::apply_options(&mut user_config, &schema, &service_type, &args.config_option)?;
+    create_request::apply_options(&mut user_config, &schema, &service_type, &args.config_option)?;
     let mut fork = avn_api::ForkKeys {
         service: args.service_to_fork_from.clone(),
         project: args.project_to_fork_from.clone(),
@@ -211,7 +211,7 @@ pub async fn run(ctx: &Context<'_>, args: CreateArgs) -> anyhow::Result<()> {
     let project = ctx.project()?;
     let body = build(ctx, project, &args).await?;
     let client = ctx.client()?;
-    let service = match provision::create_or_lookup(ctx, project, &body).await {
+    let service = match create_request::create_or_lookup(ctx, project, &body).await {
         Ok((s, _)) => s,
         Err(e) if args.no_fail_if_exists && e.downcast_ref::<avn_client::Error>().is_some_and(|e| e.is_conflict()) => {
             ctx.printer.info(&format!("service '{project}/{}' already exists", args.name));
@@ -255,7 +255,7 @@ async fn fork_through_create(ctx: &Context<'_>, args: CreateArgs) -> anyhow::Res
             .into());
     }
     let project = ctx.project()?.to_string();
-    provision::validate_name(&args.name)?;
+    create_request::validate_name(&args.name)?;
     let target = match &args.pitr {
         Some(raw) => time::parse_target(raw, jiff::Timestamp::now()).map_err(CliError::usage)?,
         None => Target::Latest,

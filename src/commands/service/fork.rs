@@ -5,9 +5,9 @@ use std::time::Duration;
 use clap::Args;
 
 use crate::context::Context;
+use crate::create_request;
 use crate::error::CliError;
 use crate::fork::ForkRequest;
-use crate::provision;
 use crate::readiness;
 use crate::time;
 use crate::time::Target;
@@ -103,7 +103,7 @@ pub struct ForkArgs {
 
 pub async fn run(ctx: &Context<'_>, args: ForkArgs) -> anyhow::Result<()> {
     let project = ctx.project()?.to_string();
-    provision::validate_name(&args.new)?;
+    create_request::validate_name(&args.new)?;
     let expires_at = args.expiry.resolve()?;
     // The env file's directory must exist before anything changes (a --replace deletes first).
     if let Some(dir) =

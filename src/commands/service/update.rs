@@ -73,8 +73,8 @@ pub async fn run(ctx: &Context<'_>, args: UpdateArgs) -> anyhow::Result<()> {
     }
     let mut user_config = Map::new();
     if !args.config_option.is_empty() || !args.remove_option.is_empty() {
-        let schema = crate::provision::schema_for(ctx, project, &current.service_type).await?;
-        crate::provision::apply_options(&mut user_config, &schema, &current.service_type, &args.config_option)?;
+        let schema = crate::create_request::schema_for(ctx, project, &current.service_type).await?;
+        crate::create_request::apply_options(&mut user_config, &schema, &current.service_type, &args.config_option)?;
         for k in &args.remove_option {
             crate::user_config::remove(&mut user_config, &schema, &current.service_type, k)?;
         }
@@ -97,7 +97,7 @@ pub async fn run(ctx: &Context<'_>, args: UpdateArgs) -> anyhow::Result<()> {
             None
         },
         cloud: args.cloud.clone(),
-        disk_space_mb: crate::provision::disk_space_mb(args.disk_space_gib)?,
+        disk_space_mb: crate::create_request::disk_space_mb(args.disk_space_gib)?,
         project_vpc_id: None,
         ..Default::default()
     };

@@ -33,45 +33,15 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
     let users = users.into_iter().map(|u| user(rec, u)).collect();
     let backups = m.store(|st| st.backups(&rec.id))?.iter().map(backup).collect();
     let integrations = m.store(|st| st.integrations(&rec.project, &rec.name))?.iter().map(integration).collect();
-    let notifications = m
-        .failure(&rec.id)
-        .map(|message| {
-            vec![ServiceNotification {
-                notification_type: "service_creation_failed".into(),
-                level: "warning".into(),
-                message,
-                metadata: Map::new(),
-            }]
-        })
-        .unwrap_or_default();
+    let notifications = notifications(m, rec);
     let disk_space_mb = plan.regions.get(catalog::CLOUD).and_then(|r| r.get("disk_space_mb")).and_then(Value::as_u64);
-    // What a fork of this service needs on this machine's disk, and what is free: a fork (or a
-    // rename) checks it before it changes anything.
-    let mut extra = Map::new();
-    if detailed && catalog::keeps_backups(&rec.plan) {
-        if let Some((need, free)) = crate::ops::fork_space(m, rec) {
-            extra.insert(
-                avn_api::service::LOCAL_DISK_KEY.into(),
-                serde_json::json!({"fork_needs_bytes": need, "free_bytes": free}),
-            );
-        }
-    }
+    let extra = if detailed { local_disk(m, rec) } else { Map::new() };
     Ok(Service {
         service_name: rec.name.clone(),
         service_type: catalog::SERVICE_TYPE.into(),
         plan: rec.plan.clone(),
         cloud_name: catalog::CLOUD.into(),
-        // A failed operation (a fork whose restore failed) says so until it is terminated,
-        // rather than looking as if it were still being built.
-        state: if rec.op == Some(crate::model::Op::Failed) {
-            avn_api::ServiceState::Other("FAILED".into())
-        } else if rec.state == crate::model::State::Running && rec.op.is_none() && m.running(&rec.id).is_none() {
-            // Its server died and the watchdog could not record it yet (the state store is on a
-            // full disk, say): never shown RUNNING.
-            avn_api::ServiceState::Rebuilding
-        } else {
-            rec.state.into()
-        },
+        state: shown_state(m, rec),
         create_time: rec.create_time.clone(),
         update_time: rec.update_time.clone(),
         service_uri: Some(uri.clone()),
@@ -129,6 +99,49 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
         features: Some(Map::new()),
         extra,
     })
+}
+
+/// The state shown. A failed operation (a fork whose restore failed) says so until it is
+/// terminated, rather than looking as if it were still being built; a service whose server died
+/// and the watchdog could not record it yet (the state store is on a full disk, say) is never
+/// shown RUNNING.
+fn shown_state(m: &crate::manager::Manager, rec: &ServiceRec) -> avn_api::ServiceState {
+    if rec.op == Some(crate::model::Op::Failed) {
+        avn_api::ServiceState::Other("FAILED".into())
+    } else if rec.state == crate::model::State::Running && rec.op.is_none() && m.running(&rec.id).is_none() {
+        // Its server died and the watchdog could not record it yet (the state store is on a
+        // full disk, say): never shown RUNNING.
+        avn_api::ServiceState::Rebuilding
+    } else {
+        rec.state.into()
+    }
+}
+
+/// The failure of the last operation, as a notification.
+fn notifications(m: &crate::manager::Manager, rec: &ServiceRec) -> Vec<ServiceNotification> {
+    let Some(message) = m.failure(&rec.id) else { return vec![] };
+    vec![ServiceNotification {
+        notification_type: "service_creation_failed".into(),
+        level: "warning".into(),
+        message,
+        metadata: Map::new(),
+    }]
+}
+
+/// What a fork of this service needs on this machine's disk, and what is free: a fork (or a
+/// rename) checks it before it changes anything.
+fn local_disk(m: &crate::manager::Manager, rec: &ServiceRec) -> Map<String, Value> {
+    let mut extra = Map::new();
+    if !catalog::keeps_backups(&rec.plan) {
+        return extra;
+    }
+    if let Some((need, free)) = crate::ops::fork_space(m, rec) {
+        extra.insert(
+            avn_api::service::LOCAL_DISK_KEY.into(),
+            serde_json::json!({"fork_needs_bytes": need, "free_bytes": free}),
+        );
+    }
+    extra
 }
 
 fn user(rec: &ServiceRec, username: String) -> ServiceUser {

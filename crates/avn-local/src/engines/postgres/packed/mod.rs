@@ -10,7 +10,10 @@
 //! a restore decompresses the frames of even one large file on every core, writing each at its
 //! place, and a damaged blob fails the restore instead of restoring wrong bytes.
 
+use std::collections::HashMap;
+use std::fs::File;
 use std::io::BufWriter;
+use std::io::Read;
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::fs::OpenOptionsExt;
@@ -180,14 +183,7 @@ pub fn pack_files(
 ) -> std::io::Result<Files> {
     let mut entries = Vec::new();
     list(from, Path::new(""), keep, live, &mut entries)?;
-    let prev: std::collections::HashMap<String, (u64, PathBuf, Vec<u64>)> = match previous.filter(|p| is_packed(p)) {
-        Some(p) => read_manifest(p)?
-            .entries
-            .into_iter()
-            .filter_map(|e| Some((e.path, (e.size, p.join(e.blob?), e.frames))))
-            .collect(),
-        None => Default::default(),
-    };
+    let prev = previous_blobs(previous)?;
     let root = std::fs::symlink_metadata(from)?;
     let owner = (root.uid(), root.gid());
     std::fs::create_dir(dest)?;
@@ -230,27 +226,10 @@ pub fn pack_files(
             }
             f => f?,
         };
-        let mut out = BufWriter::with_capacity(
-            BUF,
-            std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&blob)?,
-        );
-        let mut z = super::compress::frames()?;
-        let mut buf = vec![0u8; FRAME as usize];
-        let (mut lens, mut total) = (Vec::new(), 0u64);
-        loop {
-            let n = read_full(&mut input, &mut buf)?;
-            if n == 0 {
-                break;
-            }
-            let frame = z.compress(&buf[..n])?;
-            out.write_all(&frame)?;
-            lens.push(frame.len() as u64);
-            total += n as u64;
-        }
+        let (out, total, lens) = compress_into(&mut input, &blob)?;
         if total != len && !live {
             return Err(std::io::Error::other(format!("{} changed while it was packed", src.display())));
         }
-        let out = out.into_inner().map_err(|e| e.into_error())?;
         written.fetch_add(lens.iter().sum::<u64>(), Ordering::Relaxed);
         std::os::unix::fs::fchown(&out, Some(owner.0), Some(owner.1))?;
         done.lock().expect("done").insert(i, Some((total, lens)));
@@ -280,6 +259,41 @@ pub fn pack_files(
         shared: shared.into_inner(),
     };
     Ok(Files { entries, owner, stats })
+}
+
+/// A file's blob in the previous backup: its size, the blob, and its frames.
+type PreviousBlob = (u64, PathBuf, Vec<u64>);
+
+/// The blobs of the previous packed backup, by path. Empty when there is none (or it is not
+/// packed).
+fn previous_blobs(previous: Option<&Path>) -> std::io::Result<HashMap<String, PreviousBlob>> {
+    let Some(p) = previous.filter(|p| is_packed(p)) else { return Ok(HashMap::new()) };
+    Ok(read_manifest(p)?
+        .entries
+        .into_iter()
+        .filter_map(|e| Some((e.path, (e.size, p.join(e.blob?), e.frames))))
+        .collect())
+}
+
+/// Compress `input` into a new blob at `blob` (0600), frame by frame; returns the blob, the
+/// bytes read, and each frame's compressed length.
+fn compress_into(input: &mut impl Read, blob: &Path) -> std::io::Result<(File, u64, Vec<u64>)> {
+    let mut out =
+        BufWriter::with_capacity(BUF, std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(blob)?);
+    let mut z = super::compress::frames()?;
+    let mut buf = vec![0u8; FRAME as usize];
+    let (mut lens, mut total) = (Vec::new(), 0u64);
+    loop {
+        let n = read_full(input, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        let frame = z.compress(&buf[..n])?;
+        out.write_all(&frame)?;
+        lens.push(frame.len() as u64);
+        total += n as u64;
+    }
+    Ok((out.into_inner().map_err(|e| e.into_error())?, total, lens))
 }
 
 /// Complete a packed backup: add `extra` files to its tree (for an online copy: the

@@ -52,12 +52,23 @@ struct Piece<'a> {
 /// that differ from the manifest's) is an error. Blocking.
 pub fn restore(packed: &Path, dest: &Path, copied: &Arc<AtomicU64>, threads: usize) -> std::io::Result<()> {
     let manifest = read_manifest(packed)?;
-    let bad = |e: &Entry, what: &str| std::io::Error::other(format!("{}: {}: {what}", packed.display(), e.path));
-    let mut pieces = Vec::new();
-    for e in &manifest.entries {
+    let pieces = lay_out(packed, dest, &manifest.entries)?;
+    parallel(pieces, threads, |piece| restore_piece(packed, &piece, copied))
+}
+
+/// An error about entry `e` of the backup `packed`.
+fn bad(packed: &Path, e: &Entry, what: &str) -> std::io::Error {
+    std::io::Error::other(format!("{}: {}: {what}", packed.display(), e.path))
+}
+
+/// Create the tree (directories, symlinks, empty files with their modes and owners) and return
+/// the pieces to decompress into the files, each with its size.
+fn lay_out<'a>(packed: &Path, dest: &Path, entries: &'a [Entry]) -> std::io::Result<Vec<(u64, Piece<'a>)>> {
+    let mut pieces: Vec<(u64, Piece<'a>)> = Vec::new();
+    for e in entries {
         let rel = Path::new(&e.path);
         if rel.is_absolute() || rel.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
-            return Err(bad(e, "a path outside the backup"));
+            return Err(bad(packed, e, "a path outside the backup"));
         }
         let p = dest.join(rel);
         match e.kind {
@@ -72,7 +83,7 @@ pub fn restore(packed: &Path, dest: &Path, copied: &Arc<AtomicU64>, threads: usi
                         .and_then(|n| n.strip_suffix(".zst"))
                         .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
                 }) {
-                    return Err(bad(e, "a blob outside the backup"));
+                    return Err(bad(packed, e, "a blob outside the backup"));
                 }
                 let out = std::fs::OpenOptions::new().write(true).create_new(true).mode(e.mode).open(&p)?;
                 std::os::unix::fs::fchown(&out, Some(e.uid), Some(e.gid))?;
@@ -81,11 +92,11 @@ pub fn restore(packed: &Path, dest: &Path, copied: &Arc<AtomicU64>, threads: usi
                 let out = Arc::new(out);
                 match (&e.blob, e.frames.is_empty()) {
                     (None, _) if e.size == 0 => {}
-                    (None, _) => return Err(bad(e, "no blob")),
+                    (None, _) => return Err(bad(packed, e, "no blob")),
                     (Some(_), true) => pieces.push((e.size, Piece { entry: e, out, frame: None })),
                     (Some(_), false) => {
                         if e.frames.len() as u64 != e.size.div_ceil(FRAME) {
-                            return Err(bad(e, "frames that do not cover the file"));
+                            return Err(bad(packed, e, "frames that do not cover the file"));
                         }
                         let mut at = 0;
                         for (i, len) in e.frames.iter().enumerate() {
@@ -102,54 +113,53 @@ pub fn restore(packed: &Path, dest: &Path, copied: &Arc<AtomicU64>, threads: usi
         }
         std::os::unix::fs::lchown(&p, Some(e.uid), Some(e.gid))?;
     }
-    parallel(pieces, threads, |piece| {
-        let e = piece.entry;
-        let blob = packed.join(e.blob.as_deref().unwrap_or_default());
-        let out = &*piece.out;
-        let Some((at, len, raw_at, raw_len)) = piece.frame else {
-            // A blob of one stream (backups packed before frames): decode it in order.
-            let mut w = Counting { inner: BufWriter::with_capacity(BUF, out), count: copied, written: 0 };
-            let f = File::open(&blob).map_err(|err| bad(e, &format!("{}: {err}", blob.display())))?;
-            zstd::stream::copy_decode(f, &mut w).map_err(|err| bad(e, &err.to_string()))?;
-            w.flush()?;
-            return match w.written == e.size {
-                true => Ok(()),
-                false => Err(bad(e, &format!("restored {} bytes, the manifest says {}", w.written, e.size))),
-            };
+    Ok(pieces)
+}
+
+/// Decompress one piece into its place in its file.
+fn restore_piece(packed: &Path, piece: &Piece<'_>, copied: &AtomicU64) -> std::io::Result<()> {
+    let e = piece.entry;
+    let blob = packed.join(e.blob.as_deref().unwrap_or_default());
+    let out = &*piece.out;
+    let Some((at, len, raw_at, raw_len)) = piece.frame else {
+        // A blob of one stream (backups packed before frames): decode it in order.
+        let mut w = Counting { inner: BufWriter::with_capacity(BUF, out), count: copied, written: 0 };
+        let f = File::open(&blob).map_err(|err| bad(packed, e, &format!("{}: {err}", blob.display())))?;
+        zstd::stream::copy_decode(f, &mut w).map_err(|err| bad(packed, e, &err.to_string()))?;
+        w.flush()?;
+        return match w.written == e.size {
+            true => Ok(()),
+            false => Err(bad(packed, e, &format!("restored {} bytes, the manifest says {}", w.written, e.size))),
         };
-        use std::io::Seek;
-        use std::os::unix::fs::FileExt;
-        let mut f = File::open(&blob).map_err(|err| bad(e, &format!("{}: {err}", blob.display())))?;
-        f.seek(std::io::SeekFrom::Start(at))?;
-        let mut comp = vec![0u8; len as usize];
-        // A blob cut short names the backup and the file, as a checksum error does.
-        f.read_exact(&mut comp).map_err(|err| match err.kind() {
-            std::io::ErrorKind::UnexpectedEof => bad(
-                e,
-                &format!("{} is truncated: frame at {raw_at} needs bytes {at}..{} of it", blob.display(), at + len),
-            ),
-            _ => bad(e, &format!("{}: {err}", blob.display())),
-        })?;
-        let raw = zstd::bulk::Decompressor::new()?
-            .decompress(&comp, raw_len as usize)
-            .map_err(|err| bad(e, &format!("frame at {raw_at}: {err}")))?;
-        if raw.len() as u64 != raw_len {
-            return Err(bad(e, &format!("frame at {raw_at} holds {} bytes, not {raw_len}", raw.len())));
-        }
-        out.write_all_at(&raw, raw_at)?;
-        // Start writing it to disk now, while the other frames are unpacked: the restore is made
-        // durable at its end (syncfs), which then has less left to wait for. A hint only.
-        // SAFETY: a plain system call on a descriptor that stays open.
-        unsafe {
-            use std::os::fd::AsRawFd;
-            nix::libc::sync_file_range(
-                out.as_raw_fd(),
-                raw_at as i64,
-                raw_len as i64,
-                nix::libc::SYNC_FILE_RANGE_WRITE,
-            );
-        }
-        copied.fetch_add(raw_len, Ordering::Relaxed);
-        Ok(())
-    })
+    };
+    use std::io::Seek;
+    use std::os::unix::fs::FileExt;
+    let mut f = File::open(&blob).map_err(|err| bad(packed, e, &format!("{}: {err}", blob.display())))?;
+    f.seek(std::io::SeekFrom::Start(at))?;
+    let mut comp = vec![0u8; len as usize];
+    // A blob cut short names the backup and the file, as a checksum error does.
+    f.read_exact(&mut comp).map_err(|err| match err.kind() {
+        std::io::ErrorKind::UnexpectedEof => bad(
+            packed,
+            e,
+            &format!("{} is truncated: frame at {raw_at} needs bytes {at}..{} of it", blob.display(), at + len),
+        ),
+        _ => bad(packed, e, &format!("{}: {err}", blob.display())),
+    })?;
+    let raw = zstd::bulk::Decompressor::new()?
+        .decompress(&comp, raw_len as usize)
+        .map_err(|err| bad(packed, e, &format!("frame at {raw_at}: {err}")))?;
+    if raw.len() as u64 != raw_len {
+        return Err(bad(packed, e, &format!("frame at {raw_at} holds {} bytes, not {raw_len}", raw.len())));
+    }
+    out.write_all_at(&raw, raw_at)?;
+    // Start writing it to disk now, while the other frames are unpacked: the restore is made
+    // durable at its end (syncfs), which then has less left to wait for. A hint only.
+    // SAFETY: a plain system call on a descriptor that stays open.
+    unsafe {
+        use std::os::fd::AsRawFd;
+        nix::libc::sync_file_range(out.as_raw_fd(), raw_at as i64, raw_len as i64, nix::libc::SYNC_FILE_RANGE_WRITE);
+    }
+    copied.fetch_add(raw_len, Ordering::Relaxed);
+    Ok(())
 }

@@ -1,4 +1,4 @@
-//! Creating services: the name rule, the schema that types `-c` options, and a create that is
+//! Create requests: the name rule, the schema that types `-c` options, and a create that is
 //! never retried blindly. Used by `service create`, `service fork`, `service update` and renames.
 
 use avn_api::Plan;
