@@ -16,6 +16,9 @@
 //! (`scripts/install-deps` makes it; `AVN_OFFICIAL_PYTHON` points elsewhere). Without it the
 //! tests say they are skipped, unless `AVN_REQUIRE_OFFICIAL=1` (set by `scripts/test`), which
 //! makes a missing client a failure.
+//!
+//! The cases that change something are in `differential_writes.rs`; how two outcomes are
+//! compared is `differential_compare.rs`.
 
 use std::path::Path;
 use std::path::PathBuf;
@@ -35,6 +38,8 @@ use crate::support::service;
 use crate::support::service_without_uri;
 use crate::support::Run;
 
+use crate::differential_compare::compare;
+
 const TOKEN: &str = "tok-DIFF-0123456789";
 
 /// The deliberate differences, by id, as README.md lists them.
@@ -53,7 +58,7 @@ pub const KNOWN: &[(&str, &str)] = &[
 
 /// What a case expects beyond equality.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Expect {
+pub(crate) enum Expect {
     /// Everything compared is equal.
     Same,
     /// The official client accepts the command (and may send something); avn refuses it and
@@ -69,18 +74,18 @@ enum Expect {
     Normalised(&'static str, &'static str, &'static str),
 }
 
-struct Case {
-    args: &'static [&'static str],
-    expect: Expect,
+pub(crate) struct Case {
+    pub(crate) args: &'static [&'static str],
+    pub(crate) expect: Expect,
     /// Text fed on stdin.
-    stdin: &'static str,
+    pub(crate) stdin: &'static str,
 }
 
-const fn case(args: &'static [&'static str]) -> Case {
+pub(crate) const fn case(args: &'static [&'static str]) -> Case {
     Case { args, expect: Expect::Same, stdin: "" }
 }
 
-const fn known(args: &'static [&'static str], expect: Expect) -> Case {
+pub(crate) const fn known(args: &'static [&'static str], expect: Expect) -> Case {
     Case { args, expect, stdin: "" }
 }
 
@@ -203,12 +208,12 @@ async fn world() -> MockServer {
     server
 }
 
-struct Outcome {
-    run: Run,
+pub(crate) struct Outcome {
+    pub(crate) run: Run,
     /// Requests that change something: (method, path and query, JSON body).
-    writes: Vec<(String, String, Value)>,
+    pub(crate) writes: Vec<(String, String, Value)>,
     /// The config and credentials files after the run.
-    files: Value,
+    pub(crate) files: Value,
 }
 
 enum Client<'a> {
@@ -276,137 +281,7 @@ async fn run(client: &Client<'_>, c: &Case) -> Outcome {
     Outcome { run, writes, files }
 }
 
-/// The JSON paths where two values differ.
-fn json_diff(at: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
-                let (va, vb) = (x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null));
-                if !x.contains_key(k) || !y.contains_key(k) {
-                    let show = |m: &serde_json::Map<String, Value>, v: &Value| {
-                        if m.contains_key(k) {
-                            v.to_string()
-                        } else {
-                            "missing".to_string()
-                        }
-                    };
-                    out.push(format!("{at}.{k} (ours {}, official {})", show(x, va), show(y, vb)));
-                } else {
-                    json_diff(&format!("{at}.{k}"), va, vb, out);
-                }
-            }
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
-                json_diff(&format!("{at}[{i}]"), va, vb, out);
-            }
-        }
-        _ if a != b => out.push(format!("{at} (ours {a}, official {b})")),
-        _ => {}
-    }
-}
-
-/// The first line's words, when the output looks like one of the official client's tables.
-fn table_header(stdout: &str) -> Option<Vec<String>> {
-    let mut lines = stdout.lines();
-    let first = lines.next()?;
-    let second = lines.next()?;
-    (second.starts_with('=') && second.chars().all(|c| c == '=' || c == ' '))
-        .then(|| first.split_whitespace().map(str::to_string).collect())
-}
-
-/// Compare one case; an error names every difference found.
-fn compare(c: &Case, ours: &Outcome, official: &Outcome) -> Result<(), String> {
-    let line = c.args.join(" ");
-    let show = |o: &Outcome| format!("exit {}\n  stdout: {}\n  stderr: {}", o.run.code, o.run.stdout, o.run.stderr);
-    let context = || format!("`avn {line}`\n--- ours: {}\n--- official: {}", show(ours), show(official));
-    let ok = |o: &Outcome| o.run.code == 0;
-    if let Expect::WeRefuse(id) = c.expect {
-        if !ok(official) || ok(ours) {
-            return Err(format!("{id} no longer shows (official must succeed, ours refuse): {}", context()));
-        }
-        if !ours.writes.is_empty() {
-            return Err(format!("{id}: we refused but sent {:?}: {}", ours.writes, context()));
-        }
-        return Ok(());
-    }
-    if let Expect::WeAccept(id) = c.expect {
-        if ok(official) || !ok(ours) {
-            return Err(format!("{id} no longer shows (official must fail, ours succeed): {}", context()));
-        }
-        return Ok(());
-    }
-    if ok(ours) != ok(official) {
-        return Err(format!("one refused, the other did not: {}", context()));
-    }
-    let mut diffs = vec![];
-    match c.expect {
-        Expect::Normalised(id, from, to) => {
-            let theirs = serde_json::to_string(&official.writes).unwrap();
-            let expected = theirs.replace(&format!("\"{from}\""), &format!("\"{to}\""));
-            if theirs == expected {
-                diffs.push(format!("{id} no longer shows: the official client did not send {from:?}"));
-            } else if serde_json::to_string(&ours.writes).unwrap() != expected {
-                diffs.push(format!(
-                    "requests differ:\n  ours:     {:?}\n  official: {:?}",
-                    ours.writes, official.writes
-                ));
-            }
-        }
-        _ if ours.writes != official.writes => {
-            diffs.push(format!("requests differ:\n  ours:     {:?}\n  official: {:?}", ours.writes, official.writes));
-        }
-        _ => {}
-    }
-    if ours.files != official.files {
-        diffs.push(format!("files differ:\n  ours:     {}\n  official: {}", ours.files, official.files));
-    }
-    if ok(ours) {
-        let as_json = c.args.contains(&"--json");
-        let as_format = c.args.contains(&"--format");
-        match c.expect {
-            Expect::OutputDiffers(id) => {
-                if ours.run.stdout == official.run.stdout {
-                    diffs.push(format!("{id} no longer shows: stdout is equal"));
-                }
-            }
-            _ if as_json => {
-                let parse = |o: &Outcome| serde_json::from_str::<Value>(&o.run.stdout).map_err(|e| e.to_string());
-                if parse(ours) != parse(official) {
-                    let mut paths = vec![];
-                    json_diff(
-                        "",
-                        &parse(ours).unwrap_or(Value::Null),
-                        &parse(official).unwrap_or(Value::Null),
-                        &mut paths,
-                    );
-                    diffs.push(format!("--json output differs at: {}", paths.join(", ")));
-                }
-            }
-            _ if as_format => {
-                if ours.run.stdout != official.run.stdout {
-                    diffs.push("--format output differs".to_string());
-                }
-            }
-            _ => {
-                if table_header(&ours.run.stdout) != table_header(&official.run.stdout) {
-                    diffs.push(format!(
-                        "table headers differ: ours {:?}, official {:?}",
-                        table_header(&ours.run.stdout),
-                        table_header(&official.run.stdout)
-                    ));
-                }
-            }
-        }
-    }
-    if diffs.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{}\n{}", diffs.join("\n"), context()))
-    }
-}
-
-async fn check(cases: &[Case]) {
+pub(crate) async fn check(cases: &[Case]) {
     let Some(python) = official_python() else { return };
     let official = Client::Official(&python);
     let mut failures = vec![];
@@ -450,157 +325,6 @@ async fn reads_match_the_official_client() {
         case(&["service", "integration-list", "db1", "--json"]),
         case(&["project", "list"]),
         case(&["project", "list", "--json"]),
-    ])
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn creates_match_the_official_client() {
-    check(&[
-        known(&["service", "create", "new1", "-t", "pg", "-p", "startup-4"], Expect::OutputDiffers("D6")),
-        known(
-            &["service", "create", "new1", "-t", "pg", "--plan", "startup-4", "--cloud", "aws-eu-west-1"],
-            Expect::OutputDiffers("D6"),
-        ),
-        known(
-            &["service", "create", "new1", "-t", "pg", "-p", "startup-4", "-c", "pg.max_connections=200"],
-            Expect::OutputDiffers("D6"),
-        ),
-        known(
-            &["service", "create", "new1", "-t", "pg", "-p", "startup-4", "-c", "pg_version=15"],
-            Expect::OutputDiffers("D6"),
-        ),
-        known(
-            &["service", "create", "new1", "-t", "pg", "-p", "startup-4", "-c", "ip_filter=10.0.1.0/24"],
-            Expect::WeAccept("D5"),
-        ),
-        known(
-            &["service", "create", "new1", "-t", "pg", "-p", "startup-4", "-c", "ip_filter=10.0.1.0/24,10.0.2.0/24"],
-            Expect::WeAccept("D5"),
-        ),
-        case(&[
-            "service",
-            "create",
-            "new1",
-            "-t",
-            "pg",
-            "-p",
-            "startup-4",
-            "-c",
-            r#"ip_filter=["10.0.1.0/24","10.0.2.0/24"]"#,
-        ]),
-        case(&["service", "create", "new1", "-t", "pg", "-p", "startup-4", "-c", "ip_filter=['10.0.1.0/24']"]),
-        known(
-            &["service", "create", "new1", "-t", "pg", "-p", "startup-4", "--enable-termination-protection"],
-            Expect::OutputDiffers("D6"),
-        ),
-        known(
-            &["service", "create", "new1", "-t", "pg", "-p", "startup-4", "--disk-space-gib", "100"],
-            Expect::OutputDiffers("D6"),
-        ),
-        known(
-            &["service", "create", "new1", "-t", "pg", "-p", "startup-4", "-c", "pg.jit=true"],
-            Expect::OutputDiffers("D6"),
-        ),
-        known(
-            &["service", "create", "new1", "-t", "pg", "-p", "startup-4", "-c", "admin_password=s3cret"],
-            Expect::OutputDiffers("D6"),
-        ),
-        // The documentation's fork command.
-        known(
-            &[
-                "service",
-                "create",
-                "forked",
-                "--project",
-                "proj",
-                "--cloud",
-                "google-europe-west1",
-                "-t",
-                "pg",
-                "--plan",
-                "startup-4",
-                "-c",
-                "service_to_fork_from=db1",
-            ],
-            Expect::OutputDiffers("D6"),
-        ),
-        known(
-            &[
-                "service",
-                "create",
-                "pitr1",
-                "-t",
-                "pg",
-                "--plan",
-                "startup-4",
-                "--service-to-fork-from",
-                "db1",
-                "--recovery-target-time",
-                "2026-11-21T08:00:00Z",
-            ],
-            Expect::Normalised("D10", "2026-11-21T08:00:00Z", "2026-11-21T08:00:00+00:00"),
-        ),
-        known(
-            &[
-                "service",
-                "create",
-                "pitr1",
-                "-t",
-                "pg",
-                "--plan",
-                "startup-4",
-                "--service-to-fork-from",
-                "db1",
-                "--recovery-target-time",
-                "2026-11-21 08:00:00",
-            ],
-            Expect::Normalised("D10", "2026-11-21 08:00:00", "2026-11-21T08:00:00+00:00"),
-        ),
-        case(&["service", "create", "new1", "-t", "pg", "-p", "startup-4", "-c", "no_such_option=1"]),
-        case(&["service", "create", "db1", "-t", "pg", "-p", "startup-4"]),
-        known(&["service", "create", "Bad_Name", "-t", "pg", "-p", "startup-4"], Expect::WeRefuse("D2")),
-        known(
-            &[
-                "service",
-                "create",
-                "new1",
-                "-t",
-                "pg",
-                "-p",
-                "startup-4",
-                "--recovery-target-time",
-                "2026-11-21T08:00:00Z",
-            ],
-            Expect::WeRefuse("D3"),
-        ),
-        known(&["service", "create", "new1", "-t", "pg", "-p", "no-such-plan"], Expect::WeRefuse("D7")),
-        case(&["service", "create", "new1", "-t", "pg", "-p", "startup-4", "--project", "nope"]),
-    ])
-    .await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn updates_and_deletes_match_the_official_client() {
-    check(&[
-        case(&["service", "update", "db1", "--plan", "business-4"]),
-        case(&["service", "update", "db1", "-c", "pg.max_connections=300"]),
-        case(&["service", "update", "db1", "--power-off"]),
-        case(&["service", "update", "db1", "--power-on"]),
-        case(&["service", "update", "db1", "--enable-termination-protection"]),
-        case(&["service", "update", "db1", "--disable-termination-protection"]),
-        case(&["service", "update", "db1", "--cloud", "aws-eu-west-1"]),
-        case(&["service", "update", "db1", "--disk-space-gib", "120"]),
-        case(&["service", "update", "db1", "-c", "pg.jit=true"]),
-        case(&["service", "update", "nope", "--power-off"]),
-        case(&["service", "wait", "w1", "--timeout", "30"]),
-        case(&["service", "wait", "w1"]),
-        case(&["service", "terminate", "db1", "--force"]),
-        known(&["service", "terminate", "db1"], Expect::Same),
-        case(&["service", "terminate", "nope", "--force"]),
-        case(&["project", "switch", "other"]),
-        case(&["project", "switch", "nope"]),
-        Case { args: &["user", "login", "me@example.com", "--token"], expect: Expect::Same, stdin: "" },
     ])
     .await;
 }

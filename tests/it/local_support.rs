@@ -216,3 +216,17 @@ pub fn batches(uri: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// Wait (two minutes at most) until every service in `names` is running (`avn service wait`).
+pub fn wait_running(l: &Local, names: &[&str]) {
+    let mut args = vec!["service", "wait"];
+    args.extend(names);
+    args.extend(["--timeout", "120"]);
+    let r = l.avn(&args);
+    assert_eq!(r.code, 0, "{}\n{}\nserver log:\n{}", r.stdout, r.stderr, l.log());
+}
+
+/// The one value a query returns.
+pub fn one(uri: &str, query: &str) -> String {
+    sql(uri, query).unwrap()[0][0].clone()
+}
