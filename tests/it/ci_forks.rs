@@ -8,10 +8,6 @@ use serde_json::Value;
 use crate::local_support::*;
 use crate::support::Run;
 
-fn one(uri: &str, q: &str) -> String {
-    sql(uri, q).unwrap()[0][0].clone()
-}
-
 /// Run `avn ARGS` twice at once (two CI jobs); both outputs.
 fn race(l: &Local, args: &[&str]) -> (Run, Run) {
     let spawn = || {
