@@ -1,5 +1,5 @@
-//! What this control plane offers: one cloud, the `pg` service type, its plans and the
-//! user_config options it really honours.
+//! What this control plane offers: one cloud, the `pg` service type and its plans; and the
+//! check of a user_config against the schema its engine honours (`Engine::user_config_schema`).
 
 use avn_api::BackupConfig;
 use avn_api::Cloud;
@@ -8,39 +8,10 @@ use avn_api::ServiceTypeInfo;
 use serde_json::json;
 use serde_json::Value;
 
+use crate::engines::Engine;
+
 pub const CLOUD: &str = "local";
 pub const SERVICE_TYPE: &str = "pg";
-
-/// `pg.*` options written to postgresql.conf, with their schema. The defaults are PostgreSQL's
-/// own, which apply when an option is not set (the local control plane writes nothing else).
-pub fn pg_settings_schema() -> Value {
-    json!({
-        "type": "object",
-        "title": "postgresql.conf configuration values",
-        "properties": {
-            "max_connections": {"type": "integer", "minimum": 25, "maximum": 10000, "default": 100, "title": "max_connections", "description": "PostgreSQL maximum number of concurrent connections (applied with a restart)"},
-            "work_mem": {"type": "integer", "minimum": 1, "maximum": 1024, "default": 4, "title": "work_mem", "description": "Memory in MB used by internal sort operations and hash tables"},
-            "statement_timeout": {"type": "integer", "minimum": 0, "default": 0, "title": "statement_timeout", "description": "Abort statements that take longer than this many milliseconds (0 disables)"},
-            "idle_in_transaction_session_timeout": {"type": "integer", "minimum": 0, "default": 0, "title": "idle_in_transaction_session_timeout", "description": "Time out sessions idle in a transaction after this many milliseconds (0 disables)"},
-            "log_min_duration_statement": {"type": "integer", "minimum": -1, "default": -1, "title": "log_min_duration_statement", "description": "Log statements that take at least this many milliseconds (-1 disables)"},
-            "timezone": {"type": "string", "maxLength": 64, "title": "timezone", "description": "PostgreSQL service timezone"}
-        }
-    })
-}
-
-pub fn user_config_schema(pg_major: &str) -> Value {
-    json!({
-        "type": "object",
-        "title": "PostgreSQL user configurable settings",
-        "properties": {
-            "pg_version": {"type": ["string", "null"], "enum": [pg_major, null], "default": pg_major, "title": "PostgreSQL major version", "description": "The PostgreSQL version installed on this machine"},
-            "service_to_fork_from": {"type": ["string", "null"], "maxLength": 64, "pattern": "^[a-z][-a-z0-9]{0,63}$|^$", "title": "Name of another service to fork from. This has effect only when a new service is being created.", "create_only": true},
-            "project_to_fork_from": {"type": ["string", "null"], "maxLength": 63, "pattern": "^[a-z][-a-z0-9]{0,63}$|^$", "title": "Name of another project to fork a service from. This has effect only when a new service is being created.", "create_only": true},
-            "recovery_target_time": {"type": ["string", "null"], "maxLength": 32, "title": "Recovery target time when forking a service. This has effect only when a new service is being created.", "example": "2019-01-01 23:34:45", "create_only": true},
-            "pg": pg_settings_schema()
-        }
-    })
-}
 
 /// Plans, named like Aiven's. Hobbyist keeps no backups and cannot be forked.
 pub fn plans(backup_interval_hours: u32) -> Vec<Plan> {
@@ -77,13 +48,13 @@ pub fn keeps_backups(plan_name: &str) -> bool {
     plan(plan_name, 1).is_some_and(|p| p.has_backups())
 }
 
-pub fn service_type_info(pg_major: &str, with_plans: bool, backup_interval_hours: u32) -> ServiceTypeInfo {
+pub fn service_type_info(engine: &Engine, with_plans: bool, backup_interval_hours: u32) -> ServiceTypeInfo {
     ServiceTypeInfo {
-        description: "PostgreSQL - Object-Relational Database Management System (runs on this machine)".into(),
-        default_version: Some(pg_major.into()),
-        latest_available_version: Some(pg_major.into()),
+        description: format!("{} (runs on this machine)", engine.description()),
+        default_version: Some(engine.version().into()),
+        latest_available_version: Some(engine.version().into()),
         service_plans: with_plans.then(|| plans(backup_interval_hours)),
-        user_config_schema: user_config_schema(pg_major),
+        user_config_schema: engine.user_config_schema(),
         extra: Default::default(),
     }
 }
@@ -125,10 +96,9 @@ pub enum ConfigError {
 /// Validate a user_config against what this control plane honours (unknown keys are refused).
 pub fn validate_user_config(
     cfg: &serde_json::Map<String, Value>,
-    pg_major: &str,
+    schema: &Value,
     creating: bool,
 ) -> Result<(), ConfigError> {
-    let schema = user_config_schema(pg_major);
     let props = schema["properties"].as_object().expect("static");
     for (k, v) in cfg {
         let Some(s) = props.get(k) else {
@@ -159,8 +129,10 @@ pub fn validate_user_config(
                 }
             }
         } else if k == "pg_version" {
-            if !(v.is_null() || v.as_str() == Some(pg_major)) {
-                return Err(ConfigError::PgVersion { got: v.clone(), have: pg_major.to_string() });
+            // The one version this machine runs: the schema's default.
+            let have = s["default"].as_str().unwrap_or_default();
+            if !(v.is_null() || v.as_str() == Some(have)) {
+                return Err(ConfigError::PgVersion { got: v.clone(), have: have.to_string() });
             }
         } else if !(v.is_null() || v.is_string()) {
             return Err(ConfigError::NotString(k.clone()));
@@ -190,7 +162,11 @@ mod tests {
     use serde_json::json;
 
     fn check(cfg: serde_json::Value) -> Result<(), super::ConfigError> {
-        super::validate_user_config(cfg.as_object().unwrap(), "15", true)
+        super::validate_user_config(
+            cfg.as_object().unwrap(),
+            &crate::engines::postgres::schema::user_config_schema("15"),
+            true,
+        )
     }
 
     #[test]

@@ -123,7 +123,7 @@ fn check_state(db: &Path, instances: &Path) -> Result<(), Error> {
 /// PostgreSQL as `postgres`), every directory above the instances must be traversable by it;
 /// if one is not (root's home is 0700), the instances live under `/var/lib/avn-local/<hash>`
 /// and `<data-dir>/instances` points there.
-fn instances_dir(pg: &Pg, data_dir: &Path) -> Result<PathBuf, Error> {
+pub(crate) fn instances_dir(pg: &Pg, data_dir: &Path) -> Result<PathBuf, Error> {
     let link = data_dir.join(local_dir::INSTANCES);
     if let Ok(target) = std::fs::read_link(&link) {
         std::fs::create_dir_all(&target).map_err(io(format!("cannot create {}", target.display())))?;

@@ -26,9 +26,12 @@
 //! | [`Engine::flush_archive`]: everything committed archived | switch WAL, wait for the archiver | `FLUSH BINARY LOGS`, archive the closed file | `BGSAVE` |
 //! | [`Engine::restore`]: to the latest, an instant, a backup | online copy or packed restore, `restore_command`, `recovery_target_time`, promote, make durable | `--move-back` of a prepared backup, then `mariadb-binlog --stop-datetime` (TZ=UTC) or to a GTID | the named RDB and `aclfile` into the new directory; no instant (refused before) |
 //! | stop writes / open writes (renames; done by the CLI over the service's own protocol, `src/rename/fence.rs`) | `ALTER SYSTEM SET default_transaction_read_only`, reload, terminate sessions | `SET GLOBAL read_only=ON`, `KILL CONNECTION` | `ACL SETUSER app off`, `CLIENT KILL USER app` |
-//! | [`Engine::inventory`]: users and databases | `pg_roles` (login), `pg_database` | `mysql.global_priv`, `SHOW DATABASES` | `ACL USERS`; no databases |
+//! | [`Engine::inventory`]: list users and databases | `pg_roles` (login), `pg_database` | `mysql.global_priv`, `SHOW DATABASES` | `ACL USERS`; no databases |
+//! | [`Engine::create_user`], [`Engine::set_password`], [`Engine::delete_user`] | `CREATE ROLE … LOGIN PASSWORD`, `ALTER ROLE … PASSWORD`, `DROP ROLE` | `CREATE USER … IDENTIFIED BY` (`mysql_native_password`), `ALTER USER`, `DROP USER` | `ACL SETUSER name on >password`, `ACL DELUSER`, then `ACL SAVE` to the `aclfile` |
+//! | [`Engine::create_database`], [`Engine::delete_database`] | `CREATE DATABASE … OWNER avnadmin`, `DROP DATABASE` | `CREATE DATABASE`, `DROP DATABASE` | none (numbered databases only): refused |
 //! | connection URI ([`Engine::uri`]) | `postgres://avnadmin:…@127.0.0.1:P/defaultdb?sslmode=require` | `mysql://avnadmin:…@127.0.0.1:P/defaultdb?ssl-mode=REQUIRED` | `rediss://default:…@127.0.0.1:P` |
-//! | [`Engine::apply_config`]: `-c` options | `pg.*` into `avn-user.conf`, reload, restart for `max_connections` | `mysql.*` as `SET GLOBAL` and in the option file | `valkey_*` as `CONFIG SET` |
+//! | [`Engine::user_config_schema`]: the `-c` options and their limits | `pg_version`, `pg.*` (`engines/postgres/schema.rs`) | `mysql_version`, `mysql.*` | `valkey_persistence`, `valkey_maxmemory_policy`, … |
+//! | [`Engine::apply_config`]: `-c` options applied | `pg.*` into `avn-user.conf`, reload, restart for `max_connections` | `mysql.*` as `SET GLOBAL` and in the option file | `valkey_*` as `CONFIG SET` |
 //! | log lines ([`Layout::log`]) | `postgres.log` (failures quote its last errors) | the `--log-error` file | the `--logfile` |
 //! | child processes ([`Engine::adopt`]; [`Engine::prepare`] stops a crashed try's leftovers) | the postmaster (`postmaster.pid`) and its process group | `mariadbd` (its `--pid-file`) | `redis-server` (its pid file) |
 
@@ -44,6 +47,8 @@ use crate::store::ServiceRec;
 
 pub mod layout;
 pub mod postgres;
+#[cfg(test)]
+mod tests;
 
 pub use layout::Layout;
 pub use postgres::process::Running;
@@ -79,6 +84,20 @@ impl Engine {
     pub fn server_name(&self) -> &'static str {
         match self {
             Engine::Postgres(_) => "PostgreSQL",
+        }
+    }
+
+    /// The service type's description, as the API's service types list it.
+    pub fn description(&self) -> &'static str {
+        match self {
+            Engine::Postgres(_) => "PostgreSQL - Object-Relational Database Management System",
+        }
+    }
+
+    /// The schema of the user_config options this engine honours (`-c`), with their limits.
+    pub fn user_config_schema(&self) -> Value {
+        match self {
+            Engine::Postgres(pg) => postgres::schema::user_config_schema(&pg.major),
         }
     }
 
@@ -197,6 +216,77 @@ impl Engine {
     pub async fn inventory(&self, m: &Manager, rec: &ServiceRec) -> Result<(Vec<String>, Vec<String>), EngineError> {
         match self {
             Engine::Postgres(_) => Ok(postgres::cluster::inventory(&m.layout(&rec.id), rec.port).await?),
+        }
+    }
+
+    /// Create a login user with `password` (`user-create`).
+    #[allow(
+        dead_code,
+        reason = "the users and databases commands (the daily-commands issue) call it; engines/tests.rs does now"
+    )]
+    pub async fn create_user(
+        &self,
+        m: &Manager,
+        rec: &ServiceRec,
+        user: &str,
+        password: &str,
+    ) -> Result<(), EngineError> {
+        match self {
+            Engine::Postgres(_) => {
+                Ok(postgres::cluster::create_user(&m.layout(&rec.id), rec.port, user, password).await?)
+            }
+        }
+    }
+
+    /// Give a user a new password; the old one stops working (`user-password-reset`).
+    #[allow(
+        dead_code,
+        reason = "the users and databases commands (the daily-commands issue) call it; engines/tests.rs does now"
+    )]
+    pub async fn set_password(
+        &self,
+        m: &Manager,
+        rec: &ServiceRec,
+        user: &str,
+        password: &str,
+    ) -> Result<(), EngineError> {
+        match self {
+            Engine::Postgres(_) => {
+                Ok(postgres::cluster::set_password(&m.layout(&rec.id), rec.port, user, password).await?)
+            }
+        }
+    }
+
+    /// Delete a user (`user-delete`).
+    #[allow(
+        dead_code,
+        reason = "the users and databases commands (the daily-commands issue) call it; engines/tests.rs does now"
+    )]
+    pub async fn delete_user(&self, m: &Manager, rec: &ServiceRec, user: &str) -> Result<(), EngineError> {
+        match self {
+            Engine::Postgres(_) => Ok(postgres::cluster::delete_user(&m.layout(&rec.id), rec.port, user).await?),
+        }
+    }
+
+    /// Create a database owned by the administrator (`database-create`).
+    #[allow(
+        dead_code,
+        reason = "the users and databases commands (the daily-commands issue) call it; engines/tests.rs does now"
+    )]
+    pub async fn create_database(&self, m: &Manager, rec: &ServiceRec, name: &str) -> Result<(), EngineError> {
+        match self {
+            Engine::Postgres(_) => Ok(postgres::cluster::create_database(&m.layout(&rec.id), rec.port, name).await?),
+        }
+    }
+
+    /// Delete a database (`database-delete`).
+    #[allow(
+        dead_code,
+        reason = "the users and databases commands (the daily-commands issue) call it; engines/tests.rs does now"
+    )]
+    pub async fn delete_database(&self, m: &Manager, rec: &ServiceRec, name: &str) -> Result<(), EngineError> {
+        match self {
+            Engine::Postgres(_) => Ok(postgres::cluster::delete_database(&m.layout(&rec.id), rec.port, name).await?),
         }
     }
 

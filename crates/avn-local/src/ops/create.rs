@@ -29,7 +29,7 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> Result<Se
     if user_config.remove(avn_api::fork::LEGACY_PG_SERVICE).is_some() {
         avn_api::ForkKeys { service: fork_keys.service.clone(), ..Default::default() }.write(&mut user_config);
     }
-    catalog::validate_user_config(&user_config, m.engine.version(), true)?;
+    catalog::validate_user_config(&user_config, &m.engine.user_config_schema(), true)?;
     let now = now();
     let mut rec = ServiceRec {
         id: format!("{}-{}", body.service_name, random_string(8)),

@@ -101,7 +101,7 @@ fn check_update(m: &Manager, rec: &ServiceRec, body: &ServiceUpdate) -> Result<(
             "Cloud '{c}' is not available: the local control plane has one cloud, 'local'"
         )));
     }
-    catalog::validate_user_config(&body.user_config, m.engine.version(), false)?;
+    catalog::validate_user_config(&body.user_config, &m.engine.user_config_schema(), false)?;
     Ok(())
 }
 

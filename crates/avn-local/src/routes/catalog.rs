@@ -14,7 +14,7 @@ use super::AppState;
 use crate::catalog;
 
 fn type_info(s: &AppState, with_plans: bool) -> ServiceTypeInfo {
-    catalog::service_type_info(s.manager.engine.version(), with_plans, s.manager.backup_interval_hours())
+    catalog::service_type_info(&s.manager.engine, with_plans, s.manager.backup_interval_hours())
 }
 
 fn require_type(t: &str) -> ApiResult<()> {

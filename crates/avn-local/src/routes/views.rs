@@ -67,7 +67,7 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
         backups: Some(backups),
         tags: Some(rec.tags.clone()),
         service_notifications: notifications,
-        service_type_description: Some("PostgreSQL - Object-Relational Database Management System".into()),
+        service_type_description: Some(m.engine.description().into()),
         cloud_description: Some("This machine - Local".into()),
         connection_info: Some(ConnectionInfo {
             pg: Some(vec![uri]),

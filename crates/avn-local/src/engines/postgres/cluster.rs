@@ -238,3 +238,34 @@ pub async fn inventory(layout: &Layout, port: u16) -> Result<(Vec<String>, Vec<S
         .collect();
     Ok((dbs, users))
 }
+
+/// `CREATE ROLE user LOGIN PASSWORD …`.
+pub async fn create_user(layout: &Layout, port: u16, user: &str, password: &str) -> Result<(), ClusterError> {
+    let c = sql::connect(layout, port, "postgres").await?;
+    let sql = format!("CREATE ROLE {} LOGIN PASSWORD {}", sql::ident(user), sql::literal(password));
+    Ok(c.batch_execute(&sql).await?)
+}
+
+/// `ALTER ROLE user PASSWORD …`: the old password stops working at once.
+pub async fn set_password(layout: &Layout, port: u16, user: &str, password: &str) -> Result<(), ClusterError> {
+    let c = sql::connect(layout, port, "postgres").await?;
+    Ok(c.batch_execute(&format!("ALTER ROLE {} PASSWORD {}", sql::ident(user), sql::literal(password))).await?)
+}
+
+/// `DROP ROLE user`.
+pub async fn delete_user(layout: &Layout, port: u16, user: &str) -> Result<(), ClusterError> {
+    let c = sql::connect(layout, port, "postgres").await?;
+    Ok(c.batch_execute(&format!("DROP ROLE {}", sql::ident(user))).await?)
+}
+
+/// `CREATE DATABASE name OWNER avnadmin`.
+pub async fn create_database(layout: &Layout, port: u16, name: &str) -> Result<(), ClusterError> {
+    let c = sql::connect(layout, port, "postgres").await?;
+    Ok(c.batch_execute(&format!("CREATE DATABASE {} OWNER {}", sql::ident(name), sql::ident(ADMIN))).await?)
+}
+
+/// `DROP DATABASE name`.
+pub async fn delete_database(layout: &Layout, port: u16, name: &str) -> Result<(), ClusterError> {
+    let c = sql::connect(layout, port, "postgres").await?;
+    Ok(c.batch_execute(&format!("DROP DATABASE {}", sql::ident(name))).await?)
+}

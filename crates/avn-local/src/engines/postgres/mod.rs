@@ -33,6 +33,7 @@ pub mod fork;
 pub mod packed;
 pub mod process;
 pub mod running;
+pub mod schema;
 pub mod sql;
 pub mod wal;
 
