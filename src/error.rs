@@ -148,9 +148,12 @@ pub fn report(printer: &Printer, e: anyhow::Error) -> ExitCode {
     }
     let mut chain = e.chain().map(|c| c.to_string());
     let head = chain.next().unwrap_or_default();
-    // A cause already told in the message is left out, unless `-v` asks for the whole chain.
+    // A cause already told in the message is left out, unless `-v` asks for the whole chain
+    // (where each cause is still told once).
     let whole = printer.verbosity() > 0;
-    let causes: Vec<String> = chain.filter(|c| whole || !head.contains(c.as_str())).collect();
+    let mut causes: Vec<String> = chain.filter(|c| whole || !head.contains(c.as_str())).collect();
+    causes.dedup();
+    causes.retain(|c| *c != head);
     printer.error(&head, &causes, &hints);
     ExitCode::from(status as u8)
 }

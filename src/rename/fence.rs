@@ -48,6 +48,8 @@ pub async fn write(conn: &ConnInfo, id: &str) -> Result<(usize, Option<String>),
 /// observed (no privilege, or WAL shipped another way), returns false at once and the fork's own
 /// check decides.
 pub async fn wait_archived(conn: &ConnInfo, segment: &str, timeout: std::time::Duration) -> Result<bool, StepError> {
+    // A name the server gave that is no segment name cannot be waited for: the fork decides.
+    let Some(wanted) = avn_api::wal::Segment::parse(segment) else { return Ok(false) };
     let c = conn.connect().await?;
     let every = std::time::Duration::from_millis(200);
     let archived = avn_util::wait::until("the fence's WAL segment to be archived", timeout, every, || async {
@@ -55,9 +57,9 @@ pub async fn wait_archived(conn: &ConnInfo, segment: &str, timeout: std::time::D
             Ok(row) => row.get(0),
             Err(_) => return Some(false),
         };
-        // Segment names of one timeline sort by position; history and backup files are longer.
-        match archived.filter(|a| a.len() == 24) {
-            Some(a) => (a[8..] >= segment[8..]).then_some(true),
+        // History and backup files are no segments.
+        match archived.as_deref().and_then(avn_api::wal::Segment::parse) {
+            Some(a) => (a.position() >= wanted.position()).then_some(true),
             None => Some(false),
         }
     });

@@ -14,17 +14,31 @@ use crate::error::CliError;
 use crate::output::json as out_json;
 
 /// Stop here if a test asked to (`FAILPOINTS=rename-before-<step>=return(crash)` aborts like
-/// `kill -9`; `return` injects a failure).
+/// `kill -9`; `return` injects a failure; `return(hold:PATH)` waits here until the test creates
+/// PATH, so that it acts while the rename is paused, however long that takes).
 fn boundary(step: &str) -> anyhow::Result<()> {
     let _name = format!("rename-before-{step}");
     fail::fail_point!(&_name, |arg: Option<String>| {
-        if arg.as_deref() == Some("crash") {
-            std::process::abort();
+        match arg.as_deref() {
+            Some("crash") => std::process::abort(),
+            Some(hold) if hold.starts_with("hold:") => {
+                let release = std::path::PathBuf::from(&hold["hold:".len()..]);
+                let every = std::time::Duration::from_millis(20);
+                let released =
+                    avn_util::wait::until_blocking("the test to release the pause", HOLD_AT_MOST, every, || {
+                        release.exists().then_some(())
+                    });
+                released.map_err(anyhow::Error::new)
+            }
+            _ => Err(anyhow::anyhow!("injected failure before step {step}")),
         }
-        Err(anyhow::anyhow!("injected failure before step {step}"))
     });
     Ok(())
 }
+
+/// The longest a test may hold a rename at a step.
+#[cfg(feature = "failpoints")]
+const HOLD_AT_MOST: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The journal's record of OLD, or an empty one (a journal that never got past preflight).
 pub(super) fn snapshot_of(j: &Journal) -> Snapshot {

@@ -172,16 +172,17 @@ fn a_timeout_waiting_for_the_fork_exits_3_and_resume_finishes() {
     l.avn(&["service", "get", "old"]).code(1);
 }
 
-/// Start `rename old new ARGS`, paused for 3 s before its verify step, and return once it has
-/// printed that the step before (open writes) is done: it is in that pause, the window in which a
-/// test changes OLD behind the rename's back.
+/// Start `rename old new ARGS`, held before its verify step, and return once it has printed that
+/// the step before (open writes) is done: it is held there, and the test changes OLD behind the
+/// rename's back before it lets it go on.
 #[cfg(feature = "failpoints")]
 fn rename_paused_before_verify(l: &Local, args: &[&str]) -> crate::support::Watched {
     let mut all = vec!["service", "rename", "old", "new"];
     all.extend(args);
     let mut cmd = l.cmd(&all);
-    cmd.env("FAILPOINTS", "rename-before-verify=sleep(3000)");
-    let child = crate::support::Watched::spawn(cmd);
+    let (hold, release) = crate::support::Watched::hold_action();
+    cmd.env("FAILPOINTS", format!("rename-before-verify={hold}"));
+    let child = crate::support::Watched::spawn_held(cmd, release);
     child.wait_for_stderr("[4/7] open writes: ", Duration::from_secs(120));
     child
 }

@@ -17,14 +17,16 @@ use crate::support::Watched;
 /// A rename's steps, in order, as the failpoints name them.
 const STEPS: [&str; 7] = ["preflight", "stop_writes", "fork", "open_writes", "verify", "repoint", "delete"];
 
-/// Start `rename OLD NEW ARGS` paused for `pause_ms` before `step`, and return once it has printed
-/// the line of the step before (`[4/7] open writes: done ...` before verify): it is in the pause.
-pub(crate) fn paused_rename(l: &Local, old: &str, new: &str, step: &str, pause_ms: u64, args: &[&str]) -> Watched {
+/// Start `rename OLD NEW ARGS` held before `step`, and return once it has printed the line of the
+/// step before (`[4/7] open writes: done ...` before verify): it is held there until the test
+/// lets it go on (`finish`, or `Watched::release`).
+pub(crate) fn paused_rename(l: &Local, old: &str, new: &str, step: &str, args: &[&str]) -> Watched {
     let mut all = vec!["service", "rename", old, new];
     all.extend(args);
     let mut cmd = l.cmd(&all);
-    cmd.env("FAILPOINTS", format!("rename-before-{step}=sleep({pause_ms})"));
-    let child = Watched::spawn(cmd);
+    let (hold, release) = Watched::hold_action();
+    cmd.env("FAILPOINTS", format!("rename-before-{step}={hold}"));
+    let child = Watched::spawn_held(cmd, release);
     let i = STEPS.iter().position(|s| *s == step).filter(|i| *i > 0).expect("a step after preflight");
     child.wait_for_stderr(&format!("[{i}/7] {}: ", STEPS[i - 1].replace('_', " ")), Duration::from_secs(120));
     child
@@ -85,7 +87,7 @@ fn a_second_rename_of_a_leased_service_is_refused_and_no_committed_row_is_lost()
     let uri = make_source(&l, "old");
     let writer = Writer::start(uri.clone());
     writer.wait_for_commits(1);
-    let a = paused_rename(&l, "old", "new", "verify", 4000, &["--yes"]);
+    let a = paused_rename(&l, "old", "new", "verify", &["--yes"]);
     // B: a bad -c is refused by the schema check; a good one by the lease. Neither opens writes.
     let b = l.avn(&["service", "rename", "old", "other", "--yes", "-c", "pg.max_connections=-5"]);
     assert_eq!(b.code, 2, "{}", b.stderr);
@@ -147,7 +149,7 @@ fn terminate_refuses_a_leased_service_and_the_rollback_never_deletes_the_only_co
     let l = Local::start();
     let uri = make_source(&l, "old");
     sql(&uri, "INSERT INTO t SELECT g, 'row' FROM generate_series(1, 50) g").unwrap();
-    let child = paused_rename(&l, "old", "new", "verify", 6000, &["--yes"]);
+    let child = paused_rename(&l, "old", "new", "verify", &["--yes"]);
     for name in ["old", "new"] {
         let r = l.avn(&["service", "terminate", name, "--force"]);
         assert_eq!(r.code, 2, "{name}: {}", r.stderr);
@@ -180,7 +182,7 @@ fn an_expiry_waits_for_the_rename_and_new_gets_it_only_at_the_end() {
     create_expiring(&l, "old");
     sql(&l.uri("old"), "CREATE TABLE t (id int, batch text); INSERT INTO t VALUES (1, 'x')").unwrap();
     let expiry = tags(&l, "old")["avn_expires_at"].clone();
-    let child = paused_rename(&l, "old", "new", "verify", 20000, &["--yes"]);
+    let child = paused_rename(&l, "old", "new", "verify", &["--yes"]);
     assert!(!tags(&l, "new").contains_key("avn_expires_at"), "NEW has no expiry during the rename");
     // OLD's expiry falls due meanwhile: the reaper (every 15 s) waits.
     let (rt, c) = client(&l);
@@ -212,7 +214,7 @@ fn a_fork_of_a_source_stopped_for_a_rename_is_writable() {
     let l = Local::start();
     let uri = make_source(&l, "old");
     sql(&uri, "INSERT INTO t VALUES (1, 'x')").unwrap();
-    let child = paused_rename(&l, "old", "new", "verify", 3000, &["--yes"]);
+    let child = paused_rename(&l, "old", "new", "verify", &["--yes"]);
     // The journal is this process's while it runs: a concurrent --abort or --resume waits its turn.
     let a = l.avn(&["service", "rename", "old", "new", "--abort"]);
     assert_eq!(a.code, 2, "{}", a.stderr);
@@ -271,7 +273,7 @@ fn new_gets_the_expiry_old_has_at_the_end() {
     let l = Local::start();
     create_expiring(&l, "old");
     sql(&l.uri("old"), "CREATE TABLE t (id int, batch text)").unwrap();
-    let child = paused_rename(&l, "old", "new", "delete", 4000, &["--yes"]);
+    let child = paused_rename(&l, "old", "new", "delete", &["--yes"]);
     wait_done(&l, "old", "new", "repoint");
     // OLD's expiry is moved into the past meanwhile (the reaper waits for the lease).
     let (rt, c) = client(&l);

@@ -66,7 +66,7 @@ fn the_delete_step_keeps_old_when_new_is_gone() {
     let l = Local::start();
     let uri = make_source(&l, "old");
     sql(&uri, "INSERT INTO t SELECT g, 'row' FROM generate_series(1, 40) g").unwrap();
-    let child = paused_rename(&l, "old", "new", "delete", 6000, &["--yes"]);
+    let child = paused_rename(&l, "old", "new", "delete", &["--yes"]);
     wait_done(&l, "old", "new", "repoint");
     l.avn(&["service", "terminate", "new", "-ff"]).code(0);
     let r = finish(child);
@@ -88,7 +88,7 @@ fn writes_after_verify_keep_old_even_when_its_read_only_default_is_back() {
     let l = Local::start();
     let uri = make_source(&l, "old");
     sql(&uri, "INSERT INTO t VALUES (1, 'before')").unwrap();
-    let child = paused_rename(&l, "old", "new", "delete", 6000, &["--yes"]);
+    let child = paused_rename(&l, "old", "new", "delete", &["--yes"]);
     wait_done(&l, "old", "new", "repoint");
     // A role setting beats the database default: this session writes.
     sql(&uri, "BEGIN READ WRITE; ALTER ROLE avnadmin SET default_transaction_read_only = off; COMMIT").unwrap();
@@ -137,7 +137,7 @@ fn a_rollback_left_unfinished_keeps_the_lease_and_abort_finishes_it() {
     let l = Local::start();
     let uri = make_source(&l, "old");
     sql(&uri, "INSERT INTO t VALUES (1, 'x')").unwrap();
-    let child = paused_rename(&l, "old", "new", "fork", 8000, &["--yes"]);
+    let child = paused_rename(&l, "old", "new", "fork", &["--yes"]);
     wait_done(&l, "old", "new", "stop_writes");
     l.avn(&["service", "update", "old", "--power-off"]).code(0);
     let r = finish(child);
@@ -164,7 +164,7 @@ fn writes_that_counts_do_not_see_keep_old() {
     sql(&uri, "INSERT INTO t SELECT g, 'row' FROM generate_series(1, 20) g; CREATE SEQUENCE s1").unwrap();
     let rw = |q: &str| sql(&uri, &format!("BEGIN READ WRITE; {q}; COMMIT")).unwrap();
     // Before verify: the same number of rows, other contents.
-    let child = paused_rename(&l, "old", "new", "verify", 3000, &["--yes"]);
+    let child = paused_rename(&l, "old", "new", "verify", &["--yes"]);
     rw("UPDATE t SET batch = 'changed' WHERE id <= 5");
     let r = finish(child);
     assert_eq!(r.code, 1, "{}", r.stderr);
@@ -180,7 +180,7 @@ fn writes_that_counts_do_not_see_keep_old() {
         let (old, new) = (format!("o{i}"), format!("n{i}"));
         l.avn(&["service", "fork", "old", &old, "--timeout", "120"]).code(0);
         let o_uri = l.uri(&old);
-        let child = paused_rename(&l, &old, &new, "delete", 3000, &["--yes"]);
+        let child = paused_rename(&l, &old, &new, "delete", &["--yes"]);
         wait_done(&l, &old, &new, "repoint");
         if change.starts_with("CREATE DATABASE") {
             // Not in a transaction block: a session made writable, through `postgres`.

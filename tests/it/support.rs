@@ -94,6 +94,9 @@ pub struct Watched {
     child: Option<Child>,
     stderr: Arc<Mutex<Vec<u8>>>,
     reader: Option<std::thread::JoinHandle<()>>,
+    /// The file that releases the process from a `hold:` failpoint, created by [`Watched::release`]
+    /// (and before waiting for the exit).
+    release: Option<tempfile::TempDir>,
 }
 
 #[cfg_attr(not(feature = "failpoints"), allow(dead_code))]
@@ -112,7 +115,28 @@ impl Watched {
                 sink.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
-        Watched { child: Some(child), stderr, reader: Some(reader) }
+        Watched { child: Some(child), stderr, reader: Some(reader), release: None }
+    }
+
+    /// A `FAILPOINTS` action that holds the process at a failpoint until [`Watched::release`]:
+    /// give it to the command, then `spawn` it with [`Watched::spawn_held`].
+    pub fn hold_action() -> (String, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        (format!("return(hold:{})", dir.path().join("release").display()), dir)
+    }
+
+    /// [`Watched::spawn`], for a command given a [`Watched::hold_action`].
+    pub fn spawn_held(cmd: Command, release: tempfile::TempDir) -> Watched {
+        let mut w = Watched::spawn(cmd);
+        w.release = Some(release);
+        w
+    }
+
+    /// Let a process held at a failpoint go on.
+    pub fn release(&self) {
+        if let Some(dir) = &self.release {
+            std::fs::write(dir.path().join("release"), b"").unwrap();
+        }
     }
 
     /// What it has printed on stderr so far.
@@ -134,6 +158,7 @@ impl Watched {
 
     /// Wait for it to exit: its status, its stdout (when piped) and all of its stderr.
     pub fn wait_with_output(mut self) -> Output {
+        self.release();
         let mut out = self.child.take().unwrap().wait_with_output().unwrap();
         self.reader.take().unwrap().join().unwrap();
         out.stderr = std::mem::take(&mut *self.stderr.lock().unwrap());

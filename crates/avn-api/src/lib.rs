@@ -22,6 +22,7 @@ pub mod redact;
 pub mod service;
 pub mod service_request;
 pub mod time;
+pub mod wal;
 pub mod wrap;
 
 pub use backup::Backup;

@@ -48,7 +48,8 @@ pub use local_dir::ServerRecord;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{0}")]
+    /// The PostgreSQL installation (not found, or unusable).
+    #[error(transparent)]
     Pg(#[from] engines::postgres::process::ClusterError),
     #[error("state store {path}: {source}")]
     Store { path: PathBuf, source: rusqlite::Error },
@@ -199,12 +200,12 @@ pub async fn serve(
     Ok(())
 }
 
-/// Whether a process is alive (and not a zombie waiting to be reaped).
 /// Open a log file for appending, private (0600) from its creation.
 pub fn private_log(path: &Path) -> std::io::Result<std::fs::File> {
-    crate::engines::postgres::process::private_log(path)
+    crate::engines::running::private_log(path)
 }
 
+/// Whether a process is alive (and not a zombie waiting to be reaped).
 pub fn process_alive(pid: i32) -> bool {
-    crate::engines::postgres::process::process_alive(pid)
+    crate::engines::running::process_alive(pid)
 }

@@ -142,7 +142,7 @@ impl LocalDir {
     pub fn server_pid_for_port(&self, port: u16) -> Option<u32> {
         let rd = std::fs::read_dir(self.instances()).ok()?;
         rd.flatten().find_map(|e| {
-            let (pid, listens) = crate::engines::postgres::process::postmaster_port(&e.path().join("data"))?;
+            let (pid, listens) = crate::engines::recorded_server(&e.path())?;
             (listens == port && crate::process_alive(pid as i32)).then_some(pid)
         })
     }
@@ -155,7 +155,7 @@ async fn stop_orphans(data_dir: &Path) -> usize {
         return 0;
     };
     for e in rd.flatten() {
-        if let Some(mut r) = crate::engines::postgres::process::Running::adopt(&e.path().join("data")) {
+        if let Some(mut r) = crate::engines::adopt_any(&e.path()) {
             r.stop().await;
             stopped += 1;
         }
@@ -249,7 +249,7 @@ fn orphans(data_dir: &Path) -> Vec<Orphan> {
         .flatten()
         .map(|e| {
             let path = e.path();
-            let in_use = crate::engines::postgres::process::live_postmaster(&path.join("data")).is_some();
+            let in_use = crate::engines::serves_from(&path);
             Orphan { bytes: disk_usage(&path), path, in_use }
         })
         .collect();
@@ -282,6 +282,6 @@ fn copy_method(data_dir: &Path) -> Option<(&'static str, &'static str)> {
     if !dir.is_dir() {
         return None;
     }
-    let m = crate::engines::postgres::copy::detect(&dir);
-    Some((if m == crate::engines::postgres::copy::Method::Reflink { "reflink" } else { "copy" }, m.describe()))
+    let m = crate::engines::copy::detect(&dir);
+    Some((if m == crate::engines::copy::Method::Reflink { "reflink" } else { "copy" }, m.describe()))
 }

@@ -12,6 +12,10 @@ impl Layout {
     pub fn new(instances: &Path, id: &str) -> Layout {
         Layout { root: instances.join(id) }
     }
+    /// The instance whose directory is `root`.
+    pub fn at(root: &Path) -> Layout {
+        Layout { root: root.to_path_buf() }
+    }
     pub fn data(&self) -> PathBuf {
         self.root.join("data")
     }

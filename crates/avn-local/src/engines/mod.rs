@@ -17,7 +17,7 @@
 //! |---|---|---|---|
 //! | [`Engine::prepare`]: a new service's data | `initdb`, `avn-user.conf` | `mariadb-install-db --no-defaults`, admin through the socket | an empty directory, `aclfile` with the `default` user's password |
 //! | [`Engine::start`]: start, health | `postgres -D`, TLS from the project CA; ready when a connection succeeds | `mariadbd --no-defaults --user=mysql`, TLS, `require_secure_transport`; ready on `mariadb-admin ping`, watching the child for exit | `redis-server --tls-port`, `--port 0`; ready on `PING` (not `-LOADING`) |
-//! | stop ([`Running::stop`]) | SIGTERM to the process group, then SIGKILL | SIGTERM (up to 2 s with a dirty buffer pool) | `SHUTDOWN NOSAVE` or SIGTERM |
+//! | stop ([`Running::stop`]: a signal, a wait, a stronger signal) | SIGINT (fast shutdown), then SIGQUIT, then SIGKILL | SIGTERM (up to 2 s with a dirty buffer pool), then SIGKILL | SIGTERM (`shutdown` without a save when persistence is off), then SIGKILL |
 //! | [`Engine::bootstrap`]: the admin user and default database | `CREATE ROLE avnadmin`, `CREATE DATABASE defaultdb` | `CREATE USER avnadmin` (no `SUPER`, no `READ_ONLY ADMIN`, so renames can stop its writes), `CREATE DATABASE defaultdb` | `ACL SETUSER default on >password` |
 //! | [`Engine::base_backup`] | online copy between `pg_backup_start/stop`, packed or cloned | `mariadb-backup --backup` then `--prepare`; binlog file, position and GTID from `xtrabackup_binlog_info` | `BGSAVE`, wait for `rdb_bgsave_in_progress:0`, copy `dump.rdb` and the `aclfile` |
 //! | continuous archive, [`Engine::changes_since`] | `archive_command` copies WAL segments; WAL bytes since the backup's start LSN | binlogs archived as they close (`FLUSH BINARY LOGS`); binlog bytes since the backup's position | none: snapshots only, and no change count |
@@ -45,13 +45,32 @@ use crate::manager::Manager;
 use crate::model::ForkOrigin;
 use crate::store::ServiceRec;
 
+pub mod copy;
 pub mod layout;
 pub mod postgres;
+pub mod running;
 #[cfg(test)]
 mod tests;
 
 pub use layout::Layout;
-pub use postgres::process::Running;
+pub use running::Running;
+
+/// A server still running from the instance directory `root`, whatever its engine (found after
+/// a restart of the control plane, or by `avn local down` after a `kill -9` of it).
+pub fn adopt_any(root: &std::path::Path) -> Option<Running> {
+    postgres::running::adopt(&Layout::at(root).data())
+}
+
+/// The pid and port of the server the instance directory `root` records, whatever its engine
+/// (the pid may be stale).
+pub fn recorded_server(root: &std::path::Path) -> Option<(u32, u16)> {
+    postgres::running::postmaster_port(&Layout::at(root).data())
+}
+
+/// Whether a live server runs from the instance directory `root`.
+pub fn serves_from(root: &std::path::Path) -> bool {
+    postgres::running::live_postmaster(&Layout::at(root).data()).is_some()
+}
 
 /// A failure of an engine's server or tools.
 #[derive(Debug, thiserror::Error)]
@@ -135,7 +154,7 @@ impl Engine {
     /// A server of this instance still running from before a restart of the control plane.
     pub fn adopt(&self, layout: &Layout) -> Option<Running> {
         match self {
-            Engine::Postgres(_) => Running::adopt(&layout.data()),
+            Engine::Postgres(_) => postgres::running::adopt(&layout.data()),
         }
     }
 

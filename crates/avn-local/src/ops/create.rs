@@ -73,15 +73,16 @@ fn check_request(m: &Manager, project: &str, body: &ServiceCreate) -> Result<avn
             body.service_name
         )));
     }
-    if body.service_type != catalog::SERVICE_TYPE {
+    let stype = m.engine.service_type();
+    if body.service_type != stype {
         return Err(Refusal::invalid(format!(
-            "Service type '{}' is not available on the local control plane (available: pg)",
+            "Service type '{}' is not available on the local control plane (available: {stype})",
             body.service_type
         )));
     }
     let Some(plan) = catalog::plan(&body.plan, m.backup_interval_hours()) else {
         return Err(Refusal::invalid(format!(
-            "Plan '{}' does not exist for service type pg (plans: hobbyist, startup-4, business-4, premium-4)",
+            "Plan '{}' does not exist for service type {stype} (plans: hobbyist, startup-4, business-4, premium-4)",
             body.plan
         )));
     };

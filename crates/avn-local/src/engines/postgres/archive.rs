@@ -18,15 +18,21 @@ use std::path::Path;
 use super::conf;
 
 use super::compress::EXT;
+use super::wal::Segment;
 
-/// A WAL segment's file name: 24 hex digits (timeline, log, segment).
-pub fn is_segment(name: &str) -> bool {
-    name.len() == 24 && name.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// The position part of a segment's name (log and segment, without the timeline).
-fn position(name: &str) -> &str {
-    &name[8..]
+/// What can go wrong in the cold archive.
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(
+        "this restore reads {} MiB of compressed WAL, which needs {} MiB free on {} (with {} MiB to spare \
+         for the running services); {} MiB are free: free some space, or fork to a later time",
+        need >> 20, need >> 20, path.display(), HEADROOM >> 20, free >> 20
+    )]
+    NoRoom { need: u64, free: u64, path: std::path::PathBuf },
+    #[error("{}: {source}", path.display())]
+    Damaged { path: std::path::PathBuf, source: std::io::Error },
 }
 
 /// Compress the plain segments of `archive` that lie before the segment `before` (a segment
@@ -34,10 +40,7 @@ fn position(name: &str) -> &str {
 /// written to a temporary name, synced, renamed, the directory synced, and only then the plain
 /// one removed; a crash leaves the plain segment, or both (identical), never neither. Returns the
 /// bytes saved. Blocking.
-pub fn compress_cold(archive: &Path, before: &str, go_on: impl Fn() -> bool) -> std::io::Result<u64> {
-    if !is_segment(before) {
-        return Err(std::io::Error::other(format!("{before:?} is not a WAL segment name")));
-    }
+pub fn compress_cold(archive: &Path, before: &Segment, go_on: impl Fn() -> bool) -> Result<u64, ArchiveError> {
     let mut names: Vec<String> =
         std::fs::read_dir(archive)?.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect();
     names.sort();
@@ -47,7 +50,8 @@ pub fn compress_cold(archive: &Path, before: &str, go_on: impl Fn() -> bool) -> 
     }
     let dir = File::open(archive)?;
     let mut saved = 0;
-    for name in names.iter().filter(|n| is_segment(n) && position(n) < position(before)) {
+    let cold = |n: &String| Segment::parse(n).is_some_and(|s| s.position() < before.position());
+    for name in names.iter().filter(|n| cold(n)) {
         if !go_on() {
             break;
         }
@@ -79,7 +83,7 @@ pub fn compress_cold(archive: &Path, before: &str, go_on: impl Fn() -> bool) -> 
             Ok(w) => w,
             Err(e) => {
                 let _ = std::fs::remove_file(&tmp);
-                return Err(e);
+                return Err(e.into());
             }
         };
         avn_util::crashsafe::persist(&tmp, &packed)?;
@@ -99,15 +103,12 @@ const HEADROOM: u64 = 512 << 20;
 /// from the position of `from` (a segment name) on: what a recovery that starts there may ask
 /// for. Refused, with nothing written, when that would leave less than 512 MiB free on the
 /// disk (the running services share it). Returns how many. Blocking.
-pub fn stage(archive: &Path, from: &str, staging: &Path, owner: (u32, u32)) -> std::io::Result<usize> {
-    if !is_segment(from) {
-        return Err(std::io::Error::other(format!("{from:?} is not a WAL segment name")));
-    }
+pub fn stage(archive: &Path, from: &Segment, staging: &Path, owner: (u32, u32)) -> Result<usize, ArchiveError> {
     let mut wanted = Vec::new();
     for e in std::fs::read_dir(archive)? {
         let Ok(name) = e?.file_name().into_string() else { continue };
-        match name.strip_suffix(EXT).filter(|s| is_segment(s)) {
-            Some(segment) if position(segment) >= position(from) => wanted.push(segment.to_string()),
+        match name.strip_suffix(EXT).and_then(Segment::parse) {
+            Some(segment) if segment.position() >= from.position() => wanted.push(segment.name().to_string()),
             _ => {}
         }
     }
@@ -119,15 +120,7 @@ pub fn stage(archive: &Path, from: &str, staging: &Path, owner: (u32, u32)) -> s
     let fs = nix::sys::statvfs::statvfs(parent).map_err(std::io::Error::from)?;
     let free = fs.blocks_available() as u64 * fs.fragment_size() as u64;
     if free < need + HEADROOM {
-        return Err(std::io::Error::other(format!(
-            "this restore reads {} MiB of compressed WAL, which needs {} MiB free on {} (with {} MiB to spare \
-             for the running services); {} MiB are free: free some space, or fork to a later time",
-            need >> 20,
-            need >> 20,
-            parent.display(),
-            HEADROOM >> 20,
-            free >> 20
-        )));
+        return Err(ArchiveError::NoRoom { need, free, path: parent.to_path_buf() });
     }
     std::fs::create_dir(staging)?;
     std::fs::set_permissions(staging, std::fs::Permissions::from_mode(0o700))?;
@@ -141,9 +134,9 @@ pub fn stage(archive: &Path, from: &str, staging: &Path, owner: (u32, u32)) -> s
             .open(staging.join(segment))?;
         std::os::unix::fs::fchown(&out, Some(owner.0), Some(owner.1))?;
         let mut w = BufWriter::with_capacity(1 << 20, out);
-        zstd::stream::copy_decode(File::open(archive.join(format!("{segment}{EXT}")))?, &mut w).map_err(|e| {
-            std::io::Error::other(format!("{}: {e}", archive.join(format!("{segment}{EXT}")).display()))
-        })?;
+        let packed = archive.join(format!("{segment}{EXT}"));
+        zstd::stream::copy_decode(File::open(&packed)?, &mut w)
+            .map_err(|source| ArchiveError::Damaged { path: packed.clone(), source })?;
         w.flush()?;
     }
     Ok(wanted.len())
@@ -169,6 +162,10 @@ pub fn restore_command(archive: &Path, staging: &Path) -> String {
 mod tests {
     use super::*;
 
+    fn seg(name: &str) -> Segment {
+        Segment::parse(name).unwrap()
+    }
+
     const A: &str = "000000010000000000000001";
     const B: &str = "000000010000000000000002";
     const C: &str = "000000020000000000000003";
@@ -183,7 +180,7 @@ mod tests {
             std::fs::write(arch.join(n), body(i as u8)).unwrap();
         }
         std::fs::write(arch.join("00000002.history"), b"1\t0/3000000\tno recovery target specified\n").unwrap();
-        let saved = compress_cold(&arch, C, || true).unwrap();
+        let saved = compress_cold(&arch, &seg(C), || true).unwrap();
         assert!(saved > 1 << 20, "{saved}");
         let mut names: Vec<String> =
             std::fs::read_dir(&arch).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
@@ -191,12 +188,12 @@ mod tests {
         assert_eq!(names, [format!("{A}.zst"), format!("{B}.zst"), "00000002.history".into(), C.to_string()]);
         // Idempotent; a plain copy archived again beside its compressed one is dropped.
         std::fs::write(arch.join(B), body(1)).unwrap();
-        compress_cold(&arch, C, || true).unwrap();
+        compress_cold(&arch, &seg(C), || true).unwrap();
         assert!(!arch.join(B).exists());
         // Staging from B brings back B only (A is before it; C was never compressed).
         let staging = t.path().join("staging");
         let me = (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw());
-        assert_eq!(stage(&arch, B, &staging, me).unwrap(), 1);
+        assert_eq!(stage(&arch, &seg(B), &staging, me).unwrap(), 1);
         assert_eq!(std::fs::read(staging.join(B)).unwrap(), body(1));
         assert!(!staging.join(A).exists());
     }
@@ -205,7 +202,7 @@ mod tests {
     fn a_stop_request_leaves_the_rest_plain() {
         let t = tempfile::tempdir().unwrap();
         std::fs::write(t.path().join(A), b"x").unwrap();
-        assert_eq!(compress_cold(t.path(), C, || false).unwrap(), 0);
+        assert_eq!(compress_cold(t.path(), &seg(C), || false).unwrap(), 0);
         assert!(t.path().join(A).exists());
     }
 

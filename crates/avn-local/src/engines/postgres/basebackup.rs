@@ -29,9 +29,9 @@ pub async fn base_backup(
     // cloned (XFS, btrfs), it is a clone that shares every unchanged extent; elsewhere it is
     // packed (compressed, files unchanged since the previous backup shared), read straight from
     // the data directory at a background priority, so no plain copy is ever written.
-    let how = match super::copy::detect(&layout.base()) {
-        super::copy::Method::Reflink => OnlineCopy::Clone,
-        super::copy::Method::Copy => {
+    let how = match crate::engines::copy::detect(&layout.base()) {
+        crate::engines::copy::Method::Reflink => OnlineCopy::Clone,
+        crate::engines::copy::Method::Copy => {
             OnlineCopy::Pack { previous: previous.map(|p| layout.backup(p)).filter(|p| p.exists()) }
         }
     };
@@ -100,7 +100,7 @@ pub async fn online_copy(
     let (from, to, counter) = (layout.data(), dest.to_path_buf(), copied.clone());
     let copy = tokio::task::spawn_blocking(move || match how {
         OnlineCopy::Clone => {
-            super::copy::copy_tree(&from, &to, online_copy_keeps, &counter, COPY_THREADS)?;
+            crate::engines::copy::copy_tree(&from, &to, online_copy_keeps, &counter, COPY_THREADS)?;
             std::fs::create_dir_all(to.join("pg_wal/archive_status")).map(|()| None)
         }
         OnlineCopy::Pack { previous } => {
@@ -116,7 +116,7 @@ pub async fn online_copy(
     let row = c.query_one("SELECT labelfile, spcmapfile, pg_walfile_name(lsn) FROM pg_backup_stop(false)", &[]).await?;
     let packed = copy?;
     let last: String = row.get(2);
-    let last = Segment::parse(&last).ok_or(ClusterError::BadLsn(last))?;
+    let last = Segment::parse(&last).ok_or(ClusterError::BadSegment(last))?;
     wal::wait_in_archive(layout, &last, BACKUP_STOP_TIMEOUT).await?;
     step("archived");
     let label: String = row.get(0);

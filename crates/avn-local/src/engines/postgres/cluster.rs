@@ -60,8 +60,8 @@ pub fn make_dirs(pg: &Pg, layout: &Layout) -> Result<(), ClusterError> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&layout.root, std::fs::Permissions::from_mode(0o711))?;
     // Before anything is created in it: the data directory, a fork's copy and backups inherit it.
-    if super::copy::detect(&layout.root) == super::copy::Method::Reflink {
-        super::copy::small_cow_extents(&layout.root);
+    if crate::engines::copy::detect(&layout.root) == crate::engines::copy::Method::Reflink {
+        crate::engines::copy::small_cow_extents(&layout.root);
     }
     for d in [layout.archive(), layout.base(), layout.run()] {
         pg.private_dir(&d)?;
@@ -132,8 +132,8 @@ pub fn write_instance_conf(
             s.push_str(&format!("recovery_target_time = {t}\nrecovery_target_action = 'promote'\n"));
         }
         // A fork being restored: nobody uses it yet, and a crash during the restore starts it
-        // again from scratch (ops::fork removes the partial copy first), so nothing is synced
-        // while it replays; ops::fork makes the whole directory durable once, after promotion
+        // again from scratch (the fork removes the partial copy first), so nothing is synced
+        // while it replays; engines/postgres/fork.rs makes the whole directory durable once, after promotion
         // and before the fork is reported RUNNING (`make_durable`). Replay reads ahead, and
         // checkpoints wait for the end.
         s.push_str(

@@ -26,7 +26,7 @@ pub const HOST: &str = "127.0.0.1";
 /// Stop and remove what an earlier try left, then `initdb` with the service's settings.
 pub async fn prepare(pg: &Pg, layout: &Layout, rec: &ServiceRec) -> Result<(), ClusterError> {
     // A create redone after a crash: whatever the first try left running here goes first.
-    super::process::kill_leftovers(&layout.root).await;
+    crate::engines::running::kill_leftovers(&layout.root).await;
     crate::engines::layout::remove_tree(&layout.root).await;
     cluster::make_dirs(pg, layout)?;
     cluster::initdb(pg, layout).await?;
@@ -88,10 +88,10 @@ pub async fn trim_archive(
         std::thread::scope(|s| {
             s.spawn(|| {
                 super::process::nice_this_thread();
-                archive::compress_cold(&archive, first_needed.name(), go_on)
+                archive::compress_cold(&archive, &first_needed, go_on)
             })
             .join()
-            .unwrap_or_else(|_| Err(std::io::Error::other("compressing WAL panicked")))
+            .unwrap_or_else(|_| Err(std::io::Error::other("compressing WAL panicked").into()))
         })
     })
     .await;

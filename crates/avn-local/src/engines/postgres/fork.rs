@@ -11,12 +11,12 @@ use super::archive;
 use super::basebackup;
 use super::cluster;
 use super::cluster::Recovery;
-use super::copy;
 use super::packed;
 use super::process::ClusterError;
 use super::process::Pg;
 use super::wal;
 use super::wal::Lsn;
+use crate::engines::copy;
 use crate::engines::layout::remove_tree;
 use crate::engines::layout::size_of;
 use crate::engines::Layout;
@@ -256,7 +256,8 @@ async fn restore_one(f: &Fork<'_>, candidate: &std::path::Path) -> Result<(), Cl
             false => copy::copy_tree(&from, &to, copy::all, &c, basebackup::COPY_THREADS),
         })
         .await
-        .map_err(ClusterError::Join)?
+        // A restore that panicked counts as a damaged backup: the next older one is tried.
+        .map_err(|e| ClusterError::Io(std::io::Error::other(e)))?
         .map_err(ClusterError::Io)
     };
     report_copy(f.m, &f.rec.id, copy, &copied, total).await
@@ -275,10 +276,10 @@ async fn stage_cold_wal(f: &Fork<'_>, from: &std::path::Path) -> Result<Lsn, OpE
             .map(|(u, g)| (u.as_raw(), g.as_raw()))
             .unwrap_or_else(|| (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw()));
     let (a, s) = (f.src.archive(), f.layout.staging());
-    let staged = tokio::task::spawn_blocking(move || archive::stage(&a, first_segment.name(), &s, owner))
+    let staged = tokio::task::spawn_blocking(move || archive::stage(&a, &first_segment, &s, owner))
         .await
         .map_err(ClusterError::Join)?
-        .map_err(ClusterError::Io)?;
+        .map_err(ClusterError::Archive)?;
     if staged > 0 {
         tracing::info!(fork = %f.rec.name, staged, "compressed WAL segments decompressed for the restore");
         f.step("wal_staged");

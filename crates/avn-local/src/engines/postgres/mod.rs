@@ -27,7 +27,6 @@ pub mod basebackup;
 pub mod cluster;
 pub mod compress;
 pub mod conf;
-pub mod copy;
 pub mod engine;
 pub mod fork;
 pub mod packed;

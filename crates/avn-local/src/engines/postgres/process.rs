@@ -50,6 +50,10 @@ pub enum ClusterError {
     NotInArchive { segment: String, timeout: Duration },
     #[error("fsync stayed off after a configuration reload")]
     FsyncStayedOff,
+    #[error(transparent)]
+    Archive(#[from] super::archive::ArchiveError),
+    #[error("{0:?} is not a WAL segment name")]
+    BadSegment(String),
     #[error("a worker thread failed: {0}")]
     Join(#[from] tokio::task::JoinError),
     #[error("bad LSN {0:?}")]
@@ -223,7 +227,7 @@ impl Pg {
             let _ = child.wait().await;
             let _ = tx.send(true);
         });
-        Ok(Running { pid, exited: rx })
+        Ok(Running::spawned(pid, rx, super::running::STOP))
     }
 }
 
@@ -279,12 +283,8 @@ fn die_with_parent(c: &mut tokio::process::Command) {
     }
 }
 
-pub use super::running::kill_leftovers;
-pub use super::running::live_postmaster;
-pub use super::running::postmaster_port;
-pub use super::running::private_log;
-pub use super::running::process_alive;
-pub use super::running::Running;
+pub use crate::engines::running::private_log;
+pub use crate::engines::running::Running;
 
 #[cfg(test)]
 mod bounded_tests {

@@ -24,7 +24,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
 
-use super::copy::parallel;
+use crate::engines::copy::parallel;
 use serde::Deserialize;
 use serde::Serialize;
 
@@ -85,15 +85,37 @@ pub fn is_packed(dir: &Path) -> bool {
     dir.join(MANIFEST).is_file()
 }
 
+/// Why a backup cannot be packed or restored. Carried inside the `io::Error`s the copy threads
+/// return ([`PackError::io`]), so it can be told apart from a failure of the disk.
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    #[error("{}: {source}", manifest.display())]
+    Manifest { manifest: PathBuf, source: serde_json::Error },
+    #[error("{} has format {found}, this avn reads {FORMAT}", manifest.display())]
+    Format { manifest: PathBuf, found: u32 },
+    #[error("{} is not UTF-8; it cannot be packed", .0.display())]
+    NotUtf8(PathBuf),
+    #[error("{} changed while it was packed", .0.display())]
+    Changed(PathBuf),
+    /// A blob, frame or entry of the backup does not restore to what its manifest says.
+    #[error("{}: {entry}: {what}", backup.display())]
+    Damaged { backup: PathBuf, entry: String, what: String },
+}
+
+impl PackError {
+    /// As the `io::Error` the copy threads return.
+    pub fn io(self) -> std::io::Error {
+        std::io::Error::other(self)
+    }
+}
+
 fn read_manifest(dir: &Path) -> std::io::Result<Manifest> {
-    let text = std::fs::read(dir.join(MANIFEST))?;
-    let m: Manifest = serde_json::from_slice(&text).map_err(std::io::Error::other)?;
+    let manifest = dir.join(MANIFEST);
+    let text = std::fs::read(&manifest)?;
+    let m: Manifest = serde_json::from_slice(&text)
+        .map_err(|source| PackError::Manifest { manifest: manifest.clone(), source }.io())?;
     if m.format != FORMAT {
-        return Err(std::io::Error::other(format!(
-            "{} has format {}, this avn reads {FORMAT}",
-            dir.join(MANIFEST).display(),
-            m.format
-        )));
+        return Err(PackError::Format { manifest, found: m.format }.io());
     }
     Ok(m)
 }
@@ -104,9 +126,7 @@ pub fn raw_size(dir: &Path) -> std::io::Result<u64> {
 }
 
 fn rel_str(rel: &Path) -> std::io::Result<String> {
-    rel.to_str()
-        .map(str::to_string)
-        .ok_or_else(|| std::io::Error::other(format!("{} is not UTF-8; it cannot be packed", rel.display())))
+    rel.to_str().map(str::to_string).ok_or_else(|| PackError::NotUtf8(rel.to_path_buf()).io())
 }
 
 /// Whether an error means the file went away (a running server drops and truncates files).
@@ -114,7 +134,13 @@ fn vanished(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::NotFound
 }
 
-fn list(root: &Path, rel: &Path, keep: super::copy::Filter, live: bool, out: &mut Vec<Entry>) -> std::io::Result<()> {
+fn list(
+    root: &Path,
+    rel: &Path,
+    keep: crate::engines::copy::Filter,
+    live: bool,
+    out: &mut Vec<Entry>,
+) -> std::io::Result<()> {
     let p = root.join(rel);
     let m = match std::fs::symlink_metadata(&p) {
         Err(e) if live && vanished(&e) && !rel.as_os_str().is_empty() => return Ok(()),
@@ -178,7 +204,7 @@ pub fn pack_files(
     dest: &Path,
     previous: Option<&Path>,
     threads: usize,
-    keep: super::copy::Filter,
+    keep: crate::engines::copy::Filter,
     live: bool,
 ) -> std::io::Result<Files> {
     let mut entries = Vec::new();
@@ -228,7 +254,7 @@ pub fn pack_files(
         };
         let (out, total, lens) = compress_into(&mut input, &blob)?;
         if total != len && !live {
-            return Err(std::io::Error::other(format!("{} changed while it was packed", src.display())));
+            return Err(PackError::Changed(src.clone()).io());
         }
         written.fetch_add(lens.iter().sum::<u64>(), Ordering::Relaxed);
         std::os::unix::fs::fchown(&out, Some(owner.0), Some(owner.1))?;

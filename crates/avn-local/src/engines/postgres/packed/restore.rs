@@ -15,9 +15,9 @@ use std::sync::Arc;
 use super::read_manifest;
 use super::Entry;
 use super::Kind;
+use crate::engines::copy::parallel;
 use crate::engines::postgres::compress::BUF;
 use crate::engines::postgres::compress::FRAME;
-use crate::engines::postgres::copy::parallel;
 
 /// Counts what is written, for progress.
 struct Counting<'a, W> {
@@ -58,7 +58,7 @@ pub fn restore(packed: &Path, dest: &Path, copied: &Arc<AtomicU64>, threads: usi
 
 /// An error about entry `e` of the backup `packed`.
 fn bad(packed: &Path, e: &Entry, what: &str) -> std::io::Error {
-    std::io::Error::other(format!("{}: {}: {what}", packed.display(), e.path))
+    super::PackError::Damaged { backup: packed.to_path_buf(), entry: e.path.clone(), what: what.to_string() }.io()
 }
 
 /// Create the tree (directories, symlinks, empty files with their modes and owners) and return

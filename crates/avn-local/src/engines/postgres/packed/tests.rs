@@ -7,7 +7,7 @@ use super::*;
 /// Pack a plain backup (one with its `backup_label`).
 fn pack(plain: &Path, dest: &Path, previous: Option<&Path>, threads: usize) -> std::io::Result<Packed> {
     let label = std::fs::read(plain.join("backup_label"))?;
-    let files = pack_files(plain, dest, previous, threads, crate::engines::postgres::copy::all, false)?;
+    let files = pack_files(plain, dest, previous, threads, crate::engines::copy::all, false)?;
     finish(dest, files, &label, &[])
 }
 
