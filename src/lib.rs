@@ -9,7 +9,8 @@
 //! `integrations`, `pg`, `time`, `user_config`) → `avn_client` → `avn_api`. Every layer may use
 //! `context`, `output` and `error`. Domain modules never import from `commands` or take clap
 //! types; a command never calls another command's module (shared rendering lives in `output`);
-//! `avn_local` is used only by `commands::local` (its data directory through `LocalDir`).
+//! `avn_local` is used only by `commands::local`, and by `local_state` and `settings` to find
+//! the active local control plane's token (its data directory through `LocalDir`).
 //! `complete` answers the shell's completion scripts (`avn __complete ...`) before any of this
 //! runs.
 //!
@@ -24,9 +25,14 @@
 //!                  rollback, journal (typed, locked), fence, repoint, postgres
 //! readiness/       waiting until services are RUNNING and accept connections
 //! create_request.rs  names, plans, schemas and -c options of create requests
+//! user_config/     -c options typed and checked by the schema
 //! output/          the one owner of stdout and stderr: tables, --json, --format, progress
 //! error.rs         CliError (kind, hints, source chain) and exit codes
-//! expiry.rs, lease.rs, integrations.rs, user_config.rs, time.rs, pg/, env_file.rs, config.rs
+//! expiry.rs, lease.rs   the expiry and rename-lease tags, as the CLI sets and reads them
+//! pg/              PostgreSQL connections with verified TLS (renames, waits, --run-sql)
+//! integrations.rs, time.rs, env_file.rs, prompt.rs
+//! config.rs, dirs.rs, env_vars.rs, local_state.rs   files and variables avn reads
+//! docs.rs          completions and man pages, generated from the clap definition
 //! complete/        shell completion, answered before anything else starts
 //! ```
 //!

@@ -15,8 +15,11 @@
 //! reconcile.rs start-up after a crash: adopt, redo, start or stop what the store says
 //! manager.rs   shared state: engine, store, running servers, progress, locks, held sources
 //! engines/     the engine seam (engines/mod.rs: what each operation needs, and what
-//!              PostgreSQL, MariaDB and redis-server do for it) and engines/postgres/
-//! store.rs     the SQLite state (model.rs: its enums); catalog.rs: plans and the schema
+//!              PostgreSQL, MariaDB and redis-server do for it), engine-neutral helpers
+//!              (running.rs: server processes; copy.rs: cloning and copying trees; layout.rs:
+//!              an instance's directory) and engines/postgres/
+//! store/       the SQLite state (model.rs: its enums); catalog.rs: plans, and checks against
+//!              the engine's schema
 //! local_dir.rs the data directory (LocalDir), the only code that knows its file names
 //! tls.rs       the local CA; error.rs: OpError and Refusal
 //! ```

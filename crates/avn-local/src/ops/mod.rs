@@ -129,10 +129,7 @@ pub async fn expiry_reaper(m: Arc<Manager>) {
                 a.id == rec.id
                     && !a.termination_protection
                     && avn_api::lease::Lease::of(&a.tags).is_none()
-                    && a.tags
-                        .get(avn_api::expiry::TAG)
-                        .and_then(|v| avn_api::time::parse(v))
-                        .is_some_and(|t| t <= jiff::Timestamp::now())
+                    && avn_api::expiry::of(&a.tags).is_some_and(|t| t <= jiff::Timestamp::now())
             });
             if still.is_none() {
                 continue;
