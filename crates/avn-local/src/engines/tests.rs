@@ -18,6 +18,17 @@ async fn login(port: u16, user: &str, password: &str, db: &str) -> Result<(), to
     client.simple_query("SELECT 1").await.map(|_| ())
 }
 
+/// Kills a server's process group when the test ends, even by a panic.
+struct KillOnDrop(Option<i32>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(-pid), nix::sys::signal::Signal::SIGKILL);
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_and_databases_are_created_changed_and_deleted_for_real() {
     let dir = tempfile::tempdir().unwrap();
@@ -46,7 +57,10 @@ async fn users_and_databases_are_created_changed_and_deleted_for_real() {
     };
     let e = &m.engine;
     e.prepare(&m, &rec).await.unwrap();
-    e.start(&m, &rec, port, false).await.unwrap();
+    let started = e.start(&m, &rec, port, false).await;
+    // Whatever happens below, the server does not outlive the test.
+    let _server = KillOnDrop(m.running(&rec.id).map(|r| r.pid));
+    started.unwrap();
     e.bootstrap(&m, &rec, port).await.unwrap();
     let result = async {
         e.create_user(&m, &rec, "app", "first-pw").await?;

@@ -125,12 +125,22 @@ fn attach_fork(
     // The backups this fork needs are held from now on (not rotated, not removed with the
     // source), until the fork has finished.
     m.hold(&source.id, &rec.id);
-    let backup = m
-        .store(|s| s.backups(&source.id))?
-        .iter()
-        .rev()
-        .find(|b| target.is_none_or(|t| avn_api::time::parse(&b.backup_time).is_some_and(|bt| bt <= t)))
-        .map(|b| b.backup_name.clone());
+    let backups = m.store(|s| s.backups(&source.id))?;
+    let backup = match &fork_keys.basebackup {
+        // A named backup (types restored from a snapshot): that one, or a refusal.
+        Some(name) => {
+            if !backups.iter().any(|b| &b.backup_name == name) {
+                m.release(&source.id, &rec.id);
+                return Err(Refusal::invalid(format!("Service '{source_name}' has no backup named '{name}'")));
+            }
+            Some(name.clone())
+        }
+        None => backups
+            .iter()
+            .rev()
+            .find(|b| target.is_none_or(|t| avn_api::time::parse(&b.backup_time).is_some_and(|bt| bt <= t)))
+            .map(|b| b.backup_name.clone()),
+    };
     rec.fork = Some(ForkOrigin {
         source_id: source.id.clone(),
         source_project: source.project.clone(),

@@ -141,7 +141,10 @@ impl Store {
         self.conn.execute("VACUUM INTO ?1", [tmp.to_string_lossy()])?;
         use std::os::unix::fs::PermissionsExt;
         let _ = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600));
-        // VACUUM INTO has written and synced the file (SQLite syncs what it writes).
+        // VACUUM INTO does not promise to sync what it wrote: synced here, before the rename.
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         avn_util::crashsafe::persist(&tmp, &self.copy)
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         self.saved_changes = changes;
