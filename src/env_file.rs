@@ -3,46 +3,8 @@
 //! `>> "$GITHUB_ENV"`).
 
 use std::io::Write;
-use std::path::PathBuf;
 
-use crate::error::CliError;
-
-/// The variable written when none is named.
-pub const DEFAULT_VAR: &str = "DATABASE_URL";
-
-/// Where to put the URI.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EnvFile {
-    /// None: stdout.
-    pub path: Option<PathBuf>,
-    pub var: String,
-}
-
-/// Parse `FILE`, `FILE:VAR`, `-` or `-:VAR`.
-pub fn parse(raw: &str) -> Result<EnvFile, CliError> {
-    // An existing file whose name has a ':' is that file.
-    if raw != "-" && std::path::Path::new(raw).is_file() {
-        return Ok(EnvFile { path: Some(PathBuf::from(raw)), var: DEFAULT_VAR.to_string() });
-    }
-    let (path, var) = match raw.rsplit_once(':') {
-        Some((p, v)) if is_var(v) => (p, v.to_string()),
-        Some((_, v)) if !v.is_empty() && !v.contains('/') => {
-            return Err(CliError::usage(format!("--env-file {raw}: '{v}' is not a variable name"))
-                .hint("write FILE:VAR with VAR made of letters, digits and _, e.g. .env:DATABASE_URL"));
-        }
-        _ => (raw, DEFAULT_VAR.to_string()),
-    };
-    if path.is_empty() {
-        return Err(CliError::usage("--env-file needs a file name, or - for stdout"));
-    }
-    Ok(EnvFile { path: (path != "-").then(|| PathBuf::from(path)), var })
-}
-
-fn is_var(v: &str) -> bool {
-    let mut chars = v.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
+pub use avn_cli::parse::EnvFile;
 
 /// Write `var=value` where `target` says. A file's other lines are kept; an existing `var` line
 /// (with or without `export`, quoted or not) is replaced in place.
@@ -102,6 +64,7 @@ pub fn set_var(text: &str, var: &str, value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use avn_cli::parse::parse_env_file as parse;
 
     #[test]
     fn parses_files_variables_and_stdout() {

@@ -1,6 +1,7 @@
 //! `avn`: Aiven services from the command line.
 //!
-//! Flow: `cli` parses (data only), `settings` resolves flags, environment and files once,
+//! Flow: `cli` parses (the definition is the `avn-cli` crate: data only), `settings` resolves
+//! flags, environment and files once,
 //! `context` builds the client and printer, `commands` run, and `error` maps the outcome to a
 //! documented exit code.
 //!
@@ -17,8 +18,10 @@
 //! The tree:
 //!
 //! ```text
-//! cli.rs, settings.rs, context.rs   parse; resolve flags, environment and files; client, printer
-//! commands/        one module per command (service/, local/, project, user, completion)
+//! cli.rs, settings.rs, context.rs   parse (avn_cli's definition); resolve flags, environment
+//!                  and files; client, printer
+//! commands/        one module per command (service/, local/, project, user, completion), each
+//!                  running the arguments avn_cli::commands defines at the same path
 //! fork/            the one fork engine: request, existing (what NEW holds), preflight, report,
 //!                  replace, run_sql
 //! rename/          the rename saga: plan, preflight, stages, delete, saga (driving and the end),
@@ -31,14 +34,15 @@
 //! expiry.rs, lease.rs   the expiry and rename-lease tags, as the CLI sets and reads them
 //! pg/              PostgreSQL connections with verified TLS (renames, waits, --run-sql)
 //! integrations.rs, time.rs, env_file.rs, prompt.rs
-//! config.rs, dirs.rs, env_vars.rs, local_state.rs   files and variables avn reads
-//! docs.rs          completions and man pages, generated from the clap definition
+//! config.rs, dirs.rs, local_state.rs   files avn reads (the variables: avn_cli::env_vars)
 //! complete/        shell completion, answered before anything else starts
 //! ```
 //!
-//! Beside it in the workspace: `avn-api` (wire types and their rules), `avn-client` (the HTTP
-//! client), `avn-local` (the local control plane), `avn-util` (crash-safe writes, deadline
-//! waits), `xtask` (generates completions and man pages through `examples/gen_docs.rs`).
+//! Beside it in the workspace: `avn-cli` (the command line as data: clap definition, value
+//! parsers, environment variables, completions and man pages), `avn-api` (wire types and their
+//! rules), `avn-client` (the HTTP client), `avn-local` (the local control plane), `avn-util`
+//! (crash-safe writes, deadline waits), `xtask` (writes completions and man pages; it depends on
+//! `avn-cli` alone).
 
 use std::process::ExitCode;
 
@@ -51,9 +55,9 @@ mod config;
 mod context;
 mod create_request;
 mod dirs;
-pub mod docs;
+pub use avn_cli::docs;
 mod env_file;
-pub mod env_vars;
+pub use avn_cli::env_vars;
 mod error;
 mod expiry;
 mod fork;
@@ -85,10 +89,10 @@ pub fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return error::clap_exit(e),
     };
-    let printer = output::Printer::new(cli.global.output_options());
+    let printer = output::Printer::new(cli::output_options(&cli.global));
     // The local control plane serves many clients while it copies and replays gigabytes: give it
     // worker threads. Every other command is one client and starts faster on one thread.
-    let runtime = if cli.is_local_serve() {
+    let runtime = if cli::is_local_serve(&cli) {
         tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build()
     } else {
         tokio::runtime::Builder::new_current_thread().enable_all().build()

@@ -7,50 +7,10 @@
 use std::time::Duration;
 
 use jiff::civil;
-use jiff::SignedDuration;
-use jiff::SpanRelativeTo;
 use jiff::Timestamp;
 
-/// The longest duration accepted (100 years): anything longer is a typo, and would overflow
-/// timers and instants.
-const MAX_DURATION: Duration = Duration::from_secs(100 * 366 * 86_400);
-
-/// Parse `300` (seconds, as the official client takes), or friendly units with jiff: `90s`, `5m`,
-/// `1h30m`, `2d`, `1h 5m`, `1 week`.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    if t.is_empty() {
-        return Err("empty duration: give seconds (300) or units (5m, 1h30m)".into());
-    }
-    let d = if let Ok(secs) = t.parse::<f64>() {
-        if secs.is_nan() || secs < 0.0 {
-            return Err(format!("invalid duration '{s}': must not be negative"));
-        }
-        Duration::try_from_secs_f64(secs).map_err(|_| too_long(s))?
-    } else {
-        let span = parse_span(t)
-            .ok_or_else(|| format!("invalid duration '{s}': give seconds (300) or units like 90s, 5m, 1h30m, 2d"))?;
-        if span.is_negative() {
-            return Err(format!("invalid duration '{s}': must not be negative"));
-        }
-        Duration::try_from(span).map_err(|_| too_long(s))?
-    };
-    if d > MAX_DURATION {
-        return Err(too_long(s));
-    }
-    Ok(d)
-}
-
-fn too_long(s: &str) -> String {
-    format!("invalid duration '{s}': longer than 100 years")
-}
-
-/// jiff's friendly spans (`1d3h`, `90m`, `2h ago`, `-90m`), with days of 24 hours and weeks of 7
-/// days; months and years have no fixed length and are refused.
-fn parse_span(s: &str) -> Option<SignedDuration> {
-    let span: jiff::Span = s.parse().ok()?;
-    span.to_duration(SpanRelativeTo::days_are_24_hours()).ok()
-}
+pub use avn_cli::parse::parse_duration;
+use avn_cli::parse::parse_span;
 
 /// A resolved recovery target.
 #[derive(Debug, Clone, PartialEq, Eq)]

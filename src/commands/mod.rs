@@ -1,7 +1,5 @@
 //! The command tree and its dispatch.
 
-use clap::Subcommand;
-
 use crate::cli::Cli;
 use crate::cli::GlobalArgs;
 use crate::context::Context;
@@ -15,23 +13,7 @@ pub mod project;
 pub mod service;
 pub mod user;
 
-#[derive(Debug, Subcommand)]
-#[allow(clippy::large_enum_variant)]
-pub enum Command {
-    /// Manage services: list, create, fork, wait for, update and terminate them
-    #[command(subcommand)]
-    Service(service::ServiceCommand),
-    /// Manage your login
-    #[command(subcommand)]
-    User(user::UserCommand),
-    /// Manage the default project
-    #[command(subcommand)]
-    Project(project::ProjectCommand),
-    /// Run an Aiven-compatible control plane with real PostgreSQL on this machine
-    #[command(subcommand)]
-    Local(local::LocalCommand),
-    Completion(completion::CompletionArgs),
-}
+pub use avn_cli::commands::Command;
 
 pub async fn run(cli: Cli, printer: &Printer) -> anyhow::Result<()> {
     if let Command::Completion(args) = &cli.command {

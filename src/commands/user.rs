@@ -2,38 +2,15 @@ use std::io::BufRead;
 use std::io::IsTerminal;
 
 use anyhow::Context as _;
-use clap::Args;
-use clap::Subcommand;
 
 use crate::context::Context;
 use crate::env_vars;
 use crate::error::CliError;
 use crate::prompt;
 
-#[derive(Debug, Subcommand)]
-pub enum UserCommand {
-    Login(LoginArgs),
-    /// Forget the stored API token
-    Logout,
-}
+pub use avn_cli::commands::user::UserCommand;
 
-/// Log in with an API token
-#[derive(Debug, Args)]
-#[command(long_about = "Log in with an API token and store it in aiven-credentials.json (mode 0600).\n\n\
-    The token is read from AIVEN_AUTH_TOKEN, else from stdin when it is not a terminal, else from a \
-    hidden prompt; it is never taken from the command line. It is checked with the API before it is \
-    stored. If no default project is set, the first project the token sees becomes the default.\n\n\
-    Examples:\n  avn user login --token\n  printf '%s' \"$TOKEN\" | avn user login --token me@example.com")]
-pub struct LoginArgs {
-    /// Record this email address beside the token
-    pub email: Option<String>,
-    /// Log in with an API token (the only login method this tool supports)
-    #[arg(long)]
-    pub token: bool,
-    /// Accepted for compatibility with the official client
-    #[arg(long, hide = true)]
-    pub tenant: Option<String>,
-}
+pub use avn_cli::commands::user::LoginArgs;
 
 pub async fn run(ctx: &Context<'_>, cmd: UserCommand) -> anyhow::Result<()> {
     match cmd {

@@ -1,6 +1,6 @@
 //! Shell completion at the cursor: `avn __complete SHELL INDEX -- WORD...`.
 //!
-//! The scripts that `avn completion SHELL` prints (`src/complete/shell/`) call this on every Tab
+//! The scripts that `avn completion SHELL` prints (`crates/avn-cli/shell/`) call this on every Tab
 //! with the words of the command line and the index of the word under the cursor. It answers with
 //! one candidate per line, `VALUE` or `VALUE<TAB>DESCRIPTION`, or with the single line `@@files`
 //! to ask the shell for its own file-name completion. Subcommands, options and fixed values come

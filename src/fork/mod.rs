@@ -16,13 +16,7 @@ pub use preflight::check_source;
 pub use preflight::preflight;
 pub use request::describe;
 pub use request::ForkRequest;
-pub use run_sql::SqlFile;
 pub use run_sql::TAG as RUN_SQL_TAG;
-
-/// `--run-sql FILE[@DB]`, for clap.
-pub fn parse_sql_file(raw: &str) -> Result<SqlFile, String> {
-    run_sql::parse(raw)
-}
 
 use crate::context::Context;
 use crate::create_request;

@@ -8,7 +8,6 @@
 //! exact files already ran on it, and runs them when they did not.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use serde_json::json;
 use serde_json::Value;
@@ -19,28 +18,7 @@ use crate::error::CliError;
 /// The tag recording which files ran on a fork.
 pub const TAG: &str = "avn_run_sql";
 
-/// One `--run-sql` file and the database it runs in (None: the service's default database).
-#[derive(Debug, Clone, PartialEq)]
-pub struct SqlFile {
-    pub path: PathBuf,
-    pub db: Option<String>,
-}
-
-/// Parse `FILE` or `FILE@DB`; the file must be readable now, before anything is created.
-pub fn parse(raw: &str) -> Result<SqlFile, String> {
-    // A file whose name has an '@' is that file; else `@DB` must name a database.
-    let is_db = |d: &str| {
-        d.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && d.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    };
-    let (path, db) = match raw.rsplit_once('@') {
-        _ if std::path::Path::new(raw).is_file() => (raw, None),
-        Some((p, d)) if is_db(d) => (p, Some(d.to_string())),
-        _ => (raw, None),
-    };
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    Ok(SqlFile { path: PathBuf::from(path), db })
-}
+pub use avn_cli::parse::SqlFile;
 
 /// A short hash of the files' contents and databases and of the fork they ran on (its creation
 /// time), for the tag: a tag copied onto another service never vouches for it.
@@ -121,6 +99,7 @@ fn sql_error(f: &SqlFile, text: &str, e: &tokio_postgres::Error) -> CliError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use avn_cli::parse::parse_sql_file as parse;
 
     #[test]
     fn files_databases_and_fingerprints() {

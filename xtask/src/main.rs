@@ -1,30 +1,37 @@
 //! `cargo xtask gen`: write the generated files (completions/, man/) from the clap definition.
 //!
-//! xtask depends on nothing: it runs the `gen_docs` example of the avn package, which reaches
-//! the clap definition, so that building xtask never builds avn's dependency tree a second time.
+//! It depends on `avn-cli` alone (the definition, as data), so it builds clap and nothing else
+//! of avn.
 
 use std::path::Path;
-use std::process::Command;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_path_buf()
+}
+
+#[allow(clippy::print_stderr)]
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     if task != "gen" {
-        #[allow(clippy::print_stderr)]
-        {
-            eprintln!("usage: cargo xtask gen   (writes completions/ and man/)");
-        }
+        eprintln!("usage: cargo xtask gen   (writes completions/ and man/)");
         return ExitCode::from(2);
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(root)
-        .args(["run", "--quiet", "--package", "avn", "--example", "gen_docs", "--"])
-        .arg(root)
-        .status();
-    match status {
-        Ok(s) if s.success() => ExitCode::SUCCESS,
-        _ => ExitCode::FAILURE,
+    let root = root();
+    let _ = std::fs::remove_dir_all(root.join("man"));
+    let files = avn_cli::docs::completion_files().into_iter().chain(avn_cli::docs::man_pages());
+    let mut n = 0;
+    for (rel, text) in files {
+        let path = root.join(&rel);
+        let written = std::fs::create_dir_all(path.parent().expect("files are in directories"))
+            .and_then(|()| std::fs::write(&path, text));
+        if let Err(e) = written {
+            eprintln!("cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+        n += 1;
     }
+    eprintln!("wrote {n} files under completions/ and man/");
+    ExitCode::SUCCESS
 }

@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::path::PathBuf;
 
-use clap::Args;
 use clap::ValueEnum;
 
 use crate::dirs;
@@ -11,55 +10,37 @@ use crate::env_vars;
 use crate::error::CliError;
 use crate::output::Printer;
 
-/// Install shell completion for your user
-#[derive(Debug, Args)]
-#[command(long_about = "Write the completion script where your shell looks for it (creating the \
-    directory) and print the lines your shell's startup file needs. Startup files are never edited.\n\n\
-    bash: ${XDG_DATA_HOME:-~/.local/share}/bash-completion/completions/avn, which bash-completion \
-    loads by itself; without bash-completion, source the file from ~/.bashrc.\n\
-    zsh: ~/.zfunc/_avn; ~/.zfunc must be in fpath before compinit runs in ~/.zshrc.\n\
-    fish: ${XDG_CONFIG_HOME:-~/.config}/fish/completions/avn.fish, which fish loads by itself.\n\n\
-    Run it again after upgrading avn: it replaces the script.\n\n\
-    Examples:\n  avn completion install\n  avn completion install zsh")]
-pub struct InstallArgs {
-    /// Install for this shell [default: the one in $SHELL]
-    #[arg(value_enum)]
-    pub shell: Option<InstallShell>,
+pub use avn_cli::commands::completion::install::InstallArgs;
+
+pub use avn_cli::commands::completion::install::InstallShell;
+
+/// The shell `$SHELL` names.
+fn shell_from_env() -> Result<InstallShell, CliError> {
+    let shell = env_vars::get(env_vars::SHELL).unwrap_or_default();
+    let name = Path::new(&shell).file_name().and_then(|n| n.to_str()).unwrap_or("");
+    InstallShell::from_str(name, false).map_err(|_| {
+        let what = if shell.is_empty() { "SHELL is not set".to_string() } else { format!("SHELL is {shell}") };
+        CliError::usage(format!("cannot tell which shell to install completion for: {what}"))
+            .hint("name it: avn completion install bash|zsh|fish")
+    })
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum InstallShell {
-    Bash,
-    Zsh,
-    Fish,
+/// Where a shell looks for avn's completion script.
+fn target(shell: InstallShell) -> PathBuf {
+    match shell {
+        InstallShell::Bash => dirs::bash_completion_dir().join("avn"),
+        InstallShell::Zsh => dirs::zsh_function_dir().join("_avn"),
+        InstallShell::Fish => dirs::fish_completion_dir().join("avn.fish"),
+    }
 }
 
-impl InstallShell {
-    fn from_env() -> Result<InstallShell, CliError> {
-        let shell = env_vars::get(env_vars::SHELL).unwrap_or_default();
-        let name = Path::new(&shell).file_name().and_then(|n| n.to_str()).unwrap_or("");
-        InstallShell::from_str(name, false).map_err(|_| {
-            let what = if shell.is_empty() { "SHELL is not set".to_string() } else { format!("SHELL is {shell}") };
-            CliError::usage(format!("cannot tell which shell to install completion for: {what}"))
-                .hint("name it: avn completion install bash|zsh|fish")
-        })
-    }
-
-    fn target(self) -> PathBuf {
-        match self {
-            InstallShell::Bash => dirs::bash_completion_dir().join("avn"),
-            InstallShell::Zsh => dirs::zsh_function_dir().join("_avn"),
-            InstallShell::Fish => dirs::fish_completion_dir().join("avn.fish"),
-        }
-    }
-
-    fn script(self) -> String {
-        crate::docs::completion(match self {
-            InstallShell::Bash => clap_complete::Shell::Bash,
-            InstallShell::Zsh => clap_complete::Shell::Zsh,
-            InstallShell::Fish => clap_complete::Shell::Fish,
-        })
-    }
+/// The script for a shell.
+fn script(shell: InstallShell) -> String {
+    avn_cli::docs::completion(match shell {
+        InstallShell::Bash => clap_complete::Shell::Bash,
+        InstallShell::Zsh => clap_complete::Shell::Zsh,
+        InstallShell::Fish => clap_complete::Shell::Fish,
+    })
 }
 
 /// A path as it can be written in a startup file: `~/...` when plain, quoted otherwise.
@@ -97,10 +78,10 @@ fn create_dir(dir: &Path) -> anyhow::Result<()> {
 pub fn run(printer: &Printer, args: &InstallArgs) -> anyhow::Result<()> {
     let shell = match args.shell {
         Some(s) => s,
-        None => InstallShell::from_env()?,
+        None => shell_from_env()?,
     };
-    let path = shell.target();
-    let script = shell.script();
+    let path = target(shell);
+    let script = script(shell);
     let unchanged = std::fs::read_to_string(&path).is_ok_and(|s| s == script);
     if unchanged {
         printer.info(&format!("{} is up to date", dirs::tilde(&path)));

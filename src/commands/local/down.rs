@@ -1,8 +1,6 @@
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use clap::Args;
 
 use avn_local::LocalDir;
 
@@ -10,20 +8,7 @@ use crate::context::Context;
 use crate::error::CliError;
 use crate::local_state;
 
-/// Stop the local control plane and every service process
-#[derive(Debug, Args)]
-#[command(long_about = "Stop every service process and the local control plane, and switch avn \
-    back to the API it used before. Data is kept (services come back with `avn local up`) unless \
-    --purge is given.\n\n\
-    Examples:\n  avn local down\n  avn local down --purge")]
-pub struct DownArgs {
-    /// Also delete every local service and its data
-    #[arg(long)]
-    pub purge: bool,
-    /// Use the control plane whose data is in this directory
-    #[arg(long, value_name = "DIR", env = "AVN_LOCAL_DIR", hide_env_values = true)]
-    pub data_dir: Option<PathBuf>,
-}
+pub use avn_cli::commands::local::down::DownArgs;
 
 pub async fn run(ctx: &Context<'_>, args: DownArgs) -> anyhow::Result<()> {
     let data_dir = super::data_dir(args.data_dir, ctx);

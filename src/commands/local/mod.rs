@@ -2,8 +2,6 @@
 
 use std::path::PathBuf;
 
-use clap::Subcommand;
-
 use crate::cli::GlobalArgs;
 use crate::context::Context;
 
@@ -13,14 +11,7 @@ pub mod serve;
 pub mod status;
 pub mod up;
 
-#[derive(Debug, Subcommand)]
-pub enum LocalCommand {
-    Up(up::UpArgs),
-    Down(down::DownArgs),
-    Status(status::StatusArgs),
-    Gc(gc::GcArgs),
-    Serve(serve::ServeArgs),
-}
+pub use avn_cli::commands::local::LocalCommand;
 
 pub async fn run(ctx: &Context<'_>, global: &GlobalArgs, cmd: LocalCommand) -> anyhow::Result<()> {
     match cmd {

@@ -1,19 +1,9 @@
-use clap::Args;
 use serde_json::Value;
 
 use crate::context::Context;
 use crate::output::json;
 
-/// List a service's backups and its point-in-time recovery window
-#[derive(Debug, Args)]
-#[command(long_about = "List a service's backups, newest last, and print its point-in-time \
-    recovery window (the instants a fork can restore to) on stderr.\n\n\
-    Examples:\n  avn service backup-list db1\n  avn service backup-list db1 --json")]
-pub struct BackupListArgs {
-    /// List the backups of this service
-    #[arg(value_parser = crate::cli::service_name)]
-    pub name: String,
-}
+pub use avn_cli::commands::service::backups::BackupListArgs;
 
 pub async fn run(ctx: &Context<'_>, args: BackupListArgs) -> anyhow::Result<()> {
     let project = ctx.project()?;

@@ -1,18 +1,9 @@
-use clap::Args;
 use serde_json::Value;
 
 use crate::context::Context;
 use crate::output::json;
 
-/// List a service's integrations
-#[derive(Debug, Args)]
-#[command(long_about = "List a service's integrations (forks do not inherit them).\n\n\
-    Examples:\n  avn service integration-list db1\n  avn service integration-list db1 -v --json")]
-pub struct IntegrationListArgs {
-    /// List the integrations of this service
-    #[arg(value_parser = crate::cli::service_name)]
-    pub name: String,
-}
+pub use avn_cli::commands::service::integrations::IntegrationListArgs;
 
 pub async fn run(ctx: &Context<'_>, args: IntegrationListArgs) -> anyhow::Result<()> {
     let project = ctx.project()?;

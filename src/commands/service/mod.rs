@@ -1,7 +1,5 @@
 //! `avn service ...`: the enum and its dispatch.
 
-use clap::Subcommand;
-
 use crate::context::Context;
 
 pub mod backups;
@@ -18,22 +16,7 @@ pub mod types;
 pub mod update;
 pub mod wait;
 
-#[derive(Debug, Subcommand)]
-pub enum ServiceCommand {
-    Types(types::TypesArgs),
-    Plans(plans::PlansArgs),
-    List(list::ListArgs),
-    Get(get::GetArgs),
-    Create(create::CreateArgs),
-    Fork(fork::ForkArgs),
-    Rename(rename::RenameArgs),
-    Wait(wait::WaitArgs),
-    Update(update::UpdateArgs),
-    Terminate(terminate::TerminateArgs),
-    Prune(prune::PruneArgs),
-    BackupList(backups::BackupListArgs),
-    IntegrationList(integrations::IntegrationListArgs),
-}
+pub use avn_cli::commands::service::ServiceCommand;
 
 pub async fn run(ctx: &Context<'_>, cmd: ServiceCommand) -> anyhow::Result<()> {
     match cmd {

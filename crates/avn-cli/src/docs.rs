@@ -6,18 +6,18 @@
 use clap::Command;
 use clap_complete::Shell;
 
-use crate::cli::EXIT_CODES;
 use crate::env_vars;
+use crate::EXIT_CODES;
 
 /// The completion script for a shell. The bash, zsh and fish scripts ask `avn __complete` at
 /// every Tab (see `crate::complete`); the others are clap_complete's static scripts.
 pub fn completion(shell: Shell) -> String {
     match shell {
-        Shell::Bash => include_str!("complete/shell/avn.bash").to_string(),
-        Shell::Zsh => include_str!("complete/shell/_avn").to_string(),
-        Shell::Fish => include_str!("complete/shell/avn.fish").to_string(),
+        Shell::Bash => include_str!("../shell/avn.bash").to_string(),
+        Shell::Zsh => include_str!("../shell/_avn").to_string(),
+        Shell::Fish => include_str!("../shell/avn.fish").to_string(),
         _ => {
-            let mut cmd = crate::cli::command();
+            let mut cmd = crate::command();
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut cmd, "avn", &mut buf);
             String::from_utf8(buf).expect("completion scripts are UTF-8")
@@ -210,7 +210,7 @@ fn global_options(globals: &[clap::Arg]) -> String {
 
 /// Every man page: `man/avn.1` and one per subcommand (`man/avn-service-fork.1`, ...).
 pub fn man_pages() -> Vec<(String, String)> {
-    let mut root = crate::cli::command();
+    let mut root = crate::command();
     root.build();
     let mut out = Vec::new();
     let subs: Vec<String> = visible_subcommands(&root).map(|c| format!("avn-{}", c.get_name())).collect();
