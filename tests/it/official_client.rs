@@ -30,6 +30,15 @@ fn official_client_works_against_avn_local() {
     r.code(0);
     assert!(r.stdout.contains("pg ") && r.stdout.contains("PostgreSQL"), "{}", r.stdout);
     official(&l, &["service", "types", "-v", "--project", "local"]).code(0);
+    // Tables that read every field of what they show (the client fails with a KeyError when one
+    // is missing).
+    let r = official(&l, &["service", "versions"]);
+    r.code(0);
+    assert!(r.stdout.contains("TERMINATION_TIME") && r.stdout.contains("pg "), "{}", r.stdout);
+    let r = official(&l, &["project", "details", "--project", "local"]);
+    r.code(0);
+    assert!(r.stdout.contains("BILLING_CURRENCY") && r.stdout.contains("USD"), "{}", r.stdout);
+    official(&l, &["project", "list", "-v"]).code(0);
 
     official(&l, &["service", "create", "src", "--project", "local", "-t", "pg", "--plan", "startup-4"]).code(0);
     let r = official(&l, &["service", "wait", "src", "--project", "local", "--timeout", "120"]);

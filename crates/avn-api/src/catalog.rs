@@ -99,6 +99,12 @@ pub struct ServiceVersion {
     pub availability_start_time: Option<String>,
     #[serde(default)]
     pub availability_end_time: Option<String>,
+    /// When services of this version are terminated (null: not planned). The official client's
+    /// `service versions` table reads it from every entry.
+    #[serde(default)]
+    pub termination_time: Option<String>,
+    #[serde(default)]
+    pub end_of_life_help_article_url: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

@@ -23,6 +23,18 @@ pub struct Project {
     pub default_cloud: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud: Option<String>,
+    /// Billing details, as `project details` and `project list -v` of the official client read
+    /// them (it fails on a project without `billing_extra_text`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_currency: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_extra_text: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

@@ -22,6 +22,12 @@ fn project(name: &str) -> Project {
         account_id: Some("local".into()),
         default_cloud: Some(catalog::CLOUD.into()),
         cloud: Some(catalog::CLOUD.into()),
+        // Nothing is billed here; the fields are there because clients read them.
+        billing_currency: Some("USD".into()),
+        vat_id: Some(String::new()),
+        billing_address: Some(String::new()),
+        country_code: Some(String::new()),
+        billing_extra_text: Some(String::new()),
         extra: Default::default(),
     }
 }
