@@ -16,6 +16,7 @@ pub async fn run(ctx: &Context<'_>, cmd: UserCommand) -> anyhow::Result<()> {
     match cmd {
         UserCommand::Login(args) => login(ctx, args).await,
         UserCommand::Logout => logout(ctx),
+        UserCommand::Info => info(ctx).await,
     }
 }
 
@@ -88,4 +89,16 @@ fn logout(ctx: &Context<'_>) -> anyhow::Result<()> {
         ctx.printer.warn("AIVEN_AUTH_TOKEN is set in the environment and still authenticates commands");
     }
     Ok(())
+}
+
+/// `avn user info`: the official client's table (`user`, `real_name`, `state`,
+/// `token_validity_begin`, `projects`, `auth`); `--json` is a list of the one user, as it prints.
+async fn info(ctx: &Context<'_>) -> anyhow::Result<()> {
+    let me = crate::output::json::value(&ctx.client()?.me().await?);
+    let rows = vec![me];
+    ctx.printer.emit(
+        serde_json::Value::Array(rows.clone()),
+        &rows,
+        &["user", "real_name", "state", "token_validity_begin", "projects", "auth"],
+    )
 }

@@ -154,6 +154,14 @@ async fn world() -> MockServer {
     };
     let routes: Vec<(&str, String, u16, Value)> = vec![
         ("GET", "/v1/project".into(), 200, json!({"projects": [project("proj"), project("other")]})),
+        (
+            "GET",
+            "/v1/me".into(),
+            200,
+            json!({"user": {"user": "dev@example.com", "real_name": "Dev Eloper", "state": "active",
+                "token_validity_begin": "2026-11-20T10:00:00Z", "projects": ["proj", "other"],
+                "auth": ["password", "saml"], "user_id": "u1", "create_time": "2026-01-01T00:00:00Z"}}),
+        ),
         ("GET", "/v1/project/proj".into(), 200, json!({"project": project("proj")})),
         ("GET", "/v1/project/other".into(), 200, json!({"project": project("other")})),
         ("GET", "/v1/project/proj/vpcs".into(), 200, json!({"vpcs": []})),
@@ -325,6 +333,8 @@ async fn reads_match_the_official_client() {
         case(&["service", "integration-list", "db1", "--json"]),
         case(&["project", "list"]),
         case(&["project", "list", "--json"]),
+        case(&["user", "info"]),
+        case(&["user", "info", "--json"]),
     ])
     .await;
 }

@@ -39,6 +39,11 @@ fn official_client_works_against_avn_local() {
     r.code(0);
     assert!(r.stdout.contains("BILLING_CURRENCY") && r.stdout.contains("USD"), "{}", r.stdout);
     official(&l, &["project", "list", "-v"]).code(0);
+    let theirs = official(&l, &["user", "info", "--json"]);
+    theirs.code(0);
+    let ours = l.avn(&["user", "info", "--json"]);
+    assert_eq!(ours.code(0).stdout, theirs.stdout, "user info --json: the same as the official client");
+    assert!(ours.stdout.contains("\"local\""), "{}", ours.stdout);
 
     official(&l, &["service", "create", "src", "--project", "local", "-t", "pg", "--plan", "startup-4"]).code(0);
     let r = official(&l, &["service", "wait", "src", "--project", "local", "--timeout", "120"]);

@@ -22,6 +22,7 @@ pub mod redact;
 pub mod service;
 pub mod service_request;
 pub mod time;
+pub mod user;
 pub mod wal;
 pub mod wrap;
 
@@ -58,3 +59,4 @@ pub use service::ServiceUser;
 pub use service_request::MaintenanceWindow;
 pub use service_request::ServiceCreate;
 pub use service_request::ServiceUpdate;
+pub use user::UserInfo;

@@ -16,6 +16,10 @@ use crate::project::Vpc;
 use crate::service::Service;
 
 #[derive(Debug, Serialize, Deserialize)]
+pub struct UserOut {
+    pub user: crate::user::UserInfo,
+}
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ServiceOut {
     pub service: Service,
 }

@@ -38,6 +38,11 @@ fn path(parts: &[&str]) -> String {
 }
 
 impl Client {
+    /// The user the token belongs to.
+    pub async fn me(&self) -> Result<avn_api::UserInfo> {
+        Ok(self.get::<wrap::UserOut>(&path(&["me"])).await?.user)
+    }
+
     pub async fn project_list(&self) -> Result<Vec<Project>> {
         Ok(self.get::<wrap::ProjectsOut>(&path(&["project"])).await?.projects)
     }

@@ -192,7 +192,8 @@ pub async fn serve(
     tokio::spawn(ops::backup_scheduler(m.clone()));
     tokio::spawn(ops::watchdog(m.clone()));
     tokio::spawn(ops::expiry_reaper(m.clone()));
-    let state = routes::AppState { manager: m.clone(), token: Arc::new(token) };
+    let started = Arc::new(manager::now());
+    let state = routes::AppState { manager: m.clone(), token: Arc::new(token), started };
     let app = routes::router(state);
     tracing::info!("avn local control plane listening on http://{addr}");
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(io("server"))?;

@@ -8,6 +8,12 @@ pub enum UserCommand {
     Login(LoginArgs),
     /// Forget the stored API token
     Logout,
+    /// Show the user the token belongs to
+    #[command(long_about = "Show the user the API token belongs to: USER, REAL_NAME, STATE, \
+        TOKEN_VALIDITY_BEGIN, PROJECTS and AUTH, as the official client does (--json prints a list \
+        of that one user).\n\n\
+        Examples:\n  avn user info\n  avn user info --json")]
+    Info,
 }
 
 /// Log in with an API token

@@ -34,12 +34,15 @@ mod tests;
 pub struct AppState {
     pub manager: Arc<Manager>,
     pub token: Arc<String>,
+    /// When this server started (the token's validity, as `/v1/me` says it).
+    pub started: Arc<String>,
 }
 
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v1/clouds", get(catalog::clouds))
         .route("/v1/service_types", get(catalog::service_types))
+        .route("/v1/me", get(projects::me))
         .route("/v1/project", get(projects::list).post(projects::create))
         .route("/v1/project/{p}", get(projects::get))
         .route("/v1/project/{p}/vpcs", get(projects::vpcs))

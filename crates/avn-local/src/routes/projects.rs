@@ -32,6 +32,22 @@ fn project(name: &str) -> Project {
     }
 }
 
+/// `GET /v1/me`: the one user of this control plane, whose token every client here holds.
+pub async fn me(State(s): State<AppState>) -> ApiResult<Json<wrap::UserOut>> {
+    let projects = s.manager.store(|st| st.projects())?;
+    Ok(Json(wrap::UserOut {
+        user: avn_api::UserInfo {
+            user: "local@avn.local".into(),
+            real_name: "avn local".into(),
+            state: "active".into(),
+            token_validity_begin: Some(s.started.to_string()),
+            projects,
+            auth: vec!["token".into()],
+            extra: Default::default(),
+        },
+    }))
+}
+
 pub async fn list(State(s): State<AppState>) -> ApiResult<Json<wrap::ProjectsOut>> {
     let names = s.manager.store(|st| st.projects())?;
     Ok(Json(wrap::ProjectsOut { projects: names.iter().map(|n| project(n)).collect() }))

@@ -102,7 +102,8 @@ fn app(dir: &std::path::Path) -> Router {
     let ca = crate::tls::Authority::load_or_create(dir).unwrap();
     let manager =
         Manager::new(crate::engines::Engine::Postgres(pg), ca, dir.join("instances"), store, Duration::from_secs(3600));
-    router(AppState { manager: Arc::new(manager), token: Arc::new(TOKEN.into()) })
+    let started = Arc::new("2026-11-20T10:00:00Z".to_string());
+    router(AppState { manager: Arc::new(manager), token: Arc::new(TOKEN.into()), started })
 }
 
 async fn call(app: &Router, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
@@ -181,6 +182,9 @@ async fn every_route_answers_what_the_client_types_read() {
     let plans: wrap::PlansOut = ok(&app, "GET", "/v1/project/local/service-types/pg/plans", None).await;
     assert!(plans.service_plans.iter().any(|p| p.supports_pitr()));
     plans.service_plans.iter().for_each(|p| no_extra("plan", &p.extra));
+    let me: wrap::UserOut = ok(&app, "GET", "/v1/me", None).await;
+    assert_eq!(me.user.projects, vec!["local".to_string()]);
+    no_extra("user", &me.user.extra);
     let without_account: wrap::ServiceVersionsOut = ok(&app, "GET", "/v1/service_versions", None).await;
     assert_eq!(without_account.service_versions.len(), 1);
     let versions: wrap::ServiceVersionsOut = ok(&app, "GET", "/v1/account/local/service_versions", None).await;
