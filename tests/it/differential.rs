@@ -53,6 +53,8 @@ pub const KNOWN: &[(&str, &str)] = &[
     ("D7", "unknown project, cloud or plan is refused before anything is created"),
     ("D9", "service plans --json prints only JSON (the official client puts a text line before it when --cloud is not given)"),
     ("D10", "--recovery-target-time is checked against the PITR window and sent as UTC in RFC 3339 (the official client sends the text as typed)"),
+    ("D11", "user-password-reset --new-password - reads the password from stdin (the official client sets it to '-')"),
+    ("D12", "a new password shorter than 8 characters and --pool-size 0 are refused before any request"),
     ("D8", "service list NAME fails when a named service does not exist (the official client prints an empty table)"),
 ];
 
@@ -141,7 +143,10 @@ async fn world() -> MockServer {
     }
     let mut events = service("events", "RUNNING");
     events["service_type"] = json!("kafka");
-    let db1 = service("db1", "RUNNING");
+    let mut db1 = service("db1", "RUNNING");
+    db1["users"].as_array_mut().unwrap().push(json!({"username": "app", "password": "PW-app-1", "type": "normal"}));
+    db1["connection_pools"] = json!([{"pool_name": "p1", "database": "defaultdb", "username": "app", "pool_mode": "transaction",
+        "pool_size": 10, "connection_uri": "postgres://app:PW-app-1@db1.example.com:28001/p1?sslmode=require"}]);
     let w1 = service_without_uri("w1", "RUNNING");
     let project = |name: &str| {
         json!({"project_name": name, "default_cloud": "google-europe-west1", "account_id": "a1",
@@ -177,6 +182,32 @@ async fn world() -> MockServer {
         ("GET", "/v1/project/proj/service/w1".into(), 200, json!({"service": w1})),
         ("GET", "/v1/project/proj/service/events".into(), 200, json!({"service": events})),
         ("GET", "/v1/project/proj/service/db1/backups".into(), 200, fixture("backups.json")),
+        (
+            "GET",
+            "/v1/project/proj/service/db1/user/app".into(),
+            200,
+            json!({"user": {"username": "app", "password": "PW-app-1", "type": "normal"}}),
+        ),
+        (
+            "GET",
+            "/v1/project/proj/service/db1/db".into(),
+            200,
+            json!({"databases": [{"database_name": "appdb", "lc_collate": "C", "lc_ctype": "C"},
+                                 {"database_name": "defaultdb", "lc_collate": "en_US.UTF-8", "lc_ctype": "en_US.UTF-8"}]}),
+        ),
+        (
+            "POST",
+            "/v1/project/proj/service/db1/user".into(),
+            200,
+            json!({"user": {"username": "app", "password": "PW-app-1", "type": "normal"}}),
+        ),
+        ("PUT", "/v1/project/proj/service/db1/user/app".into(), 200, json!({"message": "updated"})),
+        ("DELETE", "/v1/project/proj/service/db1/user/app".into(), 200, json!({"message": "deleted"})),
+        ("POST", "/v1/project/proj/service/db1/db".into(), 200, json!({"message": "created"})),
+        ("DELETE", "/v1/project/proj/service/db1/db/appdb".into(), 200, json!({"message": "deleted"})),
+        ("POST", "/v1/project/proj/service/db1/connection_pool".into(), 200, json!({"message": "created"})),
+        ("PUT", "/v1/project/proj/service/db1/connection_pool/p1".into(), 200, json!({"message": "updated"})),
+        ("DELETE", "/v1/project/proj/service/db1/connection_pool/p1".into(), 200, json!({"message": "deleted"})),
         ("GET", "/v1/project/proj/service/db1/integration".into(), 200, integrations),
         ("GET", "/v1/project/proj/service/w1/integration".into(), 200, json!({"service_integrations": []})),
         ("PUT", "/v1/project/proj/service/db1".into(), 200, json!({"service": db1})),
@@ -335,6 +366,18 @@ async fn reads_match_the_official_client() {
         case(&["project", "list", "--json"]),
         case(&["user", "info"]),
         case(&["user", "info", "--json"]),
+        case(&["service", "user-list", "db1"]),
+        case(&["service", "user-list", "db1", "--json"]),
+        case(&["service", "user-list", "db1", "--format", "{username} {password}"]),
+        case(&["service", "user-get", "db1", "--username", "app"]),
+        case(&["service", "user-get", "db1", "--username", "app", "--json"]),
+        case(&["service", "user-get", "db1", "--username", "nope"]),
+        case(&["service", "database-list", "db1"]),
+        case(&["service", "database-list", "db1", "--json"]),
+        case(&["service", "connection-pool-list", "db1"]),
+        case(&["service", "connection-pool-list", "db1", "-v"]),
+        case(&["service", "connection-pool-list", "db1", "--json"]),
+        case(&["service", "connection-pool-list", "db1", "--format", "{pool_name} {connection_uri}"]),
     ])
     .await;
 }

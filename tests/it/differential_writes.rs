@@ -158,3 +158,63 @@ async fn updates_and_deletes_match_the_official_client() {
     ])
     .await;
 }
+
+/// Service users, databases and connection pools: the same requests and bodies.
+#[tokio::test]
+async fn users_databases_and_pools_match_the_official_client() {
+    check(&[
+        case(&["service", "user-create", "db1", "--username", "app"]),
+        case(&["service", "user-create", "db1", "--username", "app", "--valkey-acl-keys", "a:* b:*"]),
+        case(&["service", "user-delete", "db1", "--username", "app"]),
+        case(&["service", "user-password-reset", "db1", "--username", "app"]),
+        case(&["service", "user-password-reset", "db1", "--username", "app", "--new-password", "s3cret-Passw0rd"]),
+        Case {
+            args: &["service", "user-password-reset", "db1", "--username", "app", "--new-password", "-"],
+            expect: Expect::Normalised("D11", "-", "s3cret-Passw0rd"),
+            stdin: "s3cret-Passw0rd\n",
+        },
+        known(
+            &["service", "user-password-reset", "db1", "--username", "app", "--new-password", "short"],
+            Expect::WeRefuse("D12"),
+        ),
+        case(&["service", "user-creds-acknowledge", "db1", "--username", "app"]),
+        case(&["service", "database-create", "db1", "--dbname", "appdb"]),
+        case(&["service", "database-delete", "db1", "--dbname", "appdb"]),
+        case(&["service", "connection-pool-create", "db1", "--pool-name", "p1", "--dbname", "defaultdb"]),
+        case(&[
+            "service",
+            "connection-pool-create",
+            "db1",
+            "--pool-name",
+            "p1",
+            "--dbname",
+            "defaultdb",
+            "--username",
+            "app",
+            "--pool-size",
+            "5",
+            "--pool-mode",
+            "session",
+        ]),
+        known(
+            &[
+                "service",
+                "connection-pool-create",
+                "db1",
+                "--pool-name",
+                "p1",
+                "--dbname",
+                "defaultdb",
+                "--pool-size",
+                "0",
+            ],
+            Expect::WeRefuse("D12"),
+        ),
+        case(&["service", "connection-pool-update", "db1", "--pool-name", "p1", "--pool-size", "20"]),
+        case(&["service", "connection-pool-update", "db1", "--pool-name", "p1", "--username", ""]),
+        case(&["service", "connection-pool-update", "db1", "--pool-name", "p1", "--username", "app", "--dbname", "x"]),
+        case(&["service", "connection-pool-delete", "db1", "--pool-name", "p1"]),
+        case(&["service", "connection-pool-delete", "db1", "--pool-name", "nope"]),
+    ])
+    .await;
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::local_support::*;
 use crate::support::Run;
 
-fn official(python: &std::path::Path, l: &Local, args: &[&str]) -> Run {
+pub(crate) fn official(python: &std::path::Path, l: &Local, args: &[&str]) -> Run {
     let mut all = vec!["-m", "aiven.client", "--url", &l.url];
     all.extend(args);
     Command::new(python)

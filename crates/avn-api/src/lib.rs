@@ -15,6 +15,7 @@ pub mod error;
 pub mod expiry;
 pub mod fork;
 pub mod integration;
+pub mod inventory;
 pub mod lease;
 pub mod names;
 pub mod project;

@@ -247,3 +247,158 @@ mod tests {
         assert_eq!(service_path("p", "db-1", Some("backups")), "v1/project/p/service/db-1/backups");
     }
 }
+
+/// `{base}/{kind}/{name}` under a service, the name encoded.
+fn service_item(project: &str, service: &str, kind: &str, name: &str) -> String {
+    format!("{}/{}", service_path(project, service, Some(kind)), encode_segment(name))
+}
+
+/// Service users, databases and connection pools.
+impl Client {
+    /// `POST {base}/user`: the new user, with its password.
+    pub async fn service_user_create(
+        &self,
+        project: &str,
+        service: &str,
+        body: &avn_api::inventory::UserCreate,
+    ) -> Result<avn_api::ServiceUser> {
+        Ok(self
+            .call::<avn_api::inventory::UserOut, _>(
+                Method::POST,
+                &service_path(project, service, Some("user")),
+                Some(body),
+            )
+            .await?
+            .user)
+    }
+
+    pub async fn service_user_get(&self, project: &str, service: &str, user: &str) -> Result<avn_api::ServiceUser> {
+        Ok(self.get::<avn_api::inventory::UserOut>(&service_item(project, service, "user", user)).await?.user)
+    }
+
+    /// `PUT {base}/user/{user}` (reset credentials, acknowledge renewal, set access control).
+    pub async fn service_user_modify(
+        &self,
+        project: &str,
+        service: &str,
+        user: &str,
+        body: &avn_api::inventory::UserModify,
+    ) -> Result<()> {
+        self.send(Method::PUT, &service_item(project, service, "user", user), Some(body)).await.map(|_| ())
+    }
+
+    pub async fn service_user_delete(&self, project: &str, service: &str, user: &str) -> Result<()> {
+        self.send::<()>(Method::DELETE, &service_item(project, service, "user", user), None).await.map(|_| ())
+    }
+
+    pub async fn service_databases(&self, project: &str, service: &str) -> Result<Vec<avn_api::inventory::Database>> {
+        Ok(self.get::<avn_api::inventory::DatabasesOut>(&service_path(project, service, Some("db"))).await?.databases)
+    }
+
+    pub async fn service_database_create(
+        &self,
+        project: &str,
+        service: &str,
+        body: &avn_api::inventory::DatabaseCreate,
+    ) -> Result<()> {
+        self.send(Method::POST, &service_path(project, service, Some("db")), Some(body)).await.map(|_| ())
+    }
+
+    pub async fn service_database_delete(&self, project: &str, service: &str, db: &str) -> Result<()> {
+        self.send::<()>(Method::DELETE, &service_item(project, service, "db", db), None).await.map(|_| ())
+    }
+
+    pub async fn service_pool_create(
+        &self,
+        project: &str,
+        service: &str,
+        body: &avn_api::inventory::PoolCreate,
+    ) -> Result<()> {
+        self.send(Method::POST, &service_path(project, service, Some("connection_pool")), Some(body)).await.map(|_| ())
+    }
+
+    pub async fn service_pool_update(
+        &self,
+        project: &str,
+        service: &str,
+        pool: &str,
+        body: &avn_api::inventory::PoolUpdate,
+    ) -> Result<()> {
+        self.send(Method::PUT, &service_item(project, service, "connection_pool", pool), Some(body)).await.map(|_| ())
+    }
+
+    pub async fn service_pool_delete(&self, project: &str, service: &str, pool: &str) -> Result<()> {
+        self.send::<()>(Method::DELETE, &service_item(project, service, "connection_pool", pool), None)
+            .await
+            .map(|_| ())
+    }
+}
+
+/// Logs and queries.
+impl Client {
+    /// `POST {base}/logs`: up to `limit` entries after (asc) or before (desc) `offset`; the
+    /// answer's `offset` continues from there.
+    pub async fn service_logs(
+        &self,
+        project: &str,
+        service: &str,
+        limit: u32,
+        offset: Option<&str>,
+        sort_order: &str,
+    ) -> Result<serde_json::Value> {
+        let mut body = serde_json::json!({"limit": limit, "sort_order": sort_order});
+        if let Some(o) = offset {
+            body["offset"] = o.into();
+        }
+        self.call(Method::POST, &service_path(project, service, Some("logs")), Some(&body)).await
+    }
+
+    /// `POST {base}/query/activity`: current connections and queries, longest first.
+    pub async fn service_current_queries(&self, project: &str, service: &str) -> Result<Vec<serde_json::Value>> {
+        let body = serde_json::json!({"limit": 100, "order_by": "query_duration:desc"});
+        let v: serde_json::Value =
+            self.call(Method::POST, &service_path(project, service, Some("query/activity")), Some(&body)).await?;
+        Ok(v["queries"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// `POST {base}/{type}/query/stats`: query statistics, most called first.
+    pub async fn service_query_stats(
+        &self,
+        project: &str,
+        service: &str,
+        service_type: &str,
+    ) -> Result<Vec<serde_json::Value>> {
+        let order = if service_type == "pg" { "calls:desc" } else { "count_star:desc" };
+        let body = serde_json::json!({"limit": 100, "order_by": order});
+        let tail = format!("{}/query/stats", encode_segment(service_type));
+        let v: serde_json::Value =
+            self.call(Method::POST, &service_path(project, service, Some(&tail)), Some(&body)).await?;
+        Ok(v["queries"].as_array().cloned().unwrap_or_default())
+    }
+
+    /// `PUT {base}/tags` answered with the server's message.
+    pub async fn service_tags_replace_message(
+        &self,
+        project: &str,
+        service: &str,
+        tags: &BTreeMap<String, String>,
+    ) -> Result<String> {
+        let body = wrap::TagsOut { tags: tags.clone() };
+        let v: serde_json::Value =
+            self.call(Method::PUT, &service_path(project, service, Some("tags")), Some(&body)).await?;
+        Ok(v["message"].as_str().unwrap_or_default().to_string())
+    }
+
+    /// `PATCH {base}/tags` answered with the server's message.
+    pub async fn service_tags_update_message(
+        &self,
+        project: &str,
+        service: &str,
+        changes: &BTreeMap<String, Option<String>>,
+    ) -> Result<String> {
+        let body = serde_json::json!({ "tags": changes });
+        let v: serde_json::Value =
+            self.call(Method::PATCH, &service_path(project, service, Some("tags")), Some(&body)).await?;
+        Ok(v["message"].as_str().unwrap_or_default().to_string())
+    }
+}

@@ -155,6 +155,9 @@ async fn stop_orphans(data_dir: &Path) -> usize {
         return 0;
     };
     for e in rd.flatten() {
+        if let Some(mut r) = crate::engines::adopt_pooler_at(&e.path()) {
+            r.stop().await;
+        }
         if let Some(mut r) = crate::engines::adopt_any(&e.path()) {
             r.stop().await;
             stopped += 1;

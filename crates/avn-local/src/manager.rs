@@ -52,6 +52,8 @@ pub struct Manager {
     /// Deleted services whose directories are kept until the forks that need them finish.
     doomed: Mutex<std::collections::HashSet<String>>,
     inventory: Mutex<HashMap<String, Inventory>>,
+    /// The PgBouncer of each service that has pools and runs.
+    poolers: Mutex<HashMap<String, Running>>,
     failures: Mutex<HashMap<String, String>>,
 }
 
@@ -80,6 +82,7 @@ impl Manager {
             in_use: Mutex::new(HashMap::new()),
             doomed: Mutex::new(Default::default()),
             inventory: Mutex::new(HashMap::new()),
+            poolers: Mutex::new(HashMap::new()),
             failures: Mutex::new(HashMap::new()),
         }
     }
@@ -223,9 +226,27 @@ impl Manager {
             .unwrap_or_else(|| (vec!["defaultdb".into()], vec!["avnadmin".into()]))
     }
 
+    /// The live PgBouncer of a service.
+    pub fn pooler(&self, id: &str) -> Option<Running> {
+        self.poolers.locked().get(id).filter(|r| r.is_alive()).cloned()
+    }
+
+    pub fn set_pooler(&self, id: &str, r: Option<Running>) {
+        match r {
+            Some(r) => self.poolers.locked().insert(id.to_string(), r),
+            None => self.poolers.locked().remove(id),
+        };
+    }
+
+    /// Drop the cached inventory of a service after a change to its users or databases.
+    pub fn forget_inventory(&self, id: &str) {
+        self.inventory.locked().remove(id);
+    }
+
     /// A free TCP port on 127.0.0.1 not assigned to another service.
     pub fn free_port(&self) -> Result<u16, OpError> {
-        let taken: Vec<u16> = self.store(|s| s.services(None))?.iter().map(|s| s.port).collect();
+        let mut taken: Vec<u16> = self.store(|s| s.services(None))?.iter().map(|s| s.port).collect();
+        taken.extend(self.store(|s| s.pool_ports())?);
         for _ in 0..50 {
             let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
             if !taken.contains(&port) {

@@ -53,6 +53,9 @@ pub async fn run(ctx: &Context<'_>, args: UpdateArgs) -> anyhow::Result<()> {
         cloud: args.cloud.clone(),
         disk_space_mb: crate::create_request::disk_space_mb(args.disk_space_gib)?,
         project_vpc_id: None,
+        maintenance: (args.maintenance_dow.is_some() || args.maintenance_time.is_some()).then(|| {
+            avn_api::MaintenanceWindow { dow: args.maintenance_dow.clone(), time: args.maintenance_time.clone() }
+        }),
         ..Default::default()
     };
     let updated = client
@@ -72,5 +75,7 @@ fn only_expiry(a: &UpdateArgs) -> bool {
         || !a.remove_option.is_empty()
         || a.plan.is_some()
         || a.disk_space_gib.is_some()
-        || a.cloud.is_some())
+        || a.cloud.is_some()
+        || a.maintenance_dow.is_some()
+        || a.maintenance_time.is_some())
 }

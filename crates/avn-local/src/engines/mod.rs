@@ -64,6 +64,11 @@ pub fn adopt_any(root: &std::path::Path) -> Option<Running> {
     postgres::running::adopt(&Layout::at(root).data())
 }
 
+/// A connection pooler still running from the instance directory `root`, whatever its engine.
+pub fn adopt_pooler_at(root: &std::path::Path) -> Option<Running> {
+    postgres::bouncer::adopt_at(root)
+}
+
 /// The pid and port of the server the instance directory `root` records, whatever its engine
 /// (the pid may be stale).
 pub fn recorded_server(root: &std::path::Path) -> Option<(u32, u16)> {
@@ -242,10 +247,6 @@ impl Engine {
     }
 
     /// Create a login user with `password` (`user-create`).
-    #[allow(
-        dead_code,
-        reason = "the users and databases commands (the daily-commands issue) call it; engines/tests.rs does now"
-    )]
     pub async fn create_user(
         &self,
         m: &Manager,
@@ -261,10 +262,6 @@ impl Engine {
     }
 
     /// Give a user a new password; the old one stops working (`user-password-reset`).
-    #[allow(
-        dead_code,
-        reason = "the users and databases commands (the daily-commands issue) call it; engines/tests.rs does now"
-    )]
     pub async fn set_password(
         &self,
         m: &Manager,
@@ -279,36 +276,142 @@ impl Engine {
         }
     }
 
+    /// Let a user open replication connections (`access_control.pg_allow_replication`).
+    pub async fn allow_replication(&self, m: &Manager, rec: &ServiceRec, user: &str) -> Result<(), EngineError> {
+        match self {
+            Engine::Postgres(_) => Ok(postgres::cluster::allow_replication(&m.layout(&rec.id), rec.port, user).await?),
+        }
+    }
+
     /// Delete a user (`user-delete`).
-    #[allow(
-        dead_code,
-        reason = "the users and databases commands (the daily-commands issue) call it; engines/tests.rs does now"
-    )]
     pub async fn delete_user(&self, m: &Manager, rec: &ServiceRec, user: &str) -> Result<(), EngineError> {
         match self {
             Engine::Postgres(_) => Ok(postgres::cluster::delete_user(&m.layout(&rec.id), rec.port, user).await?),
         }
     }
 
-    /// Create a database owned by the administrator (`database-create`).
-    #[allow(
-        dead_code,
-        reason = "the users and databases commands (the daily-commands issue) call it; engines/tests.rs does now"
-    )]
-    pub async fn create_database(&self, m: &Manager, rec: &ServiceRec, name: &str) -> Result<(), EngineError> {
+    /// Create a database owned by the administrator, with the locale given (`database-create`).
+    pub async fn create_database(
+        &self,
+        m: &Manager,
+        rec: &ServiceRec,
+        name: &str,
+        lc_collate: Option<&str>,
+        lc_ctype: Option<&str>,
+    ) -> Result<(), EngineError> {
         match self {
-            Engine::Postgres(_) => Ok(postgres::cluster::create_database(&m.layout(&rec.id), rec.port, name).await?),
+            Engine::Postgres(_) => {
+                Ok(postgres::cluster::create_database(&m.layout(&rec.id), rec.port, name, lc_collate, lc_ctype).await?)
+            }
+        }
+    }
+
+    /// The databases, with their collation and character type (`database-list`).
+    pub async fn databases(&self, m: &Manager, rec: &ServiceRec) -> Result<Vec<(String, String, String)>, EngineError> {
+        match self {
+            Engine::Postgres(_) => Ok(postgres::cluster::databases(&m.layout(&rec.id), rec.port).await?),
         }
     }
 
     /// Delete a database (`database-delete`).
-    #[allow(
-        dead_code,
-        reason = "the users and databases commands (the daily-commands issue) call it; engines/tests.rs does now"
-    )]
     pub async fn delete_database(&self, m: &Manager, rec: &ServiceRec, name: &str) -> Result<(), EngineError> {
         match self {
             Engine::Postgres(_) => Ok(postgres::cluster::delete_database(&m.layout(&rec.id), rec.port, name).await?),
+        }
+    }
+
+    /// The server's log as entries (`service logs`), read off the async threads.
+    pub async fn log_entries(&self, m: &Manager, rec: &ServiceRec) -> Vec<postgres::observe::Entry> {
+        match self {
+            Engine::Postgres(_) => {
+                let path = m.layout(&rec.id).log();
+                tokio::task::spawn_blocking(move || {
+                    postgres::observe::entries(&std::fs::read(path).unwrap_or_default())
+                })
+                .await
+                .unwrap_or_default()
+            }
+        }
+    }
+
+    /// The server's log unit, as Aiven's log entries name it.
+    pub fn log_unit(&self) -> String {
+        match self {
+            Engine::Postgres(pg) => format!("postgresql-{}.service", pg.major),
+        }
+    }
+
+    /// Current connections and their queries (`service current-queries`).
+    pub async fn activity(
+        &self,
+        m: &Manager,
+        rec: &ServiceRec,
+        limit: i64,
+    ) -> Result<Vec<Map<String, Value>>, EngineError> {
+        match self {
+            Engine::Postgres(_) => Ok(postgres::observe::activity(&m.layout(&rec.id), rec.port, limit).await?),
+        }
+    }
+
+    /// Query statistics (`service queries`).
+    pub async fn query_stats(
+        &self,
+        m: &Manager,
+        rec: &ServiceRec,
+        limit: i64,
+    ) -> Result<Vec<Map<String, Value>>, EngineError> {
+        match self {
+            Engine::Postgres(_) => Ok(postgres::observe::query_stats(&m.layout(&rec.id), rec.port, limit).await?),
+        }
+    }
+
+    /// Whether the service type has connection pools (PgBouncer, for PostgreSQL).
+    pub fn has_pools(&self) -> bool {
+        match self {
+            Engine::Postgres(_) => true,
+        }
+    }
+
+    /// Write the pooler's configuration: `pools` on `port`, for the users of `passwords`.
+    pub fn configure_pooler(
+        &self,
+        m: &Manager,
+        rec: &ServiceRec,
+        port: u16,
+        pools: &[crate::store::PoolRec],
+        passwords: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), EngineError> {
+        match self {
+            Engine::Postgres(pg) => {
+                Ok(postgres::bouncer::configure(pg, &m.layout(&rec.id), rec.port, port, pools, passwords)?)
+            }
+        }
+    }
+
+    /// Start the pooler on its written configuration and wait until it listens on `port`. It
+    /// is registered as soon as it is spawned, so a failed start can be stopped.
+    pub async fn start_pooler(&self, m: &Manager, rec: &ServiceRec, port: u16) -> Result<(), EngineError> {
+        match self {
+            Engine::Postgres(pg) => {
+                let layout = m.layout(&rec.id);
+                let running = postgres::bouncer::spawn(pg, &layout)?;
+                m.set_pooler(&rec.id, Some(running.clone()));
+                Ok(postgres::bouncer::wait_listening(&layout, port, &running).await?)
+            }
+        }
+    }
+
+    /// Make a running pooler read its configuration again.
+    pub fn reload_pooler(&self, running: &Running) {
+        match self {
+            Engine::Postgres(_) => postgres::bouncer::reload(running),
+        }
+    }
+
+    /// The pooler of this instance still running from before a restart of the control plane.
+    pub fn adopt_pooler(&self, layout: &Layout) -> Option<Running> {
+        match self {
+            Engine::Postgres(_) => postgres::bouncer::adopt(layout),
         }
     }
 

@@ -28,6 +28,17 @@ impl Running {
         Running { pid, exited, stop_steps }
     }
 
+    /// A child we just spawned, reaped (and reported exited) when it ends.
+    pub fn child(mut child: tokio::process::Child, stop_steps: StopSteps) -> Running {
+        let pid = child.id().unwrap_or(0) as i32;
+        let (tx, rx) = watch::channel(false);
+        tokio::spawn(async move {
+            let _ = child.wait().await;
+            let _ = tx.send(true);
+        });
+        Running::spawned(pid, rx, stop_steps)
+    }
+
     /// Adopt a live server process we did not spawn (found through its pid file after a restart
     /// of the control plane): it is watched until it exits.
     pub fn adopted(pid: i32, stop_steps: StopSteps) -> Running {

@@ -30,6 +30,8 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> Result<Se
         avn_api::ForkKeys { service: fork_keys.service.clone(), ..Default::default() }.write(&mut user_config);
     }
     catalog::validate_user_config(&user_config, &m.engine.user_config_schema(), true)?;
+    let default_window = (super::DEFAULT_MAINTENANCE.0.to_string(), super::DEFAULT_MAINTENANCE.1.to_string());
+    let maintenance = body.maintenance.as_ref().map(|w| super::maintenance_window(w, default_window)).transpose()?;
     let now = now();
     let mut rec = ServiceRec {
         id: format!("{}-{}", body.service_name, random_string(8)),
@@ -51,11 +53,15 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> Result<Se
     if let Some(source_name) = fork_keys.service.clone() {
         attach_fork(m, project, &plan, &body, &fork_keys, &source_name, &mut rec)?;
     }
-    if !m.store(|s| s.insert_service(&rec))? {
+    let from = rec.fork.as_ref().map(|f| (f.source_id.as_str(), f.target));
+    if !m.store(|s| s.insert_service_with_inventory(&rec, from, &rec.create_time))? {
         if let Some(f) = &rec.fork {
             m.release(&f.source_id, &rec.id);
         }
         return Err(Refusal::conflict(format!("Service name '{}' already exists in project {project}", rec.name)));
+    }
+    if let Some((dow, time)) = &maintenance {
+        m.store(|s| s.set_maintenance(&rec.id, dow, time))?;
     }
     spawn_op(m, rec.id.clone());
     Ok(rec)
@@ -148,7 +154,11 @@ fn attach_fork(
         target,
         backup,
     });
-    rec.password = source.password.clone();
+    // The administrator's password at the target (a later reset is not in the fork's copy).
+    rec.password = m
+        .store(|s| s.passwords(&source.id, target))?
+        .remove(crate::engines::postgres::cluster::ADMIN)
+        .unwrap_or_else(|| source.password.clone());
     // The fork carries the source's configuration; the request's keys win.
     let mut merged = source.user_config.clone();
     avn_api::ForkKeys::remove(&mut merged);

@@ -28,5 +28,20 @@ pub async fn run(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
     m.hold(&fork.source_id, &rec.id);
     let result = m.engine.restore(m, rec, fork).await;
     m.release(&fork.source_id, &rec.id);
-    result
+    result?;
+    set_passwords(m, rec).await
+}
+
+/// Give each user of the restored fork the password the fork's record shows (the one it had at
+/// the target): a password changed on the source around the target instant is settled one way,
+/// and the shown password always works.
+async fn set_passwords(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
+    let rec = m.store(|s| s.service_by_id(&rec.id))?.ok_or(OpError::ServiceGone)?;
+    let (_, users) = m.engine.inventory(m, &rec).await?;
+    let mut passwords = m.store(|s| s.passwords(&rec.id, None))?;
+    passwords.insert(crate::engines::postgres::cluster::ADMIN.into(), rec.password.clone());
+    for (user, password) in passwords.iter().filter(|(u, _)| users.contains(u)) {
+        m.engine.set_password(m, &rec, user, password).await?;
+    }
+    Ok(())
 }

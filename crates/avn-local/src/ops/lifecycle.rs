@@ -25,6 +25,15 @@ pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUp
     // Read again under the lock: an operation may have finished meanwhile.
     let mut rec = m.store(|s| s.service_by_id(&found.id))?.ok_or_else(|| Refusal::not_found("Service not found"))?;
     check_update(m, &rec, &body)?;
+    let maintenance = match &body.maintenance {
+        Some(w) => {
+            let current = m
+                .store(|s| s.maintenance(&rec.id))?
+                .unwrap_or_else(|| (super::DEFAULT_MAINTENANCE.0.into(), super::DEFAULT_MAINTENANCE.1.into()));
+            Some(super::maintenance_window(w, current)?)
+        }
+        None => None,
+    };
     let protect = body.termination_protection.unwrap_or(rec.termination_protection);
     if body.powered == Some(false) && protect {
         return Err(Refusal::protected(
@@ -75,7 +84,13 @@ pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUp
         _ => {}
     }
     rec.update_time = now();
-    m.store(|s| s.update_service(&rec))?;
+    m.store(|s| {
+        s.update_service(&rec)?;
+        if let Some((dow, time)) = &maintenance {
+            s.set_maintenance(&rec.id, dow, time)?;
+        }
+        Ok(())
+    })?;
     if rec.op == Some(Op::PowerOn) {
         spawn_op(m, rec.id.clone());
     }
@@ -134,6 +149,7 @@ fn merge_config(m: &Manager, current: &Map<String, Value>, changes: &Map<String,
 
 /// Stop the server, after archiving what it committed where the plan keeps backups.
 async fn power_off(m: &Arc<Manager>, rec: &mut ServiceRec) {
+    super::pools::stop(m, &rec.id).await;
     if let Some(mut r) = m.running(&rec.id) {
         let archived = if catalog::keeps_backups(&rec.plan) { m.engine.flush_archive(m, rec).await } else { Ok(()) };
         if let Err(e) = archived {
@@ -173,6 +189,7 @@ pub async fn delete(m: &Arc<Manager>, project: &str, name: &str) -> Result<(), O
     }
     let lock = m.op_lock(&rec.id);
     let _guard = lock.lock().await;
+    super::pools::stop(m, &rec.id).await;
     if let Some(mut r) = m.running(&rec.id) {
         r.stop().await;
     }

@@ -32,7 +32,9 @@ mod backup;
 mod create;
 mod fork;
 mod integrations;
+pub mod inventory;
 mod lifecycle;
+pub mod pools;
 mod provision;
 
 pub use backup::backup_scheduler;
@@ -41,6 +43,27 @@ pub use fork::space as fork_space;
 pub use integrations::create as create_integration;
 pub use lifecycle::delete;
 pub use lifecycle::update;
+
+/// The maintenance window of a service that was given none (day, `HH:MM:SS` UTC).
+pub const DEFAULT_MAINTENANCE: (&str, &str) = ("sunday", "00:00:00");
+
+/// A maintenance window as asked for, checked, with what it does not say taken from `current`.
+pub fn maintenance_window(
+    asked: &avn_api::MaintenanceWindow,
+    current: (String, String),
+) -> Result<(String, String), OpError> {
+    const DAYS: &[&str] = &["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+    let dow = asked.dow.clone().unwrap_or(current.0);
+    if !DAYS.contains(&dow.as_str()) {
+        return Err(crate::error::Refusal::invalid(format!("Invalid maintenance dow '{dow}': use monday … sunday")));
+    }
+    let time = asked.time.clone().unwrap_or(current.1);
+    let valid = jiff::civil::Time::strptime("%H:%M:%S", &time).is_ok() && time.len() == 8;
+    if !valid {
+        return Err(crate::error::Refusal::invalid(format!("Invalid maintenance time '{time}': use HH:MM:SS (UTC)")));
+    }
+    Ok((dow, time))
+}
 
 /// Run the service's pending operation in the background.
 pub fn spawn_op(m: &Arc<Manager>, id: String) {
@@ -61,14 +84,14 @@ pub fn spawn_op(m: &Arc<Manager>, id: String) {
             Op::Failed | Op::StartFailed => return,
         };
         match result {
-            Ok(()) => finished(&m, &id),
+            Ok(()) => finished(&m, &id).await,
             Err(e) => failed(&m, &rec, op, e).await,
         }
     });
 }
 
 /// The operation succeeded: RUNNING, and a first backup when the plan keeps backups.
-fn finished(m: &Arc<Manager>, id: &str) {
+async fn finished(m: &Arc<Manager>, id: &str) {
     m.clear_progress(id);
     m.set_failure(id, None);
     let Ok(Some(mut r)) = m.store(|s| s.service_by_id(id)) else {
@@ -79,6 +102,9 @@ fn finished(m: &Arc<Manager>, id: &str) {
     r.update_time = now();
     let _ = m.store(|s| s.update_service(&r));
     tracing::info!(service = %r.name, "RUNNING");
+    if let Err(e) = pools::sync(m, &r).await {
+        tracing::warn!(service = %r.name, "its connection pools are not served: {e}");
+    }
     let needs_backup =
         catalog::keeps_backups(&r.plan) && m.store(|s| s.backups(id)).map(|b| b.is_empty()).unwrap_or(false);
     if needs_backup {
@@ -174,7 +200,27 @@ pub async fn watchdog(m: Arc<Manager>) {
         });
         crashes.retain(|id, last| services.iter().any(|r| &r.id == id) && t.duration_since(*last) < STAYED_UP);
         retry_failed_starts(&m, &services, &mut retries);
+        restart_poolers(&m, &services).await;
         suspects = restart_dead(&m, services, &suspects, &mut crashes);
+    }
+}
+
+/// Start the pooler of each running service that has pools and whose pooler is not running
+/// (it died, or the control plane restarted and there was none to adopt).
+async fn restart_poolers(m: &Arc<Manager>, services: &[ServiceRec]) {
+    for rec in services.iter().filter(|r| r.state == State::Running && r.op.is_none()) {
+        if m.pooler(&rec.id).is_some() || m.running(&rec.id).is_none() {
+            continue;
+        }
+        if !m.store(|s| s.pools(&rec.id)).is_ok_and(|p| !p.is_empty()) {
+            continue;
+        }
+        let lock = m.op_lock(&rec.id);
+        let Ok(_guard) = lock.try_lock() else { continue };
+        let Ok(Some(cur)) = m.store(|s| s.service_by_id(&rec.id)) else { continue };
+        if let Err(e) = pools::sync(m, &cur).await {
+            tracing::warn!(service = %cur.name, "starting its PgBouncer: {e}");
+        }
     }
 }
 

@@ -23,6 +23,8 @@ use error::ApiResult;
 mod catalog;
 mod error;
 mod integrations;
+mod inventory;
+mod observe;
 mod projects;
 mod services;
 mod views;
@@ -60,6 +62,21 @@ pub fn router(state: AppState) -> Router {
             "/v1/project/{p}/service/{s}/tags",
             get(services::tags).put(services::replace_tags).patch(services::update_tags),
         )
+        .route("/v1/project/{p}/service/{s}/user", post(inventory::create_user))
+        .route(
+            "/v1/project/{p}/service/{s}/user/{u}",
+            get(inventory::get_user).put(inventory::modify_user).delete(inventory::delete_user),
+        )
+        .route("/v1/project/{p}/service/{s}/db", get(inventory::databases).post(inventory::create_database))
+        .route("/v1/project/{p}/service/{s}/db/{d}", axum::routing::delete(inventory::delete_database))
+        .route("/v1/project/{p}/service/{s}/connection_pool", post(inventory::create_pool))
+        .route(
+            "/v1/project/{p}/service/{s}/connection_pool/{c}",
+            axum::routing::put(inventory::update_pool).delete(inventory::delete_pool),
+        )
+        .route("/v1/project/{p}/service/{s}/logs", post(observe::logs))
+        .route("/v1/project/{p}/service/{s}/query/activity", post(observe::activity))
+        .route("/v1/project/{p}/service/{s}/{t}/query/stats", post(observe::query_stats))
         .route("/v1/project/{p}/service/{s}/integration", get(integrations::list))
         .route("/v1/project/{p}/integration", post(integrations::create))
         .fallback(|| async { ApiError::not_found("Not found: this path is not served by the local control plane") })

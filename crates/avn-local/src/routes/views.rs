@@ -23,14 +23,27 @@ use crate::store::ServiceRec;
 const HOST: &str = "127.0.0.1";
 
 /// The service object, with real connection details, inventory, progress and backups.
-/// `detailed` asks the cluster for its databases and users (one service); lists use the cache.
+/// Databases, users and pools come from the running server (or, when it does not answer, what
+/// it last said); `detailed` (one service) adds what a fork of it needs on the disk.
 pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResult<Service> {
     let m = &s.manager;
     let plan = catalog::plan(&rec.plan, m.backup_interval_hours()).unwrap_or_default();
     let (uri, params) = m.engine.uri(rec);
-    let (databases, users) =
-        if detailed { m.inventory(rec).await } else { (vec!["defaultdb".into()], vec!["avnadmin".into()]) };
-    let users = users.into_iter().map(|u| user(rec, u)).collect();
+    // `service list` and `service get` show the same users, databases and pools.
+    let (databases, users) = m.inventory(rec).await;
+    let mut passwords = m.store(|st| st.passwords(&rec.id, None))?;
+    passwords.insert(crate::engines::postgres::cluster::ADMIN.into(), rec.password.clone());
+    let users = users
+        .into_iter()
+        .map(|u| {
+            let password = passwords.get(&u).cloned();
+            user(&u, password)
+        })
+        .collect();
+    let connection_pools = crate::ops::pools::view(m, rec)?;
+    let maintenance = m
+        .store(|st| st.maintenance(&rec.id))?
+        .unwrap_or_else(|| (crate::ops::DEFAULT_MAINTENANCE.0.into(), crate::ops::DEFAULT_MAINTENANCE.1.into()));
     let backups = m.store(|st| st.backups(&rec.id))?.iter().map(backup).collect();
     let integrations = m.store(|st| st.integrations(&rec.project, &rec.name))?.iter().map(integration).collect();
     let notifications = notifications(m, rec);
@@ -63,7 +76,7 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
         }],
         databases: Some(databases),
         users: Some(users),
-        connection_pools: Some(vec![]),
+        connection_pools: Some(connection_pools),
         backups: Some(backups),
         tags: Some(rec.tags.clone()),
         service_notifications: notifications,
@@ -87,8 +100,8 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
         }]),
         group_list: Some(vec!["default".into()]),
         maintenance: Some(Maintenance {
-            dow: Some("sunday".into()),
-            time: Some("00:00:00".into()),
+            dow: Some(maintenance.0),
+            time: Some(maintenance.1),
             enabled: false,
             updates: vec![],
             extra: Map::new(),
@@ -144,13 +157,15 @@ fn local_disk(m: &crate::manager::Manager, rec: &ServiceRec) -> Map<String, Valu
     extra
 }
 
-fn user(rec: &ServiceRec, username: String) -> ServiceUser {
-    let admin = username == "avnadmin";
+/// A service user as the API shows it: `primary` for the administrator, `normal` otherwise,
+/// with the password the control plane knows (none for roles made outside the API).
+pub fn user(username: &str, password: Option<String>) -> ServiceUser {
+    let admin = username == crate::engines::postgres::cluster::ADMIN;
     ServiceUser {
-        password: admin.then(|| rec.password.clone()),
+        password,
         user_type: Some(if admin { "primary" } else { "normal" }.into()),
-        authentication: admin.then(|| "scram-sha-256".into()),
-        username,
+        authentication: Some("scram-sha-256".into()),
+        username: username.to_string(),
         extra: Map::new(),
     }
 }

@@ -14,6 +14,9 @@ use crate::model::ForkOrigin;
 use crate::model::Op;
 use crate::model::State;
 
+mod inventory;
+pub use inventory::PoolRec;
+
 /// One service as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServiceRec {
@@ -117,6 +120,7 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(inventory::SCHEMA)?;
         use std::os::unix::fs::PermissionsExt;
         for suffix in ["", "-wal", "-shm"] {
             let p = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
@@ -232,6 +236,12 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// Change a service's administrator password (and nothing else).
+    pub fn set_admin_password(&self, id: &str, password: &str) -> rusqlite::Result<()> {
+        self.conn.execute("UPDATE services SET password = ?2 WHERE id = ?1", params![id, password])?;
+        Ok(())
+    }
+
     /// Write a service's row back, all but its tags: those change only through [`Store::set_tags`],
     /// so an update that read the row earlier never undoes a tag change made meanwhile.
     pub fn update_service(&self, s: &ServiceRec) -> rusqlite::Result<()> {
@@ -277,6 +287,7 @@ impl Store {
             )?;
         }
         tx.execute("DELETE FROM backups WHERE service_id = ?1", [id])?;
+        Self::delete_inventory(&tx, id)?;
         tx.execute("DELETE FROM services WHERE id = ?1", [id])?;
         tx.commit()
     }

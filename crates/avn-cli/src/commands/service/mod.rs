@@ -3,17 +3,23 @@
 use clap::Subcommand;
 
 pub mod backups;
+pub mod connect;
 pub mod create;
+pub mod databases;
 pub mod fork;
 pub mod get;
 pub mod integrations;
 pub mod list;
+pub mod logs;
 pub mod plans;
+pub mod pools;
 pub mod prune;
 pub mod rename;
+pub mod tags;
 pub mod terminate;
 pub mod types;
 pub mod update;
+pub mod users;
 pub mod wait;
 
 #[derive(Debug, Subcommand)]
@@ -31,4 +37,23 @@ pub enum ServiceCommand {
     Prune(prune::PruneArgs),
     BackupList(backups::BackupListArgs),
     IntegrationList(integrations::IntegrationListArgs),
+    UserList(users::UserListArgs),
+    UserGet(users::UserGetArgs),
+    UserCreate(users::UserCreateArgs),
+    UserDelete(users::UserDeleteArgs),
+    UserPasswordReset(users::UserPasswordResetArgs),
+    UserCredsAcknowledge(users::UserCredsAcknowledgeArgs),
+    DatabaseList(databases::DatabaseListArgs),
+    DatabaseCreate(databases::DatabaseCreateArgs),
+    DatabaseDelete(databases::DatabaseDeleteArgs),
+    ConnectionPoolList(pools::ConnectionPoolListArgs),
+    ConnectionPoolCreate(pools::ConnectionPoolCreateArgs),
+    ConnectionPoolUpdate(pools::ConnectionPoolUpdateArgs),
+    ConnectionPoolDelete(pools::ConnectionPoolDeleteArgs),
+    Tags(tags::TagsArgs),
+    ConnectionInfo(connect::ConnectionInfoArgs),
+    Cli(connect::CliArgs),
+    Logs(logs::LogsArgs),
+    CurrentQueries(logs::CurrentQueriesArgs),
+    Queries(logs::QueriesArgs),
 }

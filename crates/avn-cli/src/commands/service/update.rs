@@ -2,12 +2,28 @@
 
 use clap::Args;
 
+/// `HH:MM:SS`, a time of day.
+fn maintenance_time(s: &str) -> Result<String, String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let ok = parts.len() == 3
+        && parts.iter().all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+        && parts[0] < "24"
+        && parts[1] < "60"
+        && parts[2] < "60";
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!("'{s}' is not a time of day as HH:MM:SS (UTC), such as 03:30:00"))
+    }
+}
+
 /// Change a service's plan, power, protection or configuration
 #[derive(Debug, Args)]
 #[command(long_about = "Change a service: power it off or on, its termination protection, plan, \
     disk, cloud or configuration options.\n\n\
     Examples:\n  avn service update db1 --power-off\n  avn service update db1 --disable-termination-protection\n  \
-    avn service update db1 -p business-4 -c pg.max_connections=300")]
+    avn service update db1 -p business-4 -c pg.max_connections=300\n  \
+    avn service update db1 --maintenance-dow sunday --maintenance-time 03:00:00")]
 pub struct UpdateArgs {
     /// Update this service
     #[arg(value_parser = crate::service_name)]
@@ -39,6 +55,12 @@ pub struct UpdateArgs {
     /// Move the service to this cloud
     #[arg(long, value_name = "CLOUD")]
     pub cloud: Option<String>,
+    /// Day of week of the automatic maintenance window
+    #[arg(long, value_name = "DAY", value_parser = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])]
+    pub maintenance_dow: Option<String>,
+    /// Start time (UTC) of the automatic maintenance window
+    #[arg(long, value_name = "HH:MM:SS", value_parser = maintenance_time)]
+    pub maintenance_time: Option<String>,
     /// Skip confirmations (accepted for compatibility)
     #[arg(short, long)]
     pub force: bool,

@@ -103,6 +103,7 @@ pub fn write_instance_conf(
          listen_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = {}\n\
          wal_level = replica\nmax_wal_senders = 10\nlogging_collector = off\n\
          log_min_error_statement = panic\n\
+         shared_preload_libraries = 'pg_stat_statements'\n\
          ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n\
          archive_mode = {}\n",
         run,
@@ -252,16 +253,52 @@ pub async fn set_password(layout: &Layout, port: u16, user: &str, password: &str
     Ok(c.batch_execute(&format!("ALTER ROLE {} PASSWORD {}", sql::ident(user), sql::literal(password))).await?)
 }
 
+/// `ALTER ROLE user REPLICATION`.
+pub async fn allow_replication(layout: &Layout, port: u16, user: &str) -> Result<(), ClusterError> {
+    let c = sql::connect(layout, port, "postgres").await?;
+    Ok(c.batch_execute(&format!("ALTER ROLE {} REPLICATION", sql::ident(user))).await?)
+}
+
 /// `DROP ROLE user`.
 pub async fn delete_user(layout: &Layout, port: u16, user: &str) -> Result<(), ClusterError> {
     let c = sql::connect(layout, port, "postgres").await?;
     Ok(c.batch_execute(&format!("DROP ROLE {}", sql::ident(user))).await?)
 }
 
-/// `CREATE DATABASE name OWNER avnadmin`.
-pub async fn create_database(layout: &Layout, port: u16, name: &str) -> Result<(), ClusterError> {
+/// `CREATE DATABASE name OWNER avnadmin`, from `template0` with the locale given, if any.
+pub async fn create_database(
+    layout: &Layout,
+    port: u16,
+    name: &str,
+    lc_collate: Option<&str>,
+    lc_ctype: Option<&str>,
+) -> Result<(), ClusterError> {
     let c = sql::connect(layout, port, "postgres").await?;
-    Ok(c.batch_execute(&format!("CREATE DATABASE {} OWNER {}", sql::ident(name), sql::ident(ADMIN))).await?)
+    let mut stmt = format!("CREATE DATABASE {} OWNER {}", sql::ident(name), sql::ident(ADMIN));
+    if lc_collate.is_some() || lc_ctype.is_some() {
+        stmt.push_str(" TEMPLATE template0");
+    }
+    if let Some(l) = lc_collate {
+        stmt.push_str(&format!(" LC_COLLATE {}", sql::literal(l)));
+    }
+    if let Some(l) = lc_ctype {
+        stmt.push_str(&format!(" LC_CTYPE {}", sql::literal(l)));
+    }
+    Ok(c.batch_execute(&stmt).await?)
+}
+
+/// The databases a service object lists, with their locales: (name, collate, ctype).
+pub async fn databases(layout: &Layout, port: u16) -> Result<Vec<(String, String, String)>, ClusterError> {
+    let c = sql::connect(layout, port, "postgres").await?;
+    Ok(c.query(
+        "SELECT datname::text, datcollate::text, datctype::text FROM pg_database \
+         WHERE NOT datistemplate AND datname <> 'postgres' ORDER BY datname",
+        &[],
+    )
+    .await?
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2)))
+    .collect())
 }
 
 /// `DROP DATABASE name`.

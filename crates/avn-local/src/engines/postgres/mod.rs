@@ -24,11 +24,13 @@
 
 pub mod archive;
 pub mod basebackup;
+pub mod bouncer;
 pub mod cluster;
 pub mod compress;
 pub mod conf;
 pub mod engine;
 pub mod fork;
+pub mod observe;
 pub mod packed;
 pub mod process;
 pub mod running;

@@ -8,7 +8,6 @@ use std::time::Duration;
 use nix::sys::signal::Signal;
 use nix::unistd::Gid;
 use nix::unistd::Uid;
-use tokio::sync::watch;
 
 use crate::engines::Layout;
 
@@ -220,14 +219,8 @@ impl Pg {
         let log = private_log(&layout.log())?;
         let mut c = self.command("postgres");
         c.arg("-D").arg(layout.data()).stdout(log.try_clone()?).stderr(log).kill_on_drop(false);
-        let mut child = c.spawn().map_err(ClusterError::Spawn)?;
-        let pid = child.id().unwrap_or(0) as i32;
-        let (tx, rx) = watch::channel(false);
-        tokio::spawn(async move {
-            let _ = child.wait().await;
-            let _ = tx.send(true);
-        });
-        Ok(Running::spawned(pid, rx, super::running::STOP))
+        let child = c.spawn().map_err(ClusterError::Spawn)?;
+        Ok(Running::child(child, super::running::STOP))
     }
 }
 

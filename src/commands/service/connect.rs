@@ -1,0 +1,204 @@
+//! `avn service connection-info` and `avn service cli`, as the official client has them: the
+//! same URI, connection string and psql line; the shell started with the password in its
+//! environment, never its command line, and the server's certificate checked against the
+//! project's CA.
+
+use std::os::unix::process::CommandExt;
+
+use crate::context::Context;
+use crate::env_vars;
+use crate::error::CliError;
+
+pub use avn_cli::commands::service::connect::*;
+
+/// `username:password@host:port` parts of a PostgreSQL service, for one user and database.
+struct PgInfo {
+    host: String,
+    port: u64,
+    username: String,
+    password: String,
+    dbname: String,
+    sslmode: String,
+}
+
+/// Python's `urllib.parse.quote` (safe `/`): what the official client's URIs encode.
+fn quote(s: &str) -> String {
+    const KEEP: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+    percent_encoding::utf8_percent_encode(s, KEEP).to_string()
+}
+
+impl PgInfo {
+    fn uri(&self) -> String {
+        let query: String =
+            url::form_urlencoded::Serializer::new(String::new()).append_pair("sslmode", &self.sslmode).finish();
+        format!(
+            "postgres://{}:{}@{}:{}/{}?{query}",
+            quote(&self.username),
+            quote(&self.password),
+            self.host,
+            self.port,
+            self.dbname
+        )
+    }
+
+    fn connection_string(&self) -> String {
+        format!("host='{}' port='{}' user={} dbname='{}'", self.host, self.port, self.username, self.dbname)
+    }
+}
+
+async fn pg_info(ctx: &Context<'_>, t: &PgTarget) -> anyhow::Result<PgInfo> {
+    let service = ctx.client()?.service_get(ctx.project()?, &t.name).await?;
+    if service.service_type != "pg" && service.service_type != "alloydbomni" {
+        return Err(CliError::usage(format!(
+            "Cannot format pg connection info for service type {}",
+            service.service_type
+        ))
+        .into());
+    }
+    let usage = if t.replica { Some("replica") } else { t.usage.as_deref() };
+    let route = t.route.as_deref().unwrap_or("dynamic");
+    let component = service
+        .components
+        .unwrap_or_default()
+        .into_iter()
+        .find(|c| {
+            c.route.as_deref() == Some(route)
+                && usage.is_none_or(|u| c.usage.as_deref() == Some(u))
+                && t.privatelink_connection_id.as_ref().is_none_or(|id| {
+                    c.extra.get("privatelink_connection_id").and_then(|v| v.as_str()) == Some(id.as_str())
+                })
+        })
+        .ok_or_else(|| {
+            CliError::usage(format!(
+                "Could not find connection information with filters route={route}, usage={}",
+                usage.unwrap_or("primary")
+            ))
+        })?;
+    let user =
+        service.users.unwrap_or_default().into_iter().find(|u| u.username == t.username).ok_or_else(|| {
+            CliError::usage(format!("Could not find connection information for username {}", t.username))
+        })?;
+    let password =
+        user.password.ok_or_else(|| CliError::usage(format!("Could not find password for username {}", t.username)))?;
+    Ok(PgInfo {
+        host: component.host,
+        port: u64::from(component.port),
+        username: t.username.clone(),
+        password,
+        dbname: t.dbname.clone(),
+        sslmode: t.sslmode.clone(),
+    })
+}
+
+pub async fn connection_info(ctx: &Context<'_>, args: ConnectionInfoArgs) -> anyhow::Result<()> {
+    let line = match args.command {
+        ConnectionInfoCommand::Pg(pg) => match pg.command {
+            PgInfoCommand::Uri(t) => pg_info(ctx, &t).await?.uri(),
+            PgInfoCommand::String(t) => pg_info(ctx, &t).await?.connection_string(),
+        },
+        ConnectionInfoCommand::Psql(t) => format!("psql {}", pg_info(ctx, &t).await?.uri()),
+    };
+    Ok(ctx.printer.line(&line)?)
+}
+
+/// The project's CA in a file psql can read (`sslrootcert`), under the cache directory.
+fn ca_file(project: &str, pem: &[u8]) -> anyhow::Result<std::path::PathBuf> {
+    let dir = crate::dirs::cache_dir().join("ca");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{}.pem", avn_client::encode_segment(project)));
+    avn_util::crashsafe::write(&path, pem, 0o644)?;
+    Ok(path)
+}
+
+pub async fn cli(ctx: &Context<'_>, args: CliArgs) -> anyhow::Result<()> {
+    let (uri, project) = if args.name.contains("://") {
+        (args.name.clone(), None)
+    } else {
+        let project = ctx.project()?;
+        let service = ctx.client()?.service_get(project, &args.name).await?;
+        let uri = service.service_uri.clone().ok_or_else(|| {
+            CliError::usage(format!("Service '{}' has no URI yet (state {})", args.name, service.state))
+        })?;
+        (uri, Some(project))
+    };
+    let mut parsed = url::Url::parse(&uri).map_err(|e| CliError::usage(format!("not a service URI: {e}")))?;
+    let password =
+        percent_encoding::percent_decode_str(parsed.password().unwrap_or_default()).decode_utf8_lossy().to_string();
+    let _ = parsed.set_password(None);
+    let (program, mut argv, env): (&str, Vec<String>, Vec<(&str, String)>) = match parsed.scheme() {
+        "postgres" | "postgresql" => {
+            if let Some(project) = project {
+                if let crate::pg::Trust::ProjectCa(pem) = ctx.pg_trust(project).await {
+                    // Checked against the project's CA, and the host against the certificate.
+                    let ca = ca_file(project, &pem)?;
+                    let pairs: Vec<(String, String)> = parsed
+                        .query_pairs()
+                        .filter(|(k, _)| k != "sslmode" && k != "sslrootcert")
+                        .map(|(k, v)| (k.into(), v.into()))
+                        .collect();
+                    parsed
+                        .query_pairs_mut()
+                        .clear()
+                        .extend_pairs(pairs)
+                        .append_pair("sslmode", "verify-full")
+                        .append_pair("sslrootcert", &ca.to_string_lossy());
+                }
+            }
+            ("psql", vec![parsed.to_string()], vec![("PGPASSWORD", password)])
+        }
+        "mysql" => (
+            "mysql",
+            vec![
+                "-h".into(),
+                parsed.host_str().unwrap_or_default().into(),
+                "-P".into(),
+                parsed.port().map(|p| p.to_string()).unwrap_or_default(),
+                "-u".into(),
+                parsed.username().into(),
+            ],
+            vec![("MYSQL_PWD", password)],
+        ),
+        s @ ("rediss" | "valkeys" | "redis" | "valkey") => {
+            let mut a = vec![
+                "-h".to_string(),
+                parsed.host_str().unwrap_or_default().into(),
+                "-p".into(),
+                parsed.port().map(|p| p.to_string()).unwrap_or_default(),
+                "--user".into(),
+                parsed.username().into(),
+            ];
+            if s.ends_with('s') {
+                a.push("--tls".into());
+            }
+            ("valkey-cli", a, vec![("REDISCLI_AUTH", password)])
+        }
+        other => {
+            return Err(CliError::usage(format!(
+                "Unsupported service type {other}. Only PostgreSQL, MySQL, and Valkey are supported"
+            ))
+            .into())
+        }
+    };
+    argv.extend(args.arg);
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(&argv);
+    // The shell gets the password; nothing of avn's own secrets.
+    cmd.env_remove(env_vars::AIVEN_AUTH_TOKEN);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let e = cmd.exec();
+    if e.kind() == std::io::ErrorKind::NotFound {
+        return Err(CliError::usage(format!(
+            "Executable '{program}' is not available, cannot launch the service's shell"
+        ))
+        .hint(match program {
+            "psql" => "install it (Debian: apt-get install postgresql-client)",
+            "mysql" => "install it (Debian: apt-get install mariadb-client)",
+            _ => "install valkey-cli (or redis-cli, and pass the URI to it yourself)",
+        })
+        .into());
+    }
+    Err(e.into())
+}
