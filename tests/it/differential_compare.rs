@@ -96,6 +96,11 @@ pub(crate) fn compare(c: &Case, ours: &Outcome, official: &Outcome) -> Result<()
         let as_json = c.args.contains(&"--json");
         let as_format = c.args.contains(&"--format");
         match c.expect {
+            Expect::SameText => {
+                if ours.run.stdout != official.run.stdout {
+                    diffs.push("stdout differs".to_string());
+                }
+            }
             Expect::OutputDiffers(id) => {
                 if ours.run.stdout == official.run.stdout {
                     diffs.push(format!("{id} no longer shows: stdout is equal"));

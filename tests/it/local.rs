@@ -96,9 +96,13 @@ fn refused_forks_create_nothing() {
     assert!(types.code(0).stdout.contains("-c pg.max_connections=<integer>  (default=100)"), "{}", types.stdout);
     assert!(types.stdout.contains("-c pg.log_min_duration_statement=<integer>  (default=-1)"), "{}", types.stdout);
     // Plans with the local cloud's price; an unknown cloud lists the clouds.
-    let plans = l.avn(&["service", "plans", "-t", "pg"]);
+    let plans = l.avn(&["service", "plans", "-t", "pg", "-v"]);
     assert!(
-        plans.code(0).stdout.contains("PRICE_USD_PER_HOUR") && plans.stdout.contains("premium-4"),
+        plans
+            .code(0)
+            .stdout
+            .contains("    pg:premium-4                   $0.000/h  Premium-4 (1 CPU, 1 GB RAM, 320 GB disk)")
+            && plans.stdout.contains("PRICE_USD_PER_HOUR"),
         "{}",
         plans.stdout
     );

@@ -36,20 +36,48 @@ async fn types_table_json_and_options() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn plans_show_backup_and_pitr_capability() {
+async fn plans_are_listed_as_the_official_client_does_and_show_fork_capability_with_v() {
     let env = Env::new().await;
-    env.mock("GET", "/v1/project/proj/service-types/pg/plans", 200, fixture("plans_pg.json")).await;
+    let mut types = fixture("service_types.json");
+    let mut plans = fixture("plans_pg.json")["service_plans"].clone();
+    for p in plans.as_array_mut().unwrap() {
+        for r in p["regions"].as_object_mut().unwrap().values_mut() {
+            r["node_memory_mb"] = json!(4096);
+            r["node_cpu_count"] = json!(2);
+        }
+    }
+    types["service_types"]["pg"]["service_plans"] = plans;
+    env.mock("GET", "/v1/project/proj/service_types", 200, types).await;
+    env.mock(
+        "GET",
+        "/v1/project/proj",
+        200,
+        json!({"project": {"project_name": "proj", "default_cloud": "google-europe-west1"}}),
+    )
+    .await;
+    // The official listing, in the project's default cloud (said on stderr).
     let r = env.run(&["service", "plans", "-t", "pg"]);
     r.code(0);
     assert_eq!(
         r.stdout,
-        "SERVICE_PLAN  NODE_COUNT  BACKUP_INTERVAL_HOURS  BACKUP_MAX_COUNT  RECOVERY_MODE  PITR  FORKABLE  PRICE_USD_PER_HOUR\n\
-         ============  ==========  =====================  ================  =============  ====  ========  ==================\n\
-         hobbyist      1           24                     0                 none           no    no        0.0260\n\
-         startup-4     1           24                     2                 pitr           yes   yes       0.1370\n\
-         business-4    2           24                     14                pitr           yes   yes       0.4110\n"
+        "PostgreSQL - Object-Relational Database Management System Plans:\n\n\
+         \x20   pg:hobbyist                    $0.026/h  Hobbyist (2 CPU, 4 GB RAM, 8 GB disk)\n\
+         \x20   pg:startup-4                   $0.137/h  Startup-4 (2 CPU, 4 GB RAM, 80 GB disk)\n\n"
     );
-    // An unknown cloud is an error that lists the clouds, not an empty table.
+    assert!(r.stderr.contains("cloud 'google-europe-west1'"), "{}", r.stderr);
+    let r = env.run(&["service", "plans", "-t", "pg", "--cloud", "aws-eu-west-1", "--monthly"]);
+    assert!(
+        r.code(0).stdout.contains("    pg:business-4                   $300/mo  Business-4 (2 CPU, 4 GB RAM, 160 GB disk) high availability pair\n"),
+        "{}",
+        r.stdout
+    );
+    // -v: what forks need, after the listing.
+    let r = env.run(&["service", "plans", "-t", "pg", "--cloud", "aws-eu-west-1", "-v"]);
+    r.code(0);
+    let (listing, table) = r.stdout.split_once("\n\nSERVICE_PLAN").expect(&r.stdout);
+    assert!(listing.contains("pg:startup-4") && !listing.contains("hobbyist"), "{listing}");
+    assert!(table.contains("business-4    2           24                     14                pitr           yes   yes       163840         0.4110"), "{table}");
+    // An unknown cloud is an error that lists the clouds, not an empty listing.
     let r = env.run(&["service", "plans", "-t", "pg", "--cloud", "CLOUD_NAME"]);
     r.code(2);
     assert!(
@@ -59,12 +87,7 @@ async fn plans_show_backup_and_pitr_capability() {
         r.stderr
     );
     assert_eq!(r.stdout, "");
-    let r = env.run(&["service", "plans", "-t", "pg", "--cloud", "aws-eu-west-1"]);
-    r.code(0);
-    assert!(!r.stdout.contains("hobbyist"));
-    assert!(r.stdout.contains("business-4    2           24                     14                pitr           yes   yes       163840         0.4110"), "{}", r.stdout);
     // An unknown type lists the types.
-    env.mock("GET", "/v1/project/proj/service_types", 200, fixture("service_types.json")).await;
     let r = env.run(&["service", "plans", "-t", "postgres"]);
     r.code(2);
     assert!(r.stderr.contains("unknown service type 'postgres'") && r.stderr.contains("kafka, pg"), "{}", r.stderr);
