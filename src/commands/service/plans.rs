@@ -85,7 +85,7 @@ pub async fn run(ctx: &Context<'_>, args: PlansArgs) -> anyhow::Result<()> {
             }
             text.push('\n');
         }
-        print!("{text}");
+        ctx.printer.line(text.strip_suffix('\n').unwrap_or(&text))?;
         if ctx.printer.verbosity() == 0 {
             return Ok(());
         }
