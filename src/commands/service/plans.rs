@@ -134,10 +134,13 @@ fn describe(p: &Plan, region: &serde_json::Map<String, Value>) -> String {
     let num = |k: &str| region.get(k).and_then(Value::as_f64).unwrap_or(0.0);
     let memory = num("node_memory_mb");
     let ram = if memory < 1024.0 { format!("{memory:.0} MB") } else { format!("{:.0} GB", memory / 1024.0) };
-    let disk = match (num("disk_space_mb"), num("disk_space_cap_mb")) {
-        (d, _) if d == 0.0 => String::new(),
-        (d, cap) if cap > 0.0 => format!(", {:.0}-{:.0} GB disk", d / 1024.0, cap / 1024.0),
-        (d, _) => format!(", {:.0} GB disk", d / 1024.0),
+    let (d, cap) = (num("disk_space_mb"), num("disk_space_cap_mb"));
+    let disk = if d <= 0.0 {
+        String::new()
+    } else if cap > 0.0 {
+        format!(", {:.0}-{:.0} GB disk", d / 1024.0, cap / 1024.0)
+    } else {
+        format!(", {:.0} GB disk", d / 1024.0)
     };
     let qual = match p.node_count {
         2 => " high availability pair".to_string(),
