@@ -16,6 +16,7 @@ use crate::env_vars;
 pub mod http_log;
 pub mod json;
 pub mod progress;
+pub mod pyformat;
 pub mod service;
 pub mod tables;
 pub mod template;
@@ -91,7 +92,7 @@ impl Printer {
             return Ok(self.print_json(whole)?);
         }
         if let Some(f) = &self.format {
-            let tpl = template::Template::parse(f)?;
+            let tpl = template::Template::python(f)?;
             let mut text = String::new();
             for r in rows {
                 text.push_str(&tpl.render(r)?);
@@ -174,7 +175,10 @@ impl Printer {
     pub fn emit_line(&self, item: Value, default_template: &str) -> anyhow::Result<()> {
         // The user's --format template is data; the default line is for people.
         let item = if self.format.is_some() { item } else { self.redacted(item) };
-        let tpl = template::Template::parse(self.format.as_deref().unwrap_or(default_template))?;
+        let tpl = match &self.format {
+            Some(f) => template::Template::python(f)?,
+            None => template::Template::parse(default_template)?,
+        };
         Ok(self.line(&tpl.render(&item)?)?)
     }
 }
