@@ -30,8 +30,16 @@ enum Step<'a> {
     Index(&'a str),
 }
 
-/// `name.a[b]!r:>10` → (`name`, steps, conversion, spec).
-fn split_field(f: &str) -> Result<(&str, Vec<Step<'_>>, Option<char>, &str), String> {
+/// A replacement field, read: `name.a[b]!r:>10`.
+struct FieldRef<'a> {
+    name: &'a str,
+    steps: Vec<Step<'a>>,
+    conversion: Option<char>,
+    spec: &'a str,
+}
+
+/// `name.a[b]!r:>10` → its parts.
+fn split_field(f: &str) -> Result<FieldRef<'_>, String> {
     let end = f.find(['.', '[', '!', ':']).unwrap_or(f.len());
     let (name, mut rest) = f.split_at(end);
     let mut steps = vec![];
@@ -62,7 +70,7 @@ fn split_field(f: &str) -> Result<(&str, Vec<Step<'_>>, Option<char>, &str), Str
         None if rest.is_empty() => "",
         None => return Err(format!("cannot read the field '{{{f}}}'")),
     };
-    Ok((name, steps, conversion, spec))
+    Ok(FieldRef { name, steps, conversion, spec })
 }
 
 impl Template {
@@ -151,7 +159,8 @@ fn unknown_field(item: &Value, f: &str) -> CliError {
 /// One replacement field rendered as Python's `str.format` would.
 fn python_field(item: &Value, f: &str) -> Result<String, CliError> {
     use super::pyformat;
-    let (name, steps, conversion, spec) = split_field(f).map_err(|e| CliError::usage(format!("--format: {e}")))?;
+    let FieldRef { name, steps, conversion, spec } =
+        split_field(f).map_err(|e| CliError::usage(format!("--format: {e}")))?;
     let mut cur = match item.get(name) {
         Some(v) => v,
         None => return Err(unknown_field(item, name)),
