@@ -47,7 +47,10 @@ pub async fn missing_project(ctx: &Context<'_>, project: &str) -> Option<CliErro
         return None;
     }
     let names: Vec<&str> = projects.iter().map(|p| p.project_name.as_str()).collect();
-    let err = CliError::usage(format!("project '{project}' does not exist"));
+    let mut err = CliError::usage(format!("project '{project}' does not exist"));
+    if let Some(source) = project_source(ctx, project) {
+        err = err.hint(format!("'{project}' came from {source}"));
+    }
     Some(if names.is_empty() {
         err.hint(if ctx.settings.local.is_some() {
             "the local control plane has no projects yet: `avn local up` creates project 'local'"
@@ -58,6 +61,22 @@ pub async fn missing_project(ctx: &Context<'_>, project: &str) -> Option<CliErro
         err.hint(format!("projects: {}", names.join(", ")))
             .hint("pass --project NAME, or choose a default with `avn project switch NAME`")
     })
+}
+
+/// Where the project in use came from, when not from the command line: the environment or the
+/// configuration file (a CI variable set once and forgotten is the usual cause of a wrong one).
+fn project_source(ctx: &Context<'_>, project: &str) -> Option<String> {
+    let on_command_line = std::env::args().any(|a| a == "--project" || a.starts_with("--project="));
+    if on_command_line {
+        return None;
+    }
+    if crate::env_vars::get(crate::env_vars::AIVEN_PROJECT).as_deref() == Some(project) {
+        return Some("the AIVEN_PROJECT environment variable".into());
+    }
+    if ctx.settings.client_config.get_str("default_project") == Some(project) {
+        return Some(format!("default_project in {}", ctx.settings.client_config.path.display()));
+    }
+    None
 }
 
 /// The plan `plan_name` of `service_type`, checked to exist and, when a cloud is given, to be

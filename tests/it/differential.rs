@@ -50,7 +50,7 @@ pub const KNOWN: &[(&str, &str)] = &[
     ("D4", "service plans without --cloud lists the plans in the project's default cloud (the official client lists none)"),
     ("D5", "-c values for array options also accept a plain value or a comma list (the official client needs a Python list literal and crashes otherwise)"),
     ("D6", "service create prints the new service"),
-    ("D7", "unknown project, cloud or plan is refused before anything is created"),
+    ("D7", "unknown project, cloud, plan or service to fork from is refused before anything is created"),
     ("D9", "service plans --json prints only JSON (the official client puts a text line before it when --cloud is not given)"),
     ("D10", "--recovery-target-time is checked against the PITR window and sent as UTC in RFC 3339 (the official client sends the text as typed)"),
     ("D11", "user-password-reset --new-password - reads the password from stdin (the official client sets it to '-')"),

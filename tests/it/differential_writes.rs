@@ -129,6 +129,10 @@ async fn creates_match_the_official_client() {
             Expect::WeRefuse("D3"),
         ),
         known(&["service", "create", "new1", "-t", "pg", "-p", "no-such-plan"], Expect::WeRefuse("D7")),
+        known(
+            &["service", "create", "new1", "-t", "pg", "-p", "startup-4", "--service-to-fork-from", "nope"],
+            Expect::WeRefuse("D7"),
+        ),
         case(&["service", "create", "new1", "-t", "pg", "-p", "startup-4", "--project", "nope"]),
     ])
     .await;

@@ -249,3 +249,22 @@ fn version_names_this_implementation() {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     assert!(readme.contains(text.trim().trim_start_matches("avn ")), "README's Install section shows {text}");
 }
+
+#[test]
+fn the_readme_names_every_package_the_scripts_install() {
+    let script = std::fs::read_to_string(repo().join("scripts/install-deps")).unwrap();
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let setup = readme.split("## Install").next().unwrap();
+    let packages: Vec<&str> = script
+        .split("missing+=(")
+        .skip(1)
+        .flat_map(|rest| rest.split(')').next().unwrap().split_whitespace())
+        .collect();
+    assert!(packages.len() >= 10, "{packages:?}");
+    for p in packages {
+        assert!(
+            setup.contains(&format!("`{p}`")),
+            "README's set-up section does not name `{p}`, which scripts/install-deps installs"
+        );
+    }
+}

@@ -63,6 +63,24 @@ async fn documented_fork_command_sends_the_official_body() {
     env.mock("GET", "/v1/project/PROJECT_NAME/service-types/pg/plans", 200, fixture("plans_pg.json")).await;
     env.mock("POST", "/v1/project/PROJECT_NAME/service", 200, json!({"service": service("forked", "REBUILDING")}))
         .await;
+    // A source that does not exist is refused before anything is created, with the services.
+    env.mock("GET", "/v1/project/PROJECT_NAME/service", 200, json!({"services": [service("db1", "RUNNING")]})).await;
+    let r = docs("aws-eu-west-1");
+    assert!(
+        r.code(2).stderr.contains("'PROJECT_NAME/forker', does not exist; nothing was created")
+            && r.stderr.contains("services in 'PROJECT_NAME': db1"),
+        "{}",
+        r.stderr
+    );
+    env.assert_no_writes().await;
+    env.server.reset().await;
+    env.mock("GET", "/v1/project/PROJECT_NAME/vpcs", 200, json!({"vpcs": []})).await;
+    env.mock("GET", "/v1/project/PROJECT_NAME/service-types/pg", 200, fixture("service_type_pg.json")).await;
+    env.mock("GET", "/v1/project/PROJECT_NAME/service-types/pg/plans", 200, fixture("plans_pg.json")).await;
+    env.mock("POST", "/v1/project/PROJECT_NAME/service", 200, json!({"service": service("forked", "REBUILDING")}))
+        .await;
+    env.mock("GET", "/v1/project/PROJECT_NAME/service/forker", 200, json!({"service": service("forker", "RUNNING")}))
+        .await;
     let r = docs("aws-eu-west-1");
     r.code(0).no_token();
     assert_eq!(r.stdout, "forked  pg  REBUILDING  google-europe-west1  startup-4\n");
@@ -74,11 +92,12 @@ async fn documented_fork_command_sends_the_official_body() {
             ("GET".into(), "/v1/project/PROJECT_NAME/vpcs".into()),
             ("GET".into(), "/v1/project/PROJECT_NAME/service-types/pg".into()),
             ("GET".into(), "/v1/project/PROJECT_NAME/service-types/pg/plans".into()),
+            ("GET".into(), "/v1/project/PROJECT_NAME/service/forker".into()),
             ("POST".into(), "/v1/project/PROJECT_NAME/service".into()),
         ]
     );
     assert_eq!(
-        reqs[3].2,
+        reqs[4].2,
         json!({"cloud": "aws-eu-west-1", "plan": "business-4", "service_integrations": [], "service_name": "forked",
             "service_type": "pg", "user_config": {"service_to_fork_from": "forker"},
             "termination_protection": false, "static_ips": []})
@@ -202,6 +221,8 @@ async fn bad_input_fails_before_any_write() {
 #[tokio::test(flavor = "multi_thread")]
 async fn recovery_target_time_is_normalised_to_utc() {
     let env = env_with_schema().await;
+    env.mock("GET", "/v1/project/proj/service/src1", 200, json!({"service": service("src1", "RUNNING")})).await;
+    env.mock("GET", "/v1/project/other/service/src1", 200, json!({"service": service("src1", "RUNNING")})).await;
     env.mock("POST", "/v1/project/proj/service", 200, json!({"service": service("fork1", "REBUILDING")})).await;
     let r = env.run(&[
         "service",
@@ -331,6 +352,10 @@ async fn an_unknown_project_is_a_usage_error_that_lists_the_projects() {
             "{args:?}: {}",
             r.stderr
         );
+        assert!(!r.stderr.contains("came from"), "given on the command line: {}", r.stderr);
     }
+    // From the environment (a CI variable): the hint says so.
+    let r: Run = env.cmd(&["service", "list"]).env("AIVEN_PROJECT", "my-project").output().unwrap().into();
+    assert!(r.code(2).stderr.contains("'my-project' came from the AIVEN_PROJECT environment variable"), "{}", r.stderr);
     env.assert_no_writes().await;
 }

@@ -112,6 +112,7 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
         None => {}
     }
     fork.write(&mut user_config);
+    check_fork_source(ctx, project, &avn_api::ForkKeys::read(&user_config)).await?;
     Ok(ServiceCreate {
         cloud: args.cloud.clone(),
         plan,
@@ -127,6 +128,34 @@ async fn build(ctx: &Context<'_>, project: &str, args: &CreateArgs) -> anyhow::R
         copy_tags: None,
         ..Default::default()
     })
+}
+
+/// The service to fork from, as the docs' form names it (`-c service_to_fork_from=SRC`), must
+/// exist before anything is created: a usage error (exit 2) that lists the project's services.
+async fn check_fork_source(ctx: &Context<'_>, project: &str, keys: &avn_api::ForkKeys) -> anyhow::Result<()> {
+    let Some(source) = &keys.service else { return Ok(()) };
+    let source_project = keys.project.as_deref().unwrap_or(project);
+    let client = ctx.client()?;
+    match client.service_get(source_project, source).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_not_found() => {
+            let names: Vec<String> = client
+                .service_list(source_project)
+                .await
+                .map(|l| l.into_iter().map(|s| s.service_name).collect())
+                .unwrap_or_default();
+            let err = CliError::usage(format!(
+                "the service to fork from, '{source_project}/{source}', does not exist; nothing was created"
+            ));
+            Err(if names.is_empty() {
+                err
+            } else {
+                err.hint(format!("services in '{source_project}': {}", names.join(", ")))
+            }
+            .into())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn run(ctx: &Context<'_>, args: CreateArgs) -> anyhow::Result<()> {
