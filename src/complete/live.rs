@@ -33,6 +33,8 @@ pub enum Kind {
     Plans,
     Clouds,
     Backups,
+    /// A recovery target: `latest`, `now`, and the source's backup times.
+    Times,
 }
 
 /// Which arguments take live values: (command path or `*` for every command, argument id, kind).
@@ -51,6 +53,9 @@ pub const SLOTS: &[(&str, &str, Kind)] = &[
     ("service fork", "plan", Kind::Plans),
     ("service fork", "cloud", Kind::Clouds),
     ("service fork", "backup", Kind::Backups),
+    ("service fork", "pitr", Kind::Times),
+    ("service create", "pitr", Kind::Times),
+    ("service create", "recovery_target_time", Kind::Times),
     ("service rename", "old", Kind::Services),
     ("service rename", "plan", Kind::Plans),
     ("service rename", "cloud", Kind::Clouds),
@@ -331,7 +336,28 @@ pub fn candidates(kind: Kind, walk: &Walk, current: &str, budget: Duration) -> A
             Some((service, p)) if !p.is_empty() => f.backups(p, service),
             _ => vec![],
         },
+        Kind::Times => {
+            let mut times =
+                vec![Candidate::new("latest", "the latest transaction"), Candidate::new("now", "this instant")];
+            // The newest backups first: each is an instant a fork reaches from that backup alone.
+            if let Some((service, p)) = subject(walk, &project).filter(|(_, p)| !p.is_empty()) {
+                let mut backups = f.backups(p, service);
+                backups.reverse();
+                times
+                    .extend(backups.into_iter().take(5).map(|b| Candidate::new(b.help, format!("end of {}", b.value))));
+            }
+            times
+        }
     };
+    // A fork (or a rename's) needs a plan with backups: the others would be refused.
+    let forking = match walk.command().as_str() {
+        "service fork" | "service rename" => true,
+        "service create" => walk.first("fork_from").or(walk.first("service_to_fork_from")).is_some(),
+        _ => false,
+    };
+    if kind == Kind::Plans && forking {
+        items.retain(|c| !c.help.ends_with("no backups"));
+    }
     // Names already on the line (`wait a b`, `terminate a b`) are not offered again.
     let given = match walk.command().as_str() {
         "service wait" | "service terminate" | "service list" => walk.get("names").to_vec(),

@@ -53,9 +53,20 @@ pub fn main(args: &[OsString]) -> ExitCode {
     };
     let Some(index) = index else { return ExitCode::SUCCESS };
     let budget = if shell == REFRESH { live::REFRESH_BUDGET } else { live::BUDGET };
-    let (reply, too_slow) = std::panic::catch_unwind(|| reply(words, index, budget)).unwrap_or_default();
+    let (mut reply, too_slow) = std::panic::catch_unwind(|| reply(words, index, budget)).unwrap_or_default();
     if shell == REFRESH {
         return ExitCode::SUCCESS;
+    }
+    // bash inserts the candidates' common prefix: on an empty word where only options can come
+    // (`fork a b --backup NAME <Tab>`) that is a lone `-` on the line. bash users type `-` first
+    // to list options; zsh and fish show them as a menu.
+    let current_empty = words.get(index).is_none_or(|w| w.is_empty());
+    if shell == "bash" && current_empty {
+        if let Reply::Words(ws) = &reply {
+            if !ws.is_empty() && ws.iter().all(|c| c.value.starts_with('-')) {
+                reply = Reply::Nothing;
+            }
+        }
     }
     {
         let mut out = std::io::stdout().lock();

@@ -53,9 +53,14 @@ impl Rename<'_, '_> {
         // Taken again when this step runs again (its own changes come before it).
         j.verified_fingerprint = Some(postgres::fingerprint(&pg).await?);
         j.save()?;
+        let ids = if self.ctx.printer.verbosity() > 0 { format!(" (fence {id})") } else { String::new() };
         Ok(Outcome::Done(format!(
-            "{} read-only, {ended} other session(s) ended, a write in a fresh session fails; fence {id} written, {ended_after_fence} more session(s) ended",
-            s.alterable.join(", ")
+            "writes stopped on {}: a new write fails, and {} open session(s) were ended; then a marker row was written last{ids}: once '{}' holds it, '{}' has every write '{}' accepted",
+            s.alterable.join(", "),
+            ended + ended_after_fence,
+            self.new,
+            self.new,
+            self.old
         )))
     }
 
@@ -76,7 +81,12 @@ impl Rename<'_, '_> {
         // A fork to "latest" reaches only what was archived: wait for the fence's segment first.
         if let (Some(segment), false) = (&j.fence_segment, j.created_new) {
             if fence::wait_archived(&self.old_pg().await?, segment, timeout).await? {
-                self.ctx.printer.info(&format!("The fence is archived on '{}' (segment {segment})", self.old));
+                let ids =
+                    if self.ctx.printer.verbosity() > 0 { format!(" (WAL segment {segment})") } else { String::new() };
+                self.ctx.printer.info(&format!(
+                    "Every write on '{}' up to the marker row is in its backups now{ids}: the fork can reach it",
+                    self.old
+                ));
             }
         }
         match client.service_get(&self.project, &self.new).await {
@@ -136,8 +146,8 @@ impl Rename<'_, '_> {
                 ));
             }
             return Ok(Outcome::Done(format!(
-                "'{}' forked from '{}' at its latest transaction and ready; it holds the fence",
-                self.new, self.old
+                "'{}' forked from '{}' at its latest transaction and ready; it holds the marker row, so it has every write '{}' accepted",
+                self.new, self.old, self.old
             )));
         }
         Ok(Outcome::Done(format!("'{}' forked from '{}' at its latest transaction and ready", self.new, self.old)))

@@ -146,6 +146,17 @@ fn readme_instructions_complete_a_service_name_in_bash_and_zsh() {
         h.type_tab("bash", "avn service fork cmpl-db copy -p startup"),
         "avn service fork cmpl-db copy -p startup-4 "
     );
+    // Where only options can come, Tab on an empty word inserts nothing (not a lone '-').
+    assert_eq!(h.type_tab("bash", "avn service get cmpl-db "), "avn service get cmpl-db ");
+    // A backup time, colons and all (COMP_WORDBREAKS splits words at ':').
+    l.wait_first_backup("cmpl-db");
+    let time =
+        l.avn(&["service", "backup-list", "cmpl-db", "--json"]).json()[0]["backup_time"].as_str().unwrap().to_string();
+    let typed = &time[..time.find(':').unwrap() + 2];
+    assert_eq!(
+        h.type_tab("bash", &format!("avn service fork cmpl-db copy --pitr {typed}")),
+        format!("avn service fork cmpl-db copy --pitr {time} ")
+    );
     // the names were cached, privately
     let cache = h.path().join(".cache/avn/completion");
     let files: Vec<PathBuf> = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().path()).collect();

@@ -96,7 +96,12 @@ async fn projects_plans_clouds_and_backups() {
         json!({"service_plans": names.iter().map(|n| json!({"service_plan": n, "service_type": t, "node_count": 1,
             "backup_config": {"max_count": 2, "recovery_mode": "pitr"}})).collect::<Vec<_>>()})
     };
-    env.mock("GET", "/v1/project/proj/service-types/pg/plans", 200, plans(&["startup-4", "business-4"], "pg")).await;
+    let mut pg_plans = plans(&["startup-4", "business-4"], "pg");
+    pg_plans["service_plans"].as_array_mut().unwrap().insert(
+        0,
+        json!({"service_plan": "hobbyist", "service_type": "pg", "node_count": 1, "backup_config": {"max_count": 0}}),
+    );
+    env.mock("GET", "/v1/project/proj/service-types/pg/plans", 200, pg_plans).await;
     env.mock("GET", "/v1/project/proj/service-types/mysql/plans", 200, plans(&["startup-8"], "mysql")).await;
     env.mock(
         "GET",
@@ -118,13 +123,22 @@ async fn projects_plans_clouds_and_backups() {
     assert_eq!(values(&env, "avn service fork metrics copy --source-project s"), ["staging"]);
     // plans of the source's type when forking, of -t when given
     assert_eq!(values(&env, "avn service fork metrics copy -p "), ["startup-8"]);
+    // a fork offers only plans with backups (hobbyist would be refused); a create offers them all
     assert_eq!(values(&env, "avn service fork metrics copy -t pg -p "), ["business-4", "startup-4"]);
+    assert_eq!(values(&env, "avn service create new -t pg -p "), ["business-4", "hobbyist", "startup-4"]);
     assert_eq!(values(&env, "avn service create new -t pg:startup-4 --plan s"), ["startup-4"]);
     assert_eq!(values(&env, "avn service create new --fork-from metrics -p "), ["startup-8"]);
     assert_eq!(values(&env, "avn service update orders-db -p b"), ["business-4"]);
     assert_eq!(values(&env, "avn service create new -p "), Vec::<String>::new(), "no type, no plans");
     assert_eq!(values(&env, "avn service create new -t pg --cloud "), ["google-europe-west1"]);
     assert_eq!(values(&env, "avn service fork metrics copy --backup "), ["metrics-2026-11-21_10-00"]);
+    // recovery targets: latest, now, and the source's backup times
+    assert_eq!(values(&env, "avn service fork metrics copy --pitr "), ["latest", "now", "2026-11-21T10:00:00Z"]);
+    assert_eq!(values(&env, "avn service fork metrics copy --pitr 2026-11-21T1"), ["2026-11-21T10:00:00Z"]);
+    assert_eq!(
+        values(&env, "avn service create new --service-to-fork-from metrics --recovery-target-time l"),
+        ["latest"]
+    );
     let (r, _) = complete(&env, "zsh", "avn service plans -t pg --cloud g");
     assert_eq!(r.stdout, "google-europe-west1\tEurope, Belgium\n");
 }
@@ -132,11 +146,15 @@ async fn projects_plans_clouds_and_backups() {
 #[tokio::test(flavor = "multi_thread")]
 async fn hidden_options_are_not_offered() {
     let env = Env::new().await;
-    for line in ["avn service get --", "avn service get --idle", "avn --max", "avn -", "avn service get db1 "] {
+    for line in ["avn service get --", "avn service get --idle", "avn --max", "avn -"] {
         let got = values(&env, line);
         assert!(!got.is_empty() || line.contains("idle") || line.contains("max"), "{line}");
         assert!(!got.iter().any(|v| v.contains("idle-timeout") || v.contains("max-age")), "{line}: {got:?}");
     }
+    // Only options can come: zsh shows them as a menu; bash gets none (it would insert a lone '-').
+    let (r, _) = complete(&env, "zsh", "avn service get db1 ");
+    assert!(r.stdout.contains("--json") && !r.stdout.contains("idle-timeout"), "{}", r.stdout);
+    assert_eq!(values(&env, "avn service get db1 "), Vec::<String>::new());
     assert!(!values(&env, "avn ").iter().any(|v| v.starts_with("__")), "the completion entry point is not offered");
 }
 

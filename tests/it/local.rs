@@ -138,8 +138,8 @@ fn refused_forks_create_nothing() {
     let r = l.avn(&["service", "create", "f3", "-t", "pg", "-p", "hobbyist", "-c", "service_to_fork_from=src"]);
     r.code(1);
     let r = l.avn(&["service", "create", "f4", "-t", "pg", "-p", "startup-4", "-c", "service_to_fork_from=ghost"]);
-    r.code(1);
-    assert!(r.stderr.contains("does not exist"), "{}", r.stderr);
+    r.code(2);
+    assert!(r.stderr.contains("'local/ghost', does not exist; nothing was created"), "{}", r.stderr);
     let r = l.avn(&["service", "create", "f5", "-t", "pg", "-p", "startup-4", "--cloud", "aws-eu-west-1"]);
     r.code(2);
     assert!(

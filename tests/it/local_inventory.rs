@@ -266,17 +266,29 @@ fn a_fork_has_the_users_passwords_databases_and_pools_of_its_target_instant() {
     assert_eq!(bouncers(&l).len(), 2, "one PgBouncer per service with pools");
 
     // The official client reads the same users, databases and pools.
-    let Some(python) = crate::differential::official_python() else { return };
-    let official = |args: &[&str]| crate::official_client::official(&python, &l, args);
-    for args in [
-        &["service", "user-list", "copy", "--project", "local", "--json"][..],
-        &["service", "database-list", "copy", "--project", "local", "--json"],
-        &["service", "connection-pool-list", "copy", "--project", "local", "--json"],
-    ] {
-        let theirs: Value = serde_json::from_str(&official(args).code(0).stdout).unwrap();
-        let ours = l.avn(&args[..args.len() - 3].iter().chain(&["--json"]).copied().collect::<Vec<_>>()).code(0).json();
-        assert_eq!(theirs, ours, "{args:?}");
+    if let Some(python) = crate::differential::official_python() {
+        let official = |args: &[&str]| crate::official_client::official(&python, &l, args);
+        for args in [
+            &["service", "user-list", "copy", "--project", "local", "--json"][..],
+            &["service", "database-list", "copy", "--project", "local", "--json"],
+            &["service", "connection-pool-list", "copy", "--project", "local", "--json"],
+        ] {
+            let theirs: Value = serde_json::from_str(&official(args).code(0).stdout).unwrap();
+            let ours =
+                l.avn(&args[..args.len() - 3].iter().chain(&["--json"]).copied().collect::<Vec<_>>()).code(0).json();
+            assert_eq!(theirs, ours, "{args:?}");
+        }
+        let table = official(&["service", "user-list", "copy", "--project", "local"]).code(0).stdout.clone();
+        assert!(table.lines().any(|x| x.split_whitespace().eq(["app", "normal"])), "{table}");
     }
-    let table = official(&["service", "user-list", "copy", "--project", "local"]).code(0).stdout.clone();
-    assert!(table.lines().any(|x| x.split_whitespace().eq(["app", "normal"])), "{table}");
+    stops_its_poolers(l);
+}
+
+/// Stopping the control plane (as `avn local down` does) stops every PgBouncer it runs.
+fn stops_its_poolers(mut l: Local) {
+    assert!(!bouncers(&l).is_empty());
+    let mut server = l.server.take().unwrap();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(server.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    server.wait().unwrap();
+    assert!(bouncers(&l).is_empty(), "PgBouncers left running after the control plane stopped");
 }

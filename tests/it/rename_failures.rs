@@ -232,8 +232,17 @@ fn checksum_catches_a_changed_row_that_counts_miss_and_the_fence_is_cleaned_up()
     // Without a late change, a checksum rename goes through; the fence is gone from both sides.
     let r = l.avn(&["service", "rename", "old", "new", "--yes", "--keep-source", "--verify", "checksum"]);
     r.code(0);
-    assert!(r.stderr.contains("it holds the fence") && r.stderr.contains("contents equal in"), "{}", r.stderr);
-    assert!(r.stderr.contains("The fence is archived on 'old'"), "waited for the fence's segment: {}", r.stderr);
+    assert!(
+        r.stderr.contains("it holds the marker row, so it has every write 'old' accepted")
+            && r.stderr.contains("contents equal in"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("Every write on 'old' up to the marker row is in its backups now"),
+        "waited for the fence's segment: {}",
+        r.stderr
+    );
     assert!(!has_fence_table(&uri) && !has_fence_table(&l.uri("new")));
     assert_eq!(sql(&l.uri("new"), "SELECT batch FROM t").unwrap()[0][0], "changed");
 }

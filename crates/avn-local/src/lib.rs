@@ -198,6 +198,10 @@ pub async fn serve(
     tracing::info!("avn local control plane listening on http://{addr}");
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(io("server"))?;
     tracing::info!("stopping every cluster");
+    // Poolers first: their clients go before the servers they pool for.
+    for (_, mut r) in m.all_poolers() {
+        r.stop().await;
+    }
     for (_, mut r) in m.all_running() {
         r.stop().await;
     }

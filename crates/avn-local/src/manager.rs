@@ -231,6 +231,11 @@ impl Manager {
         self.poolers.locked().get(id).filter(|r| r.is_alive()).cloned()
     }
 
+    /// Every registered pooler (for the control plane's shutdown).
+    pub fn all_poolers(&self) -> Vec<(String, Running)> {
+        self.poolers.locked().iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+
     pub fn set_pooler(&self, id: &str, r: Option<Running>) {
         match r {
             Some(r) => self.poolers.locked().insert(id.to_string(), r),

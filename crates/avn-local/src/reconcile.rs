@@ -78,6 +78,11 @@ fn discard_unlisted_backups(m: &Manager, rec: &ServiceRec) -> Result<(), OpError
 
 /// Bring one service back to what the store says: redo, adopt, start or stop.
 async fn resume(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
+    // A pooler left running for a service that is not to run now is stopped; one of a running
+    // service is adopted by the watchdog (`ops::pools::sync`).
+    if !rec.powered || rec.op.is_some() {
+        ops::pools::stop(m, &rec.id).await;
+    }
     let adopted = m.engine.adopt(&m.layout(&rec.id));
     let failure = match rec.op {
         Some(Op::Create | Op::Fork) => {

@@ -177,8 +177,17 @@ pub async fn create(m: &Arc<Manager>, project: &str, name: &str, body: &PoolCrea
         pool_size: body.pool_size.unwrap_or(DEFAULT_POOL_SIZE),
         pool_mode: body.pool_mode.clone().unwrap_or_else(|| DEFAULT_POOL_MODE.into()),
     };
-    if !m.store(|s| s.add_pool(&rec.id, &pool))? {
-        return Err(Refusal::conflict(format!("Connection pool '{}' already exists in '{name}'", pool.pool_name)));
+    // In one step with a look at the service: a delete that removed it meanwhile wins.
+    let added = m.store(|s| match s.service_by_id(&rec.id)? {
+        Some(_) => s.add_pool(&rec.id, &pool).map(Some),
+        None => Ok(None),
+    })?;
+    match added {
+        None => return Err(Refusal::not_found("Service not found")),
+        Some(false) => {
+            return Err(Refusal::conflict(format!("Connection pool '{}' already exists in '{name}'", pool.pool_name)))
+        }
+        Some(true) => {}
     }
     if let Err(e) = sync(m, &rec).await {
         // Not served: not kept.
