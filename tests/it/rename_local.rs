@@ -126,6 +126,22 @@ fn rename_under_live_writes_loses_no_committed_row() {
         ..Default::default()
     };
     rt.block_on(client.integration_create("local", &body)).unwrap();
+    // A connection pool, whose clients reach NEW afterwards by host and port alone.
+    l.avn(&["service", "user-create", "old", "--username", "app"]).code(0);
+    l.avn(&[
+        "service",
+        "connection-pool-create",
+        "old",
+        "--pool-name",
+        "p1",
+        "--dbname",
+        "defaultdb",
+        "--username",
+        "app",
+    ])
+    .code(0);
+    let old_pool =
+        l.avn(&["service", "connection-pool-list", "old", "--format", "{connection_uri}"]).code(0).stdout.clone();
     let env_file = l.dir.path().join("app.env");
     std::fs::write(&env_file, format!("DATABASE_URL={uri}\nOTHER=1\n")).unwrap();
     let var_file = l.dir.path().join("svc.env");
@@ -185,6 +201,18 @@ fn rename_under_live_writes_loses_no_committed_row() {
     assert_eq!(i[0]["dest_service"], "sink");
     // NEW takes writes
     sql(&new_uri, "INSERT INTO t VALUES (0, 'after')").unwrap();
+    // NEW serves the same pool, same user and password: only host and port differ.
+    let new_pool =
+        l.avn(&["service", "connection-pool-list", "new", "--format", "{connection_uri}"]).code(0).stdout.clone();
+    let path_of = |u: &str| {
+        u.trim().split_once('@').map(|(creds, rest)| (creds.to_string(), rest.split_once('/').unwrap().1.to_string()))
+    };
+    assert_eq!(path_of(&new_pool), path_of(&old_pool), "{old_pool} / {new_pool}");
+    let out = std::process::Command::new("psql")
+        .args([new_pool.trim(), "-XAtc", "SELECT current_user, current_database()"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "app|defaultdb\n", "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
