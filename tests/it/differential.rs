@@ -392,6 +392,19 @@ async fn reads_match_the_official_client() {
         case(&["service", "connection-pool-list", "db1", "-v"]),
         case(&["service", "connection-pool-list", "db1", "--json"]),
         case(&["service", "connection-pool-list", "db1", "--format", "{pool_name} {connection_uri}"]),
+        case(&["service", "tags", "list", "db1"]),
+        case(&["service", "tags", "list", "db1", "--json"]),
+        known(&["service", "logs", "db1"], Expect::SameText),
+        case(&["service", "logs", "db1", "-n", "5", "-S", "desc", "--json"]),
+        case(&["service", "current-queries", "db1"]),
+        case(&["service", "current-queries", "db1", "--json"]),
+        case(&["service", "current-queries", "db1", "--format", "{pid} {query_duration} {query}"]),
+        case(&["service", "queries", "db1"]),
+        case(&["service", "queries", "db1", "--json"]),
+        known(&["service", "connection-info", "pg", "uri", "db1"], Expect::SameText),
+        known(&["service", "connection-info", "pg", "string", "db1", "-d", "appdb"], Expect::SameText),
+        known(&["service", "connection-info", "psql", "db1", "-u", "avnadmin"], Expect::SameText),
+        case(&["service", "connection-info", "pg", "uri", "db1", "-u", "nobody"]),
     ])
     .await;
 }

@@ -219,6 +219,12 @@ async fn users_databases_and_pools_match_the_official_client() {
         case(&["service", "connection-pool-update", "db1", "--pool-name", "p1", "--username", "app", "--dbname", "x"]),
         case(&["service", "connection-pool-delete", "db1", "--pool-name", "p1"]),
         case(&["service", "connection-pool-delete", "db1", "--pool-name", "nope"]),
+        known(&["service", "tags", "update", "db1", "--add-tag", "team=x", "--remove-tag", "env"], Expect::SameText),
+        known(&["service", "tags", "replace", "db1", "--tag", "a=1", "--tag", "b=2"], Expect::SameText),
+        known(
+            &["service", "update", "db1", "--maintenance-dow", "monday", "--maintenance-time", "03:00:00"],
+            Expect::Same,
+        ),
     ])
     .await;
 }
