@@ -150,6 +150,43 @@ fn users_databases_and_pools_are_real_and_survive_crashes() {
     let table = l.avn(&["service", "connection-pool-list", "db1", "-v"]).code(0).stdout.clone();
     assert!(table.contains("p1") && !table.contains("Chosen-Passw0rd"), "{table}");
 
+    // A deleted user cannot log in through a pool any more, fixed user or not.
+    l.avn(&["service", "user-create", "db1", "--username", "gone"]).code(0);
+    let gone_pw = password(&l, "db1", "gone");
+    assert_eq!(psql(&as_user(&pool_uri(&l, "db1", "p2"), "gone", &gone_pw), "SELECT current_user").unwrap(), "gone");
+    l.avn(&["service", "user-delete", "db1", "--username", "gone"]).code(0);
+    for pool in ["p1", "p2"] {
+        let r = psql(&as_user(&pool_uri(&l, "db1", pool), "gone", &gone_pw), "SELECT current_user");
+        assert!(r.is_err(), "a deleted user logs in through {pool}: {r:?}");
+    }
+    // A password with URI delimiters: every URI shown still works.
+    let odd = "p@ss/w:rd#%?x";
+    l.avn(&["service", "user-password-reset", "db1", "--username", "app", "--new-password", odd]).code(0);
+    assert_eq!(psql(&pool_uri(&l, "db1", "p1"), "SELECT current_user").unwrap(), "app");
+    // A role made outside the API with a quote in its name, as a pool's user.
+    sql(&uri, "CREATE ROLE \"it's\" LOGIN").unwrap();
+    l.avn(&["service", "user-password-reset", "db1", "--username", "it's", "--new-password", "quoted-name-1"]).code(0);
+    l.avn(&[
+        "service",
+        "connection-pool-create",
+        "db1",
+        "--pool-name",
+        "p3",
+        "--dbname",
+        "appdb",
+        "--username",
+        "it's",
+    ])
+    .code(0);
+    assert_eq!(psql(&pool_uri(&l, "db1", "p3"), "SELECT current_user").unwrap(), "it's");
+    assert_eq!(psql(&pool_uri(&l, "db1", "p1"), "SELECT current_user").unwrap(), "app", "the other pools still work");
+    l.avn(&["service", "connection-pool-delete", "db1", "--pool-name", "p3"]).code(0);
+    // No statement that set a password is recorded with it.
+    l.avn(&["service", "queries", "db1"]).code(0);
+    let leaked = one(&uri, "SELECT count(*) FROM pg_stat_statements WHERE query ILIKE '%password%'");
+    assert_eq!(leaked, "0", "pg_stat_statements holds statements that set passwords");
+    let p1 = pool_uri(&l, "db1", "p1");
+
     // `service list` and `service get` agree.
     let listed = l.avn(&["service", "list", "--json"]).code(0).json();
     let got = l.avn(&["service", "get", "db1", "--json"]).code(0).json();
@@ -217,6 +254,7 @@ fn users_databases_and_pools_are_real_and_survive_crashes() {
     assert!(bouncers(&l).is_empty(), "PgBouncer stopped with the last pool");
     l.avn(&["service", "user-delete", "db1", "--username", "app"]).code(0);
     assert!(sql(&as_user(&l.uri("db1"), "app", "Chosen-Passw0rd"), "SELECT 1").is_err(), "the user is gone");
+    assert!(sql(&as_user(&l.uri("db1"), "app", "p%40ss%2Fw%3Ard%23%25%3Fx"), "SELECT 1").is_err(), "the user is gone");
     l.avn(&["service", "database-delete", "db1", "--dbname", "appdb"]).code(0);
     assert_eq!(l.avn(&["service", "database-list", "db1", "--json"]).code(0).json(), serde_json::json!(["defaultdb"]));
 }

@@ -72,3 +72,28 @@ mod tests {
         }
     }
 }
+
+/// Percent-encode the user or password part of a URI: everything but RFC 3986's unreserved
+/// characters (`A-Z a-z 0-9 - . _ ~`), so that `@`, `:`, `/`, `#`, `?` and `%` in a password
+/// survive any URI parser.
+pub fn uri_userinfo(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod userinfo_tests {
+    #[test]
+    fn passwords_are_percent_encoded_in_uris() {
+        assert_eq!(super::uri_userinfo("abc123"), "abc123");
+        assert_eq!(super::uri_userinfo("a@b/c:d#e?f%g"), "a%40b%2Fc%3Ad%23e%3Ff%25g");
+        assert_eq!(super::uri_userinfo("é"), "%C3%A9");
+    }
+}

@@ -198,11 +198,16 @@ pub async fn serve(
     tracing::info!("avn local control plane listening on http://{addr}");
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(io("server"))?;
     tracing::info!("stopping every cluster");
+    m.begin_shutdown();
     // Poolers first: their clients go before the servers they pool for.
     for (_, mut r) in m.all_poolers() {
         r.stop().await;
     }
     for (_, mut r) in m.all_running() {
+        r.stop().await;
+    }
+    // One started just before the watchdog saw the shutdown.
+    for (_, mut r) in m.all_poolers() {
         r.stop().await;
     }
     Ok(())

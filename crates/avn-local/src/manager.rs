@@ -55,6 +55,8 @@ pub struct Manager {
     /// The PgBouncer of each service that has pools and runs.
     poolers: Mutex<HashMap<String, Running>>,
     failures: Mutex<HashMap<String, String>>,
+    /// Set when the control plane stops: nothing is started or restarted any more.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 /// Current time as the API prints it (`avn_api::time::format_zulu`).
@@ -83,6 +85,7 @@ impl Manager {
             doomed: Mutex::new(Default::default()),
             inventory: Mutex::new(HashMap::new()),
             poolers: Mutex::new(HashMap::new()),
+            stopping: std::sync::atomic::AtomicBool::new(false),
             failures: Mutex::new(HashMap::new()),
         }
     }
@@ -229,6 +232,15 @@ impl Manager {
     /// The live PgBouncer of a service.
     pub fn pooler(&self, id: &str) -> Option<Running> {
         self.poolers.locked().get(id).filter(|r| r.is_alive()).cloned()
+    }
+
+    /// The control plane is stopping: the watchdog restarts nothing from now on.
+    pub fn begin_shutdown(&self) {
+        self.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Every registered pooler (for the control plane's shutdown).

@@ -24,7 +24,21 @@ pub async fn run(ctx: &Context<'_>, args: TagsArgs) -> anyhow::Result<()> {
             Ok(ctx.printer.line(&message)?)
         }
         TagsCommand::Replace(a) => {
-            let tags = a.tag.into_iter().collect();
+            let mut tags: std::collections::BTreeMap<String, String> = a.tag.into_iter().collect();
+            // A rename's lease is not the user's to drop by accident: it stays (end the rename, or
+            // `avn service rename OLD NEW --abort`, to release it).
+            let current = client.service_tags(project, &a.name).await?;
+            if avn_api::lease::Lease::of(&current).is_some() {
+                for k in avn_api::lease::OWN_TAGS {
+                    if let (Some(v), false) = (current.get(*k), tags.contains_key(*k)) {
+                        tags.insert(k.to_string(), v.clone());
+                    }
+                }
+                ctx.printer.warn(&format!(
+                    "'{}' is under a rename: its lease tags are kept (the rename releases them when it ends)",
+                    a.name
+                ));
+            }
             let message = client.service_tags_replace_message(project, &a.name, &tags).await?;
             Ok(ctx.printer.line(&message)?)
         }

@@ -396,7 +396,7 @@ impl Engine {
         match self {
             Engine::Postgres(pg) => {
                 let layout = m.layout(&rec.id);
-                let running = postgres::bouncer::spawn(pg, &layout)?;
+                let running = postgres::bouncer::spawn(pg, &layout).await?;
                 m.set_pooler(&rec.id, Some(running.clone()));
                 Ok(postgres::bouncer::wait_listening(&layout, port, &running).await?)
             }

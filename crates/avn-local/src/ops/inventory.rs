@@ -138,6 +138,9 @@ pub async fn modify_user(
         if p.chars().count() < 8 || p.chars().count() > 256 {
             return Err(Refusal::invalid("new_password must be 8 to 256 characters long"));
         }
+        if p.chars().any(char::is_control) {
+            return Err(Refusal::invalid("new_password cannot contain control characters (a NUL, a newline, a tab)"));
+        }
     }
     let (_guard, rec) = lock_running(m, project, name).await?;
     let (_, users) = m.engine.inventory(m, &rec).await?;
@@ -174,6 +177,8 @@ pub async fn delete_user(m: &Arc<Manager>, project: &str, name: &str, user: &str
         )));
     }
     m.engine.delete_user(m, &rec, user).await.map_err(|e| in_words(e, "the user"))?;
+    // Its password goes from the record and so from the pooler's users.
+    m.store(|s| s.forget_password(&rec.id, user, &now()))?;
     m.forget_inventory(&rec.id);
     super::pools::users_changed(m, &rec).await;
     Ok(())

@@ -189,6 +189,9 @@ pub async fn watchdog(m: Arc<Manager>) {
     let mut crashes: HashMap<String, Instant> = Default::default();
     loop {
         tokio::time::sleep(Duration::from_secs(2)).await;
+        if m.is_stopping() {
+            return;
+        }
         let Ok(services) = m.store(|s| s.services(None)) else { continue };
         // Forgotten once the service has stayed up for a while (or is gone, or powered off): the
         // next failure starts the waits from the beginning.

@@ -28,6 +28,9 @@ const MAX_POOL_SIZE: u32 = 1000;
 /// adopted after a restart) while the service runs and has pools, stopped otherwise. Called
 /// under the service's operation lock.
 pub async fn sync(m: &Manager, rec: &ServiceRec) -> Result<(), OpError> {
+    if m.is_stopping() {
+        return Ok(());
+    }
     let pools = m.store(|s| s.pools(&rec.id))?;
     if pools.is_empty() || rec.state != State::Running || m.running(&rec.id).is_none() {
         stop(m, &rec.id).await;
@@ -97,8 +100,9 @@ pub fn view(m: &Manager, rec: &ServiceRec) -> Result<Vec<ConnectionPool>, OpErro
         .map(|p| {
             let user = p.username.clone().unwrap_or_else(|| ADMIN.into());
             let password = passwords.get(&user).cloned().unwrap_or_default();
-            let connection_uri = port
-                .map(|port| format!("postgres://{user}:{password}@127.0.0.1:{port}/{}?sslmode=require", p.pool_name));
+            let (u, pw) = (avn_api::names::uri_userinfo(&user), avn_api::names::uri_userinfo(&password));
+            let connection_uri =
+                port.map(|port| format!("postgres://{u}:{pw}@127.0.0.1:{port}/{}?sslmode=require", p.pool_name));
             ConnectionPool {
                 pool_name: p.pool_name,
                 database: p.database,

@@ -67,18 +67,28 @@ impl Store {
                 out.insert(user, password);
             }
         }
+        // A deleted user's last row is empty: it has no password any more.
+        out.retain(|_, p| !p.is_empty());
         Ok(out)
     }
 
     /// The password of one user now.
     pub fn password(&self, service_id: &str, username: &str) -> rusqlite::Result<Option<String>> {
-        self.conn
+        let p: Option<String> = self
+            .conn
             .query_row(
                 "SELECT password FROM user_passwords WHERE service_id = ?1 AND username = ?2 ORDER BY rowid DESC LIMIT 1",
                 [service_id, username],
                 |r| r.get(0),
             )
-            .optional()
+            .optional()?;
+        Ok(p.filter(|p| !p.is_empty()))
+    }
+
+    /// Record that `username` was deleted at `at`: from then on it has no password (an empty row,
+    /// so that a fork to an earlier instant still finds the password it had).
+    pub fn forget_password(&self, service_id: &str, username: &str, at: &str) -> rusqlite::Result<()> {
+        self.record_password(service_id, username, "", at)
     }
 
     pub fn pools(&self, service_id: &str) -> rusqlite::Result<Vec<PoolRec>> {

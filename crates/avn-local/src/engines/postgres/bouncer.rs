@@ -62,9 +62,10 @@ pub fn program() -> Result<PathBuf, ClusterError> {
         })
 }
 
-/// One value of a `[databases]` connection string, quoted as libpq's `key='value'`.
+/// One value of a `[databases]` connection string, quoted as PgBouncer reads it: `'value'`, a
+/// quote inside doubled (PgBouncer takes no backslash escapes).
 fn connstr_value(v: &str) -> String {
-    format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"))
+    format!("'{}'", v.replace('\'', "''"))
 }
 
 /// `"name" "password"`, PgBouncer's `auth_file` line (a `"` inside is doubled).
@@ -120,10 +121,17 @@ pub fn configure(
 
 /// Start PgBouncer on the written configuration, its output appended to its log. It is
 /// registered by the caller; it is ready once it listens (see [`wait_listening`]).
-pub fn spawn(pg: &Pg, layout: &Layout) -> Result<Running, ClusterError> {
+pub async fn spawn(pg: &Pg, layout: &Layout) -> Result<Running, ClusterError> {
     let program = program()?;
     let log = private_log(&log(layout))?;
     pg.chown(&self::log(layout))?;
+    // A PgBouncer of this instance that could not be adopted (its pid file lost, say) would keep
+    // the port and stale users: it goes first.
+    for pid in leftovers(layout) {
+        tracing::warn!(pid, dir = %dir(layout).display(), "a PgBouncer of this instance that could not be adopted: stopped");
+        let mut r = Running::adopted(pid, STOP);
+        r.stop().await;
+    }
     let _ = std::fs::remove_file(pidfile(layout));
     let mut c = tokio::process::Command::new(program);
     if let Some((u, g)) = pg.run_as {
@@ -141,7 +149,8 @@ pub fn spawn(pg: &Pg, layout: &Layout) -> Result<Running, ClusterError> {
     Ok(Running::child(child, STOP))
 }
 
-/// Wait until PgBouncer accepts TCP connections on `port` (or has exited: its log says why).
+/// Wait until this PgBouncer (its pid in the pid file, alive) accepts TCP connections on `port`,
+/// or has exited: its log says why.
 pub async fn wait_listening(layout: &Layout, port: u16, running: &Running) -> Result<(), ClusterError> {
     let ready = avn_util::wait::until(
         "PgBouncer to listen",
@@ -151,7 +160,12 @@ pub async fn wait_listening(layout: &Layout, port: u16, running: &Running) -> Re
             if !running.is_alive() {
                 return Some(false);
             }
-            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(|_| true)
+            let ours = std::fs::read_to_string(pidfile(layout)).ok().and_then(|t| t.trim().parse::<i32>().ok())
+                == Some(running.pid);
+            if !ours {
+                return None;
+            }
+            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(|_| running.is_alive())
         },
     )
     .await;
@@ -186,9 +200,28 @@ pub fn adopt(layout: &Layout) -> Option<Running> {
 
 fn live(layout: &Layout) -> Option<i32> {
     let pid: i32 = std::fs::read_to_string(pidfile(layout)).ok()?.trim().parse().ok()?;
-    let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    runs_our_ini(layout, pid).then_some(pid)
+}
+
+/// Whether process `pid` is a live PgBouncer started on this instance's configuration (by its
+/// path as given or resolved: the data directory may be reached through a symbolic link).
+fn runs_our_ini(layout: &Layout, pid: i32) -> bool {
+    let Ok(cmd) = std::fs::read(format!("/proc/{pid}/cmdline")) else { return false };
     let cmd = String::from_utf8_lossy(&cmd);
-    (cmd.contains("pgbouncer") && cmd.contains(&*ini(layout).to_string_lossy()) && process_alive(pid)).then_some(pid)
+    let path = ini(layout);
+    let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+    cmd.contains("pgbouncer")
+        && (cmd.contains(&*path.to_string_lossy()) || cmd.contains(&*real.to_string_lossy()))
+        && process_alive(pid)
+}
+
+/// Every live PgBouncer of this instance, whatever its pid file says.
+fn leftovers(layout: &Layout) -> Vec<i32> {
+    let Ok(rd) = std::fs::read_dir("/proc") else { return vec![] };
+    rd.flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+        .filter(|pid| runs_our_ini(layout, *pid))
+        .collect()
 }
 
 /// A live PgBouncer left in the instance directory `root` (by a control plane killed with -9).
@@ -201,6 +234,7 @@ mod tests {
     #[test]
     fn auth_file_lines_and_connection_values_are_quoted() {
         assert_eq!(super::userlist_line("app", "p\"w"), "\"app\" \"p\"\"w\"\n");
-        assert_eq!(super::connstr_value("it's"), "'it\\'s'");
+        assert_eq!(super::connstr_value("it's"), "'it''s'");
+        assert_eq!(super::connstr_value("a\\b"), "'a\\b'");
     }
 }

@@ -188,12 +188,12 @@ pub const DEFAULT_DB: &str = "defaultdb";
 
 /// Create `avnadmin` (with `password`) and `defaultdb`.
 pub async fn create_admin(layout: &Layout, port: u16, password: &str) -> Result<(), ClusterError> {
-    let c = sql::connect(layout, port, "postgres").await?;
+    let c = password_session(layout, port).await?;
     let admin = sql::ident(ADMIN);
     c.batch_execute(&format!(
         "CREATE ROLE {admin} LOGIN CREATEDB CREATEROLE REPLICATION PASSWORD {pw};\n\
          GRANT pg_signal_backend, pg_read_all_stats TO {admin};",
-        pw = sql::literal(password)
+        pw = verifier(password)
     ))
     .await?;
     c.batch_execute(&format!("CREATE DATABASE {} OWNER {admin}", sql::ident(DEFAULT_DB))).await?;
@@ -240,17 +240,30 @@ pub async fn inventory(layout: &Layout, port: u16) -> Result<(Vec<String>, Vec<S
     Ok((dbs, users))
 }
 
+/// A password as the statement that sets it carries it: a SCRAM-SHA-256 verifier computed here,
+/// never the password itself, so no statement text (`pg_stat_statements`, a log) holds it.
+fn verifier(password: &str) -> String {
+    sql::literal(&postgres_protocol::password::scram_sha_256(password.as_bytes()))
+}
+
+/// A superuser session whose statements `pg_stat_statements` does not record (they set passwords).
+async fn password_session(layout: &Layout, port: u16) -> Result<tokio_postgres::Client, ClusterError> {
+    let c = sql::connect(layout, port, "postgres").await?;
+    c.batch_execute("SET pg_stat_statements.track_utility = off").await?;
+    Ok(c)
+}
+
 /// `CREATE ROLE user LOGIN PASSWORD …`.
 pub async fn create_user(layout: &Layout, port: u16, user: &str, password: &str) -> Result<(), ClusterError> {
-    let c = sql::connect(layout, port, "postgres").await?;
-    let sql = format!("CREATE ROLE {} LOGIN PASSWORD {}", sql::ident(user), sql::literal(password));
+    let c = password_session(layout, port).await?;
+    let sql = format!("CREATE ROLE {} LOGIN PASSWORD {}", sql::ident(user), verifier(password));
     Ok(c.batch_execute(&sql).await?)
 }
 
 /// `ALTER ROLE user PASSWORD …`: the old password stops working at once.
 pub async fn set_password(layout: &Layout, port: u16, user: &str, password: &str) -> Result<(), ClusterError> {
-    let c = sql::connect(layout, port, "postgres").await?;
-    Ok(c.batch_execute(&format!("ALTER ROLE {} PASSWORD {}", sql::ident(user), sql::literal(password))).await?)
+    let c = password_session(layout, port).await?;
+    Ok(c.batch_execute(&format!("ALTER ROLE {} PASSWORD {}", sql::ident(user), verifier(password))).await?)
 }
 
 /// `ALTER ROLE user REPLICATION`.

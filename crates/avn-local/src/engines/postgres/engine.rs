@@ -106,7 +106,11 @@ pub async fn trim_archive(
 /// `postgres://avnadmin:…@127.0.0.1:PORT/defaultdb?sslmode=require` and its parameters.
 pub fn uri(rec: &ServiceRec) -> (String, Map<String, Value>) {
     let (user, db) = (cluster::ADMIN, cluster::DEFAULT_DB);
-    let uri = format!("postgres://{user}:{}@{HOST}:{}/{db}?sslmode=require", rec.password, rec.port);
+    let uri = format!(
+        "postgres://{user}:{}@{HOST}:{}/{db}?sslmode=require",
+        avn_api::names::uri_userinfo(&rec.password),
+        rec.port
+    );
     let params = [
         ("dbname", db.to_string()),
         ("host", HOST.to_string()),
