@@ -146,6 +146,8 @@ async fn world() -> MockServer {
     let mut events = service("events", "RUNNING");
     events["service_type"] = json!("kafka");
     let mut db1 = service("db1", "RUNNING");
+    db1["components"] = json!([{"component": "pg", "host": "db1.example.com", "port": 28001, "route": "dynamic",
+        "usage": "primary", "ssl": true}]);
     db1["users"].as_array_mut().unwrap().push(json!({"username": "app", "password": "PW-app-1", "type": "normal"}));
     db1["connection_pools"] = json!([{"pool_name": "p1", "database": "defaultdb", "username": "app", "pool_mode": "transaction",
         "pool_size": 10, "connection_uri": "postgres://app:PW-app-1@db1.example.com:28001/p1?sslmode=require"}]);
@@ -202,6 +204,32 @@ async fn world() -> MockServer {
             "/v1/project/proj/service/db1/user".into(),
             200,
             json!({"user": {"username": "app", "password": "PW-app-1", "type": "normal"}}),
+        ),
+        ("GET", "/v1/project/proj/service/db1/tags".into(), 200, json!({"tags": {"team": "billing", "env": "dev"}})),
+        ("PUT", "/v1/project/proj/service/db1/tags".into(), 200, json!({"message": "tags updated"})),
+        ("PATCH", "/v1/project/proj/service/db1/tags".into(), 200, json!({"message": "tags updated"})),
+        (
+            "POST",
+            "/v1/project/proj/service/db1/logs".into(),
+            200,
+            json!({"logs": [
+                {"time": "2026-12-06T14:05:19.777000", "hostname": "db1-1", "unit": "postgresql-16.service", "msg": "LOG:  ready"},
+                {"time": "2026-12-06T14:05:21.105000", "hostname": "db1-1", "unit": "postgresql-16.service", "msg": "LOG:  checkpoint"}],
+                "offset": "120", "first_log_offset": "0"}),
+        ),
+        (
+            "POST",
+            "/v1/project/proj/service/db1/query/activity".into(),
+            200,
+            json!({"queries": [{"pid": 42, "query": "SELECT pg_sleep(5)", "query_duration": 1.5, "client_addr": "10.0.0.1",
+                "application_name": "psql", "datname": "defaultdb", "usename": "avnadmin", "state": "active"}]}),
+        ),
+        (
+            "POST",
+            "/v1/project/proj/service/db1/pg/query/stats".into(),
+            200,
+            json!({"queries": [{"query": "SELECT $1", "max_time": 0.5, "stddev_time": 0.1, "min_time": 0.01, "mean_time": 0.2,
+                "rows": 10, "calls": 10, "total_time": 2.0, "database_name": "defaultdb", "user_name": "avnadmin"}]}),
         ),
         ("PUT", "/v1/project/proj/service/db1/user/app".into(), 200, json!({"message": "updated"})),
         ("DELETE", "/v1/project/proj/service/db1/user/app".into(), 200, json!({"message": "deleted"})),

@@ -70,6 +70,9 @@ pub(crate) fn compare(c: &Case, ours: &Outcome, official: &Outcome) -> Result<()
     if ok(ours) != ok(official) {
         return Err(format!("one refused, the other did not: {}", context()));
     }
+    if c.expect == Expect::SameText && !ok(ours) {
+        return Err(format!("a text comparison needs both to succeed (is the fixture route missing?): {}", context()));
+    }
     let mut diffs = vec![];
     match c.expect {
         Expect::Normalised(id, from, to) => {
