@@ -235,19 +235,6 @@ impl Client {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn segments_are_encoded_whole() {
-        assert_eq!(encode_segment("a b/c"), "a%20b%2Fc");
-        assert_eq!(encode_segment("db-1.x_y~z"), "db-1.x_y~z");
-        assert_eq!(encode_segment("é?#%"), "%C3%A9%3F%23%25");
-        assert_eq!(service_path("p", "db-1", Some("backups")), "v1/project/p/service/db-1/backups");
-    }
-}
-
 /// `{base}/{kind}/{name}` under a service, the name encoded.
 fn service_item(project: &str, service: &str, kind: &str, name: &str) -> String {
     format!("{}/{}", service_path(project, service, Some(kind)), encode_segment(name))
@@ -400,5 +387,18 @@ impl Client {
         let v: serde_json::Value =
             self.call(Method::PATCH, &service_path(project, service, Some("tags")), Some(&body)).await?;
         Ok(v["message"].as_str().unwrap_or_default().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_encoded_whole() {
+        assert_eq!(encode_segment("a b/c"), "a%20b%2Fc");
+        assert_eq!(encode_segment("db-1.x_y~z"), "db-1.x_y~z");
+        assert_eq!(encode_segment("é?#%"), "%C3%A9%3F%23%25");
+        assert_eq!(service_path("p", "db-1", Some("backups")), "v1/project/p/service/db-1/backups");
     }
 }
