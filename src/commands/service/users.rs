@@ -15,18 +15,21 @@ pub use avn_cli::commands::service::users::*;
 
 const COLUMNS: &[&str] = &["username", "type"];
 
+/// A Valkey user's ACL columns, as the official client adds them.
+const VALKEY_COLUMNS: &[&str] = &[
+    "access_control.valkey_acl_keys",
+    "access_control.valkey_acl_commands",
+    "access_control.valkey_acl_categories",
+    "access_control.valkey_acl_channels",
+];
+
 pub async fn list(ctx: &Context<'_>, args: UserListArgs) -> anyhow::Result<()> {
     let service = ctx.client()?.service_get(ctx.project()?, &args.name).await?;
     let users = json::value(&service.users.unwrap_or_default());
     let rows = users.as_array().cloned().unwrap_or_default();
     let mut columns = COLUMNS.to_vec();
     if service.service_type == "valkey" {
-        columns.extend([
-            "access_control.valkey_acl_keys",
-            "access_control.valkey_acl_commands",
-            "access_control.valkey_acl_categories",
-            "access_control.valkey_acl_channels",
-        ]);
+        columns.extend(VALKEY_COLUMNS);
     }
     ctx.printer.emit(users, &rows, &columns)
 }
@@ -34,16 +37,8 @@ pub async fn list(ctx: &Context<'_>, args: UserListArgs) -> anyhow::Result<()> {
 pub async fn get(ctx: &Context<'_>, args: UserGetArgs) -> anyhow::Result<()> {
     let user = json::value(&ctx.client()?.service_user_get(ctx.project()?, &args.name, &args.username).await?);
     let mut columns = COLUMNS.to_vec();
-    for key in ["valkey_acl_keys", "valkey_acl_commands", "valkey_acl_categories", "valkey_acl_channels"] {
-        if user.get("access_control").and_then(|a| a.get(key)).is_some() {
-            columns.push(match key {
-                "valkey_acl_keys" => "access_control.valkey_acl_keys",
-                "valkey_acl_commands" => "access_control.valkey_acl_commands",
-                "valkey_acl_categories" => "access_control.valkey_acl_categories",
-                _ => "access_control.valkey_acl_channels",
-            });
-        }
-    }
+    // Only the ACL columns the user has, as the official client shows them.
+    columns.extend(VALKEY_COLUMNS.iter().filter(|c| crate::output::tables::lookup(&user, c).is_some()));
     ctx.printer.emit(user.clone(), &[user], &columns)
 }
 

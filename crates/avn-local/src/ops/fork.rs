@@ -38,8 +38,7 @@ pub async fn run(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
 async fn set_passwords(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
     let rec = m.store(|s| s.service_by_id(&rec.id))?.ok_or(OpError::ServiceGone)?;
     let (_, users) = m.engine.inventory(m, &rec).await?;
-    let mut passwords = m.store(|s| s.passwords(&rec.id, None))?;
-    passwords.insert(crate::engines::postgres::cluster::ADMIN.into(), rec.password.clone());
+    let passwords = super::inventory::current_passwords(m, &rec)?;
     for (user, password) in passwords.iter().filter(|(u, _)| users.contains(u)) {
         m.engine.set_password(m, &rec, user, password).await?;
     }

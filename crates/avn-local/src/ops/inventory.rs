@@ -52,6 +52,14 @@ pub(super) async fn lock_running(
     Ok((guard, rec))
 }
 
+/// Every user's current password as the control plane knows it, the administrator's included
+/// (what the service object shows, the pooler's users, what a fork sets).
+pub fn current_passwords(m: &Manager, rec: &ServiceRec) -> Result<std::collections::BTreeMap<String, String>, OpError> {
+    let mut p = m.store(|s| s.passwords(&rec.id, None))?;
+    p.insert(ADMIN.into(), rec.password.clone());
+    Ok(p)
+}
+
 /// The service, found (any state), for reads.
 fn find(m: &Manager, project: &str, name: &str) -> Result<ServiceRec, OpError> {
     m.store(|s| s.service(project, name))?.ok_or_else(|| Refusal::not_found("Service not found"))
@@ -107,7 +115,7 @@ pub async fn user(m: &Arc<Manager>, project: &str, name: &str, user: &str) -> Re
     if !users.iter().any(|u| u == user) {
         return Err(Refusal::not_found(format!("Service user '{user}' does not exist in '{name}'")));
     }
-    Ok(m.store(|s| s.password(&rec.id, user))?.or_else(|| (user == ADMIN).then(|| rec.password.clone())))
+    Ok(current_passwords(m, &rec)?.remove(user))
 }
 
 /// `PUT {base}/user/{username}`. Resetting gives the user a new password (the one asked for, or

@@ -44,7 +44,7 @@ pub async fn sync(m: &Manager, rec: &ServiceRec) -> Result<(), OpError> {
             p
         }
     };
-    let passwords = passwords(m, rec)?;
+    let passwords = super::inventory::current_passwords(m, rec)?;
     m.engine.configure_pooler(m, rec, port, &pools, &passwords)?;
     if let Some(r) = m.pooler(&rec.id).or_else(|| m.engine.adopt_pooler(&m.layout(&rec.id))) {
         m.set_pooler(&rec.id, Some(r.clone()));
@@ -79,13 +79,6 @@ pub async fn users_changed(m: &Manager, rec: &ServiceRec) {
     }
 }
 
-/// Every user's current password, the administrator's included.
-fn passwords(m: &Manager, rec: &ServiceRec) -> Result<std::collections::BTreeMap<String, String>, OpError> {
-    let mut p = m.store(|s| s.passwords(&rec.id, None))?;
-    p.insert(ADMIN.into(), rec.password.clone());
-    Ok(p)
-}
-
 /// The pools as the service object shows them, each with the URI that reaches it through the
 /// pooler (as the pool's user, or the administrator for a pool without one).
 pub fn view(m: &Manager, rec: &ServiceRec) -> Result<Vec<ConnectionPool>, OpError> {
@@ -94,7 +87,7 @@ pub fn view(m: &Manager, rec: &ServiceRec) -> Result<Vec<ConnectionPool>, OpErro
         return Ok(vec![]);
     }
     let port = m.store(|s| s.pool_port(&rec.id))?;
-    let passwords = passwords(m, rec)?;
+    let passwords = super::inventory::current_passwords(m, rec)?;
     Ok(pools
         .into_iter()
         .map(|p| {

@@ -31,8 +31,7 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
     let (uri, params) = m.engine.uri(rec);
     // `service list` and `service get` show the same users, databases and pools.
     let (databases, users) = m.inventory(rec).await;
-    let mut passwords = m.store(|st| st.passwords(&rec.id, None))?;
-    passwords.insert(crate::engines::postgres::cluster::ADMIN.into(), rec.password.clone());
+    let passwords = crate::ops::inventory::current_passwords(m, rec)?;
     let users = users
         .into_iter()
         .map(|u| {
