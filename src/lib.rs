@@ -64,6 +64,7 @@ mod fork;
 mod integrations;
 mod lease;
 mod local_state;
+mod mysql;
 mod output;
 #[cfg(test)]
 mod parser_properties;

@@ -95,6 +95,15 @@ pub async fn copy_integrations(ctx: &Context<'_>, req: &ForkRequest, integration
     out
 }
 
+/// The instant a fork to an instant holds the transactions of, when the control plane could not
+/// cut its source's log exactly at the target (its notification says so).
+fn restored_before_target(fork: &Service) -> Option<String> {
+    fork.service_notifications
+        .iter()
+        .find(|n| n.notification_type == avn_api::service::FORK_RESTORED_TO)
+        .and_then(|n| n.metadata.get("restored_to")?.as_str().map(str::to_string))
+}
+
 /// What this run did besides creating the fork.
 pub struct Done {
     /// One outcome per integration recreated (`--copy-integrations`).
@@ -143,9 +152,14 @@ pub fn report(
     } else {
         let p = ctx.printer;
         let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
-        let when = match target {
-            Target::Latest => "the latest transaction".to_string(),
-            Target::At { instant, .. } => avn_api::time::format_zulu(*instant),
+        let when = match (target, restored_before_target(fork)) {
+            (Target::Latest, _) => "the latest transaction".to_string(),
+            (Target::At { instant, .. }, None) => avn_api::time::format_zulu(*instant),
+            (Target::At { instant, .. }, Some(held)) => format!(
+                "{held}, {:.3} s before the {} asked for (the service's notification says why)",
+                instant.duration_since(avn_api::time::parse(&held).unwrap_or(*instant)).as_secs_f64(),
+                avn_api::time::format_zulu(*instant)
+            ),
         };
         if outcome == super::Outcome::Adopted {
             p.info(&format!("'{}' already was a fork of '{}' (restored to {when}): adopted", a.new, a.source));

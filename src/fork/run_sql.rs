@@ -51,6 +51,9 @@ pub async fn run(
     let uri = service.service_uri.as_deref().ok_or_else(|| {
         CliError::failed(format!("'{}' has no connection URI: cannot run --run-sql", service.service_name))
     })?;
+    if service.service_type == "mysql" {
+        return run_mysql(ctx, project, service, uri, files).await;
+    }
     let base = ctx.pg_conn(project, uri).await?.with_connect_timeout(std::time::Duration::from_secs(30));
     let mut ran = vec![];
     for f in files {
@@ -71,6 +74,67 @@ pub async fn run(
             return Err(sql_error(f, &text, &e).into());
         }
         client.batch_execute("COMMIT").await.map_err(|e| sql_error(f, &text, &e))?;
+        ctx.printer.info(&format!("Ran {} on '{}' ({where_})", f.path.display(), service.service_name));
+        ran.push(json!({"file": f.path, "database": f.db}));
+    }
+    Ok(ran)
+}
+
+/// `--run-sql` on a MySQL service: each file in one transaction, over TLS with the project's
+/// trust. MySQL commits DDL statements (`CREATE`, `ALTER`, `DROP`) by itself: those are not rolled
+/// back when a later statement fails, and the error says so.
+async fn run_mysql(
+    ctx: &Context<'_>,
+    project: &str,
+    service: &avn_api::Service,
+    uri: &str,
+    files: &[SqlFile],
+) -> anyhow::Result<Vec<Value>> {
+    use mysql_async::prelude::Queryable;
+    let base = crate::mysql::MyConn::parse(uri, ctx.pg_trust(project).await)?;
+    let mut ran = vec![];
+    for f in files {
+        let text = std::fs::read_to_string(&f.path)
+            .map_err(|e| CliError::failed(format!("cannot read {}: {e}", f.path.display())))?;
+        let info = match &f.db {
+            Some(db) => base.clone().with_db(db),
+            None => base.clone(),
+        };
+        let where_ = f.db.as_deref().unwrap_or("the default database");
+        let connect = tokio::time::timeout(std::time::Duration::from_secs(30), info.connect());
+        let mut c = match connect.await {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => {
+                return Err(CliError::failed(format!(
+                    "--run-sql {}: cannot connect to {where_}: {e}",
+                    f.path.display()
+                ))
+                .into())
+            }
+            Err(_) => {
+                return Err(CliError::failed(format!(
+                    "--run-sql {}: cannot connect to {where_}: timed out",
+                    f.path.display()
+                ))
+                .into())
+            }
+        };
+        let failed = |e: mysql_async::Error| {
+            CliError::failed(format!(
+                "--run-sql {} failed: {}; its changes were rolled back, except DDL statements, which MySQL commits by itself",
+                f.path.display(),
+                crate::mysql::MyError::from(e)
+            ))
+        };
+        // A lock another session holds fails the file rather than hanging the job.
+        c.query_drop("SET SESSION innodb_lock_wait_timeout = 60").await.map_err(failed)?;
+        c.query_drop("START TRANSACTION").await.map_err(failed)?;
+        if let Err(e) = c.query_drop(&text).await {
+            let _ = c.query_drop("ROLLBACK").await;
+            return Err(failed(e).into());
+        }
+        c.query_drop("COMMIT").await.map_err(failed)?;
+        let _ = c.disconnect().await;
         ctx.printer.info(&format!("Ran {} on '{}' ({where_})", f.path.display(), service.service_name));
         ran.push(json!({"file": f.path, "database": f.db}));
     }

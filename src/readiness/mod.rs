@@ -12,6 +12,7 @@ use crate::error::CliError;
 use crate::output::progress::Snapshot;
 use crate::output::progress::WaitDisplay;
 
+mod mysql;
 mod postgres;
 
 /// Default limit of `service wait`, `service create --wait` and `service fork`.
@@ -123,12 +124,12 @@ impl Waiter<'_, '_> {
         Ok((moved, server_delay))
     }
 
-    /// Service `i` is RUNNING: for PostgreSQL, ready once it accepts a connection.
+    /// Service `i` is RUNNING: for PostgreSQL and MySQL, ready once it accepts a connection.
     async fn running(&mut self, i: usize, s: Service) -> anyhow::Result<()> {
         let name = &self.names[i];
         let since = *self.running_since[i].get_or_insert_with(Instant::now);
         let uri = match (s.service_type.as_str(), s.service_uri.as_deref()) {
-            ("pg", Some(uri)) => uri.to_string(),
+            ("pg" | "mysql", Some(uri)) => uri.to_string(),
             _ => {
                 self.display.done(name, "RUNNING");
                 self.ready[i] = Some(s);
@@ -136,7 +137,18 @@ impl Waiter<'_, '_> {
             }
         };
         let printer = self.ctx.printer;
-        match postgres::check(self.ctx.pg_conn(self.project, &uri).await).await {
+        let check = if s.service_type == "mysql" {
+            let trust = self.ctx.pg_trust(self.project).await;
+            mysql::check(crate::mysql::MyConn::parse(&uri, trust)).await
+        } else {
+            postgres::check(self.ctx.pg_conn(self.project, &uri).await).await
+        };
+        let loopback = if s.service_type == "mysql" {
+            crate::mysql::MyConn::parse(&uri, Default::default()).is_ok_and(|c| c.is_loopback())
+        } else {
+            postgres::is_loopback(&uri)
+        };
+        match check {
             postgres::Check::Ready => {
                 self.display.done(name, "RUNNING, accepts connections");
                 self.ready[i] = Some(s);
@@ -146,7 +158,7 @@ impl Waiter<'_, '_> {
                 printer.warn(&format!("{name} is running but refused the service URI's login: {e}"));
                 self.ready[i] = Some(s);
             }
-            postgres::Check::Unreachable(e) if !postgres::is_loopback(&uri) && since.elapsed() >= UNREACHABLE_GRACE => {
+            postgres::Check::Unreachable(e) if !loopback && since.elapsed() >= UNREACHABLE_GRACE => {
                 self.display.done(name, "RUNNING");
                 printer.warn(&format!(
                     "{name} is RUNNING, but this machine cannot connect to it ({e}); it may only accept \

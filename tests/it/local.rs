@@ -101,7 +101,7 @@ fn refused_forks_create_nothing() {
         plans
             .code(0)
             .stdout
-            .contains("    pg:premium-4                   $0.000/h  Premium-4 (1 CPU, 1 GB RAM, 320 GB disk)")
+            .contains("    pg:premium-4                   $0.000/h  Premium-4 (1 CPU, 1 GB RAM, 320-1280 GB disk)")
             && plans.stdout.contains("PRICE_USD_PER_HOUR"),
         "{}",
         plans.stdout

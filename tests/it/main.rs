@@ -22,6 +22,7 @@ mod local_cli;
 mod local_daily;
 mod local_disk;
 mod local_inventory;
+mod local_mysql;
 mod local_recovery;
 mod local_secrets;
 mod local_support;

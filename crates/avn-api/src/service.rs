@@ -16,6 +16,12 @@ use crate::integration::Integration;
 /// Aiven's services do not carry it; forks there get disks of their own.
 pub const LOCAL_DISK_KEY: &str = "avn_local_disk";
 
+/// The notification type of a fork to an instant that holds the transactions committed at or
+/// before an earlier instant than its target (a MySQL fork whose source's binary log moved
+/// across the target between two looks of the local control plane's clock); its metadata has
+/// `restored_to`.
+pub const FORK_RESTORED_TO: &str = "fork_restored_before_target";
+
 /// Service state: exactly `POWEROFF`, `REBALANCING`, `REBUILDING` or `RUNNING`; anything else a
 /// newer API sends is kept as it came.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -1,5 +1,5 @@
-//! What this control plane offers: one cloud, the `pg` service type and its plans; and the
-//! check of a user_config against the schema its engine honours (`Engine::user_config_schema`).
+//! What this control plane offers: one cloud, the service types of the engines installed here and
+//! their plans; and the check of a user_config against the schema its engine honours (`Engine::user_config_schema`).
 
 use avn_api::BackupConfig;
 use avn_api::Cloud;
@@ -11,13 +11,35 @@ use serde_json::Value;
 use crate::engines::Engine;
 
 pub const CLOUD: &str = "local";
-pub const SERVICE_TYPE: &str = "pg";
+
+/// How far a plan's disk can be grown (`--disk-space-gib`), and in what steps, as Aiven's plans
+/// say (`disk_space_cap_mb`, `disk_space_step_mb`).
+pub const DISK_CAP_FACTOR: u64 = 4;
+pub const DISK_STEP_MB: u64 = 10240;
+
+/// Check a requested disk size against a plan: from its default up to its cap, in its steps.
+/// Local services are not limited to it (it is recorded and shown, as the plan's is).
+pub fn check_disk_space(plan: &Plan, mb: u64) -> Result<(), String> {
+    let default = plan.regions.get(CLOUD).and_then(|r| r.get("disk_space_mb")).and_then(Value::as_u64).unwrap_or(0);
+    let cap = default * DISK_CAP_FACTOR;
+    if mb < default || mb > cap || !(mb - default).is_multiple_of(DISK_STEP_MB) {
+        return Err(format!(
+            "Invalid disk space {mb} MiB for plan '{}': choose from {default} MiB up to {cap} MiB in steps of {DISK_STEP_MB} MiB \
+             (--disk-space-gib {} to {}, in steps of {})",
+            plan.service_plan,
+            default / 1024,
+            cap / 1024,
+            DISK_STEP_MB / 1024
+        ));
+    }
+    Ok(())
+}
 
 /// Plans, named like Aiven's. Hobbyist keeps no backups and cannot be forked.
-pub fn plans(backup_interval_hours: u32) -> Vec<Plan> {
+pub fn plans(service_type: &str, backup_interval_hours: u32) -> Vec<Plan> {
     let mk = |name: &str, max_count: u32, disk_mb: u64| Plan {
         service_plan: name.into(),
-        service_type: SERVICE_TYPE.into(),
+        service_type: service_type.into(),
         node_count: 1,
         backup_config: BackupConfig {
             interval: backup_interval_hours,
@@ -27,9 +49,10 @@ pub fn plans(backup_interval_hours: u32) -> Vec<Plan> {
         },
         regions: [(
             CLOUD.to_string(),
-            serde_json::from_value(
-                json!({"price_usd": "0.0000", "disk_space_mb": disk_mb, "node_memory_mb": 1024, "node_cpu_count": 1}),
-            )
+            serde_json::from_value(json!({
+                "price_usd": "0.0000", "disk_space_mb": disk_mb, "node_memory_mb": 1024, "node_cpu_count": 1,
+                "disk_space_cap_mb": disk_mb * DISK_CAP_FACTOR, "disk_space_step_mb": DISK_STEP_MB,
+            }))
             .expect("static"),
         )]
         .into_iter()
@@ -40,7 +63,8 @@ pub fn plans(backup_interval_hours: u32) -> Vec<Plan> {
 }
 
 pub fn plan(name: &str, backup_interval_hours: u32) -> Option<Plan> {
-    plans(backup_interval_hours).into_iter().find(|p| p.service_plan == name)
+    // Every service type has the same plans here.
+    plans("pg", backup_interval_hours).into_iter().find(|p| p.service_plan == name)
 }
 
 /// Whether services on this plan keep backups (and so can be forked and archive WAL).
@@ -50,10 +74,10 @@ pub fn keeps_backups(plan_name: &str) -> bool {
 
 pub fn service_type_info(engine: &Engine, with_plans: bool, backup_interval_hours: u32) -> ServiceTypeInfo {
     ServiceTypeInfo {
-        description: format!("{} (runs on this machine)", engine.description()),
+        description: engine.description().to_string(),
         default_version: Some(engine.version().into()),
         latest_available_version: Some(engine.version().into()),
-        service_plans: with_plans.then(|| plans(backup_interval_hours)),
+        service_plans: with_plans.then(|| plans(engine.service_type(), backup_interval_hours)),
         user_config_schema: engine.user_config_schema(),
         extra: Default::default(),
     }
@@ -75,18 +99,18 @@ pub fn clouds() -> Vec<Cloud> {
 /// Why a user_config is refused (a 400).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("Invalid user_config: unsupported option '{0}' for service type pg on the local control plane")]
+    #[error("Invalid user_config: unsupported option '{0}' on the local control plane")]
     Unsupported(String),
     #[error("Invalid user_config: '{0}' can only be set when a service is created")]
     CreateOnly(String),
-    #[error("Invalid user_config: 'pg' must be an object")]
-    PgNotObject,
-    #[error("Invalid user_config: unsupported option 'pg.{0}'")]
-    UnsupportedPg(String),
-    #[error("Invalid user_config: bad value {value} for 'pg.{key}'")]
-    BadPgValue { key: String, value: Value },
-    #[error("Invalid user_config: pg_version {got} is not available (this machine has PostgreSQL {have})")]
-    PgVersion { got: Value, have: String },
+    #[error("Invalid user_config: '{0}' must be an object")]
+    NotObject(String),
+    #[error("Invalid user_config: unsupported option '{0}'")]
+    UnsupportedNested(String),
+    #[error("Invalid user_config: bad value {value} for '{key}'")]
+    BadNestedValue { key: String, value: Value },
+    #[error("Invalid user_config: {key} {got} is not available (this machine offers {have})")]
+    Version { key: String, got: Value, have: String },
     #[error("Invalid user_config: '{0}' must be a string")]
     NotString(String),
     #[error("Invalid user_config: '{key}' {why}")]
@@ -107,32 +131,43 @@ pub fn validate_user_config(
         if !creating && s.get("create_only").is_some() && !v.is_null() {
             return Err(ConfigError::CreateOnly(k.clone()));
         }
-        if k == "pg" {
-            let Some(pg) = v.as_object() else {
-                return Err(ConfigError::PgNotObject);
+        if s["type"] == "object" {
+            // The engine's own settings (`pg`, `mysql`): each one typed and bounded.
+            let Some(own) = v.as_object() else {
+                return Err(ConfigError::NotObject(k.clone()));
             };
-            let pgp = s["properties"].as_object().expect("static");
-            for (pk, pv) in pg {
-                let Some(ps) = pgp.get(pk) else {
-                    return Err(ConfigError::UnsupportedPg(pk.clone()));
+            let props = s["properties"].as_object().expect("static");
+            for (pk, pv) in own {
+                let Some(ps) = props.get(pk) else {
+                    return Err(ConfigError::UnsupportedNested(format!("{k}.{pk}")));
                 };
-                // Strings go into postgresql.conf: no quotes or line breaks (see engines::postgres::conf).
+                // Strings go into a configuration file: no quotes or line breaks (see
+                // engines::postgres::conf).
                 let ok = match ps["type"].as_str() {
                     Some("integer") => pv.is_i64() && bounds_ok(ps, pv.as_i64().unwrap_or(0)),
-                    Some("string") => {
-                        pv.as_str().is_some_and(|s| !s.contains(['\'', '\n', '\r', '\0']) && s.len() <= 64)
-                    }
+                    Some("number") => pv.as_f64().is_some_and(|f| bounds_ok_f(ps, f)),
+                    Some("boolean") => pv.is_boolean(),
+                    Some("string") => pv.as_str().is_some_and(|s| {
+                        !s.contains(['\'', '"', '\\', '\n', '\r', '\0'])
+                            && s.len() <= 1024
+                            && ps.get("maxLength").and_then(Value::as_u64).is_none_or(|m| s.len() as u64 <= m)
+                    }),
                     _ => false,
                 };
                 if !ok {
-                    return Err(ConfigError::BadPgValue { key: pk.clone(), value: pv.clone() });
+                    return Err(ConfigError::BadNestedValue { key: format!("{k}.{pk}"), value: pv.clone() });
                 }
             }
-        } else if k == "pg_version" {
-            // The one version this machine runs: the schema's default.
-            let have = s["default"].as_str().unwrap_or_default();
-            if !(v.is_null() || v.as_str() == Some(have)) {
-                return Err(ConfigError::PgVersion { got: v.clone(), have: have.to_string() });
+        } else if k.ends_with("_version") && s.get("enum").is_some() {
+            // The versions this machine offers for the type: the schema's enum.
+            let allowed = s["enum"].as_array().expect("static");
+            if !allowed.contains(v) {
+                let have: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
+                return Err(ConfigError::Version { key: k.clone(), got: v.clone(), have: have.join(", ") });
+            }
+        } else if s["type"] == "integer" || s["type"] == serde_json::json!(["integer", "null"]) {
+            if !(v.is_null() || v.as_i64().is_some_and(|n| bounds_ok(s, n))) {
+                return Err(ConfigError::BadNestedValue { key: k.clone(), value: v.clone() });
             }
         } else if !(v.is_null() || v.is_string()) {
             return Err(ConfigError::NotString(k.clone()));
@@ -150,6 +185,11 @@ pub fn validate_user_config(
         }
     }
     Ok(())
+}
+
+fn bounds_ok_f(schema: &Value, v: f64) -> bool {
+    schema.get("minimum").and_then(Value::as_f64).is_none_or(|m| v >= m)
+        && schema.get("maximum").and_then(Value::as_f64).is_none_or(|m| v <= m)
 }
 
 fn bounds_ok(schema: &Value, v: i64) -> bool {

@@ -187,7 +187,16 @@ pub async fn serve(
     check_state(&db, &instances)?;
     let store = store::Store::open(&db).map_err(|source| Error::Store { path: db.clone(), source })?;
     let ca = tls::Authority::load_or_create(&cfg.data_dir)?;
-    let m = Arc::new(manager::Manager::new(engines::Engine::Postgres(pg), ca, instances, store, cfg.backup_interval));
+    let mut engines = vec![engines::Engine::Postgres(pg)];
+    let mut missing = vec![];
+    match engines::mysql::Maria::discover() {
+        Ok(maria) => engines.push(engines::Engine::Mysql(maria)),
+        Err(e) => {
+            tracing::info!("mysql services are not available here: {e}");
+            missing.push(("mysql", e.to_string()));
+        }
+    }
+    let m = Arc::new(manager::Manager::new(engines, missing, ca, instances, store, cfg.backup_interval));
     reconcile::reconcile(&m).await?;
     tokio::spawn(ops::backup_scheduler(m.clone()));
     tokio::spawn(ops::watchdog(m.clone()));

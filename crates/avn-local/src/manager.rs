@@ -36,8 +36,10 @@ impl<T> Locked<T> for Mutex<T> {
 type Inventory = (Vec<String>, Vec<String>);
 
 pub struct Manager {
-    /// The server every service runs on.
-    pub engine: Engine,
+    /// The engines whose servers are installed here, one per service type.
+    engines: Vec<Engine>,
+    /// Service types whose server is not installed here, with how to install it.
+    missing: Vec<(&'static str, String)>,
     /// Signs each cluster's server certificate.
     pub ca: crate::tls::Authority,
     pub instances: PathBuf,
@@ -66,14 +68,16 @@ pub fn now() -> String {
 
 impl Manager {
     pub fn new(
-        engine: Engine,
+        engines: Vec<Engine>,
+        missing: Vec<(&'static str, String)>,
         ca: crate::tls::Authority,
         instances: PathBuf,
         store: Store,
         backup_interval: Duration,
     ) -> Manager {
         Manager {
-            engine,
+            engines,
+            missing,
             ca,
             instances,
             backup_interval,
@@ -88,6 +92,34 @@ impl Manager {
             stopping: std::sync::atomic::AtomicBool::new(false),
             failures: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The engines installed here, in the order the service types are listed.
+    pub fn engines(&self) -> &[Engine] {
+        &self.engines
+    }
+
+    /// The engine of a service type; a type this control plane knows but cannot run here (its
+    /// server is not installed) is refused with how to install it.
+    pub fn engine(&self, service_type: &str) -> Result<&Engine, OpError> {
+        if let Some(e) = self.engines.iter().find(|e| e.service_type() == service_type) {
+            return Ok(e);
+        }
+        if let Some((_, hint)) = self.missing.iter().find(|(t, _)| *t == service_type) {
+            return Err(crate::error::Refusal::invalid(format!(
+                "Service type '{service_type}' cannot run on this machine: {hint}"
+            )));
+        }
+        let known: Vec<&str> = self.engines.iter().map(|e| e.service_type()).collect();
+        Err(crate::error::Refusal::invalid(format!(
+            "Service type '{service_type}' is not available on the local control plane (available: {})",
+            known.join(", ")
+        )))
+    }
+
+    /// The engine that runs a service.
+    pub fn engine_of(&self, rec: &ServiceRec) -> Result<&Engine, OpError> {
+        self.engine(&rec.service_type)
     }
 
     /// Run `f` with the state store locked.
@@ -216,7 +248,8 @@ impl Manager {
     /// Databases and users of a running service (cached; refreshed when it answers).
     pub async fn inventory(&self, rec: &ServiceRec) -> (Vec<String>, Vec<String>) {
         if rec.state == State::Running && self.running(&rec.id).is_some() {
-            let fresh = tokio::time::timeout(Duration::from_secs(2), self.engine.inventory(self, rec)).await;
+            let Ok(engine) = self.engine_of(rec) else { return Default::default() };
+            let fresh = tokio::time::timeout(Duration::from_secs(2), engine.inventory(self, rec)).await;
             if let Ok(Ok(inv)) = fresh {
                 self.inventory.locked().insert(rec.id.clone(), inv.clone());
                 return inv;

@@ -34,7 +34,7 @@ async fn set_aside_orphans(m: &Manager, known: &HashSet<String>) {
             continue;
         }
         let layout = m.layout(&id);
-        if let Some(mut r) = m.engine.adopt(&layout) {
+        if let Some(mut r) = crate::engines::adopt_any(&layout.root) {
             r.stop().await;
         }
         // Never removed: the state may not know it for reasons of its own (a restored copy).
@@ -83,7 +83,10 @@ async fn resume(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
     if !rec.powered || rec.op.is_some() {
         ops::pools::stop(m, &rec.id).await;
     }
-    let adopted = m.engine.adopt(&m.layout(&rec.id));
+    let adopted = match m.engine_of(rec) {
+        Ok(e) => e.adopt(&m.layout(&rec.id)),
+        Err(_) => crate::engines::adopt_any(&m.layout(&rec.id).root),
+    };
     let failure = match rec.op {
         Some(Op::Create | Op::Fork) => {
             // Interrupted half-way: start over from a clean directory.
@@ -96,7 +99,7 @@ async fn resume(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
         }
         Some(Op::StartFailed) => Some(format!(
             "its {} server could not be started; power it off and on once the cause is fixed",
-            m.engine.server_name()
+            m.engine_of(rec).map(|e| e.server_name()).unwrap_or("database")
         )),
         Some(Op::Failed) => {
             Some("the operation failed before the control plane restarted; terminate the service and try again".into())
@@ -129,7 +132,7 @@ async fn adopt_or_start(
     };
     tracing::info!(service = %rec.name, pid = r.pid, "adopted running server");
     m.set_running(&rec.id, Some(r));
-    match m.engine.refresh_adopted(m, rec).await {
+    match m.engine_of(rec)?.refresh_adopted(m, rec).await {
         Ok(true) => tracing::info!(service = %rec.name, "TLS turned on"),
         Ok(false) => {}
         Err(e) => tracing::warn!(service = %rec.name, "cannot turn TLS on: {e}; power it off and on"),

@@ -102,6 +102,28 @@ pub async fn connection_info(ctx: &Context<'_>, args: ConnectionInfoArgs) -> any
     Ok(ctx.printer.line(&line)?)
 }
 
+/// Whether the `mysql` on PATH is MariaDB's client (else Oracle's; unknown counts as MariaDB's,
+/// Debian's).
+fn mariadb_client() -> bool {
+    std::process::Command::new("mysql")
+        .arg("--version")
+        .env_remove(env_vars::AIVEN_AUTH_TOKEN)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("MariaDB") || !o.status.success())
+        .unwrap_or(true)
+}
+
+/// The `mysql` client's flags for TLS: required, and verified against `ca` (chain and host) when
+/// it is known.
+fn mysql_tls_flags(mariadb: bool, ca: Option<&std::path::Path>) -> Vec<String> {
+    match (mariadb, ca) {
+        (true, Some(ca)) => vec![format!("--ssl-ca={}", ca.display()), "--ssl-verify-server-cert".into()],
+        (true, None) => vec!["--ssl".into()],
+        (false, Some(ca)) => vec![format!("--ssl-ca={}", ca.display()), "--ssl-mode=VERIFY_IDENTITY".into()],
+        (false, None) => vec!["--ssl-mode=REQUIRED".into()],
+    }
+}
+
 /// The project's CA in a file psql can read (`sslrootcert`), under the cache directory.
 fn ca_file(project: &str, pem: &[u8]) -> anyhow::Result<std::path::PathBuf> {
     let dir = crate::dirs::cache_dir().join("ca");
@@ -147,18 +169,27 @@ pub async fn cli(ctx: &Context<'_>, args: CliArgs) -> anyhow::Result<()> {
             }
             ("psql", vec![parsed.to_string()], vec![("PGPASSWORD", password)])
         }
-        "mysql" => (
-            "mysql",
-            vec![
-                "-h".into(),
+        "mysql" => {
+            let mut a = vec![
+                "-h".to_string(),
                 parsed.host_str().unwrap_or_default().into(),
                 "-P".into(),
                 parsed.port().map(|p| p.to_string()).unwrap_or_default(),
                 "-u".into(),
                 parsed.username().into(),
-            ],
-            vec![("MYSQL_PWD", password)],
-        ),
+            ];
+            // TLS, checked against the project's CA where it is known: the flags of the client
+            // installed (MariaDB's and Oracle's name them differently).
+            let ca = match project {
+                Some(project) => match ctx.pg_trust(project).await {
+                    crate::pg::Trust::ProjectCa(pem) => Some(ca_file(project, &pem)?),
+                    _ => None,
+                },
+                None => None,
+            };
+            a.extend(mysql_tls_flags(mariadb_client(), ca.as_deref()));
+            ("mysql", a, vec![("MYSQL_PWD", password)])
+        }
         s @ ("rediss" | "valkeys" | "redis" | "valkey") => {
             let mut a = vec![
                 "-h".to_string(),
@@ -201,4 +232,15 @@ pub async fn cli(ctx: &Context<'_>, args: CliArgs) -> anyhow::Result<()> {
         .into());
     }
     Err(e.into())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn mysql_clients_get_their_own_tls_flags() {
+        let ca = std::path::Path::new("/c/ca.pem");
+        assert_eq!(super::mysql_tls_flags(true, Some(ca)), ["--ssl-ca=/c/ca.pem", "--ssl-verify-server-cert"]);
+        assert_eq!(super::mysql_tls_flags(false, Some(ca)), ["--ssl-ca=/c/ca.pem", "--ssl-mode=VERIFY_IDENTITY"]);
+        assert_eq!(super::mysql_tls_flags(true, None), ["--ssl"]);
+    }
 }

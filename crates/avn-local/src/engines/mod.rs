@@ -16,15 +16,15 @@
 //! | operation | PostgreSQL 15 (`postgres`) | MariaDB 10.11 (`mysql`) | redis-server 7.0 (`valkey`) |
 //! |---|---|---|---|
 //! | [`Engine::prepare`]: a new service's data | `initdb`, `avn-user.conf` | `mariadb-install-db --no-defaults`, admin through the socket | an empty directory, `aclfile` with the `default` user's password |
-//! | [`Engine::start`]: start, health | `postgres -D`, TLS from the project CA; ready when a connection succeeds | `mariadbd --no-defaults --user=mysql`, TLS, `require_secure_transport`; ready on `mariadb-admin ping`, watching the child for exit | `redis-server --tls-port`, `--port 0`; ready on `PING` (not `-LOADING`) |
+//! | [`Engine::start`]: start, health | `postgres -D`, TLS from the project CA; ready when a connection succeeds | `mariadbd --defaults-file=<instance>/my.cnf --user=mysql`, TLS, `require_secure_transport`, its own `tmpdir`, an `init-file` that restores the control plane's accounts; ready when its own administrator logs in through the socket, watching the child for exit | `redis-server --tls-port`, `--port 0`; ready on `PING` (not `-LOADING`) |
 //! | stop ([`Running::stop`]: a signal, a wait, a stronger signal) | SIGINT (fast shutdown), then SIGQUIT, then SIGKILL | SIGTERM (up to 2 s with a dirty buffer pool), then SIGKILL | SIGTERM (`shutdown` without a save when persistence is off), then SIGKILL |
-//! | [`Engine::bootstrap`]: the admin user and default database | `CREATE ROLE avnadmin`, `CREATE DATABASE defaultdb` | `CREATE USER avnadmin` (no `SUPER`, no `READ_ONLY ADMIN`, so renames can stop its writes), `CREATE DATABASE defaultdb` | `ACL SETUSER default on >password` |
-//! | [`Engine::base_backup`] | online copy between `pg_backup_start/stop`, packed or cloned | `mariadb-backup --backup` then `--prepare`; binlog file, position and GTID from `xtrabackup_binlog_info` | `BGSAVE`, wait for `rdb_bgsave_in_progress:0`, copy `dump.rdb` and the `aclfile` |
-//! | continuous archive, [`Engine::changes_since`] | `archive_command` copies WAL segments; WAL bytes since the backup's start LSN | binlogs archived as they close (`FLUSH BINARY LOGS`); binlog bytes since the backup's position | none: snapshots only, and no change count |
+//! | [`Engine::bootstrap`]: the admin user and default database | `CREATE ROLE avnadmin`, `CREATE DATABASE defaultdb` | `avn_admin@localhost` (through the tools' socket login, SQL on stdin), `CREATE USER avnadmin` (no `SUPER`, `READ_ONLY ADMIN`, `RELOAD` or `BINLOG ADMIN`), `CREATE DATABASE defaultdb` | `ACL SETUSER default on >password` |
+//! | [`Engine::base_backup`] | online copy between `pg_backup_start/stop`, packed or cloned | `mariadb-backup --backup` then `--prepare`, packed like PostgreSQL's; binlog file, position and GTID from `xtrabackup_binlog_info` in its `backup_label` | `BGSAVE`, wait for `rdb_bgsave_in_progress:0`, copy `dump.rdb` and the `aclfile` |
+//! | continuous archive, [`Engine::changes_since`] | `archive_command` copies WAL segments; WAL bytes since the backup's start LSN | the keeper copies binlogs as they close, crash-safely, and keeps a clock of binlog positions (`mysql::binlog`); binlog bytes since the backup's position | none: snapshots only, and no change count |
 //! | [`Engine::trim_archive`]: retention | `pg_archivecleanup` before the oldest kept backup; cold WAL compressed | binlogs before the oldest kept backup's file; `binlog_retention_period` | nothing to trim |
 //! | recovery window ([`crate::manager::Manager::pitr_window`]) | first backup .. now | first backup .. now (whole seconds) | none: named backups only (`recovery_basebackup_name`, which `ops::create` resolves for every engine) |
-//! | [`Engine::flush_archive`]: everything committed archived | switch WAL, wait for the archiver | `FLUSH BINARY LOGS`, archive the closed file | `BGSAVE` |
-//! | [`Engine::restore`]: to the latest, an instant, a backup | online copy or packed restore, `restore_command`, `recovery_target_time`, promote, make durable | `--move-back` of a prepared backup, then `mariadb-binlog --stop-datetime` (TZ=UTC) or to a GTID | the named RDB and `aclfile` into the new directory; no instant (refused before) |
+//! | [`Engine::flush_archive`], [`Engine::after_stop`]: everything committed archived | switch WAL, wait for the archiver | `FLUSH BINARY LOGS`, archive the closed file; after a stop, the last file and a final clock tick | `BGSAVE` |
+//! | [`Engine::restore`]: to the latest, an instant, a backup | online copy or packed restore, `restore_command`, `recovery_target_time`, promote, make durable | latest: `mariadb-backup` of the running source into the fork; an instant: the packed backup restored, then `mariadb-binlog | mariadb` cut at the clock's position for the target (socket only, relaxed, then a clean shutdown) | the named RDB and `aclfile` into the new directory; no instant (refused before) |
 //! | stop writes / open writes (renames; done by the CLI over the service's own protocol, `src/rename/fence.rs`) | `ALTER SYSTEM SET default_transaction_read_only`, reload, terminate sessions | `SET GLOBAL read_only=ON`, `KILL CONNECTION` | `ACL SETUSER app off`, `CLIENT KILL USER app` |
 //! | [`Engine::fork_needs_bytes`]: disk a fork needs | the data directory (nothing where reflinks share extents), plus 64 MiB | the datadir, plus the binlogs replayed | the RDB and the data in memory once loaded |
 //! | [`Engine::refresh_adopted`]: a server adopted after a restart, brought up to date | TLS turned on and reloaded | `require_secure_transport` set at run time | TLS needs a restart: reported |
@@ -32,7 +32,7 @@
 //! | [`Engine::inventory`]: list users and databases | `pg_roles` (login), `pg_database` | `mysql.global_priv`, `SHOW DATABASES` | `ACL USERS`; no databases |
 //! | [`Engine::create_user`], [`Engine::set_password`], [`Engine::delete_user`] | `CREATE ROLE … LOGIN PASSWORD`, `ALTER ROLE … PASSWORD`, `DROP ROLE` | `CREATE USER … IDENTIFIED BY` (`mysql_native_password`), `ALTER USER`, `DROP USER` | `ACL SETUSER name on >password`, `ACL DELUSER`, then `ACL SAVE` to the `aclfile` |
 //! | [`Engine::create_database`], [`Engine::delete_database`] | `CREATE DATABASE … OWNER avnadmin`, `DROP DATABASE` | `CREATE DATABASE`, `DROP DATABASE` | none (numbered databases only): refused |
-//! | connection pools ([`Engine::has_pools`], [`Engine::configure_pooler`], [`Engine::start_pooler`], [`Engine::reload_pooler`], [`Engine::adopt_pooler`]) | PgBouncer per service: `pgbouncer.ini` and a 0600 `userlist.txt`, SIGHUP to reload, its pid file to adopt | none (Aiven's MySQL has no pools): refused | none: refused |
+//! | connection pools ([`Engine::has_pools`], [`Engine::configure_pooler`], [`Engine::start_pooler`], [`Engine::reload_pooler`], [`adopt_pooler_at`]) | PgBouncer per service: `pgbouncer.ini` and a 0600 `userlist.txt`, SIGHUP to reload, its pid file to adopt | none (Aiven's MySQL has no pools): refused | none: refused |
 //! | [`Engine::log_entries`], [`Engine::activity`], [`Engine::query_stats`] | `postgres.log` lines with byte offsets; `pg_stat_activity`; `pg_stat_statements` (preloaded) | the error log; `information_schema.processlist`; `performance_schema.events_statements_summary_by_digest` | the `--logfile`; `CLIENT LIST`; `SLOWLOG GET`/`INFO commandstats` |
 //! | connection URI ([`Engine::uri`]) | `postgres://avnadmin:…@127.0.0.1:P/defaultdb?sslmode=require` | `mysql://avnadmin:…@127.0.0.1:P/defaultdb?ssl-mode=REQUIRED` | `rediss://default:…@127.0.0.1:P` |
 //! | [`Engine::user_config_schema`]: the `-c` options and their limits | `pg_version`, `pg.*` (`engines/postgres/schema.rs`) | `mysql_version`, `mysql.*` | `valkey_persistence`, `valkey_maxmemory_policy`, … |
@@ -52,6 +52,7 @@ use crate::store::ServiceRec;
 
 pub mod copy;
 pub mod layout;
+pub mod mysql;
 pub mod postgres;
 pub mod running;
 #[cfg(test)]
@@ -63,7 +64,7 @@ pub use running::Running;
 /// A server still running from the instance directory `root`, whatever its engine (found after
 /// a restart of the control plane, or by `avn local down` after a `kill -9` of it).
 pub fn adopt_any(root: &std::path::Path) -> Option<Running> {
-    postgres::running::adopt(&Layout::at(root).data())
+    postgres::running::adopt(&Layout::at(root).data()).or_else(|| mysql::server::adopt(&Layout::at(root)))
 }
 
 /// A connection pooler still running from the instance directory `root`, whatever its engine.
@@ -74,12 +75,44 @@ pub fn adopt_pooler_at(root: &std::path::Path) -> Option<Running> {
 /// The pid and port of the server the instance directory `root` records, whatever its engine
 /// (the pid may be stale).
 pub fn recorded_server(root: &std::path::Path) -> Option<(u32, u16)> {
-    postgres::running::postmaster_port(&Layout::at(root).data())
+    postgres::running::postmaster_port(&Layout::at(root).data()).or_else(|| mysql::server::recorded(&Layout::at(root)))
 }
 
 /// Whether a live server runs from the instance directory `root`.
 pub fn serves_from(root: &std::path::Path) -> bool {
     postgres::running::live_postmaster(&Layout::at(root).data()).is_some()
+        || mysql::server::live_pid(&Layout::at(root)).is_some()
+}
+
+/// A service's connection URI for its administrator on `127.0.0.1` (`SCHEME://USER:…@127.0.0.1:PORT/DB?TLS_KEY=TLS_VALUE`,
+/// user and password percent-encoded) and its parameters, as `service_uri_params` lists them.
+pub fn admin_uri(
+    scheme: &str,
+    user: &str,
+    db: &str,
+    tls: (&str, &str),
+    rec: &ServiceRec,
+) -> (String, Map<String, Value>) {
+    let host = "127.0.0.1";
+    let uri = format!(
+        "{scheme}://{user}:{}@{host}:{}/{db}?{}={}",
+        avn_api::names::uri_userinfo(&rec.password),
+        rec.port,
+        tls.0,
+        tls.1
+    );
+    let params = [
+        ("dbname", db.to_string()),
+        ("host", host.to_string()),
+        ("password", rec.password.clone()),
+        ("port", rec.port.to_string()),
+        (tls.0, tls.1.to_string()),
+        ("user", user.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), Value::String(v)))
+    .collect();
+    (uri, params)
 }
 
 /// A failure of an engine's server or tools.
@@ -87,6 +120,14 @@ pub fn serves_from(root: &std::path::Path) -> bool {
 pub enum EngineError {
     #[error(transparent)]
     Postgres(#[from] postgres::ClusterError),
+    #[error(transparent)]
+    Mysql(#[from] mysql::MysqlError),
+}
+
+impl From<mysql::MysqlError> for OpError {
+    fn from(e: mysql::MysqlError) -> Self {
+        OpError::Engine(e.into())
+    }
 }
 
 impl From<postgres::ClusterError> for OpError {
@@ -99,6 +140,8 @@ impl From<postgres::ClusterError> for OpError {
 pub enum Engine {
     /// PostgreSQL, from the installation found at start-up.
     Postgres(postgres::Pg),
+    /// MySQL, served by MariaDB (Debian has no MySQL server).
+    Mysql(mysql::Maria),
 }
 
 impl Engine {
@@ -106,6 +149,7 @@ impl Engine {
     pub fn service_type(&self) -> &'static str {
         match self {
             Engine::Postgres(_) => "pg",
+            Engine::Mysql(_) => "mysql",
         }
     }
 
@@ -113,13 +157,70 @@ impl Engine {
     pub fn server_name(&self) -> &'static str {
         match self {
             Engine::Postgres(_) => "PostgreSQL",
+            Engine::Mysql(_) => "MariaDB",
         }
     }
 
     /// The service type's description, as the API's service types list it.
-    pub fn description(&self) -> &'static str {
+    pub fn description(&self) -> String {
         match self {
-            Engine::Postgres(_) => "PostgreSQL - Object-Relational Database Management System",
+            Engine::Postgres(_) => "PostgreSQL - Object-Relational Database Management System (runs on this machine)".into(),
+            Engine::Mysql(maria) => format!(
+                "MySQL - Relational Database Management System (runs MariaDB {} on this machine, which speaks the MySQL protocol)",
+                maria.version
+            ),
+        }
+    }
+
+    /// The service's administrator (`avnadmin`).
+    pub fn admin(&self) -> &'static str {
+        match self {
+            Engine::Postgres(_) => postgres::cluster::ADMIN,
+            Engine::Mysql(_) => mysql::sql::ADMIN,
+        }
+    }
+
+    /// How service users authenticate, as the service object's `users[].authentication` says.
+    pub fn authentication(&self) -> Option<&'static str> {
+        match self {
+            Engine::Postgres(_) => Some("scram-sha-256"),
+            Engine::Mysql(_) => Some("mysql_native_password"),
+        }
+    }
+
+    /// `connection_info` of the service object.
+    pub fn connection_info(&self, uri: String, params: Map<String, Value>) -> avn_api::ConnectionInfo {
+        match self {
+            Engine::Postgres(_) => avn_api::ConnectionInfo {
+                pg: Some(vec![uri]),
+                pg_params: Some(vec![params]),
+                pg_standby: Some(vec![]),
+                pg_syncing: Some(vec![]),
+                extra: Map::new(),
+            },
+            Engine::Mysql(_) => avn_api::ConnectionInfo {
+                extra: [
+                    ("mysql".to_string(), Value::from(vec![uri])),
+                    ("mysql_params".to_string(), Value::from(vec![Value::Object(params)])),
+                    ("mysql_standby".to_string(), Value::Array(vec![])),
+                ]
+                .into_iter()
+                .collect(),
+                ..Default::default()
+            },
+        }
+    }
+
+    /// `metadata` of the service object: the version that runs.
+    pub fn metadata(&self) -> Map<String, Value> {
+        match self {
+            Engine::Postgres(pg) => [("pg_version".to_string(), Value::String(pg.major.clone()))].into_iter().collect(),
+            Engine::Mysql(maria) => [
+                ("mysql_version".to_string(), Value::String(format!("{}-MariaDB", maria.version))),
+                ("server".to_string(), Value::String(format!("MariaDB {}", maria.version))),
+            ]
+            .into_iter()
+            .collect(),
         }
     }
 
@@ -127,6 +228,7 @@ impl Engine {
     pub fn user_config_schema(&self) -> Value {
         match self {
             Engine::Postgres(pg) => postgres::schema::user_config_schema(&pg.major),
+            Engine::Mysql(_) => mysql::schema::user_config_schema(),
         }
     }
 
@@ -134,6 +236,7 @@ impl Engine {
     pub fn version(&self) -> &str {
         match self {
             Engine::Postgres(pg) => &pg.major,
+            Engine::Mysql(maria) => &maria.major,
         }
     }
 
@@ -142,6 +245,7 @@ impl Engine {
     pub async fn prepare(&self, m: &Manager, rec: &ServiceRec) -> Result<(), OpError> {
         match self {
             Engine::Postgres(pg) => Ok(postgres::engine::prepare(pg, &m.layout(&rec.id), rec).await?),
+            Engine::Mysql(maria) => Ok(mysql::engine::prepare(maria, &m.layout(&rec.id)).await?),
         }
     }
 
@@ -151,6 +255,7 @@ impl Engine {
     pub async fn start(&self, m: &Manager, rec: &ServiceRec, port: u16, archive: bool) -> Result<(), EngineError> {
         match self {
             Engine::Postgres(pg) => Ok(postgres::engine::start(pg, m, rec, port, archive).await?),
+            Engine::Mysql(maria) => Ok(mysql::engine::start(maria, m, rec, port).await?),
         }
     }
 
@@ -158,6 +263,7 @@ impl Engine {
     pub async fn bootstrap(&self, m: &Manager, rec: &ServiceRec, port: u16) -> Result<(), OpError> {
         match self {
             Engine::Postgres(_) => Ok(postgres::cluster::create_admin(&m.layout(&rec.id), port, &rec.password).await?),
+            Engine::Mysql(maria) => Ok(mysql::engine::bootstrap(maria, m, rec).await?),
         }
     }
 
@@ -165,6 +271,7 @@ impl Engine {
     pub fn adopt(&self, layout: &Layout) -> Option<Running> {
         match self {
             Engine::Postgres(_) => postgres::running::adopt(&layout.data()),
+            Engine::Mysql(_) => mysql::server::adopt(layout),
         }
     }
 
@@ -173,6 +280,7 @@ impl Engine {
     pub async fn refresh_adopted(&self, m: &Manager, rec: &ServiceRec) -> Result<bool, EngineError> {
         match self {
             Engine::Postgres(pg) => Ok(postgres::engine::refresh_adopted(pg, m, rec).await?),
+            Engine::Mysql(_) => Ok(mysql::engine::refresh_adopted(m, rec).await?),
         }
     }
 
@@ -189,6 +297,7 @@ impl Engine {
             Engine::Postgres(pg) => {
                 Ok(postgres::basebackup::base_backup(pg, &m.layout(&rec.id), rec.port, name, previous).await?)
             }
+            Engine::Mysql(maria) => Ok(mysql::backup::base_backup(maria, &m.layout(&rec.id), name, previous).await?),
         }
     }
 
@@ -196,6 +305,7 @@ impl Engine {
     pub async fn changes_since(&self, m: &Manager, rec: &ServiceRec, backup: &str) -> Option<u64> {
         match self {
             Engine::Postgres(_) => postgres::engine::changes_since(&m.layout(&rec.id), rec.port, backup).await,
+            Engine::Mysql(_) => mysql::engine::changes_since(&m.layout(&rec.id), backup).await,
         }
     }
 
@@ -212,6 +322,23 @@ impl Engine {
     ) {
         match self {
             Engine::Postgres(pg) => postgres::engine::trim_archive(pg, m, rec, oldest_kept, newest, go_on).await,
+            Engine::Mysql(_) => mysql::engine::trim_archive(m, rec, oldest_kept).await,
+        }
+    }
+
+    /// After the server stopped (a power-off): what the archive needs from the stopped server.
+    pub async fn after_stop(&self, m: &Manager, rec: &ServiceRec) {
+        match self {
+            Engine::Postgres(_) => {}
+            Engine::Mysql(_) => {
+                if crate::catalog::keeps_backups(&rec.plan) {
+                    let layout = m.layout(&rec.id);
+                    let sealed = tokio::task::spawn_blocking(move || mysql::binlog::seal(&layout)).await;
+                    if let Ok(Err(e)) | Err(e) = sealed.map_err(std::io::Error::other) {
+                        tracing::warn!(service = %rec.name, "archiving the last binary log after the stop: {e}");
+                    }
+                }
+            }
         }
     }
 
@@ -222,6 +349,7 @@ impl Engine {
                 Ok(postgres::wal::ensure_archived(&m.layout(&rec.id), rec.port, std::time::Duration::from_secs(60))
                     .await?)
             }
+            Engine::Mysql(_) => Ok(mysql::binlog::flush(&m.layout(&rec.id)).await.map(|_| ())?),
         }
     }
 
@@ -231,6 +359,7 @@ impl Engine {
     pub async fn restore(&self, m: &Arc<Manager>, rec: &ServiceRec, fork: &ForkOrigin) -> Result<(), OpError> {
         match self {
             Engine::Postgres(pg) => postgres::fork::fork(pg, m, rec, fork).await,
+            Engine::Mysql(maria) => mysql::fork::fork(maria, m, rec, fork).await,
         }
     }
 
@@ -238,6 +367,7 @@ impl Engine {
     pub fn fork_needs_bytes(&self, m: &Manager, source: &ServiceRec) -> u64 {
         match self {
             Engine::Postgres(_) => postgres::fork::needs_bytes(m, source),
+            Engine::Mysql(_) => mysql::fork::needs_bytes(m, source),
         }
     }
 
@@ -245,6 +375,7 @@ impl Engine {
     pub async fn inventory(&self, m: &Manager, rec: &ServiceRec) -> Result<(Vec<String>, Vec<String>), EngineError> {
         match self {
             Engine::Postgres(_) => Ok(postgres::cluster::inventory(&m.layout(&rec.id), rec.port).await?),
+            Engine::Mysql(_) => Ok(mysql::sql::inventory(&m.layout(&rec.id)).await?),
         }
     }
 
@@ -260,6 +391,7 @@ impl Engine {
             Engine::Postgres(_) => {
                 Ok(postgres::cluster::create_user(&m.layout(&rec.id), rec.port, user, password).await?)
             }
+            Engine::Mysql(_) => Ok(mysql::sql::create_user(&m.layout(&rec.id), user, password, false).await?),
         }
     }
 
@@ -275,6 +407,7 @@ impl Engine {
             Engine::Postgres(_) => {
                 Ok(postgres::cluster::set_password(&m.layout(&rec.id), rec.port, user, password).await?)
             }
+            Engine::Mysql(_) => Ok(mysql::sql::set_password(&m.layout(&rec.id), user, password).await?),
         }
     }
 
@@ -282,6 +415,8 @@ impl Engine {
     pub async fn allow_replication(&self, m: &Manager, rec: &ServiceRec, user: &str) -> Result<(), EngineError> {
         match self {
             Engine::Postgres(_) => Ok(postgres::cluster::allow_replication(&m.layout(&rec.id), rec.port, user).await?),
+            // Their users hold REPLICATION SLAVE already.
+            Engine::Mysql(_) => Ok(()),
         }
     }
 
@@ -289,6 +424,7 @@ impl Engine {
     pub async fn delete_user(&self, m: &Manager, rec: &ServiceRec, user: &str) -> Result<(), EngineError> {
         match self {
             Engine::Postgres(_) => Ok(postgres::cluster::delete_user(&m.layout(&rec.id), rec.port, user).await?),
+            Engine::Mysql(_) => Ok(mysql::sql::delete_user(&m.layout(&rec.id), user).await?),
         }
     }
 
@@ -305,6 +441,7 @@ impl Engine {
             Engine::Postgres(_) => {
                 Ok(postgres::cluster::create_database(&m.layout(&rec.id), rec.port, name, lc_collate, lc_ctype).await?)
             }
+            Engine::Mysql(_) => Ok(mysql::sql::create_database(&m.layout(&rec.id), name).await?),
         }
     }
 
@@ -312,6 +449,7 @@ impl Engine {
     pub async fn databases(&self, m: &Manager, rec: &ServiceRec) -> Result<Vec<(String, String, String)>, EngineError> {
         match self {
             Engine::Postgres(_) => Ok(postgres::cluster::databases(&m.layout(&rec.id), rec.port).await?),
+            Engine::Mysql(_) => Ok(mysql::sql::databases(&m.layout(&rec.id)).await?),
         }
     }
 
@@ -319,6 +457,7 @@ impl Engine {
     pub async fn delete_database(&self, m: &Manager, rec: &ServiceRec, name: &str) -> Result<(), EngineError> {
         match self {
             Engine::Postgres(_) => Ok(postgres::cluster::delete_database(&m.layout(&rec.id), rec.port, name).await?),
+            Engine::Mysql(_) => Ok(mysql::sql::delete_database(&m.layout(&rec.id), name).await?),
         }
     }
 
@@ -333,6 +472,12 @@ impl Engine {
                 .await
                 .unwrap_or_default()
             }
+            Engine::Mysql(_) => {
+                let path = mysql::server::log(&m.layout(&rec.id));
+                tokio::task::spawn_blocking(move || mysql::observe::entries(&std::fs::read(path).unwrap_or_default()))
+                    .await
+                    .unwrap_or_default()
+            }
         }
     }
 
@@ -340,6 +485,7 @@ impl Engine {
     pub fn log_unit(&self) -> String {
         match self {
             Engine::Postgres(pg) => format!("postgresql-{}.service", pg.major),
+            Engine::Mysql(_) => "mysql.service".into(),
         }
     }
 
@@ -352,6 +498,7 @@ impl Engine {
     ) -> Result<Vec<Map<String, Value>>, EngineError> {
         match self {
             Engine::Postgres(_) => Ok(postgres::observe::activity(&m.layout(&rec.id), rec.port, limit).await?),
+            Engine::Mysql(_) => Ok(mysql::observe::activity(&m.layout(&rec.id), limit).await?),
         }
     }
 
@@ -364,6 +511,10 @@ impl Engine {
     ) -> Result<Vec<Map<String, Value>>, EngineError> {
         match self {
             Engine::Postgres(_) => Ok(postgres::observe::query_stats(&m.layout(&rec.id), rec.port, limit).await?),
+            Engine::Mysql(_) => Err(mysql::MysqlError::Tool(
+                "query statistics need performance_schema, which the local MariaDB runs without".into(),
+            )
+            .into()),
         }
     }
 
@@ -371,6 +522,7 @@ impl Engine {
     pub fn has_pools(&self) -> bool {
         match self {
             Engine::Postgres(_) => true,
+            Engine::Mysql(_) => false,
         }
     }
 
@@ -387,6 +539,7 @@ impl Engine {
             Engine::Postgres(pg) => {
                 Ok(postgres::bouncer::configure(pg, &m.layout(&rec.id), rec.port, port, pools, passwords)?)
             }
+            Engine::Mysql(_) => Ok(()),
         }
     }
 
@@ -400,6 +553,7 @@ impl Engine {
                 m.set_pooler(&rec.id, Some(running.clone()));
                 Ok(postgres::bouncer::wait_listening(&layout, port, &running).await?)
             }
+            Engine::Mysql(_) => Ok(()),
         }
     }
 
@@ -407,13 +561,7 @@ impl Engine {
     pub fn reload_pooler(&self, running: &Running) {
         match self {
             Engine::Postgres(_) => postgres::bouncer::reload(running),
-        }
-    }
-
-    /// The pooler of this instance still running from before a restart of the control plane.
-    pub fn adopt_pooler(&self, layout: &Layout) -> Option<Running> {
-        match self {
-            Engine::Postgres(_) => postgres::bouncer::adopt(layout),
+            Engine::Mysql(_) => {}
         }
     }
 
@@ -421,6 +569,7 @@ impl Engine {
     pub fn uri(&self, rec: &ServiceRec) -> (String, Map<String, Value>) {
         match self {
             Engine::Postgres(_) => postgres::engine::uri(rec),
+            Engine::Mysql(_) => mysql::engine::uri(rec),
         }
     }
 
@@ -428,6 +577,7 @@ impl Engine {
     pub fn needs_restart(&self, key: &str) -> bool {
         match self {
             Engine::Postgres(_) => key == "max_connections",
+            Engine::Mysql(_) => false,
         }
     }
 
@@ -436,6 +586,7 @@ impl Engine {
     pub async fn apply_config(&self, m: &Manager, rec: &ServiceRec, reload: bool) -> Result<(), EngineError> {
         match self {
             Engine::Postgres(pg) => Ok(postgres::engine::apply_config(pg, &m.layout(&rec.id), rec, reload).await?),
+            Engine::Mysql(_) => Ok(mysql::engine::apply_config(&m.layout(&rec.id), rec, reload).await?),
         }
     }
 }

@@ -36,7 +36,14 @@ async fn users_and_databases_are_created_changed_and_deleted_for_real() {
     let instances = crate::instances_dir(&pg, dir.path()).unwrap();
     let store = Store::open(&dir.path().join("state.db")).unwrap();
     let ca = crate::tls::Authority::load_or_create(dir.path()).unwrap();
-    let m = Arc::new(Manager::new(Engine::Postgres(pg), ca, instances.clone(), store, Duration::from_secs(3600)));
+    let m = Arc::new(Manager::new(
+        vec![Engine::Postgres(pg)],
+        vec![],
+        ca,
+        instances.clone(),
+        store,
+        Duration::from_secs(3600),
+    ));
     let port = m.free_port().unwrap();
     let rec = ServiceRec {
         id: format!("engine-test-{}", crate::random::random_string(8)),
@@ -54,8 +61,9 @@ async fn users_and_databases_are_created_changed_and_deleted_for_real() {
         op: None,
         fork: None,
         tags: Default::default(),
+        service_type: "pg".into(),
     };
-    let e = &m.engine;
+    let e = m.engine("pg").unwrap();
     e.prepare(&m, &rec).await.unwrap();
     let started = e.start(&m, &rec, port, false).await;
     // Whatever happens below, the server does not outlive the test.

@@ -23,7 +23,7 @@ pub async fn take_backup(m: &Arc<Manager>, id: &str) -> Result<BackupRec, OpErro
         ts.subsec_microsecond()
     );
     let previous = m.store(|s| s.backups(id))?.last().map(|b| b.backup_name.clone());
-    let size = m.engine.base_backup(m, &rec, &name, previous.as_deref()).await?;
+    let size = m.engine_of(&rec)?.base_backup(m, &rec, &name, previous.as_deref()).await?;
     let b = BackupRec { service_id: id.to_string(), backup_name: name, backup_time: now(), data_size: size };
     m.store(|s| s.add_backup(&b))?;
     let max = catalog::plan(&rec.plan, 1).map(|p| p.backup_config.max_count as usize).unwrap_or(1).max(1);
@@ -41,7 +41,7 @@ pub async fn take_backup(m: &Arc<Manager>, id: &str) -> Result<BackupRec, OpErro
         // operation lock this runs under.
         let oldest_kept = (all.len() > max).then(|| all[all.len() - max].backup_name.as_str());
         let (m2, id2) = (m.clone(), id.to_string());
-        m.engine.trim_archive(m, &rec, oldest_kept, &b.backup_name, move || !m2.is_held(&id2)).await;
+        m.engine_of(&rec)?.trim_archive(m, &rec, oldest_kept, &b.backup_name, move || !m2.is_held(&id2)).await;
     }
     Ok(b)
 }
@@ -58,7 +58,7 @@ fn wal_trigger(data_size: u64) -> u64 {
 
 /// Changes written since `last` began, and the data size they are measured against.
 async fn wal_since(m: &Arc<Manager>, rec: &crate::store::ServiceRec, last: &str) -> Option<(u64, u64)> {
-    let changed = m.engine.changes_since(m, rec, last).await?;
+    let changed = m.engine_of(rec).ok()?.changes_since(m, rec, last).await?;
     let size = m.store(|s| s.backups(&rec.id)).ok()?.last().map(|b| b.data_size).unwrap_or(0);
     Some((changed, size))
 }

@@ -29,7 +29,8 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> Result<Se
     if user_config.remove(avn_api::fork::LEGACY_PG_SERVICE).is_some() {
         avn_api::ForkKeys { service: fork_keys.service.clone(), ..Default::default() }.write(&mut user_config);
     }
-    catalog::validate_user_config(&user_config, &m.engine.user_config_schema(), true)?;
+    let engine = m.engine(&body.service_type)?;
+    catalog::validate_user_config(&user_config, &engine.user_config_schema(), true)?;
     let default_window = (super::DEFAULT_MAINTENANCE.0.to_string(), super::DEFAULT_MAINTENANCE.1.to_string());
     let maintenance = body.maintenance.as_ref().map(|w| super::maintenance_window(w, default_window)).transpose()?;
     let now = now();
@@ -49,6 +50,7 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> Result<Se
         op: Some(Op::Create),
         fork: None,
         tags: body.tags.clone().unwrap_or_default(),
+        service_type: body.service_type.clone(),
     };
     if let Some(source_name) = fork_keys.service.clone() {
         attach_fork(m, project, &plan, &body, &fork_keys, &source_name, &mut rec)?;
@@ -62,6 +64,9 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> Result<Se
     }
     if let Some((dow, time)) = &maintenance {
         m.store(|s| s.set_maintenance(&rec.id, dow, time))?;
+    }
+    if let Some(mb) = body.disk_space_mb {
+        m.store(|s| s.set_disk_space(&rec.id, Some(mb)))?;
     }
     spawn_op(m, rec.id.clone());
     Ok(rec)
@@ -79,13 +84,7 @@ fn check_request(m: &Manager, project: &str, body: &ServiceCreate) -> Result<avn
             body.service_name
         )));
     }
-    let stype = m.engine.service_type();
-    if body.service_type != stype {
-        return Err(Refusal::invalid(format!(
-            "Service type '{}' is not available on the local control plane (available: {stype})",
-            body.service_type
-        )));
-    }
+    let stype = m.engine(&body.service_type)?.service_type();
     let Some(plan) = catalog::plan(&body.plan, m.backup_interval_hours()) else {
         return Err(Refusal::invalid(format!(
             "Plan '{}' does not exist for service type {stype} (plans: hobbyist, startup-4, business-4, premium-4)",
@@ -96,6 +95,9 @@ fn check_request(m: &Manager, project: &str, body: &ServiceCreate) -> Result<avn
         return Err(Refusal::invalid(format!(
             "Cloud '{c}' is not available: the local control plane has one cloud, 'local'"
         )));
+    }
+    if let Some(mb) = body.disk_space_mb {
+        catalog::check_disk_space(&plan, mb).map_err(Refusal::invalid)?;
     }
     if let Some(Some(vpc)) = &body.project_vpc_id {
         return Err(Refusal::invalid(format!("Project VPC {vpc} does not exist")));
@@ -120,6 +122,12 @@ fn attach_fork(
     let source = m.store(|s| s.service(&source_project, source_name))?.ok_or_else(|| {
         Refusal::invalid(format!("Service to fork from '{source_project}/{source_name}' does not exist"))
     })?;
+    if source.service_type != body.service_type {
+        return Err(Refusal::invalid(format!(
+            "Service '{source_name}' is a {} service: a fork of it must be created with service type '{}', not '{}'",
+            source.service_type, source.service_type, body.service_type
+        )));
+    }
     let target = fork_target(m, &source, plan.has_backups(), &plan.service_plan, fork_keys)?;
     if let Some((need, free)) = super::fork::space(m, &source).filter(|(need, free)| need > free) {
         return Err(Refusal::invalid(format!(
@@ -135,9 +143,18 @@ fn attach_fork(
     let backup = match &fork_keys.basebackup {
         // A named backup (types restored from a snapshot): that one, or a refusal.
         Some(name) => {
-            if !backups.iter().any(|b| &b.backup_name == name) {
+            let Some(named) = backups.iter().find(|b| &b.backup_name == name) else {
                 m.release(&source.id, &rec.id);
                 return Err(Refusal::invalid(format!("Service '{source_name}' has no backup named '{name}'")));
+            };
+            // A backup holds what was committed before it: it cannot restore to an earlier instant.
+            if let Some(t) = target.filter(|t| avn_api::time::parse(&named.backup_time).is_some_and(|bt| bt > *t)) {
+                m.release(&source.id, &rec.id);
+                return Err(Refusal::invalid(format!(
+                    "Backup '{name}' of '{source_name}' was taken at {}, after recovery_target_time {}: choose an earlier backup, or none",
+                    named.backup_time,
+                    format_zulu(t)
+                )));
             }
             Some(name.clone())
         }

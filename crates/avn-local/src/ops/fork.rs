@@ -18,7 +18,7 @@ pub fn space(m: &Manager, source: &ServiceRec) -> Option<(u64, u64)> {
     }
     let fs = nix::sys::statvfs::statvfs(&m.instances).ok()?;
     let free = fs.blocks_available() as u64 * fs.fragment_size() as u64;
-    Some((m.engine.fork_needs_bytes(m, source), free))
+    Some((m.engine_of(source).ok()?.fork_needs_bytes(m, source), free))
 }
 
 /// Run a registered fork; the source's backups are held (not rotated) meanwhile.
@@ -26,7 +26,7 @@ pub async fn run(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
     let fork = rec.fork.as_ref().ok_or(OpError::NoForkOrigin)?;
     // Held since the fork was accepted; again after a restart (idempotent).
     m.hold(&fork.source_id, &rec.id);
-    let result = m.engine.restore(m, rec, fork).await;
+    let result = m.engine_of(rec)?.restore(m, rec, fork).await;
     m.release(&fork.source_id, &rec.id);
     result?;
     set_passwords(m, rec).await
@@ -37,10 +37,10 @@ pub async fn run(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
 /// and the shown password always works.
 async fn set_passwords(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
     let rec = m.store(|s| s.service_by_id(&rec.id))?.ok_or(OpError::ServiceGone)?;
-    let (_, users) = m.engine.inventory(m, &rec).await?;
+    let (_, users) = m.engine_of(&rec)?.inventory(m, &rec).await?;
     let passwords = super::inventory::current_passwords(m, &rec)?;
     for (user, password) in passwords.iter().filter(|(u, _)| users.contains(u)) {
-        m.engine.set_password(m, &rec, user, password).await?;
+        m.engine_of(&rec)?.set_password(m, &rec, user, password).await?;
     }
     Ok(())
 }

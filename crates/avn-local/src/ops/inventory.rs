@@ -92,15 +92,15 @@ pub async fn create_user(
         }
     }
     let (_guard, rec) = lock_running(m, project, name).await?;
-    let (_, users) = m.engine.inventory(m, &rec).await?;
+    let (_, users) = m.engine_of(&rec)?.inventory(m, &rec).await?;
     if users.iter().any(|u| u == user) {
         return Err(Refusal::conflict(format!("Service user '{user}' already exists in '{name}'")));
     }
     let password = random_string(24);
-    m.engine.create_user(m, &rec, user, &password).await?;
+    m.engine_of(&rec)?.create_user(m, &rec, user, &password).await?;
     if body.access_control.as_ref().and_then(|a| a.get("pg_allow_replication")).and_then(|v| v.as_bool()) == Some(true)
     {
-        m.engine.allow_replication(m, &rec, user).await?;
+        m.engine_of(&rec)?.allow_replication(m, &rec, user).await?;
     }
     m.store(|s| s.record_password(&rec.id, user, &password, &now()))?;
     m.forget_inventory(&rec.id);
@@ -151,12 +151,12 @@ pub async fn modify_user(
         }
     }
     let (_guard, rec) = lock_running(m, project, name).await?;
-    let (_, users) = m.engine.inventory(m, &rec).await?;
+    let (_, users) = m.engine_of(&rec)?.inventory(m, &rec).await?;
     if !users.iter().any(|u| u == user) {
         return Err(Refusal::not_found(format!("Service user '{user}' does not exist in '{name}'")));
     }
     let password = body.new_password.clone().unwrap_or_else(|| random_string(24));
-    m.engine.set_password(m, &rec, user, &password).await?;
+    m.engine_of(&rec)?.set_password(m, &rec, user, &password).await?;
     m.store(|s| {
         s.record_password(&rec.id, user, &password, &now())?;
         if user == ADMIN {
@@ -174,7 +174,7 @@ pub async fn delete_user(m: &Arc<Manager>, project: &str, name: &str, user: &str
         return Err(Refusal::invalid(format!("The primary user '{ADMIN}' cannot be deleted")));
     }
     let (_guard, rec) = lock_running(m, project, name).await?;
-    let (_, users) = m.engine.inventory(m, &rec).await?;
+    let (_, users) = m.engine_of(&rec)?.inventory(m, &rec).await?;
     if !users.iter().any(|u| u == user) {
         return Err(Refusal::not_found(format!("Service user '{user}' does not exist in '{name}'")));
     }
@@ -184,7 +184,7 @@ pub async fn delete_user(m: &Arc<Manager>, project: &str, name: &str, user: &str
             p.pool_name
         )));
     }
-    m.engine.delete_user(m, &rec, user).await.map_err(|e| in_words(e, "the user"))?;
+    m.engine_of(&rec)?.delete_user(m, &rec, user).await.map_err(|e| in_words(e, "the user"))?;
     // Its password goes from the record and so from the pooler's users.
     m.store(|s| s.forget_password(&rec.id, user, &now()))?;
     m.forget_inventory(&rec.id);
@@ -201,7 +201,8 @@ pub async fn databases(
 ) -> Result<Vec<(String, Option<(String, String)>)>, OpError> {
     let rec = find(m, project, name)?;
     if rec.state == State::Running && m.running(&rec.id).is_some() {
-        if let Ok(Ok(list)) = tokio::time::timeout(Duration::from_secs(5), m.engine.databases(m, &rec)).await {
+        if let Ok(Ok(list)) = tokio::time::timeout(Duration::from_secs(5), m.engine_of(&rec)?.databases(m, &rec)).await
+        {
             return Ok(list.into_iter().map(|(n, c, t)| (n, Some((c, t)))).collect());
         }
     }
@@ -229,11 +230,11 @@ pub async fn create_database(
         }
     }
     let (_guard, rec) = lock_running(m, project, name).await?;
-    let (dbs, _) = m.engine.inventory(m, &rec).await?;
+    let (dbs, _) = m.engine_of(&rec)?.inventory(m, &rec).await?;
     if dbs.iter().any(|d| d == db) {
         return Err(Refusal::conflict(format!("Database '{db}' already exists in '{name}'")));
     }
-    m.engine
+    m.engine_of(&rec)?
         .create_database(m, &rec, db, body.lc_collate.as_deref(), body.lc_ctype.as_deref())
         .await
         .map_err(|e| in_words(e, "the database"))?;
@@ -247,7 +248,7 @@ pub async fn delete_database(m: &Arc<Manager>, project: &str, name: &str, db: &s
         return Err(Refusal::invalid(format!("Database '{DEFAULT_DB}' cannot be deleted")));
     }
     let (_guard, rec) = lock_running(m, project, name).await?;
-    let (dbs, _) = m.engine.inventory(m, &rec).await?;
+    let (dbs, _) = m.engine_of(&rec)?.inventory(m, &rec).await?;
     if !dbs.iter().any(|d| d == db) {
         return Err(Refusal::not_found(format!("Database '{db}' does not exist in '{name}'")));
     }
@@ -257,7 +258,7 @@ pub async fn delete_database(m: &Arc<Manager>, project: &str, name: &str, db: &s
             p.pool_name
         )));
     }
-    m.engine.delete_database(m, &rec, db).await.map_err(|e| in_words(e, "the database"))?;
+    m.engine_of(&rec)?.delete_database(m, &rec, db).await.map_err(|e| in_words(e, "the database"))?;
     m.forget_inventory(&rec.id);
     Ok(())
 }
@@ -265,8 +266,11 @@ pub async fn delete_database(m: &Arc<Manager>, project: &str, name: &str, db: &s
 /// A server's refusal (a role that owns objects, a database in use, an unknown locale) is the
 /// caller's to fix: a 400 with the server's words, not a 500.
 fn in_words(e: crate::engines::EngineError, what: &str) -> OpError {
-    let crate::engines::EngineError::Postgres(pg) = &e;
-    if pg.sqlstate().is_some() {
+    let server_said = match &e {
+        crate::engines::EngineError::Postgres(pg) => pg.sqlstate().is_some(),
+        crate::engines::EngineError::Mysql(my) => my.server_code().is_some(),
+    };
+    if server_said {
         return Refusal::invalid(format!("The server refused to change {what}: {}", crate::error::chain(&e)));
     }
     e.into()

@@ -54,13 +54,16 @@ pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUp
             rec.op.map(Op::as_str).unwrap_or("")
         )));
     }
-    let (cfg, restart_needed) = merge_config(m, &rec.user_config, &body.user_config);
+    let (cfg, restart_needed) = merge_config(m.engine_of(&rec)?, &rec.user_config, &body.user_config);
     let config_changed = cfg != rec.user_config;
+    if let Some(mb) = body.disk_space_mb {
+        m.store(|s| s.set_disk_space(&rec.id, Some(mb)))?;
+    }
     rec.user_config = cfg;
     rec.plan = body.plan.clone();
     rec.termination_protection = protect;
     if config_changed {
-        m.engine.apply_config(m, &rec, false).await?;
+        m.engine_of(&rec)?.apply_config(m, &rec, false).await?;
     }
     match body.powered {
         Some(false) if rec.state != State::PowerOff => power_off(m, &mut rec).await,
@@ -77,7 +80,7 @@ pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUp
             rec.op = Some(Op::PowerOn);
         }
         _ if config_changed && rec.state == State::Running => {
-            if let Err(e) = m.engine.apply_config(m, &rec, true).await {
+            if let Err(e) = m.engine_of(&rec)?.apply_config(m, &rec, true).await {
                 tracing::warn!(service = %rec.name, "reloading its configuration: {e}");
             }
         }
@@ -104,7 +107,7 @@ fn check_update(m: &Manager, rec: &ServiceRec, body: &ServiceUpdate) -> Result<(
             return Err(Refusal::invalid(format!(
                 "Plan '{}' does not exist for service type {}",
                 body.plan,
-                m.engine.service_type()
+                m.engine_of(rec)?.service_type()
             )));
         };
         if catalog::keeps_backups(&rec.plan) != new_plan.has_backups() {
@@ -116,21 +119,29 @@ fn check_update(m: &Manager, rec: &ServiceRec, body: &ServiceUpdate) -> Result<(
             "Cloud '{c}' is not available: the local control plane has one cloud, 'local'"
         )));
     }
-    catalog::validate_user_config(&body.user_config, &m.engine.user_config_schema(), false)?;
+    catalog::validate_user_config(&body.user_config, &m.engine_of(rec)?.user_config_schema(), false)?;
+    if let Some(mb) = body.disk_space_mb {
+        let plan = catalog::plan(&body.plan, 1).unwrap_or_default();
+        catalog::check_disk_space(&plan, mb).map_err(Refusal::invalid)?;
+    }
     Ok(())
 }
 
 /// `current` with `changes` merged in (`null` removes a key; the engine's own object, such as
 /// `pg`, is merged key by key), and whether a changed engine option needs a restart.
-fn merge_config(m: &Manager, current: &Map<String, Value>, changes: &Map<String, Value>) -> (Map<String, Value>, bool) {
+fn merge_config(
+    engine: &crate::engines::Engine,
+    current: &Map<String, Value>,
+    changes: &Map<String, Value>,
+) -> (Map<String, Value>, bool) {
     let mut cfg = current.clone();
     let mut restart_needed = false;
-    let engine_key = m.engine.service_type();
+    let engine_key = engine.service_type();
     for (k, v) in changes {
         if k == engine_key {
             let mut own = cfg.get(engine_key).and_then(Value::as_object).cloned().unwrap_or_default();
             for (ok, ov) in v.as_object().into_iter().flatten() {
-                restart_needed |= m.engine.needs_restart(ok);
+                restart_needed |= engine.needs_restart(ok);
                 if ov.is_null() {
                     own.remove(ok);
                 } else {
@@ -151,11 +162,18 @@ fn merge_config(m: &Manager, current: &Map<String, Value>, changes: &Map<String,
 async fn power_off(m: &Arc<Manager>, rec: &mut ServiceRec) {
     super::pools::stop(m, &rec.id).await;
     if let Some(mut r) = m.running(&rec.id) {
-        let archived = if catalog::keeps_backups(&rec.plan) { m.engine.flush_archive(m, rec).await } else { Ok(()) };
+        let archived = match m.engine_of(rec) {
+            Ok(e) if catalog::keeps_backups(&rec.plan) => e.flush_archive(m, rec).await.map_err(OpError::from),
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        };
         if let Err(e) = archived {
             tracing::warn!("archiving before power-off of {}: {e}", rec.name);
         }
         r.stop().await;
+        if let Ok(e) = m.engine_of(rec) {
+            e.after_stop(m, rec).await;
+        }
     }
     m.set_running(&rec.id, None);
     rec.state = State::PowerOff;

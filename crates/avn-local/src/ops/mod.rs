@@ -296,7 +296,7 @@ fn restart_dead(
         cur.update_time = now();
         if again {
             let wait = restart_backoff(0).as_secs();
-            let server = m.engine.server_name();
+            let server = m.engine_of(&rec).map(|e| e.server_name()).unwrap_or("database");
             tracing::warn!(service = %cur.name, "its {server} server exited again soon after a restart; trying again in {wait} s");
             m.set_failure(&cur.id, Some(format!("the {server} server exited again soon after a restart (is the disk full?); trying again in {wait} s")));
             cur.op = Some(Op::StartFailed);
@@ -307,7 +307,7 @@ fn restart_dead(
             }
             continue;
         }
-        let server = m.engine.server_name();
+        let server = m.engine_of(&rec).map(|e| e.server_name()).unwrap_or("database");
         tracing::warn!(service = %cur.name, "its {server} server exited unexpectedly; restarting it");
         m.set_failure(&cur.id, Some(format!("the {server} server exited unexpectedly; restarting it")));
         cur.op = Some(Op::PowerOn);

@@ -45,13 +45,13 @@ pub async fn sync(m: &Manager, rec: &ServiceRec) -> Result<(), OpError> {
         }
     };
     let passwords = super::inventory::current_passwords(m, rec)?;
-    m.engine.configure_pooler(m, rec, port, &pools, &passwords)?;
-    if let Some(r) = m.pooler(&rec.id).or_else(|| m.engine.adopt_pooler(&m.layout(&rec.id))) {
+    m.engine_of(rec)?.configure_pooler(m, rec, port, &pools, &passwords)?;
+    if let Some(r) = m.pooler(&rec.id).or_else(|| crate::engines::adopt_pooler_at(&m.layout(&rec.id).root)) {
         m.set_pooler(&rec.id, Some(r.clone()));
-        m.engine.reload_pooler(&r);
+        m.engine_of(rec)?.reload_pooler(&r);
         return Ok(());
     }
-    if let Err(e) = m.engine.start_pooler(m, rec, port).await {
+    if let Err(e) = m.engine_of(rec)?.start_pooler(m, rec, port).await {
         stop(m, &rec.id).await;
         return Err(e.into());
     }
@@ -61,7 +61,7 @@ pub async fn sync(m: &Manager, rec: &ServiceRec) -> Result<(), OpError> {
 
 /// Stop the service's pooler, if it runs.
 pub async fn stop(m: &Manager, id: &str) {
-    let running = m.pooler(id).or_else(|| m.engine.adopt_pooler(&m.layout(id)));
+    let running = m.pooler(id).or_else(|| crate::engines::adopt_pooler_at(&m.layout(id).root));
     if let Some(mut r) = running {
         r.stop().await;
     }
@@ -129,7 +129,7 @@ fn check_mode(mode: Option<&str>) -> Result<(), OpError> {
 /// The pool's database and user exist on the server, and the user's password is known (the
 /// pooler logs in with it).
 async fn check_targets(m: &Manager, rec: &ServiceRec, database: &str, username: Option<&str>) -> Result<(), OpError> {
-    let (dbs, users) = m.engine.inventory(m, rec).await?;
+    let (dbs, users) = m.engine_of(rec)?.inventory(m, rec).await?;
     if !dbs.iter().any(|d| d == database) {
         return Err(Refusal::invalid(format!(
             "Database '{database}' does not exist in '{}': create it first (avn service database-create)",
@@ -154,9 +154,6 @@ async fn check_targets(m: &Manager, rec: &ServiceRec, database: &str, username: 
 
 /// `POST {base}/connection_pool`.
 pub async fn create(m: &Arc<Manager>, project: &str, name: &str, body: &PoolCreate) -> Result<(), OpError> {
-    if !m.engine.has_pools() {
-        return Err(Refusal::invalid(format!("{} services have no connection pools", m.engine.service_type())));
-    }
     if !avn_api::inventory::valid_object_name(&body.pool_name) || body.pool_name == "pgbouncer" {
         return Err(Refusal::invalid(format!(
             "Invalid pool name '{}': use 1 to 63 letters, digits, '_' or '-', starting with a letter or '_' (not pgbouncer)",
@@ -166,6 +163,13 @@ pub async fn create(m: &Arc<Manager>, project: &str, name: &str, body: &PoolCrea
     check_size(body.pool_size)?;
     check_mode(body.pool_mode.as_deref())?;
     let (_guard, rec) = lock_running(m, project, name).await?;
+    let engine = m.engine_of(&rec)?;
+    if !engine.has_pools() {
+        return Err(Refusal::invalid(format!(
+            "{} services have no connection pools (Aiven has them for PostgreSQL only)",
+            engine.service_type()
+        )));
+    }
     check_targets(m, &rec, &body.database, body.username.as_deref()).await?;
     let pool = PoolRec {
         pool_name: body.pool_name.clone(),

@@ -13,11 +13,11 @@ use crate::store::ServiceRec;
 pub async fn create(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
     let has_backups = catalog::keeps_backups(&rec.plan);
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 0, 100);
-    m.engine.prepare(m, rec).await?;
+    m.engine_of(rec)?.prepare(m, rec).await?;
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 50, 100);
     let port = run_on_a_free_port(m, rec, has_backups).await?;
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 70, 100);
-    m.engine.bootstrap(m, rec, port).await?;
+    m.engine_of(rec)?.bootstrap(m, rec, port).await?;
     if has_backups {
         m.report(&rec.id, "basebackup", None, 0, 0, 1);
         super::backup::take_backup(m, &rec.id).await?;
@@ -42,11 +42,11 @@ pub async fn start(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
 async fn run_on_a_free_port(m: &Arc<Manager>, rec: &ServiceRec, has_backups: bool) -> Result<u16, OpError> {
     let mut port = rec.port;
     for attempt in 1..=3 {
-        match m.engine.start(m, rec, port, has_backups).await {
+        match m.engine_of(rec)?.start(m, rec, port, has_backups).await {
             Ok(()) => return Ok(port),
             Err(e) if attempt < 3 && port_taken(m, rec, port) => {
                 let next = m.free_port()?;
-                let server = m.engine.server_name();
+                let server = m.engine_of(rec)?.server_name();
                 tracing::warn!(service = %rec.name, "port {port} was taken before {server} could bind it ({e}); moving to {next}");
                 let mut moved = m.store(|s| s.service_by_id(&rec.id))?.ok_or(OpError::ServiceGone)?;
                 moved.port = next;

@@ -12,17 +12,14 @@ use super::error::ApiResult;
 use super::require_project;
 use super::AppState;
 use crate::catalog;
+use crate::engines::Engine;
 
-fn type_info(s: &AppState, with_plans: bool) -> ServiceTypeInfo {
-    catalog::service_type_info(&s.manager.engine, with_plans, s.manager.backup_interval_hours())
+fn type_info(s: &AppState, engine: &Engine, with_plans: bool) -> ServiceTypeInfo {
+    catalog::service_type_info(engine, with_plans, s.manager.backup_interval_hours())
 }
 
-fn require_type(t: &str) -> ApiResult<()> {
-    if t == catalog::SERVICE_TYPE {
-        Ok(())
-    } else {
-        Err(ApiError::not_found(format!("Service type '{t}' is not available on the local control plane")))
-    }
+fn require_type<'a>(s: &'a AppState, t: &str) -> ApiResult<&'a Engine> {
+    s.manager.engine(t).map_err(|e| ApiError::not_found(e.to_string()))
 }
 
 pub async fn clouds() -> Json<wrap::CloudsOut> {
@@ -30,7 +27,9 @@ pub async fn clouds() -> Json<wrap::CloudsOut> {
 }
 
 pub async fn service_types(State(s): State<AppState>) -> Json<wrap::ServiceTypesOut> {
-    Json(wrap::ServiceTypesOut { service_types: [(catalog::SERVICE_TYPE.to_string(), type_info(&s, true))].into() })
+    let service_types =
+        s.manager.engines().iter().map(|e| (e.service_type().to_string(), type_info(&s, e, true))).collect();
+    Json(wrap::ServiceTypesOut { service_types })
 }
 
 pub async fn project_service_types(
@@ -46,23 +45,28 @@ pub async fn service_type(
     Path((p, t)): Path<(String, String)>,
 ) -> ApiResult<Json<ServiceTypeInfo>> {
     require_project(&s, &p)?;
-    require_type(&t)?;
-    Ok(Json(type_info(&s, false)))
+    let engine = require_type(&s, &t)?;
+    Ok(Json(type_info(&s, engine, false)))
 }
 
 pub async fn plans(State(s): State<AppState>, Path((p, t)): Path<(String, String)>) -> ApiResult<Json<wrap::PlansOut>> {
     require_project(&s, &p)?;
-    require_type(&t)?;
-    Ok(Json(wrap::PlansOut { service_plans: catalog::plans(s.manager.backup_interval_hours()) }))
+    let engine = require_type(&s, &t)?;
+    Ok(Json(wrap::PlansOut { service_plans: catalog::plans(engine.service_type(), s.manager.backup_interval_hours()) }))
 }
 
 pub async fn service_versions(State(s): State<AppState>) -> Json<wrap::ServiceVersionsOut> {
     Json(wrap::ServiceVersionsOut {
-        service_versions: vec![ServiceVersion {
-            service_type: catalog::SERVICE_TYPE.into(),
-            major_version: s.manager.engine.version().to_string(),
-            state: "available".into(),
-            ..Default::default()
-        }],
+        service_versions: s
+            .manager
+            .engines()
+            .iter()
+            .map(|e| ServiceVersion {
+                service_type: e.service_type().into(),
+                major_version: e.version().to_string(),
+                state: "available".into(),
+                ..Default::default()
+            })
+            .collect(),
     })
 }

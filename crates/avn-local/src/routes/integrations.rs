@@ -19,7 +19,8 @@ pub async fn list(
     Path((p, name)): Path<(String, String)>,
 ) -> ApiResult<Json<wrap::IntegrationsOut>> {
     service_rec(&s, &p, &name)?;
-    let list = s.manager.store(|st| st.integrations(&p, &name))?.iter().map(views::integration).collect();
+    let list =
+        s.manager.store(|st| st.integrations(&p, &name))?.iter().map(|i| views::integration(&s.manager, i)).collect();
     Ok(Json(wrap::IntegrationsOut { service_integrations: list }))
 }
 
@@ -31,5 +32,5 @@ pub async fn create(
     require_project(&s, &p)?;
     let body: IntegrationCreate = parse(&body)?;
     let rec = crate::ops::create_integration(&s.manager, &p, body)?;
-    Ok(Json(wrap::IntegrationOut { service_integration: views::integration(&rec) }))
+    Ok(Json(wrap::IntegrationOut { service_integration: views::integration(&s.manager, &rec) }))
 }

@@ -34,13 +34,22 @@ pub async fn create_user(State(s): State<AppState>, Path((p, name)): Base, body:
     require_project(&s, &p)?;
     let body: UserCreate = parse(&body)?;
     let (user, password) = inventory::create_user(&s.manager, &p, &name, &body).await?;
-    Ok(Json(UserOut { user: views::user(&user, Some(password)) }))
+    Ok(Json(UserOut { user: views::user(engine_named(&s, &p, &name)?, &user, Some(password)) }))
 }
 
 pub async fn get_user(State(s): State<AppState>, Path((p, name, user)): Item) -> ApiResult<Json<UserOut>> {
     require_project(&s, &p)?;
     let password = inventory::user(&s.manager, &p, &name, &user).await?;
-    Ok(Json(UserOut { user: views::user(&user, password) }))
+    Ok(Json(UserOut { user: views::user(engine_named(&s, &p, &name)?, &user, password) }))
+}
+
+/// The engine of service `name` in project `p`.
+fn engine_named<'a>(s: &'a AppState, p: &str, name: &str) -> ApiResult<&'a crate::engines::Engine> {
+    let rec = s
+        .manager
+        .store(|st| st.service(p, name))?
+        .ok_or_else(|| crate::error::Refusal::not_found(format!("Service {name} does not exist")))?;
+    Ok(s.manager.engine_of(&rec)?)
 }
 
 pub async fn modify_user(

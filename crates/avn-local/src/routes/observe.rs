@@ -55,10 +55,10 @@ pub async fn logs(
         None => None,
         Some(o) => Some(o.parse::<u64>().map_err(|_| ApiError::bad_request(format!("Invalid offset '{o}'")))?),
     };
-    let all = s.manager.engine.log_entries(&s.manager, &rec).await;
+    let all = s.manager.engine_of(&rec)?.log_entries(&s.manager, &rec).await;
     let (entries, next) = crate::engines::postgres::observe::page(&all, offset, limit, desc);
     let hostname = format!("{}-1", rec.name);
-    let unit = s.manager.engine.log_unit();
+    let unit = s.manager.engine_of(&rec)?.log_unit();
     let logs: Vec<Value> = entries
         .into_iter()
         .map(|e| json!({"time": e.time, "hostname": hostname, "unit": unit, "msg": e.msg}))
@@ -86,7 +86,8 @@ pub async fn activity(
     let rec = service_rec(&s, &p, &name)?;
     let limit = limit(&body)?;
     running(&s, &rec)?;
-    let queries = s.manager.engine.activity(&s.manager, &rec, limit).await.map_err(crate::error::OpError::from)?;
+    let queries =
+        s.manager.engine_of(&rec)?.activity(&s.manager, &rec, limit).await.map_err(crate::error::OpError::from)?;
     Ok(Json(json!({ "queries": queries })))
 }
 
@@ -96,11 +97,12 @@ pub async fn query_stats(
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     let rec = service_rec(&s, &p, &name)?;
-    if kind != s.manager.engine.service_type() {
+    if kind != s.manager.engine_of(&rec)?.service_type() {
         return Err(ApiError::not_found(format!("Service '{name}' is not of type {kind}")));
     }
     let limit = limit(&body)?;
     running(&s, &rec)?;
-    let queries = s.manager.engine.query_stats(&s.manager, &rec, limit).await.map_err(crate::error::OpError::from)?;
+    let queries =
+        s.manager.engine_of(&rec)?.query_stats(&s.manager, &rec, limit).await.map_err(crate::error::OpError::from)?;
     Ok(Json(json!({ "queries": queries })))
 }

@@ -53,6 +53,7 @@ fn service_rec(name: &str, state: State, plan: &str, time: &str) -> ServiceRec {
         op: None,
         fork: None,
         tags: [("team".to_string(), "db".to_string())].into(),
+        service_type: "pg".into(),
     }
 }
 
@@ -100,8 +101,14 @@ fn app(dir: &std::path::Path) -> Router {
         .unwrap();
     let pg = Pg { bindir: PathBuf::from("/nonexistent/bin"), major: "16".into(), run_as: None };
     let ca = crate::tls::Authority::load_or_create(dir).unwrap();
-    let manager =
-        Manager::new(crate::engines::Engine::Postgres(pg), ca, dir.join("instances"), store, Duration::from_secs(3600));
+    let manager = Manager::new(
+        vec![crate::engines::Engine::Postgres(pg)],
+        vec![],
+        ca,
+        dir.join("instances"),
+        store,
+        Duration::from_secs(3600),
+    );
     let started = Arc::new("2026-11-20T10:00:00Z".to_string());
     router(AppState { manager: Arc::new(manager), token: Arc::new(TOKEN.into()), started })
 }

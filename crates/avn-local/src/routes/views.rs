@@ -3,7 +3,6 @@
 
 use avn_api::Backup;
 use avn_api::Component;
-use avn_api::ConnectionInfo;
 use avn_api::Integration;
 use avn_api::Maintenance;
 use avn_api::NodeState;
@@ -28,7 +27,8 @@ const HOST: &str = "127.0.0.1";
 pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResult<Service> {
     let m = &s.manager;
     let plan = catalog::plan(&rec.plan, m.backup_interval_hours()).unwrap_or_default();
-    let (uri, params) = m.engine.uri(rec);
+    let engine = m.engine_of(rec)?;
+    let (uri, params) = engine.uri(rec);
     // `service list` and `service get` show the same users, databases and pools.
     let (databases, users) = m.inventory(rec).await;
     let passwords = crate::ops::inventory::current_passwords(m, rec)?;
@@ -36,7 +36,7 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
         .into_iter()
         .map(|u| {
             let password = passwords.get(&u).cloned();
-            user(&u, password)
+            user(engine, &u, password)
         })
         .collect();
     let connection_pools = crate::ops::pools::view(m, rec)?;
@@ -44,13 +44,16 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
         .store(|st| st.maintenance(&rec.id))?
         .unwrap_or_else(|| (crate::ops::DEFAULT_MAINTENANCE.0.into(), crate::ops::DEFAULT_MAINTENANCE.1.into()));
     let backups = m.store(|st| st.backups(&rec.id))?.iter().map(backup).collect();
-    let integrations = m.store(|st| st.integrations(&rec.project, &rec.name))?.iter().map(integration).collect();
+    let integrations =
+        m.store(|st| st.integrations(&rec.project, &rec.name))?.iter().map(|i| integration(m, i)).collect();
     let notifications = notifications(m, rec);
-    let disk_space_mb = plan.regions.get(catalog::CLOUD).and_then(|r| r.get("disk_space_mb")).and_then(Value::as_u64);
+    let disk_space_mb = m
+        .store(|st| st.disk_space(&rec.id))?
+        .or_else(|| plan.regions.get(catalog::CLOUD).and_then(|r| r.get("disk_space_mb")).and_then(Value::as_u64));
     let extra = if detailed { local_disk(m, rec) } else { Map::new() };
     Ok(Service {
         service_name: rec.name.clone(),
-        service_type: catalog::SERVICE_TYPE.into(),
+        service_type: rec.service_type.clone(),
         plan: rec.plan.clone(),
         cloud_name: catalog::CLOUD.into(),
         state: shown_state(m, rec),
@@ -79,17 +82,11 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
         backups: Some(backups),
         tags: Some(rec.tags.clone()),
         service_notifications: notifications,
-        service_type_description: Some(m.engine.description().into()),
+        service_type_description: Some(engine.description()),
         cloud_description: Some("This machine - Local".into()),
-        connection_info: Some(ConnectionInfo {
-            pg: Some(vec![uri]),
-            pg_params: Some(vec![params]),
-            pg_standby: Some(vec![]),
-            pg_syncing: Some(vec![]),
-            extra: Map::new(),
-        }),
+        connection_info: Some(engine.connection_info(uri, params)),
         components: Some(vec![Component {
-            component: "pg".into(),
+            component: engine.service_type().into(),
             host: HOST.into(),
             port: rec.port,
             route: Some("dynamic".into()),
@@ -105,9 +102,7 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
             updates: vec![],
             extra: Map::new(),
         }),
-        metadata: Some(
-            [("pg_version".to_string(), Value::String(m.engine.version().to_string()))].into_iter().collect(),
-        ),
+        metadata: Some(engine.metadata()),
         features: Some(Map::new()),
         extra,
     })
@@ -131,13 +126,44 @@ fn shown_state(m: &crate::manager::Manager, rec: &ServiceRec) -> avn_api::Servic
 
 /// The failure of the last operation, as a notification.
 fn notifications(m: &crate::manager::Manager, rec: &ServiceRec) -> Vec<ServiceNotification> {
-    let Some(message) = m.failure(&rec.id) else { return vec![] };
-    vec![ServiceNotification {
-        notification_type: "service_creation_failed".into(),
-        level: "warning".into(),
-        message,
-        metadata: Map::new(),
-    }]
+    let mut out = vec![];
+    if let Some(message) = m.failure(&rec.id) {
+        out.push(ServiceNotification {
+            notification_type: "service_creation_failed".into(),
+            level: "warning".into(),
+            message,
+            metadata: Map::new(),
+        });
+    }
+    // A fork that could not be cut exactly at its target says what it holds.
+    if let (Ok(Some((restored_to, false))), Some(f)) = (m.store(|s| s.fork_result(&rec.id)), &rec.fork) {
+        let target = f.target.map(avn_api::time::format_zulu).unwrap_or_default();
+        out.push(ServiceNotification {
+            notification_type: avn_api::service::FORK_RESTORED_TO.into(),
+            level: "notice".into(),
+            message: format!(
+                "Restored to {restored_to}, not {target}: it holds exactly the transactions committed at or before {restored_to}. \
+                 The source's binary log moved between that instant and the next look after the target, so what was committed \
+                 in between cannot be placed before or after {target}; it is not in the fork"
+            ),
+            metadata: [("restored_to".to_string(), Value::String(restored_to))].into_iter().collect(),
+        });
+    }
+    // A MySQL version asked for is not what runs here.
+    if let Some(asked) = rec.user_config.get("mysql_version").and_then(Value::as_str) {
+        if let Ok(engine) = m.engine_of(rec) {
+            out.push(ServiceNotification {
+                notification_type: "service_version_substituted".into(),
+                level: "notice".into(),
+                message: format!(
+                    "MySQL {asked} was asked for; this machine runs {} (Debian has no MySQL server), which speaks the MySQL protocol",
+                    engine.metadata().get("server").and_then(Value::as_str).unwrap_or("MariaDB")
+                ),
+                metadata: Map::new(),
+            });
+        }
+    }
+    out
 }
 
 /// What a fork of this service needs on this machine's disk, and what is free: a fork (or a
@@ -158,12 +184,12 @@ fn local_disk(m: &crate::manager::Manager, rec: &ServiceRec) -> Map<String, Valu
 
 /// A service user as the API shows it: `primary` for the administrator, `normal` otherwise,
 /// with the password the control plane knows (none for roles made outside the API).
-pub fn user(username: &str, password: Option<String>) -> ServiceUser {
-    let admin = username == crate::engines::postgres::cluster::ADMIN;
+pub fn user(engine: &crate::engines::Engine, username: &str, password: Option<String>) -> ServiceUser {
+    let admin = username == engine.admin();
     ServiceUser {
         password,
         user_type: Some(if admin { "primary" } else { "normal" }.into()),
-        authentication: Some("scram-sha-256".into()),
+        authentication: engine.authentication().map(str::to_string),
         username: username.to_string(),
         extra: Map::new(),
     }
@@ -179,16 +205,20 @@ pub fn backup(b: &BackupRec) -> Backup {
     }
 }
 
-pub fn integration(i: &IntegrationRec) -> Integration {
+pub fn integration(m: &crate::manager::Manager, i: &IntegrationRec) -> Integration {
+    let type_of = |project: &str, service: &Option<String>| {
+        let name = service.as_deref()?;
+        m.store(|s| s.service(project, name)).ok().flatten().map(|r| r.service_type)
+    };
     Integration {
         service_integration_id: Some(i.id.clone()),
         integration_type: i.integration_type.clone(),
         source_service: i.source_service.clone(),
-        source_service_type: Some(catalog::SERVICE_TYPE.into()),
+        source_service_type: type_of(&i.source_project, &i.source_service),
         source_project: Some(i.source_project.clone()),
         source_endpoint_id: None,
         dest_service: i.dest_service.clone(),
-        dest_service_type: Some(catalog::SERVICE_TYPE.into()),
+        dest_service_type: type_of(&i.dest_project, &i.dest_service),
         dest_project: Some(i.dest_project.clone()),
         dest_endpoint_id: None,
         enabled: true,

@@ -18,6 +18,8 @@ CREATE TABLE IF NOT EXISTS connection_pools (
     pool_size INTEGER NOT NULL, pool_mode TEXT NOT NULL, PRIMARY KEY (service_id, pool_name));
 CREATE TABLE IF NOT EXISTS maintenance (service_id TEXT PRIMARY KEY, dow TEXT NOT NULL, time TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pool_ports (service_id TEXT PRIMARY KEY, port INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS disk_space (service_id TEXT PRIMARY KEY, mb INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS fork_results (service_id TEXT PRIMARY KEY, restored_to TEXT NOT NULL, exact INTEGER NOT NULL);
 ";
 
 /// One connection pool as stored.
@@ -32,6 +34,44 @@ pub struct PoolRec {
 }
 
 impl Store {
+    /// What a fork to an instant holds: exactly the transactions committed at or before
+    /// `restored_to`, which is its target when `exact`.
+    pub fn set_fork_result(&self, service_id: &str, restored_to: &str, exact: bool) -> rusqlite::Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO fork_results (service_id, restored_to, exact) VALUES (?1, ?2, ?3)",
+            params![service_id, restored_to, exact],
+        )?;
+        Ok(())
+    }
+
+    /// The disk a service was given beyond its plan's (`disk_space_mb`), if any.
+    pub fn set_disk_space(&self, service_id: &str, mb: Option<u64>) -> rusqlite::Result<()> {
+        match mb {
+            Some(mb) => self.conn.execute(
+                "INSERT OR REPLACE INTO disk_space (service_id, mb) VALUES (?1, ?2)",
+                params![service_id, mb as i64],
+            )?,
+            None => self.conn.execute("DELETE FROM disk_space WHERE service_id = ?1", [service_id])?,
+        };
+        Ok(())
+    }
+
+    pub fn disk_space(&self, service_id: &str) -> rusqlite::Result<Option<u64>> {
+        Ok(self
+            .conn
+            .query_row("SELECT mb FROM disk_space WHERE service_id = ?1", [service_id], |r| r.get::<_, i64>(0))
+            .optional()?
+            .map(|mb| mb as u64))
+    }
+
+    pub fn fork_result(&self, service_id: &str) -> rusqlite::Result<Option<(String, bool)>> {
+        self.conn
+            .query_row("SELECT restored_to, exact FROM fork_results WHERE service_id = ?1", [service_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+    }
+
     /// Record that `username` of a service has `password` from `set_time` on.
     pub fn record_password(
         &self,
@@ -205,6 +245,8 @@ impl Store {
         tx.execute("DELETE FROM connection_pools WHERE service_id = ?1", [service_id])?;
         tx.execute("DELETE FROM pool_ports WHERE service_id = ?1", [service_id])?;
         tx.execute("DELETE FROM maintenance WHERE service_id = ?1", [service_id])?;
+        tx.execute("DELETE FROM fork_results WHERE service_id = ?1", [service_id])?;
+        tx.execute("DELETE FROM disk_space WHERE service_id = ?1", [service_id])?;
         Ok(())
     }
 }

@@ -38,6 +38,8 @@ pub struct ServiceRec {
     /// For forks: where the data comes from.
     pub fork: Option<ForkOrigin>,
     pub tags: std::collections::BTreeMap<String, String>,
+    /// `pg`, `mysql` or `valkey`: which engine runs it (fixed at creation).
+    pub service_type: String,
 }
 
 impl ServiceRec {
@@ -93,6 +95,7 @@ CREATE TABLE IF NOT EXISTS services (
     state TEXT NOT NULL, powered INTEGER NOT NULL, port INTEGER NOT NULL, password TEXT NOT NULL,
     user_config TEXT NOT NULL, termination_protection INTEGER NOT NULL,
     create_time TEXT NOT NULL, update_time TEXT NOT NULL, op TEXT, fork TEXT, tags TEXT NOT NULL DEFAULT '{}',
+    service_type TEXT NOT NULL DEFAULT 'pg',
     UNIQUE (project, name));
 CREATE TABLE IF NOT EXISTS backups (
     service_id TEXT NOT NULL, backup_name TEXT NOT NULL, backup_time TEXT NOT NULL, data_size INTEGER NOT NULL,
@@ -121,6 +124,12 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(inventory::SCHEMA)?;
+        // Stores written before there was more than one engine hold only PostgreSQL services.
+        let has_type: bool =
+            conn.prepare("SELECT 1 FROM pragma_table_info('services') WHERE name = 'service_type'")?.exists([])?;
+        if !has_type {
+            conn.execute_batch("ALTER TABLE services ADD COLUMN service_type TEXT NOT NULL DEFAULT 'pg'")?;
+        }
         use std::os::unix::fs::PermissionsExt;
         for suffix in ["", "-wal", "-shm"] {
             let p = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
@@ -187,11 +196,12 @@ impl Store {
             op: r.get(12)?,
             fork: r.get(13)?,
             tags: serde_json::from_str(&r.get::<_, String>(14)?).unwrap_or_default(),
+            service_type: r.get(15)?,
         })
     }
 
     const COLUMNS: &'static str = "id, project, name, plan, state, powered, port, password, user_config, \
-        termination_protection, create_time, update_time, op, fork, tags";
+        termination_protection, create_time, update_time, op, fork, tags, service_type";
 
     pub fn services(&self, project: Option<&str>) -> rusqlite::Result<Vec<ServiceRec>> {
         let sql =
@@ -214,7 +224,7 @@ impl Store {
     /// Insert a new service; false when the name is taken in the project.
     pub fn insert_service(&self, s: &ServiceRec) -> rusqlite::Result<bool> {
         let n = self.conn.execute(
-            &format!("INSERT OR IGNORE INTO services ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)", Self::COLUMNS),
+            &format!("INSERT OR IGNORE INTO services ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)", Self::COLUMNS),
             params![
                 s.id,
                 s.project,
@@ -231,6 +241,7 @@ impl Store {
                 s.op,
                 s.fork,
                 serde_json::to_string(&s.tags).unwrap_or_else(|_| "{}".into()),
+                s.service_type,
             ],
         )?;
         Ok(n == 1)

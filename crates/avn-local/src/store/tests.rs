@@ -30,6 +30,7 @@ fn services_round_trip_and_names_are_unique_per_project() {
             backup: None,
         }),
         tags: Default::default(),
+        service_type: "pg".into(),
     };
     assert!(s.insert_service(&rec).unwrap());
     assert!(!s.insert_service(&ServiceRec { id: "i2".into(), ..rec.clone() }).unwrap());

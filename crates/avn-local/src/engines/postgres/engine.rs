@@ -20,9 +20,6 @@ use crate::store::ServiceRec;
 /// How long a server may take to accept connections after it was spawned.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// Where the servers listen.
-pub const HOST: &str = "127.0.0.1";
-
 /// Stop and remove what an earlier try left, then `initdb` with the service's settings.
 pub async fn prepare(pg: &Pg, layout: &Layout, rec: &ServiceRec) -> Result<(), ClusterError> {
     // A create redone after a crash: whatever the first try left running here goes first.
@@ -105,24 +102,7 @@ pub async fn trim_archive(
 
 /// `postgres://avnadmin:…@127.0.0.1:PORT/defaultdb?sslmode=require` and its parameters.
 pub fn uri(rec: &ServiceRec) -> (String, Map<String, Value>) {
-    let (user, db) = (cluster::ADMIN, cluster::DEFAULT_DB);
-    let uri = format!(
-        "postgres://{user}:{}@{HOST}:{}/{db}?sslmode=require",
-        avn_api::names::uri_userinfo(&rec.password),
-        rec.port
-    );
-    let params = [
-        ("dbname", db.to_string()),
-        ("host", HOST.to_string()),
-        ("password", rec.password.clone()),
-        ("port", rec.port.to_string()),
-        ("sslmode", "require".to_string()),
-        ("user", user.to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), Value::String(v)))
-    .collect();
-    (uri, params)
+    crate::engines::admin_uri("postgres", cluster::ADMIN, cluster::DEFAULT_DB, ("sslmode", "require"), rec)
 }
 
 /// Write `avn-user.conf` from the service's `pg.*` options; `reload`: and reload the server.

@@ -22,6 +22,13 @@ pub struct Entry {
 /// default prefix); a line without a time (a continuation, a tool's output) takes the time of the
 /// entry before it.
 pub fn entries(text: &[u8]) -> Vec<Entry> {
+    entries_by(text, split_prefix)
+}
+
+/// A server log's complete lines as entries, each line's time and message read by `split`
+/// (`None`: a line without a time, which takes the time of the entry before it). Empty lines are
+/// left out, and so is a last line still being written.
+pub fn entries_by(text: &[u8], split: impl Fn(&str) -> Option<(String, &str)>) -> Vec<Entry> {
     let mut out = Vec::new();
     let mut pos = 0u64;
     let mut last_time = String::new();
@@ -36,7 +43,7 @@ pub fn entries(text: &[u8]) -> Vec<Entry> {
         if s.is_empty() {
             continue;
         }
-        let (time, msg) = match split_prefix(s) {
+        let (time, msg) = match split(s) {
             Some((t, m)) => (t, m.to_string()),
             None => (last_time.clone(), s.to_string()),
         };

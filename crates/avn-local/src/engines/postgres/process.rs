@@ -224,7 +224,7 @@ impl Pg {
     }
 }
 
-async fn run_captured(tool: &str, mut c: tokio::process::Command) -> Result<(), ClusterError> {
+pub async fn run_captured(tool: &str, mut c: tokio::process::Command) -> Result<(), ClusterError> {
     let out = c
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -266,7 +266,7 @@ pub fn bounded(text: &str) -> String {
 
 /// Have the kernel kill this child when the control plane dies (Linux `PR_SET_PDEATHSIG`):
 /// tools are redone after a restart, while servers (spawned without this) are adopted.
-fn die_with_parent(c: &mut tokio::process::Command) {
+pub fn die_with_parent(c: &mut tokio::process::Command) {
     // SAFETY: the closure runs between fork and exec and makes one async-signal-safe prctl call.
     unsafe {
         c.pre_exec(|| {

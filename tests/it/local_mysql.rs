@@ -1,0 +1,430 @@
+//! MySQL services on the local control plane, for real (MariaDB 10.11): TLS with the project's
+//! CA, users and databases, and forks to the latest transaction and to instants that hold
+//! exactly the rows committed by then, checked by logging in with the `mariadb` client.
+
+use std::time::Duration;
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::local_support::*;
+
+/// A MySQL login: host, port, user, password, and the project's CA to verify the server with.
+pub struct My {
+    pub port: String,
+    pub user: String,
+    pub password: String,
+    pub ca: std::path::PathBuf,
+}
+
+impl My {
+    /// The administrator's login of service `name`.
+    pub fn admin(l: &Local, name: &str) -> My {
+        let s = l.service(name);
+        let p = &s["service_uri_params"];
+        My {
+            port: p["port"].as_str().unwrap().to_string(),
+            user: p["user"].as_str().unwrap().to_string(),
+            password: p["password"].as_str().unwrap().to_string(),
+            ca: l.data_dir().join("ca/ca.crt"),
+        }
+    }
+
+    /// Run SQL with the `mariadb` client over TLS, verifying the server's certificate against the
+    /// project's CA; the rows as tab-separated lines.
+    pub fn sql(&self, db: &str, query: &str) -> Result<String, String> {
+        let out = std::process::Command::new("mariadb")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("MYSQL_PWD", &self.password)
+            .args(["--no-defaults", "-h127.0.0.1", "--batch", "--skip-column-names", "--ssl-verify-server-cert"])
+            .arg(format!("-P{}", self.port))
+            .arg(format!("-u{}", self.user))
+            .arg(format!("--ssl-ca={}", self.ca.display()))
+            .args(["-D", db, "-e", query])
+            .output()
+            .unwrap();
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+        }
+    }
+
+    pub fn one(&self, query: &str) -> String {
+        self.sql("defaultdb", query).unwrap_or_else(|e| panic!("{query}: {e}"))
+    }
+}
+
+fn create(l: &Local, name: &str) {
+    l.avn(&["service", "create", name, "-t", "mysql", "--plan", "startup-4"]).code(0);
+    wait_running(l, &[name]);
+    l.wait_first_backup(name);
+}
+
+fn now() -> jiff::Timestamp {
+    jiff::Timestamp::now()
+}
+
+fn fork_to(l: &Local, src: &str, new: &str, t: Option<jiff::Timestamp>) -> Value {
+    let mut args = vec!["service".to_string(), "fork".into(), src.into(), new.into()];
+    if let Some(t) = t {
+        args.extend(["--pitr".into(), avn_api::time::format_zulu(t)]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = l.avn(&args);
+    assert_eq!(r.code, 0, "{}\n{}\nserver log:\n{}", r.stdout, r.stderr, l.log());
+    l.service(new)
+}
+
+/// The fork's own account of what it holds: the instant it was restored to when that is not its
+/// target.
+fn restored_to(fork: &Value) -> Option<jiff::Timestamp> {
+    fork["service_notifications"]
+        .as_array()?
+        .iter()
+        .find(|n| n["type"] == avn_api::service::FORK_RESTORED_TO)
+        .and_then(|n| n["metadata"]["restored_to"].as_str())
+        .and_then(avn_api::time::parse)
+}
+
+#[test]
+fn a_mysql_service_is_real_and_its_forks_hold_exactly_the_rows_of_their_instant() {
+    let l = Local::start();
+    create(&l, "src");
+    let s = l.service("src");
+    assert_eq!(s["service_type"], "mysql");
+    let uri = s["service_uri"].as_str().unwrap();
+    assert!(uri.starts_with("mysql://avnadmin:") && uri.ends_with("/defaultdb?ssl-mode=REQUIRED"), "{uri}");
+    assert!(s["metadata"]["mysql_version"].as_str().unwrap().contains("MariaDB"), "{}", s["metadata"]);
+    assert!(s["service_type_description"].as_str().unwrap().contains("MariaDB"));
+    assert_eq!(s["users"][0]["username"], "avnadmin");
+    assert_eq!(s["users"][0]["type"], "primary");
+    assert_eq!(s["databases"], serde_json::json!(["defaultdb"]));
+    let types = l.avn(&["service", "types"]).code(0).stdout.clone();
+    assert!(types.lines().any(|t| t.starts_with("mysql") && t.contains("MariaDB")), "{types}");
+
+    // TLS with the project's CA; a login without TLS is refused.
+    let src = My::admin(&l, "src");
+    assert_eq!(src.one("SELECT VARIABLE_VALUE LIKE 'TLSv1%' FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_version'"), "1");
+    let plain = std::process::Command::new("mariadb")
+        .env("MYSQL_PWD", &src.password)
+        .args(["--no-defaults", "-h127.0.0.1", "--skip-ssl", "-uavnadmin", "-e", "SELECT 1"])
+        .arg(format!("-P{}", src.port))
+        .output()
+        .unwrap();
+    assert!(!plain.status.success(), "a plain-text login was accepted");
+    // avnadmin cannot stop the control plane from stopping its writes (renames).
+    let e = src.sql("defaultdb", "SET GLOBAL read_only = ON").unwrap_err();
+    assert!(e.contains("READ_ONLY ADMIN"), "{e}");
+    let e = src.sql("defaultdb", "RESET MASTER").unwrap_err();
+    assert!(e.contains("RELOAD") || e.contains("denied"), "{e}");
+
+    // Users and databases, for real.
+    l.avn(&["service", "user-create", "src", "--username", "app"]).code(0);
+    let app_pw = l
+        .avn(&["service", "user-get", "src", "--username", "app", "--format", "{password}"])
+        .code(0)
+        .stdout
+        .trim()
+        .to_string();
+    l.avn(&["service", "database-create", "src", "--dbname", "appdb"]).code(0);
+    assert_eq!(l.avn(&["service", "database-list", "src"]).code(0).stdout, "appdb\ndefaultdb\n");
+    let app = My { user: "app".into(), password: app_pw.clone(), ..My::admin(&l, "src") };
+    assert_eq!(app.sql("appdb", "SELECT CURRENT_USER(), DATABASE()").unwrap(), "app@%\tappdb");
+
+    // A user who writes more privileges into `mysql.*` has them taken back (before a restart or
+    // a fork would load them), and cannot stop a rename's read-only.
+    app.sql("appdb", "UPDATE mysql.global_priv SET Priv = JSON_SET(Priv, '$.access', 549755813887) WHERE User = 'app'")
+        .unwrap();
+    let over = "SELECT count(*) FROM mysql.global_priv WHERE User = 'app' \
+                AND CAST(JSON_VALUE(Priv, '$.access') AS UNSIGNED) & ~275146308927 <> 0";
+    crate::support::wait_until("the escalation taken back", Duration::from_secs(15), || {
+        (src.one(over) == "0").then_some(())
+    });
+    let e = app.sql("appdb", "SET GLOBAL read_only = ON").unwrap_err();
+    assert!(e.contains("READ_ONLY ADMIN"), "{e}");
+
+    // Three batches at known instants, a pair less than a second apart, and forks between them.
+    src.one("CREATE TABLE t (id INT PRIMARY KEY, batch INT NOT NULL)");
+    src.one("INSERT INTO t SELECT seq, 1 FROM seq_1_to_100");
+    std::thread::sleep(Duration::from_millis(700));
+    let t1 = now();
+    std::thread::sleep(Duration::from_millis(700));
+    src.one("INSERT INTO t SELECT seq, 2 FROM seq_101_to_200");
+    // The app's password changes after T2: a fork to T2 has the old one.
+    std::thread::sleep(Duration::from_millis(400));
+    let t2 = now();
+    std::thread::sleep(Duration::from_millis(300));
+    l.avn(&["service", "user-password-reset", "src", "--username", "app"]).code(0);
+    src.one("INSERT INTO t VALUES (201, 3)");
+    std::thread::sleep(Duration::from_millis(300));
+    let t3 = now();
+    std::thread::sleep(Duration::from_millis(300));
+    src.one("INSERT INTO t VALUES (202, 3)");
+    src.one("INSERT INTO t SELECT seq, 3 FROM seq_203_to_300");
+
+    let counts = |name: &str| {
+        My::admin(&l, name)
+            .one("SELECT batch, count(*) FROM t GROUP BY batch ORDER BY batch")
+            .replace(['\t', '\n'], " ")
+    };
+    for (fork, t, want) in [("at-t1", t1, "1 100"), ("at-t2", t2, "1 100 2 100"), ("at-t3", t3, "1 100 2 100 3 1")] {
+        let f = fork_to(&l, "src", fork, Some(t));
+        assert_eq!(
+            restored_to(&f),
+            None,
+            "{fork} could not be cut exactly at its target: {}",
+            f["service_notifications"]
+        );
+        assert_eq!(counts(fork), want, "{fork} (target {t})");
+    }
+    // The fork to T2 has the app user with the password it had then, and its database.
+    let old_app = My { user: "app".into(), password: app_pw, ..My::admin(&l, "at-t2") };
+    assert_eq!(old_app.sql("appdb", "SELECT count(*) FROM defaultdb.t").unwrap(), "200");
+    // To the latest transaction, and a fork of a fork.
+    fork_to(&l, "src", "latest", None);
+    assert_eq!(counts("latest"), "1 100 2 100 3 100");
+    fork_to(&l, "at-t2", "fork-of-fork", None);
+    assert_eq!(counts("fork-of-fork"), "1 100 2 100");
+    // Aiven's own form of the target (whole seconds, UTC) through `service create`.
+    let whole = jiff::Timestamp::from_second(t2.as_second()).unwrap();
+    let at = whole.to_zoned(jiff::tz::TimeZone::UTC).strftime("%Y-%m-%d %H:%M:%S").to_string();
+    let r = l.avn(&[
+        "service",
+        "create",
+        "by-create",
+        "-t",
+        "mysql",
+        "--plan",
+        "startup-4",
+        "-c",
+        "service_to_fork_from=src",
+        "-c",
+        &format!("recovery_target_time={at}"),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    wait_running(&l, &["by-create"]);
+    let c = counts("by-create");
+    assert!(c == "1 100" || c == "1 100 2 100", "a fork to {at}: {c}");
+
+    // `--run-sql` on a MySQL fork, through a TLS session: the change is there, and a failing file
+    // is rolled back and reported.
+    let dir = tempfile::tempdir().unwrap();
+    let mask = dir.path().join("mask.sql");
+    std::fs::write(&mask, "UPDATE t SET batch = 9 WHERE id <= 10;\nDELETE FROM t WHERE id > 290;\n").unwrap();
+    let r = l.avn(&["service", "fork", "src", "masked", "--run-sql", mask.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("accepts connections") || r.stderr.contains("accepts connections"), "{}", r.stderr);
+    assert_eq!(counts("masked"), "1 90 2 100 3 90 9 10");
+    let bad = dir.path().join("bad.sql");
+    std::fs::write(&bad, "DELETE FROM t WHERE id = 1;\nSELECT nosuchcolumn FROM t;\n").unwrap();
+    let r = l.avn(&["service", "fork", "src", "bad-sql", "--run-sql", bad.to_str().unwrap(), "--keep-on-failure"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("nosuchcolumn") && r.stderr.contains("rolled back"), "{}", r.stderr);
+    assert_eq!(counts("bad-sql"), "1 100 2 100 3 100", "the failed file's DELETE was rolled back");
+
+    // The shell: MariaDB's client, TLS verified against the project's CA, the password in its
+    // environment only.
+    let r = l.avn(&[
+        "service", "cli", "src", "--", "--batch", "--skip-column-names", "-e",
+        "SELECT CURRENT_USER(), VARIABLE_VALUE LIKE 'TLS%' FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'Ssl_version'",
+    ]);
+    assert_eq!(r.code(0).stdout, "avnadmin@%\t1\n");
+    let r = l.avn(&[
+        "service",
+        "cli",
+        "src",
+        "--",
+        "--batch",
+        "-e",
+        "system env\nsystem tr '\\0' ' ' < /proc/$PPID/cmdline",
+    ]);
+    let out = &r.code(0).stdout;
+    assert!(out.contains("MYSQL_PWD="), "the password goes through the environment: {out}");
+    assert!(!out.contains("AIVEN_AUTH_TOKEN") && !out.contains(&l.token), "the token is not passed on");
+    let args_line = out.lines().find(|x| x.starts_with("mysql -h")).unwrap_or_else(|| panic!("{out}"));
+    assert!(!args_line.contains(&src.password) && args_line.contains("--ssl-verify-server-cert"), "{args_line}");
+
+    // A fork of a pg service as mysql is refused before anything is created.
+    let r = l.avn(&["service", "create", "wrong", "-t", "pg", "--plan", "startup-4", "-c", "service_to_fork_from=src"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("mysql"), "{}", r.stderr);
+}
+
+#[test]
+fn a_fork_under_a_live_writer_holds_every_row_committed_by_its_instant_and_none_after() {
+    let l = Local::start();
+    create(&l, "live");
+    let my = My::admin(&l, "live");
+    my.one("CREATE TABLE w (id INT PRIMARY KEY)");
+    // A writer that records when each insert began and when it was acknowledged.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (stop2, writer_login) = (stop.clone(), My::admin(&l, "live"));
+    let writer = std::thread::spawn(move || {
+        let mut log = vec![];
+        let mut id = 0;
+        while !stop2.load(std::sync::atomic::Ordering::Relaxed) {
+            id += 1;
+            let began = now();
+            writer_login.sql("defaultdb", &format!("INSERT INTO w VALUES ({id})")).unwrap();
+            log.push((id, began, now()));
+        }
+        log
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    let t = now();
+    std::thread::sleep(Duration::from_millis(1500));
+    let started = Instant::now();
+    let fork = fork_to(&l, "live", "live-fork", Some(t));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let log = writer.join().unwrap();
+    assert!(log.len() > 20, "the writer wrote {} rows", log.len());
+    // What the fork holds is exactly what was committed by its instant: its target, or the
+    // earlier instant it says it was restored to.
+    let held_to = restored_to(&fork).unwrap_or(t);
+    assert!(held_to <= t && t.duration_since(held_to) < jiff::SignedDuration::from_millis(200), "{held_to} vs {t}");
+    let ids: std::collections::BTreeSet<i64> =
+        My::admin(&l, "live-fork").one("SELECT id FROM w").lines().map(|l| l.parse().unwrap()).collect();
+    for (id, began, acked) in &log {
+        if *acked <= held_to {
+            assert!(
+                ids.contains(id),
+                "row {id} was acknowledged at {acked}, before {held_to}, but is not in the fork (it has {} rows); {}",
+                ids.len(),
+                l.log().lines().filter(|l| l.contains("cut")).collect::<Vec<_>>().join("\n")
+            );
+        }
+        if *began > t {
+            assert!(!ids.contains(id), "row {id} began at {began}, after the target {t}, but is in the fork");
+        }
+    }
+    // No row is missing in the middle: the fork is a prefix of the committed sequence.
+    let max = ids.iter().max().copied().unwrap_or(0);
+    assert_eq!(ids.len() as i64, max, "the fork's rows are not a prefix");
+    eprintln!("fork under a live writer: {} rows, target {t}, held to {held_to}, {:?}", ids.len(), started.elapsed());
+}
+
+/// DigitalOcean's "How to Fork a MySQL Database Cluster", on the local control plane: create and
+/// load, fork to the latest transaction with another plan and more disk, make a mistake and fork
+/// to the instant before it; bad names are refused before any request.
+#[test]
+fn the_digitalocean_fork_scenario_end_to_end() {
+    let l = Local::start();
+    // 1. A MySQL service with data.
+    create(&l, "shop");
+    let shop = My::admin(&l, "shop");
+    shop.one("CREATE TABLE orders (id INT PRIMARY KEY, item VARCHAR(20) NOT NULL)");
+    shop.one("INSERT INTO orders SELECT seq, CONCAT('item-', seq) FROM seq_1_to_500");
+
+    // 2. A fork to the latest transaction, on another plan with more disk.
+    let r = l.avn(&["service", "fork", "shop", "shop-big", "-p", "business-4", "--disk-space-gib", "170"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let big = l.service("shop-big");
+    assert_eq!(big["plan"], "business-4");
+    assert_eq!(big["disk_space_mb"], 170 * 1024);
+    assert_eq!(big["service_type"], "mysql");
+    assert_eq!(My::admin(&l, "shop-big").one("SELECT count(*) FROM orders"), "500");
+    // A disk size the plan cannot have is refused before anything is created.
+    let r = l.avn(&["service", "fork", "shop", "shop-huge", "-p", "business-4", "--disk-space-gib", "165"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("steps of 10"), "{}", r.stderr);
+    assert!(l.avn(&["service", "get", "shop-huge"]).code != 0, "a refused fork left a service");
+
+    // 3. A mistake, then a fork to the instant before it.
+    std::thread::sleep(Duration::from_millis(600));
+    let before = now();
+    std::thread::sleep(Duration::from_millis(600));
+    shop.one("DELETE FROM orders WHERE id > 100");
+    assert_eq!(shop.one("SELECT count(*) FROM orders"), "100");
+    let r = l.avn(&["service", "fork", "shop", "shop-fixed", "--pitr", &avn_api::time::format_zulu(before)]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("restored to"), "{}", r.stderr);
+    assert_eq!(My::admin(&l, "shop-fixed").one("SELECT count(*), max(item) FROM orders"), "500\titem-99");
+
+    // 4. Names are checked before any request.
+    for bad in ["Shop_Fork", "1shop", "-shop"] {
+        let r = l.avn(&["service", "fork", "shop", bad]);
+        assert_eq!(r.code, 2, "{bad}: {}", r.stderr);
+    }
+    let names: Vec<String> = l
+        .avn(&["service", "list", "--json"])
+        .code(0)
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["service_name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["shop", "shop-big", "shop-fixed"]);
+}
+
+#[test]
+fn a_powered_off_service_keeps_its_data_and_forks_of_it_hold_what_it_committed() {
+    let l = Local::start();
+    create(&l, "off");
+    let my = My::admin(&l, "off");
+    my.one("CREATE TABLE t (id INT PRIMARY KEY)");
+    my.one("INSERT INTO t SELECT seq FROM seq_1_to_10");
+    std::thread::sleep(Duration::from_millis(600));
+    let t1 = now();
+    std::thread::sleep(Duration::from_millis(600));
+    my.one("INSERT INTO t SELECT seq FROM seq_11_to_20");
+    l.avn(&["service", "update", "off", "--power-off"]).code(0);
+    // From the archive alone: the latest transaction, and an instant before the last batch.
+    fork_to(&l, "off", "off-latest", None);
+    assert_eq!(My::admin(&l, "off-latest").one("SELECT count(*) FROM t"), "20");
+    let f = fork_to(&l, "off", "off-t1", Some(t1));
+    assert_eq!(My::admin(&l, "off-t1").one("SELECT count(*) FROM t"), "10", "{}", f["service_notifications"]);
+    // Powered on again: its data, its login, and its backups go on.
+    l.avn(&["service", "update", "off", "--power-on"]).code(0);
+    wait_running(&l, &["off"]);
+    assert_eq!(My::admin(&l, "off").one("SELECT count(*) FROM t"), "20");
+}
+
+/// MariaDB server processes running on this control plane's data.
+fn mariadbds(l: &Local) -> usize {
+    let needle = l.dir.path().to_string_lossy().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().chars().all(|c| c.is_ascii_digit()))
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains("mariadbd") && c.contains(&needle))
+        .count()
+}
+
+#[test]
+fn a_kill_9_of_the_control_plane_mid_replay_redoes_the_fork_with_exactly_its_rows() {
+    let mut l = Local::start();
+    create(&l, "big");
+    let my = My::admin(&l, "big");
+    my.one("CREATE TABLE t (id INT PRIMARY KEY, pad VARCHAR(200) NOT NULL)");
+    // Enough binary log after the backup that the replay takes a while.
+    for chunk in 0..3 {
+        my.one(&format!(
+            "INSERT INTO t SELECT seq, REPEAT('x', 200) FROM seq_{}_to_{}",
+            chunk * 50_000 + 1,
+            (chunk + 1) * 50_000
+        ));
+    }
+    std::thread::sleep(Duration::from_millis(600));
+    let t = now();
+    std::thread::sleep(Duration::from_millis(600));
+    my.one("DELETE FROM t WHERE id > 1000");
+    let at = avn_api::time::format_zulu(t);
+    l.avn(&["service", "fork", "big", "big-copy", "--pitr", &at, "--no-wait"]).code(0);
+    // Mid-replay: the fork's phase is the binary log stream.
+    crate::support::wait_until(l.with_log("the fork to replay"), Duration::from_secs(120), || {
+        let s = l.avn(&["service", "get", "big-copy", "--json"]).json();
+        let phases = s["node_states"][0]["progress_updates"].as_array().cloned().unwrap_or_default();
+        phases.iter().any(|p| p["phase"] == "stream" && p["completed"] == false).then_some(())
+    });
+    l.kill9();
+    l.spawn_server();
+    wait_running(&l, &["big-copy"]);
+    assert_eq!(My::admin(&l, "big-copy").one("SELECT count(*) FROM t"), "150000");
+    assert_eq!(mariadbds(&l), 2, "one server per service, no replay server left over");
+    assert!(l.log().contains("redoing"), "{}", l.log());
+}
