@@ -189,3 +189,50 @@ fn a_service_stopped_by_a_full_disk_restarts_by_itself_when_space_is_back() {
     drop(l);
     drop(disk);
 }
+
+/// The same for MySQL: a fork that fills the disk fails, its copy goes, the source serves on,
+/// and once space is back a fork holds every row.
+#[test]
+fn a_full_disk_fails_a_mysql_fork_and_leaves_the_source_serving() {
+    let Some(disk) = SmallDisk::mount(400) else {
+        eprintln!("SKIPPED: cannot mount a tmpfs here (needs root)");
+        return;
+    };
+    let l = Local::start_with(
+        tempfile::tempdir_in(&disk.path).unwrap(),
+        vec![("AVN_LOCAL_FORK_SPACE_CHECK".into(), "off".into())],
+    );
+    l.avn(&["service", "create", "src", "-t", "mysql", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
+    l.wait_first_backup("src");
+    let my = crate::local_mysql::My::admin(&l, "src");
+    my.one("CREATE TABLE t (id INT PRIMARY KEY)");
+    my.one("INSERT INTO t SELECT seq FROM seq_1_to_1000");
+    // Room for the source's binary logs, not for a copy of its data directory.
+    let filler = disk.path.join("filler");
+    let st = std::process::Command::new("fallocate")
+        .args(["-l", &(disk.free().saturating_sub(40 << 20)).to_string()])
+        .arg(&filler)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let r = l.avn(&["service", "fork", "src", "f1", "--timeout", "120"]);
+    r.code(1);
+    assert!(r.stderr.len() < 2000, "a short error: {} bytes\n{}", r.stderr.len(), r.stderr);
+    let listed = l.avn(&["service", "list", "--json"]).code(0).json();
+    let f1 = listed.as_array().unwrap().iter().find(|s| s["service_name"] == "f1").unwrap().clone();
+    assert_eq!(f1["state"], "FAILED", "{f1}");
+    let dirs: Vec<String> = std::fs::read_dir(l.data_dir().join("instances"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(dirs.iter().all(|d| !d.starts_with("f1-")), "{dirs:?}");
+    std::fs::remove_file(&filler).unwrap();
+    wait_running(&l, &["src"]);
+    assert_eq!(crate::local_mysql::My::admin(&l, "src").one("SELECT count(*) FROM t"), "1000");
+    l.avn(&["service", "terminate", "f1", "--force"]).code(0);
+    my.one("INSERT INTO t SELECT seq FROM seq_1001_to_2000");
+    l.avn(&["service", "fork", "src", "f2", "--timeout", "120"]).code(0);
+    assert_eq!(crate::local_mysql::My::admin(&l, "f2").one("SELECT count(*) FROM t"), "2000");
+    drop(l);
+    drop(disk);
+}

@@ -428,3 +428,33 @@ fn a_kill_9_of_the_control_plane_mid_replay_redoes_the_fork_with_exactly_its_row
     assert_eq!(mariadbds(&l), 2, "one server per service, no replay server left over");
     assert!(l.log().contains("redoing"), "{}", l.log());
 }
+
+#[test]
+fn forks_racing_each_other_and_a_power_off_all_hold_the_right_rows() {
+    let l = Local::start();
+    create(&l, "race");
+    let my = My::admin(&l, "race");
+    my.one("CREATE TABLE t (id INT PRIMARY KEY)");
+    my.one("INSERT INTO t SELECT seq FROM seq_1_to_100");
+    std::thread::sleep(Duration::from_millis(600));
+    let t = avn_api::time::format_zulu(now());
+    std::thread::sleep(Duration::from_millis(600));
+    my.one("INSERT INTO t SELECT seq FROM seq_101_to_200");
+    // Two forks and a power-off of their source, at once.
+    let spawn = |args: &[&str]| {
+        let mut c = l.cmd(args);
+        c.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        c.spawn().unwrap()
+    };
+    let a = spawn(&["service", "fork", "race", "race-latest", "--timeout", "120"]);
+    let b = spawn(&["service", "fork", "race", "race-at", "--pitr", &t, "--timeout", "120"]);
+    std::thread::sleep(Duration::from_millis(200));
+    let off = spawn(&["service", "update", "race", "--power-off"]);
+    for (name, child) in [("race-latest", a), ("race-at", b), ("power-off", off)] {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{name}: {}\n{}", String::from_utf8_lossy(&out.stderr), l.log());
+    }
+    assert_eq!(My::admin(&l, "race-latest").one("SELECT count(*) FROM t"), "200");
+    assert_eq!(My::admin(&l, "race-at").one("SELECT count(*) FROM t"), "100");
+    assert_eq!(l.service("race")["state"], "POWEROFF");
+}
