@@ -19,6 +19,9 @@ pub struct Settings {
     pub url: String,
     pub token: Option<String>,
     pub project: Option<String>,
+    /// The project given with `--project` or `AIVEN_PROJECT` (not the configured default): what
+    /// the official client's commands that take no default read.
+    pub explicit_project: Option<String>,
     pub client_config: JsonFile,
     pub credentials: JsonFile,
     pub ca_cert: Option<PathBuf>,
@@ -48,6 +51,7 @@ impl Settings {
                 url: a.url.clone(),
                 token: avn_local::LocalDir::new(&a.data_dir).token(),
                 project: g.project.clone().filter(|p| !p.is_empty()).or_else(|| Some(a.project.clone())),
+                explicit_project: g.project.clone().filter(|p| !p.is_empty()),
                 client_config,
                 credentials,
                 ca_cert: None,
@@ -76,6 +80,7 @@ impl Settings {
             url,
             token,
             project,
+            explicit_project: g.project.clone().filter(|p| !p.is_empty()),
             client_config,
             credentials,
             ca_cert: g.auth_ca.clone(),

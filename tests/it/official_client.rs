@@ -35,6 +35,11 @@ fn official_client_works_against_avn_local() {
     let r = official(&l, &["service", "versions"]);
     r.code(0);
     assert!(r.stdout.contains("TERMINATION_TIME") && r.stdout.contains("pg "), "{}", r.stdout);
+    // Ours prints the same, byte for byte, as text and as JSON, with and without a project.
+    assert_eq!(l.avn(&["service", "versions"]).code(0).stdout, r.stdout, "service versions");
+    for args in [&["service", "versions", "--json"][..], &["service", "versions", "--project", "local", "--json"]] {
+        assert_eq!(l.avn(args).code(0).stdout, official(&l, args).code(0).stdout, "{args:?}");
+    }
     let r = official(&l, &["project", "details", "--project", "local"]);
     r.code(0);
     assert!(r.stdout.contains("BILLING_CURRENCY") && r.stdout.contains("USD"), "{}", r.stdout);

@@ -68,6 +68,15 @@ impl Client {
         Ok(self.get::<wrap::VpcsOut>(&path(&["project", &encode_segment(project), "vpcs"])).await?.vpcs)
     }
 
+    /// The service versions and their life cycle (`GET /v1/service_versions`, or the account's).
+    pub async fn service_versions(&self, account: Option<&str>) -> Result<Vec<avn_api::ServiceVersion>> {
+        let p = match account {
+            Some(a) => path(&["account", &encode_segment(a), "service_versions"]),
+            None => path(&["service_versions"]),
+        };
+        Ok(self.get::<wrap::ServiceVersionsOut>(&p).await?.service_versions)
+    }
+
     pub async fn service_types(&self, project: &str) -> Result<std::collections::BTreeMap<String, ServiceTypeInfo>> {
         Ok(self
             .get::<wrap::ServiceTypesOut>(&path(&["project", &encode_segment(project), "service_types"]))

@@ -20,6 +20,7 @@ pub mod terminate;
 pub mod types;
 pub mod update;
 pub mod users;
+pub mod versions;
 pub mod wait;
 
 pub use avn_cli::commands::service::ServiceCommand;
@@ -27,6 +28,7 @@ pub use avn_cli::commands::service::ServiceCommand;
 pub async fn run(ctx: &Context<'_>, cmd: ServiceCommand) -> anyhow::Result<()> {
     match cmd {
         ServiceCommand::Types(a) => types::run(ctx, a).await,
+        ServiceCommand::Versions(a) => versions::run(ctx, a).await,
         ServiceCommand::Plans(a) => plans::run(ctx, a).await,
         ServiceCommand::List(a) => list::run(ctx, a).await,
         ServiceCommand::Get(a) => get::run(ctx, a).await,

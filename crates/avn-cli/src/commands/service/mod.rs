@@ -20,6 +20,7 @@ pub mod terminate;
 pub mod types;
 pub mod update;
 pub mod users;
+pub mod versions;
 pub mod wait;
 
 #[derive(Debug, Subcommand)]
@@ -56,4 +57,5 @@ pub enum ServiceCommand {
     Logs(logs::LogsArgs),
     CurrentQueries(logs::CurrentQueriesArgs),
     Queries(logs::QueriesArgs),
+    Versions(versions::VersionsArgs),
 }
