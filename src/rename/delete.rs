@@ -15,6 +15,11 @@ impl Rename<'_, '_> {
             if let (Some(_), true) = (&j.fence, Self::is_pg(s)) {
                 fence::remove(&self.old_pg().await?).await?;
             }
+            if let (Some(_), true) = (&j.fence, s.local_writes) {
+                // Kept read-only; only the fence goes.
+                let change = avn_api::writes::WritesChange { stopped: true, fence: None, remove_fence: true };
+                self.ctx.client()?.local_set_writes(&self.project, &self.old, &change).await?;
+            }
             return Ok(Outcome::Skipped(format!(
                 "'{}' is kept, read-only; finish with `avn service terminate {}`",
                 self.old, self.old
@@ -125,8 +130,11 @@ impl Rename<'_, '_> {
             }
             Err(e) => return Err(keep(format!("'{}' cannot be checked ({e})", self.new))),
         }
-        if let (true, Some(before)) = (Self::is_pg(s), &j.verified_fingerprint) {
-            let now = postgres::fingerprint(&self.old_pg().await?).await?;
+        if let (true, Some(before)) = (Self::is_pg(s) || s.local_writes, &j.verified_fingerprint) {
+            let now = match s.local_writes {
+                true => super::mysql::fingerprint(&self.old_my().await?).await?,
+                false => postgres::fingerprint(&self.old_pg().await?).await?,
+            };
             let changes = postgres::fingerprint_changes(before, &now);
             if !changes.is_empty() {
                 return Err(keep(format!(
@@ -156,6 +164,17 @@ impl Rename<'_, '_> {
             }
         }
         let expected: Vec<&String> = j.read_only_databases.iter().chain(&j.inherited_read_only).collect();
+        if s.local_writes && !self.opts.writes_stopped && !expected.is_empty() {
+            let stopped = self.ctx.client()?.local_writes(&self.project, &self.old).await?.stopped;
+            if !stopped {
+                return Err(CliError::failed(format!(
+                    "writes were re-enabled on '{}' (read_only is off) after it was verified; it was kept, as it may hold rows '{}' lacks",
+                    self.old, self.new
+                ))
+                .hint(format!("compare the two, then terminate '{}' yourself when '{}' holds everything", self.old, self.new))
+                .into());
+            }
+        }
         if Self::is_pg(s) && !self.opts.writes_stopped && !expected.is_empty() {
             let now = postgres::read_only_defaults(&self.old_pg().await?).await?;
             let open: Vec<&str> = expected.iter().filter(|d| !now.contains(d)).map(|d| d.as_str()).collect();

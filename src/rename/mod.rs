@@ -21,6 +21,7 @@ mod delete;
 mod error;
 mod fence;
 pub mod journal;
+mod mysql;
 pub mod plan;
 pub(crate) mod postgres;
 mod preflight;
@@ -81,6 +82,10 @@ pub struct Snapshot {
     /// empty, so verify leaves them out.
     #[serde(default)]
     pub unlogged: Vec<String>,
+    /// A MySQL service on avn local: its control plane stops writes and commits the fence
+    /// (`avn_api::writes`).
+    #[serde(default)]
+    pub local_writes: bool,
 }
 
 /// A journal is resumed only against the API and project it was started with: a same-named

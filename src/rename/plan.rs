@@ -63,6 +63,8 @@ fn steps(
         "stop_writes",
         if o.writes_stopped {
             "skip: the operator stopped writes (--writes-stopped)".to_string()
+        } else if s.local_writes {
+            format!("have avn local set read_only on '{old}' (kept across restarts), end other sessions, commit a fence row and end them again; prove a write fails")
         } else {
             format!(
                 "make databases [{}] default to read-only transactions, end other sessions, prove a write fails, commit a fence row and end other sessions again",
@@ -95,7 +97,7 @@ fn steps(
             list(&s.databases),
             list(&s.users),
             list(&s.pools),
-            match (pg, o.checksum) {
+            match (pg || s.local_writes, o.checksum) {
                 (true, true) => "; exact row counts and contents (checksum) of every user table",
                 (true, false) => "; exact row counts of every user table",
                 _ => "",

@@ -25,7 +25,10 @@ impl Rename<'_, '_> {
         if Self::is_pg(&snapshot) {
             self.check_unlogged(&mut snapshot, conn.as_ref()).await?;
         }
-        if !Self::is_pg(&snapshot) && !self.opts.writes_stopped && !self.dry_run {
+        if snapshot.service_type == "mysql" && !self.opts.writes_stopped {
+            self.check_mysql_writes(client, &mut snapshot, conn.as_ref()).await?;
+        }
+        if !Self::is_pg(&snapshot) && !snapshot.local_writes && !self.opts.writes_stopped && !self.dry_run {
             self.confirm_writes_stopped(&snapshot)?;
         }
         Ok((snapshot, body))
@@ -128,6 +131,7 @@ impl Rename<'_, '_> {
             created: svc.create_time.clone(),
             expires_at: svc.tags.as_ref().and_then(|t| t.get(crate::expiry::TAG).cloned()),
             unlogged: vec![],
+            local_writes: false,
         };
         (snapshot, conn)
     }
@@ -168,6 +172,34 @@ impl Rename<'_, '_> {
             .hint("reset them (ALTER ROLE ... RESET default_transaction_read_only), or pass --force to go on; sessions of those roles could still write to OLD during the rename")
             .into());
         }
+        Ok(())
+    }
+
+    /// MySQL: on avn local, its control plane stops writes (a MySQL admin cannot: `read_only`
+    /// needs `READ_ONLY ADMIN`); elsewhere (Aiven) a person confirms they are stopped. The service's
+    /// own login must reach it, to verify and to prove writes fail.
+    async fn check_mysql_writes(
+        &self,
+        client: &avn_client::Client,
+        snapshot: &mut Snapshot,
+        conn: Option<&Conn>,
+    ) -> anyhow::Result<()> {
+        match client.local_writes(&self.project, &self.old).await {
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+        let old = &self.old;
+        let uri = conn
+            .map(|c| c.uri.clone())
+            .ok_or_else(|| CliError::usage(format!("'{old}' has no service URI to verify the copy with")))?;
+        let my = crate::mysql::MyConn::parse(&uri, self.ctx.pg_trust(&self.project).await)?;
+        super::mysql::fingerprint(&my).await.map_err(|e| {
+            CliError::usage(format!("cannot connect to '{old}' to verify the rename: {e}")).hint(
+                "stop writes yourself and pass --writes-stopped, or run from a machine that can reach the database",
+            )
+        })?;
+        snapshot.local_writes = true;
         Ok(())
     }
 

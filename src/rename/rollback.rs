@@ -112,11 +112,18 @@ impl Rename<'_, '_> {
         }
         let old_here = matches!(old, Some(Ok(_)));
         // The fence table is shared by every rename of OLD: only the lease holder removes it.
+        let mysql = snapshot_of(j).local_writes;
         if j.fence.is_some() && old_here && owned {
-            self.undo_fence(&mut r).await;
+            match mysql {
+                true => self.undo_mysql_fence(j, &mut r).await,
+                false => self.undo_fence(&mut r).await,
+            }
         }
         if !j.read_only_databases.is_empty() && old_here {
-            self.undo_read_only(j, owned, &mut r).await;
+            match mysql {
+                true => self.undo_mysql_read_only(owned, &mut r).await,
+                false => self.undo_read_only(j, owned, &mut r).await,
+            }
         }
         // The lease goes last, and only when nothing is left to undo: a later `--abort` must
         // still own OLD to open its writes.
@@ -178,6 +185,23 @@ impl Rename<'_, '_> {
         }
         // ...and takes writes: it may still carry the read-only defaults and the fence it was
         // copied with.
+        if snapshot_of(j).local_writes && j.fence.is_some() {
+            // NEW takes writes (read_only is not copied); it may carry the fence.
+            match async {
+                super::mysql::fence_remove(&self.my(&self.new_conn().await?.uri).await?)
+                    .await
+                    .map_err(anyhow::Error::from)
+            }
+            .await
+            {
+                Ok(()) => r.undone.push(format!("the fence table removed from '{}'", self.new)),
+                Err(e) => r.left.push(format!(
+                    "the fence table {} may still be on '{}' ({e:#})",
+                    avn_api::writes::MYSQL_FENCE_TABLE,
+                    self.new
+                )),
+            }
+        }
         if Self::is_pg(&snapshot_of(j)) {
             match self.open_kept_new(j).await {
                 Ok(()) => r
@@ -213,6 +237,47 @@ impl Rename<'_, '_> {
             Err(e) => r.left.push(format!("'{}' could not be deleted: {e}", self.new)),
         }
         self.ctx.services_changed(&self.project);
+    }
+
+    /// MySQL on avn local: the fence table removed from OLD by its control plane; writes stay as
+    /// they are (opened by [`Self::undo_mysql_read_only`] when this rename stopped them).
+    async fn undo_mysql_fence(&self, j: &Journal, r: &mut Rollback) {
+        let client = match self.ctx.client() {
+            Ok(c) => c,
+            Err(e) => return r.left.push(format!("the fence table may still be on '{}' ({e})", self.old)),
+        };
+        // Lifting the stop comes with the fence's removal when this rename made the stop.
+        if !j.read_only_databases.is_empty() {
+            return;
+        }
+        let change = avn_api::writes::WritesChange { stopped: true, fence: None, remove_fence: true };
+        match client.local_set_writes(&self.project, &self.old, &change).await {
+            Ok(_) => r.undone.push(format!("fence table removed from '{}'", self.old)),
+            Err(e) => r.left.push(format!(
+                "the fence table {} is still on '{}' ({e})",
+                avn_api::writes::MYSQL_FENCE_TABLE,
+                self.old
+            )),
+        }
+    }
+
+    /// MySQL on avn local: writes opened on OLD (and the fence removed), only while this rename
+    /// owns OLD's lease.
+    async fn undo_mysql_read_only(&self, owned: bool, r: &mut Rollback) {
+        if !owned {
+            return r.kept.push(format!(
+                "'{}' read-only: this rename no longer holds its lease, so it does not open writes that another rename or a person may rely on",
+                self.old
+            ));
+        }
+        let change = avn_api::writes::WritesChange { stopped: false, fence: None, remove_fence: true };
+        match self.ctx.client() {
+            Ok(c) => match c.local_set_writes(&self.project, &self.old, &change).await {
+                Ok(_) => r.undone.push(format!("writes re-enabled on '{}' (read_only off, fence removed)", self.old)),
+                Err(e) => r.left.push(format!("'{}' is still read-only ({e})", self.old)),
+            },
+            Err(e) => r.left.push(format!("'{}' is still read-only ({e})", self.old)),
+        }
     }
 
     /// Remove the fence table from OLD.

@@ -56,6 +56,7 @@ pub(super) fn snapshot_of(j: &Journal) -> Snapshot {
         created: String::new(),
         expires_at: None,
         unlogged: vec![],
+        local_writes: false,
     })
 }
 

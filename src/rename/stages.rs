@@ -17,6 +17,10 @@ use crate::error::CliError;
 use crate::integrations;
 use crate::pg::ConnInfo;
 
+/// How a journal names the MySQL server's `read_only` among the "databases" a rename made
+/// read-only.
+pub(super) const MYSQL_READ_ONLY: &str = "(the server's read_only)";
+
 /// Tests: a fork that stopped short of the fence (`FAILPOINTS=rename-fork-loses-fence=return`).
 fn fork_loses_fence() -> bool {
     fail::fail_point!("rename-fork-loses-fence", |_| true);
@@ -27,6 +31,9 @@ impl Rename<'_, '_> {
     pub(super) async fn stop_writes(&self, j: &mut Journal, s: &Snapshot) -> anyhow::Result<Outcome> {
         if self.opts.writes_stopped {
             return Ok(Outcome::Skipped("the operator stopped writes (--writes-stopped)".into()));
+        }
+        if s.local_writes {
+            return self.stop_mysql_writes(j).await;
         }
         let uri = self.old_conn().await?.uri;
         let pg = self.pg(&uri).await?;
@@ -62,6 +69,47 @@ impl Rename<'_, '_> {
             self.new,
             self.old
         )))
+    }
+
+    /// MySQL on avn local: the control plane sets `read_only` (kept across restarts), ends other
+    /// sessions, commits the fence row and ends them again; then a write by the service's own
+    /// login is proven to fail, and OLD's fingerprint is taken.
+    async fn stop_mysql_writes(&self, j: &mut Journal) -> anyhow::Result<Outcome> {
+        let client = self.ctx.client()?;
+        if !j.read_only_recorded {
+            let already = client.local_writes(&self.project, &self.old).await?.stopped;
+            // Only a stop this rename made is its to lift.
+            let mine = if already { &mut j.inherited_read_only } else { &mut j.read_only_databases };
+            *mine = vec![MYSQL_READ_ONLY.into()];
+            j.read_only_recorded = true;
+        }
+        if j.fence.is_none() {
+            j.fence = Some(fence::new_id()?);
+        }
+        j.save()?;
+        let id = j.fence.clone().expect("set above");
+        let change = avn_api::writes::WritesChange { stopped: true, fence: Some(id.clone()), remove_fence: false };
+        let done = client.local_set_writes(&self.project, &self.old, &change).await?;
+        let my = self.old_my().await?;
+        if let Err(why) = super::mysql::write_fails(&my).await? {
+            return Err(anyhow::anyhow!("writes to '{}' do not fail after read_only was set: {why}", self.old));
+        }
+        j.verified_fingerprint = Some(super::mysql::fingerprint(&my).await?);
+        j.save()?;
+        let ids = if self.ctx.printer.verbosity() > 0 { format!(" (fence {id})") } else { String::new() };
+        Ok(Outcome::Done(format!(
+            "writes stopped on '{}' (read_only, kept across restarts): a write fails, and {} open session(s) were ended; then a marker row was written last{ids}: once '{}' holds it, '{}' has every write '{}' accepted",
+            self.old, done.sessions_ended, self.new, self.new, self.old
+        )))
+    }
+
+    /// A MySQL service URI, parsed, with the project's TLS trust.
+    pub(super) async fn my(&self, uri: &str) -> anyhow::Result<crate::mysql::MyConn> {
+        Ok(crate::mysql::MyConn::parse(uri, self.ctx.pg_trust(&self.project).await)?)
+    }
+
+    pub(super) async fn old_my(&self) -> anyhow::Result<crate::mysql::MyConn> {
+        self.my(&self.old_conn().await?.uri).await
     }
 
     pub(super) async fn fork(&self, j: &mut Journal) -> anyhow::Result<Outcome> {
@@ -134,11 +182,21 @@ impl Rename<'_, '_> {
                 }
             })?;
         if let Some(id) = &j.fence {
-            let pg = self.pg(&self.new_conn().await?.uri).await?;
-            if fork_loses_fence() {
-                fence::remove(&pg).await?;
-            }
-            if !fence::holds(&pg, id).await? {
+            let new_uri = self.new_conn().await?.uri;
+            let holds = if j.old_snapshot.as_ref().is_some_and(|s| s.local_writes) {
+                let my = self.my(&new_uri).await?;
+                if fork_loses_fence() {
+                    super::mysql::fence_remove(&my).await?;
+                }
+                super::mysql::fence_holds(&my, id).await?
+            } else {
+                let pg = self.pg(&new_uri).await?;
+                if fork_loses_fence() {
+                    fence::remove(&pg).await?;
+                }
+                fence::holds(&pg, id).await?
+            };
+            if !holds {
                 return Err(anyhow::anyhow!(
                     "the fork '{}' does not hold every transaction committed on '{}' (its fence row {id} is missing: the fork stopped short of the latest transaction); it is not used",
                     self.new,
@@ -204,6 +262,30 @@ impl Rename<'_, '_> {
         cmp("connection pools", &s.pools, names(&fork.connection_pools, |p| p.pool_name.clone()), &mut problems);
         let mut tables = 0;
         let mut checksummed = None;
+        if s.local_writes {
+            let old_my = self.old_my().await?;
+            let new_my = self
+                .my(&Conn::of(&fork).map(|c| c.uri).ok_or_else(|| anyhow::anyhow!("no URI for '{}'", self.new))?)
+                .await?;
+            let (a, b) = (super::mysql::row_counts(&old_my).await?, super::mysql::row_counts(&new_my).await?);
+            tables = a.len();
+            for k in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
+                let (x, y) = (a.get(k), b.get(k));
+                if x != y {
+                    let show = |v: Option<&i64>| v.map(|n| n.to_string()).unwrap_or_else(|| "missing".into());
+                    problems.push(format!("{k}: {} rows on '{}', {} on '{}'", show(x), self.old, show(y), self.new));
+                }
+            }
+            if self.opts.checksum && problems.is_empty() {
+                let (a, b) = (super::mysql::checksums(&old_my).await?, super::mysql::checksums(&new_my).await?);
+                for k in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
+                    if a.get(k) != b.get(k) {
+                        problems.push(format!("{k}: contents differ between '{}' and '{}'", self.old, self.new));
+                    }
+                }
+                checksummed = Some((a.len(), vec![]));
+            }
+        }
         if Self::is_pg(s) {
             let old_uri = self.old_conn().await?.uri;
             let new_uri = Conn::of(&fork).map(|c| c.uri).ok_or_else(|| anyhow::anyhow!("no URI for '{}'", self.new))?;
@@ -246,6 +328,9 @@ impl Rename<'_, '_> {
         // fingerprint) until OLD is deleted, or kept (then it is removed).
         if let (Some(_), true) = (&j.fence, Self::is_pg(s)) {
             fence::remove(&self.pg(&self.new_conn().await?.uri).await?).await?;
+        }
+        if let (Some(_), true) = (&j.fence, s.local_writes) {
+            super::mysql::fence_remove(&self.my(&self.new_conn().await?.uri).await?).await?;
         }
         let sums = match checksummed {
             Some((n, unreadable)) if unreadable.is_empty() => format!("; contents equal in {n} table(s)"),

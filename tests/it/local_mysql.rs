@@ -101,6 +101,8 @@ fn a_mysql_service_is_real_and_its_forks_hold_exactly_the_rows_of_their_instant(
     assert_eq!(s["users"][0]["username"], "avnadmin");
     assert_eq!(s["users"][0]["type"], "primary");
     assert_eq!(s["databases"], serde_json::json!(["defaultdb"]));
+    let backups = l.avn(&["service", "backup-list", "src", "--json"]).code(0).json();
+    assert_eq!(backups[0]["incremental"], false, "{backups}");
     let types = l.avn(&["service", "types"]).code(0).stdout.clone();
     assert!(types.lines().any(|t| t.starts_with("mysql") && t.contains("MariaDB")), "{types}");
 
@@ -464,4 +466,118 @@ fn forks_racing_each_other_and_a_power_off_all_hold_the_right_rows() {
     assert_eq!(My::admin(&l, "race-latest").one("SELECT count(*) FROM t"), "200");
     assert_eq!(My::admin(&l, "race-at").one("SELECT count(*) FROM t"), "100");
     assert_eq!(l.service("race")["state"], "POWEROFF");
+}
+
+/// `service rename` of a MySQL service on avn local, under a live writer: avn local stops writes
+/// (read_only, sessions ended) and commits the fence; NEW holds every acknowledged row, OLD is
+/// deleted, NEW takes writes, and an env file points at NEW.
+#[test]
+fn a_mysql_rename_under_live_writes_loses_no_acknowledged_row() {
+    let l = Local::start();
+    create(&l, "shop");
+    let my = My::admin(&l, "shop");
+    my.one("CREATE TABLE w (id INT PRIMARY KEY)");
+    l.avn(&["service", "user-create", "shop", "--username", "app"]).code(0);
+    let app_pw = l
+        .avn(&["service", "user-get", "shop", "--username", "app", "--format", "{password}"])
+        .code(0)
+        .stdout
+        .trim()
+        .to_string();
+    let writer_login = My { user: "app".into(), password: app_pw.clone(), ..My::admin(&l, "shop") };
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let writer = std::thread::spawn(move || {
+        let (mut acked, mut refused) = (vec![], vec![]);
+        let mut id = 0;
+        while !stop2.load(std::sync::atomic::Ordering::Relaxed) {
+            id += 1;
+            match writer_login.sql("defaultdb", &format!("INSERT INTO w VALUES ({id})")) {
+                Ok(_) => acked.push(id),
+                Err(e) => refused.push(e),
+            }
+        }
+        (acked, refused)
+    });
+    std::thread::sleep(Duration::from_millis(800));
+    let env_file = l.dir.path().join("app.env");
+    let uri = l.uri("shop");
+    std::fs::write(&env_file, format!("DATABASE_URL={uri}\n")).unwrap();
+    let spec = format!("{}:DATABASE_URL", env_file.display());
+    let r = l.avn(&["service", "rename", "shop", "shop-v2", "--yes", "--verify", "checksum", "--repoint-env", &spec]);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (acked, refused) = writer.join().unwrap();
+    assert_eq!(r.code, 0, "{}\n{}", r.stderr, l.log());
+    assert!(r.stderr.contains("writes stopped on 'shop'") && r.stderr.contains("contents equal"), "{}", r.stderr);
+    assert!(acked.len() > 5, "the writer wrote {} rows", acked.len());
+    assert!(
+        refused.iter().all(|e| e.contains("read-only")
+            || e.contains("--read-only")
+            || e.contains("Lost connection")
+            || e.contains("Can't connect")
+            || e.contains("gone away")
+            || e.contains("killed")
+            || e.contains("Unknown")),
+        "{refused:?}"
+    );
+    // NEW holds every row the writer was told was committed.
+    let new = My::admin(&l, "shop-v2");
+    let ids: std::collections::BTreeSet<i64> =
+        new.one("SELECT id FROM w").lines().map(|x| x.parse().unwrap()).collect();
+    for id in &acked {
+        assert!(ids.contains(id), "row {id} was acknowledged by 'shop' but is not in 'shop-v2'");
+    }
+    assert!(l.avn(&["service", "get", "shop"]).code != 0, "OLD was deleted");
+    // NEW takes writes, from its users too, and holds no fence.
+    let app = My { user: "app".into(), password: app_pw, ..My::admin(&l, "shop-v2") };
+    app.sql("defaultdb", "INSERT INTO w VALUES (1000000)").unwrap();
+    assert!(new.sql("defaultdb", "SELECT 1 FROM avn_rename_fence").is_err(), "the fence was removed from NEW");
+    let env = std::fs::read_to_string(&env_file).unwrap();
+    assert!(env.contains(&format!(":{}/", new.port)), "{env}");
+}
+
+/// A fork that does not hold the fence is never used: the rename rolls back, OLD takes writes
+/// again (read_only lifted, fence removed), and NEW is deleted.
+#[test]
+fn a_failed_mysql_rename_rolls_back_and_old_takes_writes_again() {
+    let l = Local::start();
+    create(&l, "db");
+    let my = My::admin(&l, "db");
+    my.one("CREATE TABLE t (id INT PRIMARY KEY)");
+    my.one("INSERT INTO t VALUES (1)");
+    let r = l
+        .cmd(&["service", "rename", "db", "db2", "--yes"])
+        .env("FAILPOINTS", "rename-fork-loses-fence=return")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&r.stderr).to_string();
+    assert!(!r.status.success(), "{stderr}");
+    assert!(stderr.contains("fence row") && stderr.contains("undone: writes re-enabled on 'db'"), "{stderr}");
+    my.sql("defaultdb", "INSERT INTO t VALUES (2)").expect("OLD takes writes again");
+    assert!(my.sql("defaultdb", "SELECT 1 FROM avn_rename_fence").is_err(), "the fence was removed from OLD");
+    assert!(l.avn(&["service", "get", "db2"]).code != 0, "NEW was deleted");
+    let tags = l.service("db")["tags"].to_string();
+    assert!(!tags.contains("avn_rename"), "the lease was released: {tags}");
+    // The stop survives a restart of OLD's server while a rename holds it: kill -9 of mariadbd
+    // during a stop, and the watchdog's restart keeps it read-only.
+    let client = l.client();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let change = avn_api::writes::WritesChange { stopped: true, fence: None, remove_fence: false };
+    rt.block_on(client.local_set_writes("local", "db", &change)).unwrap();
+    let pid_file = std::fs::read_dir(l.data_dir().join("instances"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("run/mariadbd.pid"))
+        .find(|p| p.exists())
+        .unwrap();
+    let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL).unwrap();
+    crate::support::wait_until("the server restarted", Duration::from_secs(60), || {
+        let now: i32 = std::fs::read_to_string(&pid_file).ok()?.trim().parse().ok()?;
+        (now != pid && my.sql("defaultdb", "SELECT 1").is_ok()).then_some(())
+    });
+    let e = my.sql("defaultdb", "INSERT INTO t VALUES (3)").unwrap_err();
+    assert!(e.contains("read-only"), "{e}");
+    let open = avn_api::writes::WritesChange { stopped: false, fence: None, remove_fence: false };
+    rt.block_on(client.local_set_writes("local", "db", &open)).unwrap();
+    my.sql("defaultdb", "INSERT INTO t VALUES (3)").expect("writes open again");
 }

@@ -26,6 +26,7 @@ pub mod time;
 pub mod user;
 pub mod wal;
 pub mod wrap;
+pub mod writes;
 
 pub use backup::Backup;
 pub use backup::BackupsResponse;

@@ -68,6 +68,34 @@ impl Client {
         Ok(self.get::<wrap::VpcsOut>(&path(&["project", &encode_segment(project), "vpcs"])).await?.vpcs)
     }
 
+    /// avn local only: whether a MySQL service's writes are stopped (a 404 elsewhere).
+    pub async fn local_writes(&self, project: &str, service: &str) -> Result<avn_api::writes::WritesState> {
+        self.get(&path(&[
+            "project",
+            &encode_segment(project),
+            "service",
+            &encode_segment(service),
+            "avn-local",
+            "writes",
+        ]))
+        .await
+    }
+
+    /// avn local only: stop a MySQL service's writes (committing a fence row), or lift the stop.
+    pub async fn local_set_writes(
+        &self,
+        project: &str,
+        service: &str,
+        change: &avn_api::writes::WritesChange,
+    ) -> Result<avn_api::writes::WritesState> {
+        self.call(
+            Method::POST,
+            &path(&["project", &encode_segment(project), "service", &encode_segment(service), "avn-local", "writes"]),
+            Some(change),
+        )
+        .await
+    }
+
     /// The service versions and their life cycle (`GET /v1/service_versions`, or the account's).
     pub async fn service_versions(&self, account: Option<&str>) -> Result<Vec<avn_api::ServiceVersion>> {
         let p = match account {

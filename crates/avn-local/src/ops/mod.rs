@@ -36,6 +36,7 @@ pub mod inventory;
 mod lifecycle;
 pub mod pools;
 mod provision;
+pub mod writes;
 
 pub use backup::backup_scheduler;
 pub use create::create;

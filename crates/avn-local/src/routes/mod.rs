@@ -28,6 +28,7 @@ mod observe;
 mod projects;
 mod services;
 mod views;
+mod writes;
 
 #[cfg(test)]
 mod tests;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/project/{p}/service", get(services::list).post(services::create))
         .route("/v1/project/{p}/service/{s}", get(services::get).put(services::update).delete(services::delete))
         .route("/v1/project/{p}/service/{s}/backups", get(services::backups))
+        .route("/v1/project/{p}/service/{s}/avn-local/writes", get(writes::get).post(writes::post))
         .route(
             "/v1/project/{p}/service/{s}/tags",
             get(services::tags).put(services::replace_tags).patch(services::update_tags),

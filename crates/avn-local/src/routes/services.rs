@@ -140,7 +140,8 @@ pub async fn backups(
     Path((p, name)): Path<(String, String)>,
 ) -> ApiResult<Json<BackupsResponse>> {
     let rec = service_rec(&s, &p, &name)?;
-    let backups = s.manager.store(|st| st.backups(&rec.id))?.iter().map(views::backup).collect();
+    let mysql = rec.service_type == "mysql";
+    let backups = s.manager.store(|st| st.backups(&rec.id))?.iter().map(|b| views::backup(b, mysql)).collect();
     let (pitr_range_start, pitr_range_end) = match s.manager.pitr_window(&rec)? {
         Some((start, end)) => (Some(start), end),
         None => (None, None),

@@ -43,7 +43,8 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
     let maintenance = m
         .store(|st| st.maintenance(&rec.id))?
         .unwrap_or_else(|| (crate::ops::DEFAULT_MAINTENANCE.0.into(), crate::ops::DEFAULT_MAINTENANCE.1.into()));
-    let backups = m.store(|st| st.backups(&rec.id))?.iter().map(backup).collect();
+    let mysql = rec.service_type == "mysql";
+    let backups = m.store(|st| st.backups(&rec.id))?.iter().map(|b| backup(b, mysql)).collect();
     let integrations =
         m.store(|st| st.integrations(&rec.project, &rec.name))?.iter().map(|i| integration(m, i)).collect();
     let notifications = notifications(m, rec);
@@ -195,13 +196,19 @@ pub fn user(engine: &crate::engines::Engine, username: &str, password: Option<St
     }
 }
 
-pub fn backup(b: &BackupRec) -> Backup {
+/// A backup as the API shows it; MySQL's also say whether they are incremental, as Aiven's do
+/// (ours are full backups, packed beside the previous one).
+pub fn backup(b: &BackupRec, mysql: bool) -> Backup {
+    let mut extra = Map::new();
+    if mysql {
+        extra.insert("incremental".into(), Value::Bool(false));
+    }
     Backup {
         backup_name: b.backup_name.clone(),
         backup_time: b.backup_time.clone(),
         data_size: b.data_size,
         storage_location: Some("local".into()),
-        extra: Map::new(),
+        extra,
     }
 }
 

@@ -178,6 +178,11 @@ pub fn pid_file(layout: &Layout) -> PathBuf {
 pub fn log(layout: &Layout) -> PathBuf {
     layout.root.join("mariadb.log")
 }
+/// Present while a rename keeps writes stopped: the server starts with `read_only` on, so a
+/// restart (after a crash, or a power cycle) never opens writes behind the rename's back.
+pub fn writes_stopped_marker(layout: &Layout) -> PathBuf {
+    layout.root.join("writes-stopped")
+}
 /// The control plane's own administrator's password (0600): `avn_admin@localhost`, which logs in
 /// through the socket only.
 pub fn admin_password_file(layout: &Layout) -> PathBuf {
@@ -233,6 +238,9 @@ pub fn write_option_file(layout: &Layout, i: &Instance<'_>) -> Result<(), MysqlE
     set("ssl-ca", &p(layout.run().join("ca.pem")));
     set("require-secure-transport", "ON");
     set("tmpdir", &p(tmp_dir(layout)));
+    if writes_stopped_marker(layout).exists() && !i.replay {
+        set("read-only", "ON");
+    }
     if init_file(layout).exists() {
         set("init-file", &p(init_file(layout)));
     }

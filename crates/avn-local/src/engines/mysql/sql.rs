@@ -154,6 +154,71 @@ pub async fn bootstrap_internal_admin(
     Ok(())
 }
 
+/// End every session of an application account (not the control plane's); returns how many.
+pub async fn end_app_sessions(c: &mut Conn) -> Result<u64, MysqlError> {
+    let ids: Vec<u64> = c
+        .query(
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() \
+             AND USER NOT IN ('avn_admin', 'root', 'mysql', 'system user', 'event_scheduler', 'unauthenticated user')",
+        )
+        .await?;
+    let mut n = 0;
+    for id in ids {
+        // Gone meanwhile (1094, unknown thread) is fine.
+        match c.query_drop(format!("KILL CONNECTION {id}")).await {
+            Ok(()) => n += 1,
+            Err(mysql_async::Error::Server(e)) if e.code == 1094 => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(n)
+}
+
+/// Stop writes: `read_only` on, every application session ended, then (with `fence`) the fence row
+/// committed by the control plane's administrator (`READ_ONLY ADMIN`) and the sessions ended
+/// again. Proves a write by an application account now fails. Returns the sessions ended.
+pub async fn stop_writes(layout: &Layout, fence: Option<&str>, remove_fence: bool) -> Result<u64, MysqlError> {
+    let mut c = admin(layout).await?;
+    c.query_drop("SET GLOBAL read_only = ON").await?;
+    let mut ended = end_app_sessions(&mut c).await?;
+    if remove_fence {
+        c.query_drop(format!("DROP TABLE IF EXISTS {}", avn_api::writes::MYSQL_FENCE_TABLE)).await?;
+    }
+    if let Some(id) = fence {
+        let table = avn_api::writes::MYSQL_FENCE_TABLE;
+        c.query_drop(format!(
+            "CREATE TABLE IF NOT EXISTS {table} (id VARCHAR(64) PRIMARY KEY, written_at DATETIME(6) NOT NULL) ENGINE=InnoDB"
+        ))
+        .await?;
+        c.exec_drop(format!("INSERT IGNORE INTO {table} VALUES (?, UTC_TIMESTAMP(6))"), (id,)).await?;
+        ended += end_app_sessions(&mut c).await?;
+    }
+    let on: Option<u8> = c.query_first("SELECT @@global.read_only").await?;
+    c.disconnect().await?;
+    if on != Some(1) {
+        return Err(MysqlError::Tool("read_only did not stay on".into()));
+    }
+    Ok(ended)
+}
+
+/// Lift the stop (`remove_fence`: drop the fence table first).
+pub async fn open_writes(layout: &Layout, remove_fence: bool) -> Result<(), MysqlError> {
+    let mut c = admin(layout).await?;
+    if remove_fence {
+        c.query_drop(format!("DROP TABLE IF EXISTS {}", avn_api::writes::MYSQL_FENCE_TABLE)).await?;
+    }
+    c.query_drop("SET GLOBAL read_only = OFF").await?;
+    c.disconnect().await?;
+    Ok(())
+}
+
+pub async fn writes_stopped(layout: &Layout) -> Result<bool, MysqlError> {
+    let mut c = admin(layout).await?;
+    let on: Option<u8> = c.query_first("SELECT @@global.read_only").await?;
+    c.disconnect().await?;
+    Ok(on == Some(1))
+}
+
 /// Application users (`'name'@'%'`) and the service's databases.
 pub async fn inventory(layout: &Layout) -> Result<(Vec<String>, Vec<String>), MysqlError> {
     let mut c = admin(layout).await?;

@@ -1,0 +1,32 @@
+//! avn local's own endpoint for a rename of a MySQL service (`/v1/project/{p}/service/{s}/avn-local/writes`):
+//! Aiven has none, and a MySQL service's `avnadmin` cannot stop writes itself (`read_only` needs
+//! `READ_ONLY ADMIN`, which it does not hold, so that it cannot lift it either).
+
+use serde::Deserialize;
+use serde::Serialize;
+
+/// `GET`: whether writes are stopped; `POST`: what changed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct WritesState {
+    /// `read_only` is on (and stays on across restarts until it is lifted here).
+    pub stopped: bool,
+    /// Sessions of application users ended by this request.
+    #[serde(default)]
+    pub sessions_ended: u64,
+}
+
+/// `POST`: stop writes (then commit the fence row `fence`, as the control plane's own
+/// administrator, and end other sessions again), or lift the stop; `remove_fence` drops the fence
+/// table first.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WritesChange {
+    pub stopped: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fence: Option<String>,
+    #[serde(default)]
+    pub remove_fence: bool,
+}
+
+/// The fence table a rename writes on a MySQL service (in `defaultdb`).
+pub const MYSQL_FENCE_TABLE: &str = "defaultdb.avn_rename_fence";
