@@ -17,7 +17,12 @@ impl Rename<'_, '_> {
             }
             if let (Some(_), true) = (&j.fence, s.local_writes) {
                 // Kept read-only; only the fence goes.
-                let change = avn_api::writes::WritesChange { stopped: true, fence: None, remove_fence: true };
+                let change = avn_api::writes::WritesChange {
+                    stopped: true,
+                    fence: None,
+                    remove_fence: true,
+                    lease: j.lease.clone(),
+                };
                 self.ctx.client()?.local_set_writes(&self.project, &self.old, &change).await?;
             }
             return Ok(Outcome::Skipped(format!(
@@ -130,8 +135,8 @@ impl Rename<'_, '_> {
             }
             Err(e) => return Err(keep(format!("'{}' cannot be checked ({e})", self.new))),
         }
-        if let (true, Some(before)) = (Self::is_pg(s) || s.local_writes, &j.verified_fingerprint) {
-            let now = match s.local_writes {
+        if let (true, Some(before)) = (Self::is_pg(s) || s.service_type == "mysql", &j.verified_fingerprint) {
+            let now = match s.service_type == "mysql" {
                 true => super::mysql::fingerprint(&self.old_my().await?).await?,
                 false => postgres::fingerprint(&self.old_pg().await?).await?,
             };

@@ -121,7 +121,7 @@ impl Rename<'_, '_> {
         }
         if !j.read_only_databases.is_empty() && old_here {
             match mysql {
-                true => self.undo_mysql_read_only(owned, &mut r).await,
+                true => self.undo_mysql_read_only(j, owned, &mut r).await,
                 false => self.undo_read_only(j, owned, &mut r).await,
             }
         }
@@ -250,7 +250,13 @@ impl Rename<'_, '_> {
         if !j.read_only_databases.is_empty() {
             return;
         }
-        let change = avn_api::writes::WritesChange { stopped: true, fence: None, remove_fence: true };
+        // The stop was there before this rename: the fence goes, and writes stay as they are now
+        // (stopped only if they still are).
+        let stopped = match client.local_writes(&self.project, &self.old).await {
+            Ok(s) => s.stopped,
+            Err(e) => return r.left.push(format!("the fence table may still be on '{}' ({e})", self.old)),
+        };
+        let change = avn_api::writes::WritesChange { stopped, fence: None, remove_fence: true, lease: j.lease.clone() };
         match client.local_set_writes(&self.project, &self.old, &change).await {
             Ok(_) => r.undone.push(format!("fence table removed from '{}'", self.old)),
             Err(e) => r.left.push(format!(
@@ -263,14 +269,15 @@ impl Rename<'_, '_> {
 
     /// MySQL on avn local: writes opened on OLD (and the fence removed), only while this rename
     /// owns OLD's lease.
-    async fn undo_mysql_read_only(&self, owned: bool, r: &mut Rollback) {
+    async fn undo_mysql_read_only(&self, j: &Journal, owned: bool, r: &mut Rollback) {
         if !owned {
             return r.kept.push(format!(
                 "'{}' read-only: this rename no longer holds its lease, so it does not open writes that another rename or a person may rely on",
                 self.old
             ));
         }
-        let change = avn_api::writes::WritesChange { stopped: false, fence: None, remove_fence: true };
+        let change =
+            avn_api::writes::WritesChange { stopped: false, fence: None, remove_fence: true, lease: j.lease.clone() };
         match self.ctx.client() {
             Ok(c) => match c.local_set_writes(&self.project, &self.old, &change).await {
                 Ok(_) => r.undone.push(format!("writes re-enabled on '{}' (read_only off, fence removed)", self.old)),

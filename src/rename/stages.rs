@@ -88,7 +88,12 @@ impl Rename<'_, '_> {
         }
         j.save()?;
         let id = j.fence.clone().expect("set above");
-        let change = avn_api::writes::WritesChange { stopped: true, fence: Some(id.clone()), remove_fence: false };
+        let change = avn_api::writes::WritesChange {
+            stopped: true,
+            fence: Some(id.clone()),
+            remove_fence: false,
+            lease: j.lease.clone(),
+        };
         let done = client.local_set_writes(&self.project, &self.old, &change).await?;
         let my = self.old_my().await?;
         if let Err(why) = super::mysql::write_fails(&my).await? {
@@ -121,6 +126,21 @@ impl Rename<'_, '_> {
             if is_pg {
                 j.verified_fingerprint = Some(postgres::fingerprint(&self.old_pg().await?).await?);
                 j.save()?;
+            }
+            let is_mysql = j.old_snapshot.as_ref().is_some_and(|s| s.service_type == "mysql" && s.conn.is_some());
+            if is_mysql {
+                // Where OLD can be reached, its GTID position: the delete step deletes it only
+                // unchanged. Where it cannot, as before, the operator's word stands.
+                match async { super::mysql::fingerprint(&self.old_my().await?).await.map_err(anyhow::Error::from) }.await {
+                    Ok(f) => {
+                        j.verified_fingerprint = Some(f);
+                        j.save()?;
+                    }
+                    Err(e) => self.ctx.printer.warn(&format!(
+                        "cannot read '{}''s binary log position ({e:#}): the delete step cannot check that it did not change",
+                        self.old
+                    )),
+                }
             }
         }
         let body: avn_api::ServiceCreate = serde_json::from_value(j.fork_request.clone())?;

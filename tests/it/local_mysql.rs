@@ -562,7 +562,7 @@ fn a_failed_mysql_rename_rolls_back_and_old_takes_writes_again() {
     // during a stop, and the watchdog's restart keeps it read-only.
     let client = l.client();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let change = avn_api::writes::WritesChange { stopped: true, fence: None, remove_fence: false };
+    let change = avn_api::writes::WritesChange { stopped: true, fence: None, remove_fence: false, lease: None };
     rt.block_on(client.local_set_writes("local", "db", &change)).unwrap();
     let pid_file = std::fs::read_dir(l.data_dir().join("instances"))
         .unwrap()
@@ -570,6 +570,7 @@ fn a_failed_mysql_rename_rolls_back_and_old_takes_writes_again() {
         .find(|p| p.exists())
         .unwrap();
     let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    let gtid_before = my.one("SELECT @@global.gtid_binlog_pos");
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL).unwrap();
     crate::support::wait_until("the server restarted", Duration::from_secs(60), || {
         let now: i32 = std::fs::read_to_string(&pid_file).ok()?.trim().parse().ok()?;
@@ -577,7 +578,10 @@ fn a_failed_mysql_rename_rolls_back_and_old_takes_writes_again() {
     });
     let e = my.sql("defaultdb", "INSERT INTO t VALUES (3)").unwrap_err();
     assert!(e.contains("read-only"), "{e}");
-    let open = avn_api::writes::WritesChange { stopped: false, fence: None, remove_fence: false };
+    // The restart wrote nothing to the binary log (its init-file is not logged): a rename's
+    // fingerprint of OLD still holds.
+    assert_eq!(my.one("SELECT @@global.gtid_binlog_pos"), gtid_before);
+    let open = avn_api::writes::WritesChange { stopped: false, fence: None, remove_fence: false, lease: None };
     rt.block_on(client.local_set_writes("local", "db", &open)).unwrap();
     my.sql("defaultdb", "INSERT INTO t VALUES (3)").expect("writes open again");
 }

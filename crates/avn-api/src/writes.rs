@@ -26,6 +26,10 @@ pub struct WritesChange {
     pub fence: Option<String>,
     #[serde(default)]
     pub remove_fence: bool,
+    /// The rename's lease id: a service under a rename's lease has its stop lifted only by that
+    /// rename.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease: Option<String>,
 }
 
 /// The fence table a rename writes on a MySQL service (in `defaultdb`).

@@ -37,8 +37,15 @@ async fn lock_mysql(
     Ok((guard, rec))
 }
 
+/// Whether writes are stopped: read without the operation lock (a backup holds it for long).
 pub async fn state(m: &Arc<Manager>, project: &str, name: &str) -> Result<WritesState, OpError> {
-    let (_guard, rec) = lock_mysql(m, project, name).await?;
+    let rec = m.store(|s| s.service(project, name))?.ok_or_else(|| Refusal::not_found("Service not found"))?;
+    if !matches!(m.engine_of(&rec)?, Engine::Mysql(_)) {
+        return Err(Refusal::invalid(format!("Service '{name}' is a {} service", rec.service_type)));
+    }
+    if rec.state != State::Running || m.running(&rec.id).is_none() {
+        return Err(Refusal::conflict(format!("Service '{name}' is not running ({})", rec.state.as_str())));
+    }
     let stopped = mysql::sql::writes_stopped(&m.layout(&rec.id)).await?;
     Ok(WritesState { stopped, sessions_ended: 0 })
 }
@@ -57,12 +64,35 @@ pub async fn change(m: &Arc<Manager>, project: &str, name: &str, body: &WritesCh
     if body.stopped {
         // The marker first: a restart from now on starts read-only.
         avn_util::crashsafe::write(&marker, b"", 0o600)?;
-        let sessions_ended = mysql::sql::stop_writes(&layout, body.fence.as_deref(), body.remove_fence).await?;
-        tracing::info!(service = %rec.name, sessions_ended, "writes stopped");
-        Ok(WritesState { stopped: true, sessions_ended })
+        match mysql::sql::stop_writes(&layout, body.fence.as_deref(), body.remove_fence).await {
+            Ok(sessions_ended) => {
+                tracing::info!(service = %rec.name, sessions_ended, "writes stopped");
+                Ok(WritesState { stopped: true, sessions_ended })
+            }
+            Err(e) => {
+                // Not stopped after all: a restart must not stop it either.
+                if matches!(mysql::sql::writes_stopped(&layout).await, Ok(false)) {
+                    std::fs::remove_file(&marker)?;
+                }
+                Err(e.into())
+            }
+        }
     } else {
+        // Under a rename's lease, only that rename lifts the stop.
+        if let Some(lease) = avn_api::lease::Lease::of(&rec.tags) {
+            if body.lease.as_deref() != Some(lease.id.as_str()) {
+                return Err(Refusal::conflict(format!(
+                    "Service '{name}' is under {}: only that rename lifts its stop (or `avn service rename ... --abort`)",
+                    lease.describe()
+                )));
+            }
+        }
         mysql::sql::open_writes(&layout, body.remove_fence).await?;
-        let _ = std::fs::remove_file(&marker);
+        if let Err(e) = std::fs::remove_file(&marker) {
+            if e.kind() != std::io::ErrorKind::NotFound {
+                return Err(e.into());
+            }
+        }
         tracing::info!(service = %rec.name, "writes opened");
         Ok(WritesState { stopped: false, sessions_ended: 0 })
     }

@@ -89,7 +89,8 @@ fn write_init_file(maria: &Maria, layout: &Layout) -> Result<(), MysqlError> {
     let admin = format!("{}@'localhost'", sql::literal(sql::INTERNAL_ADMIN));
     let tools = format!("{}@'localhost'", sql::literal(&server::os_user()));
     let text = format!(
-        "CREATE USER IF NOT EXISTS {admin} IDENTIFIED BY {pw};\n\
+        "SET SESSION sql_log_bin = 0;\n\
+         CREATE USER IF NOT EXISTS {admin} IDENTIFIED BY {pw};\n\
          ALTER USER {admin} IDENTIFIED BY {pw} ACCOUNT UNLOCK;\n\
          GRANT ALL PRIVILEGES ON *.* TO {admin} WITH GRANT OPTION;\n\
          CREATE USER IF NOT EXISTS {tools} IDENTIFIED VIA unix_socket;\n\

@@ -347,7 +347,7 @@ async fn apply_binlogs(
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
     let applier = apply.spawn().map_err(|e| MysqlError::Tool(format!("mariadb: {e}")))?;
-    m.report(&rec.id, "stream", Some("binlog_bytes"), 0, 0, total);
+    m.report(&rec.id, "stream", Some("bytes_uncompressed"), 0, 0, total);
     let done = applier.wait_with_output();
     tokio::pin!(done);
     let out = loop {
@@ -359,7 +359,7 @@ async fn apply_binlogs(
                     return Err(MysqlError::Exited { during: "binary log replay", log: server::log_tail(layout) });
                 }
                 let read = reader_pid.and_then(read_bytes).unwrap_or(0) as i64;
-                m.report(&rec.id, "stream", Some("binlog_bytes"), 0, read.min(total), total);
+                m.report(&rec.id, "stream", Some("bytes_uncompressed"), 0, read.min(total), total);
             }
         }
     };
@@ -374,7 +374,7 @@ async fn apply_binlogs(
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }
-    m.report(&rec.id, "stream", Some("binlog_bytes"), 0, total, total);
+    m.report(&rec.id, "stream", Some("bytes_uncompressed"), 0, total, total);
     Ok(())
 }
 

@@ -59,8 +59,12 @@ pub async fn enforce_privileges(c: &mut Conn) -> Result<Vec<String>, MysqlError>
         ))
         .await?;
     if !over.is_empty() {
+        // Not in the binary log: the init-file does the same at every start (of a fork too), and
+        // a rename's fingerprint of OLD (its GTID position) must not move for it.
+        c.query_drop("SET SESSION sql_log_bin = 0").await?;
         c.query_drop(strip_escalations()).await?;
         c.query_drop("FLUSH PRIVILEGES").await?;
+        c.query_drop("SET SESSION sql_log_bin = 1").await?;
     }
     Ok(over)
 }
@@ -159,7 +163,8 @@ pub async fn end_app_sessions(c: &mut Conn) -> Result<u64, MysqlError> {
     let ids: Vec<u64> = c
         .query(
             "SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() \
-             AND USER NOT IN ('avn_admin', 'root', 'mysql', 'system user', 'event_scheduler', 'unauthenticated user')",
+             AND USER NOT IN ('system user', 'event_scheduler') \
+             AND NOT (USER IN ('avn_admin', 'root', 'mysql') AND HOST = 'localhost')",
         )
         .await?;
     let mut n = 0;
@@ -179,8 +184,12 @@ pub async fn end_app_sessions(c: &mut Conn) -> Result<u64, MysqlError> {
 /// again. Proves a write by an application account now fails. Returns the sessions ended.
 pub async fn stop_writes(layout: &Layout, fence: Option<&str>, remove_fence: bool) -> Result<u64, MysqlError> {
     let mut c = admin(layout).await?;
-    c.query_drop("SET GLOBAL read_only = ON").await?;
+    // Sessions first (their table locks go with them), then read_only, which waits for the global
+    // read lock: briefly, never behind a session's lock for a day (lock_wait_timeout's default).
     let mut ended = end_app_sessions(&mut c).await?;
+    c.query_drop("SET SESSION lock_wait_timeout = 10").await?;
+    c.query_drop("SET GLOBAL read_only = ON").await?;
+    ended += end_app_sessions(&mut c).await?;
     if remove_fence {
         c.query_drop(format!("DROP TABLE IF EXISTS {}", avn_api::writes::MYSQL_FENCE_TABLE)).await?;
     }
