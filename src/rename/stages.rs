@@ -289,20 +289,10 @@ impl Rename<'_, '_> {
                 .await?;
             let (a, b) = (super::mysql::row_counts(&old_my).await?, super::mysql::row_counts(&new_my).await?);
             tables = a.len();
-            for k in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
-                let (x, y) = (a.get(k), b.get(k));
-                if x != y {
-                    let show = |v: Option<&i64>| v.map(|n| n.to_string()).unwrap_or_else(|| "missing".into());
-                    problems.push(format!("{k}: {} rows on '{}', {} on '{}'", show(x), self.old, show(y), self.new));
-                }
-            }
+            self.count_differences(&a, &b, &mut problems);
             if self.opts.checksum && problems.is_empty() {
                 let (a, b) = (super::mysql::checksums(&old_my).await?, super::mysql::checksums(&new_my).await?);
-                for k in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
-                    if a.get(k) != b.get(k) {
-                        problems.push(format!("{k}: contents differ between '{}' and '{}'", self.old, self.new));
-                    }
-                }
+                self.content_differences(&a, &b, &mut problems);
                 checksummed = Some((a.len(), vec![]));
             }
         }
@@ -319,13 +309,7 @@ impl Rename<'_, '_> {
                 b.remove(t);
             }
             tables = a.len();
-            for k in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
-                let (x, y) = (a.get(k), b.get(k));
-                if x != y {
-                    let show = |v: Option<&i64>| v.map(|n| n.to_string()).unwrap_or_else(|| "missing".into());
-                    problems.push(format!("{k}: {} rows on '{}', {} on '{}'", show(x), self.old, show(y), self.new));
-                }
-            }
+            self.count_differences(&a, &b, &mut problems);
             if self.opts.checksum && problems.is_empty() {
                 let ((mut a, unreadable), (mut b, _)) =
                     (postgres::checksums(&old_pg, &dbs).await?, postgres::checksums(&new_pg, &dbs).await?);
@@ -333,11 +317,7 @@ impl Rename<'_, '_> {
                     a.remove(t);
                     b.remove(t);
                 }
-                for k in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
-                    if a.get(k) != b.get(k) {
-                        problems.push(format!("{k}: contents differ between '{}' and '{}'", self.old, self.new));
-                    }
-                }
+                self.content_differences(&a, &b, &mut problems);
                 checksummed = Some((a.len(), unreadable));
             }
         }
@@ -372,6 +352,36 @@ impl Rename<'_, '_> {
             "same databases, users and connection pools{}{sums}{skipped}",
             if tables > 0 { format!("; row counts equal in {tables} table(s)") } else { String::new() }
         )))
+    }
+
+    /// Tables whose row counts differ between OLD (`a`) and NEW (`b`), or that one lacks.
+    fn count_differences(
+        &self,
+        a: &std::collections::BTreeMap<String, i64>,
+        b: &std::collections::BTreeMap<String, i64>,
+        problems: &mut Vec<String>,
+    ) {
+        for k in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
+            let (x, y) = (a.get(k), b.get(k));
+            if x != y {
+                let show = |v: Option<&i64>| v.map(|n| n.to_string()).unwrap_or_else(|| "missing".into());
+                problems.push(format!("{k}: {} rows on '{}', {} on '{}'", show(x), self.old, show(y), self.new));
+            }
+        }
+    }
+
+    /// Tables whose checksums differ between OLD (`a`) and NEW (`b`), or that one lacks.
+    fn content_differences(
+        &self,
+        a: &std::collections::BTreeMap<String, String>,
+        b: &std::collections::BTreeMap<String, String>,
+        problems: &mut Vec<String>,
+    ) {
+        for k in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
+            if a.get(k) != b.get(k) {
+                problems.push(format!("{k}: contents differ between '{}' and '{}'", self.old, self.new));
+            }
+        }
     }
 
     pub(super) async fn repoint(&self, s: &Snapshot) -> anyhow::Result<Outcome> {

@@ -391,19 +391,6 @@ fn a_powered_off_service_keeps_its_data_and_forks_of_it_hold_what_it_committed()
     assert_eq!(My::admin(&l, "off").one("SELECT count(*) FROM t"), "20");
 }
 
-/// MariaDB server processes running on this control plane's data.
-fn mariadbds(l: &Local) -> usize {
-    let needle = l.dir.path().to_string_lossy().to_string();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().chars().all(|c| c.is_ascii_digit()))
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-        .filter(|c| c.contains("mariadbd") && c.contains(&needle))
-        .count()
-}
-
 #[test]
 fn a_kill_9_of_the_control_plane_mid_replay_redoes_the_fork_with_exactly_its_rows() {
     let mut l = Local::start();
@@ -434,7 +421,7 @@ fn a_kill_9_of_the_control_plane_mid_replay_redoes_the_fork_with_exactly_its_row
     l.spawn_server();
     wait_running(&l, &["big-copy"]);
     assert_eq!(My::admin(&l, "big-copy").one("SELECT count(*) FROM t"), "150000");
-    assert_eq!(mariadbds(&l), 2, "one server per service, no replay server left over");
+    assert_eq!(l.processes("mariadbd"), 2, "one server per service, no replay server left over");
     assert!(l.log().contains("redoing"), "{}", l.log());
 }
 

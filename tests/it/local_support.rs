@@ -160,6 +160,11 @@ impl Local {
 
     /// PostgreSQL server processes running on this control plane's data.
     pub fn postmasters(&self) -> usize {
+        self.processes("postgres -D")
+    }
+
+    /// Processes whose command line holds `program` and this control plane's directory.
+    pub fn processes(&self, program: &str) -> usize {
         let needle = self.dir.path().to_string_lossy().to_string();
         std::fs::read_dir("/proc")
             .unwrap()
@@ -167,7 +172,7 @@ impl Local {
             .filter(|e| e.file_name().to_string_lossy().chars().all(|c| c.is_ascii_digit()))
             .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
             .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-            .filter(|c| c.contains("postgres -D") && c.contains(&needle))
+            .filter(|c| c.contains(program) && c.contains(&needle))
             .count()
     }
 }
