@@ -180,6 +180,17 @@ fn a_mysql_service_is_real_and_its_forks_hold_exactly_the_rows_of_their_instant(
             f["service_notifications"]
         );
         assert_eq!(counts(fork), want, "{fork} (target {t})");
+        // The replay (the fork's own replication SQL thread) leaves no relay log and no
+        // replication state behind.
+        assert_eq!(My::admin(&l, fork).one("SELECT @@gtid_slave_pos"), "", "{fork}");
+        let data = l.instance(fork).0.join("data");
+        let left: Vec<String> = std::fs::read_dir(&data)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n.starts_with("relay-bin") || n == "master.info" || n == "relay-log.info")
+            .collect();
+        assert!(left.is_empty(), "{fork}: {left:?}");
     }
     // The fork to T2 has the app user with the password it had then, and its database.
     let old_app = My { user: "app".into(), password: app_pw, ..My::admin(&l, "at-t2") };

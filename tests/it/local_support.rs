@@ -122,16 +122,18 @@ impl Local {
         self.avn(&["service", "get", name, "--json", "--show-secrets"]).code(0).json()
     }
 
-    /// The instance directory and port of a local service, and its admin connection over the socket.
+    /// The instance directory and port of a local service, and (PostgreSQL) its admin connection
+    /// over the socket.
     pub fn instance(&self, name: &str) -> (std::path::PathBuf, String, String) {
         let port = self.service(name)["service_uri_params"]["port"].as_str().unwrap().to_string();
         let inst = std::fs::read_dir(self.data_dir().join("instances"))
             .unwrap()
             .map(|e| e.unwrap().path())
             .find(|p| {
-                std::fs::read_to_string(p.join("data/avn-instance.conf"))
-                    .unwrap_or_default()
-                    .contains(&format!("port = {port}\n"))
+                // PostgreSQL's option file, or MariaDB's.
+                ["data/avn-instance.conf", "my.cnf"].iter().any(|f| {
+                    std::fs::read_to_string(p.join(f)).unwrap_or_default().contains(&format!("port = {port}\n"))
+                })
             })
             .expect("the instance of the service");
         let admin = format!("host={} port={port} user=postgres dbname=postgres", inst.join("run").display());

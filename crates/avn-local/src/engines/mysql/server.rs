@@ -189,6 +189,9 @@ pub fn admin_password_file(layout: &Layout) -> PathBuf {
     layout.root.join("admin.pw")
 }
 
+/// The relay log's base name, in the data directory of a fork that replays binary logs.
+pub const RELAY_LOG: &str = "relay-bin";
+
 /// What the option file says beyond the service's own `mysql.*` options.
 pub struct Instance<'a> {
     pub port: u16,
@@ -232,7 +235,8 @@ pub fn write_option_file(layout: &Layout, i: &Instance<'_>) -> Result<(), MysqlE
     }
     set("sync-binlog", if i.relaxed { "0" } else { "1" });
     set("innodb-flush-log-at-trx-commit", if i.relaxed { "0" } else { "1" });
-    set("innodb-buffer-pool-size", "128M");
+    // A replay applies a whole load at once: more of it stays in memory until the shutdown.
+    set("innodb-buffer-pool-size", if i.replay { "512M" } else { "128M" });
     set("ssl-cert", &p(layout.run().join("server-cert.pem")));
     set("ssl-key", &p(layout.run().join("server-key.pem")));
     set("ssl-ca", &p(layout.run().join("ca.pem")));
@@ -247,6 +251,16 @@ pub fn write_option_file(layout: &Layout, i: &Instance<'_>) -> Result<(), MysqlE
     if i.replay {
         set("skip-networking", "");
         set("max-allowed-packet", "1G");
+        // The archived binary logs, staged as this server's relay log and applied by its own
+        // replication SQL thread (see `fork`); never a connection to any source.
+        set("relay-log", &p(layout.data().join(RELAY_LOG)));
+        set("relay-log-index", &p(layout.data().join(format!("{RELAY_LOG}.index"))));
+        set("relay-log-purge", "0");
+        set("relay-log-recovery", "0");
+        set("skip-slave-start", "");
+        // A replay that does not end in a clean shutdown is thrown away, so no torn page can
+        // survive into a fork: the doublewrite buffer only costs time here.
+        set("innodb-doublewrite", "0");
         return avn_util::crashsafe::write(&option_file(layout), text.as_bytes(), 0o644).map_err(MysqlError::Io);
     }
     for (k, v) in super::schema::option_lines(i.user_config) {
