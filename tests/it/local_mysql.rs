@@ -135,6 +135,42 @@ fn a_mysql_service_is_real_and_its_forks_hold_exactly_the_rows_of_their_instant(
     let app = My { user: "app".into(), password: app_pw.clone(), ..My::admin(&l, "src") };
     assert_eq!(app.sql("appdb", "SELECT CURRENT_USER(), DATABASE()").unwrap(), "app@%\tappdb");
 
+    // Query statistics by digest: what applications ran, not the control plane's own statements.
+    for _ in 0..3 {
+        app.sql("appdb", "SELECT count(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'appdb'").unwrap();
+    }
+    let stats = l.avn(&["service", "queries", "src", "--json"]).code(0).json();
+    let stats = stats.as_array().unwrap();
+    let ours = stats
+        .iter()
+        .find(|q| q["digest_text"].as_str().is_some_and(|t| t.contains("SCHEMATA")))
+        .unwrap_or_else(|| panic!("{stats:?}"));
+    assert_eq!(ours["count_star"], 3, "{ours}");
+    assert_eq!(ours["sum_rows_sent"], 3, "{ours}");
+    assert!(ours["avg_timer_wait"].as_f64().unwrap() > 0.0, "milliseconds: {ours}");
+    assert!(ours["first_seen"].as_str().unwrap().ends_with('Z'), "{ours}");
+    let own = ["MASTER STATUS", "global_priv", "PROCESSLIST"];
+    assert!(
+        !stats.iter().any(|q| own.iter().any(|o| q["digest_text"].as_str().unwrap_or("").contains(o))),
+        "the control plane's statements are not the user's: {stats:?}"
+    );
+    let table = l.avn(&["service", "queries", "src"]).code(0).stdout.clone();
+    assert!(table.starts_with("DIGEST_TEXT"), "{table}");
+    if let Some(python) = crate::differential::official_python() {
+        let theirs =
+            crate::official_client::official(&python, &l, &["service", "queries", "src", "-v", "--project", "local"]);
+        theirs.code(0);
+        assert!(theirs.stdout.contains("SCHEMATA") && theirs.stdout.contains("SCHEMA_NAME"), "{}", theirs.stdout);
+        // Nothing measured runs between the two (the control plane's sessions are not
+        // measured): both print the same.
+        for args in [&["service", "queries", "src"][..], &["service", "queries", "src", "--json"]] {
+            let mut theirs_args = args.to_vec();
+            theirs_args.extend(["--project", "local"]);
+            let theirs = crate::official_client::official(&python, &l, &theirs_args).code(0).stdout.clone();
+            assert_eq!(l.avn(args).code(0).stdout, theirs, "{args:?}");
+        }
+    }
+
     // A user who writes more privileges into `mysql.*` has them taken back (before a restart or
     // a fork would load them), and cannot stop a rename's read-only.
     app.sql("appdb", "UPDATE mysql.global_priv SET Priv = JSON_SET(Priv, '$.access', 549755813887) WHERE User = 'app'")

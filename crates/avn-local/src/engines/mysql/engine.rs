@@ -96,9 +96,11 @@ fn write_init_file(maria: &Maria, layout: &Layout) -> Result<(), MysqlError> {
          CREATE USER IF NOT EXISTS {tools} IDENTIFIED VIA unix_socket;\n\
          GRANT ALL PRIVILEGES ON *.* TO {tools} WITH GRANT OPTION;\n\
          {strip};\n\
-         FLUSH PRIVILEGES;\n",
+         FLUSH PRIVILEGES;\n\
+         {quiet};\n",
         pw = sql::literal(password.trim()),
-        strip = sql::strip_escalations()
+        strip = sql::strip_escalations(),
+        quiet = sql::unmeasured_accounts(),
     );
     let path = server::init_file(layout);
     avn_util::crashsafe::write(&path, text.as_bytes(), 0o600)?;
@@ -130,6 +132,11 @@ pub async fn bootstrap(maria: &Maria, m: &Manager, rec: &ServiceRec) -> Result<(
     sql::bootstrap_internal_admin(maria, &layout, &internal).await?;
     avn_util::crashsafe::write(&server::admin_password_file(&layout), internal.as_bytes(), 0o600)?;
     write_init_file(maria, &layout)?;
+    // This first start ran without the init file: the control plane's accounts are taken out of
+    // the statement statistics now, and what they ran so far forgotten (in a session of its own,
+    // which is no longer measured). Nobody else has a password yet.
+    sql::exec(&layout, &[sql::unmeasured_accounts()]).await?;
+    sql::exec(&layout, &["TRUNCATE TABLE performance_schema.events_statements_summary_by_digest".to_string()]).await?;
     sql::exec(&layout, &[format!("CREATE DATABASE {}", sql::ident(sql::DEFAULT_DB))]).await?;
     sql::create_user(&layout, sql::ADMIN, &rec.password, true).await?;
     binlog::spawn_keeper(m, rec);

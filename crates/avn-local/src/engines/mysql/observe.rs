@@ -54,6 +54,91 @@ pub async fn activity(layout: &Layout, limit: i64) -> Result<Vec<Map<String, Val
         .collect())
 }
 
+/// Columns of `events_statements_summary_by_digest` that `service queries` shows, as Aiven names
+/// them, and whether each is a time (picoseconds in the table, milliseconds in Aiven's answer).
+const DIGEST_COLUMNS: [(&str, bool); 29] = [
+    ("schema_name", false),
+    ("digest", false),
+    ("digest_text", false),
+    ("count_star", false),
+    ("sum_timer_wait", true),
+    ("min_timer_wait", true),
+    ("avg_timer_wait", true),
+    ("max_timer_wait", true),
+    ("sum_lock_time", true),
+    ("sum_errors", false),
+    ("sum_warnings", false),
+    ("sum_rows_affected", false),
+    ("sum_rows_sent", false),
+    ("sum_rows_examined", false),
+    ("sum_created_tmp_disk_tables", false),
+    ("sum_created_tmp_tables", false),
+    ("sum_select_full_join", false),
+    ("sum_select_full_range_join", false),
+    ("sum_select_range", false),
+    ("sum_select_range_check", false),
+    ("sum_select_scan", false),
+    ("sum_sort_merge_passes", false),
+    ("sum_sort_range", false),
+    ("sum_sort_rows", false),
+    ("sum_sort_scan", false),
+    ("sum_no_index_used", false),
+    ("sum_no_good_index_used", false),
+    ("first_seen", false),
+    ("last_seen", false),
+];
+
+/// Statement statistics by digest, the most frequent first (`service queries`), without the
+/// control plane's own statements (its accounts are not measured: see
+/// `sql::unmeasured_accounts`). MariaDB has no latency quantiles nor query samples (MySQL 8's
+/// `quantile_*` and `query_sample_*`): those keys are absent.
+pub async fn query_stats(layout: &Layout, limit: i64) -> Result<Vec<Map<String, Value>>, MysqlError> {
+    let mut c = sql::admin(layout).await?;
+    let on: Option<i64> = c.query_first("SELECT @@performance_schema").await?;
+    if on != Some(1) {
+        c.disconnect().await?;
+        return Err(MysqlError::Tool(
+            "query statistics start at the service's next start (power it off and on once): \
+             its server started without performance_schema"
+                .into(),
+        ));
+    }
+    let cols: Vec<String> = DIGEST_COLUMNS
+        .iter()
+        .map(|(name, _)| match *name {
+            "first_seen" | "last_seen" => {
+                format!("DATE_FORMAT({}, '%Y-%m-%dT%H:%i:%s.%fZ')", name.to_uppercase())
+            }
+            n => format!("CAST({} AS CHAR)", n.to_uppercase()),
+        })
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM performance_schema.events_statements_summary_by_digest \
+         WHERE DIGEST IS NOT NULL ORDER BY COUNT_STAR DESC LIMIT ?",
+        cols.join(", ")
+    );
+    let rows: Vec<mysql_async::Row> = c.exec(sql, (limit,)).await?;
+    c.disconnect().await?;
+    Ok(rows.iter().map(digest_row).collect())
+}
+
+fn digest_row(row: &mysql_async::Row) -> Map<String, Value> {
+    let mut m = Map::new();
+    for (i, (name, is_time)) in DIGEST_COLUMNS.iter().enumerate() {
+        let text: Option<String> = row.get_opt(i).and_then(Result::ok).flatten();
+        let v = match text {
+            None => Value::Null,
+            Some(t) if *is_time => t.parse::<f64>().map(|ps| Value::from(ps / 1e9)).unwrap_or(Value::Null),
+            Some(t) if !matches!(*name, "schema_name" | "digest" | "digest_text" | "first_seen" | "last_seen") => {
+                t.parse::<u64>().map(Value::from).unwrap_or(Value::String(t))
+            }
+            Some(t) => Value::String(t),
+        };
+        m.insert((*name).into(), v);
+    }
+    m
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

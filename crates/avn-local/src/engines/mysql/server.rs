@@ -263,6 +263,11 @@ pub fn write_option_file(layout: &Layout, i: &Instance<'_>) -> Result<(), MysqlE
         set("innodb-doublewrite", "0");
         return avn_util::crashsafe::write(&option_file(layout), text.as_bytes(), 0o644).map_err(MysqlError::Io);
     }
+    // Statement statistics by digest (`service queries`); no long histories.
+    set("performance-schema", "ON");
+    for kind in ["waits", "stages", "statements", "transactions"] {
+        set(&format!("performance-schema-events-{kind}-history-long-size"), "0");
+    }
     for (k, v) in super::schema::option_lines(i.user_config) {
         set(&k.replace('_', "-"), &v);
     }

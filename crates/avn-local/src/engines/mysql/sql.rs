@@ -113,6 +113,20 @@ pub async fn admin(layout: &Layout) -> Result<Conn, MysqlError> {
     Ok(c)
 }
 
+/// The statement (for the init file) that keeps the control plane's own sessions (its
+/// administrator, and the tools' socket login) out of the performance schema's statistics, so
+/// `service queries` shows what applications run; nothing when the schema is off.
+pub fn unmeasured_accounts() -> String {
+    let rows = [INTERNAL_ADMIN.to_string(), server::os_user()]
+        .iter()
+        .map(|u| format!("('localhost', {}, '%', 'NO', 'NO')", literal(u)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let insert =
+        format!("INSERT INTO performance_schema.setup_actors (HOST, USER, ROLE, ENABLED, HISTORY) VALUES {rows}");
+    format!("EXECUTE IMMEDIATE IF(@@performance_schema, {}, 'DO 0')", literal(&insert))
+}
+
 /// Run statements as the control plane's administrator.
 pub async fn exec(layout: &Layout, statements: &[String]) -> Result<(), MysqlError> {
     let mut c = admin(layout).await?;
