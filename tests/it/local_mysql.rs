@@ -373,14 +373,19 @@ fn the_digitalocean_fork_scenario_end_to_end() {
     shop.one("CREATE TABLE orders (id INT PRIMARY KEY, item VARCHAR(20) NOT NULL)");
     shop.one("INSERT INTO orders SELECT seq, CONCAT('item-', seq) FROM seq_1_to_500");
 
-    // 2. A fork to the latest transaction, on another plan with more disk.
+    // 2. A fork to the latest transaction, on another plan with more disk and a standby node.
     let r = l.avn(&["service", "fork", "shop", "shop-big", "-p", "business-4", "--disk-space-gib", "170"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let big = l.service("shop-big");
     assert_eq!(big["plan"], "business-4");
     assert_eq!(big["disk_space_mb"], 170 * 1024);
     assert_eq!(big["service_type"], "mysql");
+    assert_eq!(big["node_count"], 2);
     assert_eq!(My::admin(&l, "shop-big").one("SELECT count(*) FROM orders"), "500");
+    // Its standby is a real replica holding the same rows.
+    wait_standby_running(&l, "shop-big");
+    let standby = My { port: replica_port(&l, "shop-big").unwrap(), ..My::admin(&l, "shop-big") };
+    assert_eq!(standby.one("SELECT count(*) FROM orders"), "500");
     // A disk size the plan cannot have is refused before anything is created.
     let r = l.avn(&["service", "fork", "shop", "shop-huge", "-p", "business-4", "--disk-space-gib", "165"]);
     assert_ne!(r.code, 0);
@@ -614,4 +619,90 @@ fn a_failed_mysql_rename_rolls_back_and_old_takes_writes_again() {
     let open = avn_api::writes::WritesChange { stopped: false, fence: None, remove_fence: false, lease: None };
     rt.block_on(client.local_set_writes("local", "db", &open)).unwrap();
     my.sql("defaultdb", "INSERT INTO t VALUES (3)").expect("writes open again");
+}
+
+/// The port of a service's first standby (its `replica` component), once known.
+fn replica_port(l: &Local, name: &str) -> Option<String> {
+    l.service(name)["components"]
+        .as_array()?
+        .iter()
+        .find(|c| c["usage"] == "replica")
+        .map(|c| c["port"].as_u64().unwrap().to_string())
+}
+
+fn wait_standby_running(l: &Local, name: &str) {
+    crate::support::wait_until(l.with_log("the standby node to replicate"), Duration::from_secs(180), || {
+        let s = l.service(name);
+        let nodes = s["node_states"].as_array().cloned().unwrap_or_default();
+        (nodes.len() == 2 && nodes[1]["role"] == "standby" && nodes[1]["state"] == "running").then_some(())
+    });
+}
+
+#[test]
+fn a_business_plan_runs_a_real_standby_that_replicates_and_is_tended() {
+    let mut l = Local::start();
+    l.avn(&["service", "create", "ha", "-t", "mysql", "--plan", "business-4"]).code(0);
+    wait_running(&l, &["ha"]);
+    let s = l.service("ha");
+    assert_eq!(s["node_count"], 2, "{s}");
+    let my = My::admin(&l, "ha");
+    my.one("CREATE TABLE t (id INT PRIMARY KEY)");
+    my.one("INSERT INTO t SELECT seq FROM seq_1_to_100");
+    wait_standby_running(&l, "ha");
+    let standby = My { port: replica_port(&l, "ha").expect("a replica component"), ..My::admin(&l, "ha") };
+    let count = |m: &My| m.sql("defaultdb", "SELECT count(*) FROM t").unwrap_or_default();
+    crate::support::wait_until("the standby to hold the rows", Duration::from_secs(30), || {
+        (count(&standby) == "100").then_some(())
+    });
+    // Read-only for the service's users, over TLS verified against the project CA.
+    let e = standby.sql("defaultdb", "INSERT INTO t VALUES (0)").unwrap_err();
+    assert!(e.contains("1290") || e.contains("read-only") || e.contains("READ-ONLY"), "{e}");
+    assert_eq!(l.processes("mariadbd"), 2);
+
+    // kill -9 of the standby: restarted, and it catches up.
+    let (inst, _, _) = l.instance("ha");
+    let pid = std::fs::read_to_string(inst.join("standby-1/run/mariadbd.pid")).unwrap();
+    my.one("INSERT INTO t SELECT seq FROM seq_101_to_200");
+    assert!(std::process::Command::new("kill").args(["-9", pid.trim()]).status().unwrap().success());
+    crate::support::wait_until(l.with_log("the standby restarted and caught up"), Duration::from_secs(60), || {
+        (count(&standby) == "200").then_some(())
+    });
+    let new_pid = std::fs::read_to_string(inst.join("standby-1/run/mariadbd.pid")).unwrap();
+    assert_ne!(new_pid.trim(), pid.trim());
+
+    // A kill -9 of the control plane: the standby is adopted, not rebuilt nor doubled.
+    l.kill9();
+    l.spawn_server();
+    wait_standby_running(&l, "ha");
+    assert_eq!(l.processes("mariadbd"), 2);
+    assert_eq!(std::fs::read_to_string(inst.join("standby-1/run/mariadbd.pid")).unwrap().trim(), new_pid.trim());
+
+    // Power off: no server left; on again: the standby is back, with what it had.
+    l.avn(&["service", "update", "ha", "--power-off"]).code(0);
+    assert_eq!(l.processes("mariadbd"), 0, "{}", l.log());
+    l.avn(&["service", "update", "ha", "--power-on"]).code(0);
+    wait_running(&l, &["ha"]);
+    wait_standby_running(&l, "ha");
+    my.one("INSERT INTO t VALUES (1000)");
+    crate::support::wait_until("the standby to follow", Duration::from_secs(30), || {
+        (count(&standby) == "201").then_some(())
+    });
+
+    // A fork of it to a one-node plan has no standby; the plan made smaller removes the standby.
+    l.avn(&["service", "fork", "ha", "ha-copy", "-p", "startup-4"]).code(0);
+    assert_eq!(l.service("ha-copy")["node_states"].as_array().unwrap().len(), 1);
+    l.avn(&["service", "update", "ha", "--plan", "startup-4"]).code(0);
+    crate::support::wait_until(l.with_log("the standby removed"), Duration::from_secs(30), || {
+        (!inst.join("standby-1").exists() && l.processes("mariadbd") == 2).then_some(())
+    });
+    assert_eq!(l.service("ha")["node_states"].as_array().unwrap().len(), 1);
+    assert_eq!(My::admin(&l, "ha").one("SELECT count(*) FROM t"), "201");
+
+    // Deleted: nothing of it runs.
+    l.avn(&["service", "update", "ha", "--plan", "business-4"]).code(0);
+    wait_standby_running(&l, "ha");
+    l.avn(&["service", "terminate", "ha", "--force"]).code(0);
+    crate::support::wait_until(l.with_log("ha's servers gone"), Duration::from_secs(30), || {
+        (l.processes("mariadbd") == 1).then_some(())
+    });
 }

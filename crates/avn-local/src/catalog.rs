@@ -35,12 +35,22 @@ pub fn check_disk_space(plan: &Plan, mb: u64) -> Result<(), String> {
     Ok(())
 }
 
+/// How many nodes a plan runs here: MySQL's business and premium plans have standby nodes, as
+/// on Aiven (each a real replica: `engines::mysql::standby`); PostgreSQL's plans run one node.
+pub fn node_count(service_type: &str, plan: &str) -> u32 {
+    match (service_type, plan) {
+        ("mysql", p) if p.starts_with("business-") => 2,
+        ("mysql", p) if p.starts_with("premium-") => 3,
+        _ => 1,
+    }
+}
+
 /// Plans, named like Aiven's. Hobbyist keeps no backups and cannot be forked.
 pub fn plans(service_type: &str, backup_interval_hours: u32) -> Vec<Plan> {
     let mk = |name: &str, max_count: u32, disk_mb: u64| Plan {
         service_plan: name.into(),
         service_type: service_type.into(),
-        node_count: 1,
+        node_count: node_count(service_type, name),
         backup_config: BackupConfig {
             interval: backup_interval_hours,
             max_count,

@@ -212,6 +212,10 @@ pub async fn serve(
     for (_, mut r) in m.all_poolers() {
         r.stop().await;
     }
+    // Standbys before the primaries they replicate from.
+    for mut r in m.all_standbys() {
+        r.stop().await;
+    }
     for (_, mut r) in m.all_running() {
         r.stop().await;
     }

@@ -158,6 +158,9 @@ async fn stop_orphans(data_dir: &Path) -> usize {
         if let Some(mut r) = crate::engines::adopt_pooler_at(&e.path()) {
             r.stop().await;
         }
+        for mut r in crate::engines::mysql::standby::adopt_all_at(&e.path()) {
+            r.stop().await;
+        }
         if let Some(mut r) = crate::engines::adopt_any(&e.path()) {
             r.stop().await;
             stopped += 1;

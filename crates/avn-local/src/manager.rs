@@ -56,6 +56,8 @@ pub struct Manager {
     inventory: Mutex<HashMap<String, Inventory>>,
     /// The PgBouncer of each service that has pools and runs.
     poolers: Mutex<HashMap<String, Running>>,
+    /// The standby servers of services whose plan has more than one node, by (service, node).
+    standbys: Mutex<HashMap<(String, usize), Running>>,
     failures: Mutex<HashMap<String, String>>,
     /// Set when the control plane stops: nothing is started or restarted any more.
     stopping: std::sync::atomic::AtomicBool,
@@ -89,6 +91,7 @@ impl Manager {
             doomed: Mutex::new(Default::default()),
             inventory: Mutex::new(HashMap::new()),
             poolers: Mutex::new(HashMap::new()),
+            standbys: Mutex::new(HashMap::new()),
             stopping: std::sync::atomic::AtomicBool::new(false),
             failures: Mutex::new(HashMap::new()),
         }
@@ -288,6 +291,24 @@ impl Manager {
         };
     }
 
+    /// The live standby server `node` (1, 2, …) of a service.
+    pub fn standby(&self, id: &str, node: usize) -> Option<Running> {
+        self.standbys.locked().get(&(id.to_string(), node)).filter(|r| r.is_alive()).cloned()
+    }
+
+    pub fn set_standby(&self, id: &str, node: usize, r: Option<Running>) {
+        let key = (id.to_string(), node);
+        match r {
+            Some(r) => self.standbys.locked().insert(key, r),
+            None => self.standbys.locked().remove(&key),
+        };
+    }
+
+    /// Every registered standby server (for the control plane's shutdown).
+    pub fn all_standbys(&self) -> Vec<Running> {
+        self.standbys.locked().values().cloned().collect()
+    }
+
     /// Drop the cached inventory of a service after a change to its users or databases.
     pub fn forget_inventory(&self, id: &str) {
         self.inventory.locked().remove(id);
@@ -297,6 +318,7 @@ impl Manager {
     pub fn free_port(&self) -> Result<u16, OpError> {
         let mut taken: Vec<u16> = self.store(|s| s.services(None))?.iter().map(|s| s.port).collect();
         taken.extend(self.store(|s| s.pool_ports())?);
+        taken.extend(crate::engines::mysql::standby::reserved_ports(&self.instances));
         for _ in 0..50 {
             let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
             if !taken.contains(&port) {

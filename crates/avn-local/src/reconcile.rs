@@ -34,6 +34,9 @@ async fn set_aside_orphans(m: &Manager, known: &HashSet<String>) {
             continue;
         }
         let layout = m.layout(&id);
+        for mut r in crate::engines::mysql::standby::adopt_all_at(&layout.root) {
+            r.stop().await;
+        }
         if let Some(mut r) = crate::engines::adopt_any(&layout.root) {
             r.stop().await;
         }

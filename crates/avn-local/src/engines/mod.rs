@@ -342,6 +342,23 @@ impl Engine {
         }
     }
 
+    /// Make a running service's standby nodes what its plan says (see `mysql::standby`); the
+    /// caller holds the service's operation lock.
+    pub async fn tend_standbys(&self, m: &Arc<Manager>, rec: &ServiceRec) {
+        match self {
+            Engine::Postgres(_) => {}
+            Engine::Mysql(maria) => mysql::standby::tend(maria, m, rec).await,
+        }
+    }
+
+    /// Stop a service's standby nodes (before its primary stops).
+    pub async fn stop_standbys(&self, m: &Manager, rec: &ServiceRec) {
+        match self {
+            Engine::Postgres(_) => {}
+            Engine::Mysql(_) => mysql::standby::stop_all(m, &rec.id).await,
+        }
+    }
+
     /// Make sure everything committed so far is in the continuous archive (before a power-off).
     pub async fn flush_archive(&self, m: &Manager, rec: &ServiceRec) -> Result<(), EngineError> {
         match self {

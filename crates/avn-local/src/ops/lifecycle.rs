@@ -161,6 +161,9 @@ fn merge_config(
 /// Stop the server, after archiving what it committed where the plan keeps backups.
 async fn power_off(m: &Arc<Manager>, rec: &mut ServiceRec) {
     super::pools::stop(m, &rec.id).await;
+    if let Ok(e) = m.engine_of(rec) {
+        e.stop_standbys(m, rec).await;
+    }
     if let Some(mut r) = m.running(&rec.id) {
         let archived = match m.engine_of(rec) {
             Ok(e) if catalog::keeps_backups(&rec.plan) => e.flush_archive(m, rec).await.map_err(OpError::from),
@@ -208,6 +211,8 @@ pub async fn delete(m: &Arc<Manager>, project: &str, name: &str) -> Result<(), O
     let lock = m.op_lock(&rec.id);
     let _guard = lock.lock().await;
     super::pools::stop(m, &rec.id).await;
+    // Standbys of any engine's layout (a type no longer installed still has its directory).
+    crate::engines::mysql::standby::stop_all(m, &rec.id).await;
     if let Some(mut r) = m.running(&rec.id) {
         r.stop().await;
     }

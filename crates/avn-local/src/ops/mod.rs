@@ -205,6 +205,7 @@ pub async fn watchdog(m: Arc<Manager>) {
         crashes.retain(|id, last| services.iter().any(|r| &r.id == id) && t.duration_since(*last) < STAYED_UP);
         retry_failed_starts(&m, &services, &mut retries);
         restart_poolers(&m, &services).await;
+        tend_standbys(&m, &services);
         suspects = restart_dead(&m, services, &suspects, &mut crashes);
     }
 }
@@ -225,6 +226,49 @@ async fn restart_poolers(m: &Arc<Manager>, services: &[ServiceRec]) {
         if let Err(e) = pools::sync(m, &cur).await {
             tracing::warn!(service = %cur.name, "starting its PgBouncer: {e}");
         }
+    }
+}
+
+/// Standby nodes: tended beside each running service (built, restarted, removed: see
+/// `engines::mysql::standby`), and stopped beside each service that is not running. One task per
+/// service at a time, under its operation lock (never beside a power-off, a fork or a delete).
+fn tend_standbys(m: &Arc<Manager>, services: &[ServiceRec]) {
+    static BUSY: std::sync::Mutex<Option<HashSet<String>>> = std::sync::Mutex::new(None);
+    for rec in services.iter().filter(|r| r.service_type == "mysql") {
+        let root = m.layout(&rec.id).root;
+        let running = rec.state == State::Running && rec.op.is_none() && m.running(&rec.id).is_some();
+        let to_tend = if running {
+            catalog::node_count(&rec.service_type, &rec.plan) > 1 || crate::engines::mysql::standby::any(&root)
+        } else {
+            // Not running: only standbys left running are stopped.
+            !crate::engines::mysql::standby::adopt_all_at(&root).is_empty()
+        };
+        if !to_tend {
+            continue;
+        }
+        {
+            let mut busy = BUSY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !busy.get_or_insert_with(HashSet::new).insert(rec.id.clone()) {
+                continue;
+            }
+        }
+        let (m, id) = (m.clone(), rec.id.clone());
+        tokio::spawn(async move {
+            let lock = m.op_lock(&id);
+            if let Ok(_guard) = lock.try_lock() {
+                if let Ok(Some(cur)) = m.store(|s| s.service_by_id(&id)) {
+                    let still_running = cur.state == State::Running && cur.op.is_none() && m.running(&id).is_some();
+                    match m.engine_of(&cur) {
+                        Ok(e) if still_running && !m.is_stopping() => e.tend_standbys(&m, &cur).await,
+                        Ok(e) if !still_running => e.stop_standbys(&m, &cur).await,
+                        _ => {}
+                    }
+                }
+            }
+            if let Some(b) = BUSY.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_mut() {
+                b.remove(&id);
+            }
+        });
     }
 }
 

@@ -66,17 +66,11 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
         service_integrations: integrations,
         termination_protection: rec.termination_protection,
         project_vpc_id: None,
-        node_count: Some(plan.node_count),
+        node_count: Some(catalog::node_count(&rec.service_type, &rec.plan)),
         node_cpu_count: Some(1),
         node_memory_mb: Some(1024),
         disk_space_mb: Some(disk_space_mb.unwrap_or(0)),
-        node_states: vec![NodeState {
-            name: format!("{}-1", rec.name),
-            state: rec.node_state().into(),
-            role: Some("master".into()),
-            progress_updates: m.progress(&rec.id),
-            extra: Map::new(),
-        }],
+        node_states: node_states(m, rec),
         databases: Some(databases),
         users: Some(users),
         connection_pools: Some(connection_pools),
@@ -86,15 +80,7 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
         service_type_description: Some(engine.description()),
         cloud_description: Some("This machine - Local".into()),
         connection_info: Some(engine.connection_info(uri, params)),
-        components: Some(vec![Component {
-            component: engine.service_type().into(),
-            host: HOST.into(),
-            port: rec.port,
-            route: Some("dynamic".into()),
-            usage: Some("primary".into()),
-            ssl: Some(true),
-            extra: Map::new(),
-        }]),
+        components: Some(components(engine.service_type(), rec)),
         group_list: Some(vec!["default".into()]),
         maintenance: Some(Maintenance {
             dow: Some(maintenance.0),
@@ -107,6 +93,53 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
         features: Some(Map::new()),
         extra,
     })
+}
+
+/// The primary node, then each standby node of the plan (see `engines::mysql::standby`): as
+/// last tended, or still being set up.
+fn node_states(m: &crate::manager::Manager, rec: &ServiceRec) -> Vec<NodeState> {
+    let mut nodes = vec![NodeState {
+        name: format!("{}-1", rec.name),
+        state: rec.node_state().into(),
+        role: Some("master".into()),
+        progress_updates: m.progress(&rec.id),
+        extra: Map::new(),
+    }];
+    let standbys = catalog::node_count(&rec.service_type, &rec.plan).saturating_sub(1) as usize;
+    let known = crate::engines::mysql::standby::status(&rec.id);
+    let running = rec.state == crate::model::State::Running;
+    for n in 1..=standbys {
+        let state = match known.get(n - 1) {
+            Some(s) if running => s.state,
+            _ if running => "setting_up_vm",
+            // Powered off, or being built: as the primary.
+            _ => rec.node_state(),
+        };
+        nodes.push(NodeState {
+            name: format!("{}-{}", rec.name, n + 1),
+            state: state.into(),
+            role: Some("standby".into()),
+            progress_updates: vec![],
+            extra: Map::new(),
+        });
+    }
+    nodes
+}
+
+/// The primary, and each standby whose port is known, as a replica.
+fn components(service_type: &str, rec: &ServiceRec) -> Vec<Component> {
+    let c = |port: u16, usage: &str| Component {
+        component: service_type.into(),
+        host: HOST.into(),
+        port,
+        route: Some("dynamic".into()),
+        usage: Some(usage.into()),
+        ssl: Some(true),
+        extra: Map::new(),
+    };
+    let mut out = vec![c(rec.port, "primary")];
+    out.extend(crate::engines::mysql::standby::status(&rec.id).iter().filter_map(|s| s.port).map(|p| c(p, "replica")));
+    out
 }
 
 /// The state shown. A failed operation (a fork whose restore failed) says so until it is

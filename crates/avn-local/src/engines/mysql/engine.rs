@@ -44,8 +44,7 @@ pub async fn prepare(maria: &Maria, layout: &Layout) -> Result<(), MysqlError> {
 /// plane can log in; then its keeper (binary log archive, heartbeat) runs beside it.
 pub async fn start(maria: &Maria, m: &Manager, rec: &ServiceRec, port: u16) -> Result<(), MysqlError> {
     let layout = m.layout(&rec.id);
-    let log_bin = crate::catalog::keeps_backups(&rec.plan);
-    let instance = server::Instance { port, relaxed: false, log_bin, replay: false, user_config: &rec.user_config };
+    let instance = primary(rec, port);
     start_with(maria, m, &rec.id, &layout, &instance).await?;
     if server::admin_password_file(&layout).exists() {
         binlog::spawn_keeper(m, rec);
@@ -62,6 +61,30 @@ pub async fn start_with(
     layout: &Layout,
     instance: &server::Instance<'_>,
 ) -> Result<crate::engines::Running, MysqlError> {
+    let running = launch(maria, m, layout, instance)?;
+    m.set_running(id, Some(running.clone()));
+    if server::admin_password_file(layout).exists() {
+        server::wait_ready(layout, &running, START_TIMEOUT).await?;
+    } else {
+        wait_socket(layout, &running).await?;
+    }
+    Ok(running)
+}
+
+/// The settings of a service's primary server on `port`: durable, with a binary log where the
+/// plan keeps backups.
+fn primary(rec: &ServiceRec, port: u16) -> server::Instance<'_> {
+    let log_bin = crate::catalog::keeps_backups(&rec.plan);
+    server::Instance { port, relaxed: false, log_bin, replay: false, standby: false, user_config: &rec.user_config }
+}
+
+/// Write the instance's init, option and TLS files and spawn its server (not waiting for it).
+pub fn launch(
+    maria: &Maria,
+    m: &Manager,
+    layout: &Layout,
+    instance: &server::Instance<'_>,
+) -> Result<crate::engines::Running, MysqlError> {
     let _ = std::fs::remove_file(server::pid_file(layout));
     let _ = std::fs::remove_file(server::socket(layout));
     write_init_file(maria, layout)?;
@@ -70,14 +93,7 @@ pub async fn start_with(
     let log = server::log(layout);
     drop(crate::engines::running::private_log(&log)?);
     maria.chown_tree(&log)?;
-    let running = maria.spawn(layout)?;
-    m.set_running(id, Some(running.clone()));
-    if server::admin_password_file(layout).exists() {
-        server::wait_ready(layout, &running, START_TIMEOUT).await?;
-    } else {
-        wait_socket(layout, &running).await?;
-    }
-    Ok(running)
+    maria.spawn(layout)
 }
 
 /// Write the init file once the control plane's administrator has a password: at every start the
@@ -166,10 +182,7 @@ pub fn uri(rec: &ServiceRec) -> (String, Map<String, Value>) {
 /// Write the option file from the service's `mysql.*` options; `reload`: and `SET GLOBAL` each
 /// on the running server (all of them are dynamic). An option removed goes back to its default.
 pub async fn apply_config(layout: &Layout, rec: &ServiceRec, reload: bool) -> Result<(), MysqlError> {
-    let port = rec.port;
-    let log_bin = crate::catalog::keeps_backups(&rec.plan);
-    let instance = server::Instance { port, relaxed: false, log_bin, replay: false, user_config: &rec.user_config };
-    server::write_option_file(layout, &instance)?;
+    server::write_option_file(layout, &primary(rec, rec.port))?;
     if reload {
         let mut c = sql::admin(layout).await?;
         let set = super::schema::option_lines(&rec.user_config);

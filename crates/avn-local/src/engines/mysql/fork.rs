@@ -116,6 +116,7 @@ pub async fn fork(maria: &Maria, m: &Arc<Manager>, rec: &ServiceRec, origin: &Fo
             relaxed: true,
             log_bin: false,
             replay: true,
+            standby: false,
             user_config: &rec.user_config,
         };
         let mut running = engine::start_with(maria, m, &rec.id, &layout, &instance).await?;
@@ -366,22 +367,10 @@ struct SqlThread {
 }
 
 async fn sql_thread(c: &mut mysql_async::Conn) -> Result<SqlThread, MysqlError> {
-    use mysql_async::prelude::Queryable;
-    let row: Option<mysql_async::Row> = c.query_first("SHOW SLAVE STATUS").await?;
-    let row = row.ok_or_else(|| MysqlError::Tool("the replay's replication is not configured".into()))?;
-    let text = |col: &str| -> String {
-        row.columns_ref()
-            .iter()
-            .position(|c| c.name_str() == col)
-            .and_then(|i| row.as_ref(i))
-            .map(|v| match v {
-                mysql_async::Value::Bytes(b) => String::from_utf8_lossy(b).to_string(),
-                mysql_async::Value::Int(n) => n.to_string(),
-                mysql_async::Value::UInt(n) => n.to_string(),
-                _ => String::new(),
-            })
-            .unwrap_or_default()
-    };
+    let status = sql::slave_status(c)
+        .await?
+        .ok_or_else(|| MysqlError::Tool("the replay's replication is not configured".into()))?;
+    let text = |col: &str| status.get(col).cloned().unwrap_or_default();
     let errno: u64 = text("Last_SQL_Errno").parse().unwrap_or(0);
     Ok(SqlThread {
         file: Path::new(&text("Relay_Log_File"))

@@ -38,6 +38,7 @@ pub mod observe;
 pub mod schema;
 pub mod server;
 pub mod sql;
+pub mod standby;
 
 pub use server::Maria;
 

@@ -202,6 +202,9 @@ pub struct Instance<'a> {
     /// A fork replaying binary logs: socket only (no client reaches it half-restored), packets as
     /// large as a replayed statement can be, and none of the service's own options.
     pub replay: bool,
+    /// A standby node: a read-only replica of the primary (see `standby`), with no binary log of
+    /// its own, whose replication restarts with it and survives a crash (`relay-log-recovery`).
+    pub standby: bool,
     pub user_config: &'a serde_json::Map<String, serde_json::Value>,
 }
 
@@ -242,8 +245,13 @@ pub fn write_option_file(layout: &Layout, i: &Instance<'_>) -> Result<(), MysqlE
     set("ssl-ca", &p(layout.run().join("ca.pem")));
     set("require-secure-transport", "ON");
     set("tmpdir", &p(tmp_dir(layout)));
-    if writes_stopped_marker(layout).exists() && !i.replay {
+    if (writes_stopped_marker(layout).exists() && !i.replay) || i.standby {
         set("read-only", "ON");
+    }
+    if i.standby {
+        set("relay-log", &p(layout.data().join(RELAY_LOG)));
+        set("relay-log-index", &p(layout.data().join(format!("{RELAY_LOG}.index"))));
+        set("relay-log-recovery", "1");
     }
     if init_file(layout).exists() {
         set("init-file", &p(init_file(layout)));

@@ -127,6 +127,27 @@ pub fn unmeasured_accounts() -> String {
     format!("EXECUTE IMMEDIATE IF(@@performance_schema, {}, 'DO 0')", literal(&insert))
 }
 
+/// `SHOW SLAVE STATUS` as column name → text (None: no replication configured).
+pub async fn slave_status(c: &mut Conn) -> Result<Option<std::collections::HashMap<String, String>>, MysqlError> {
+    let row: Option<mysql_async::Row> = c.query_first("SHOW SLAVE STATUS").await?;
+    Ok(row.map(|row| {
+        let names: Vec<String> = row.columns_ref().iter().map(|c| c.name_str().to_string()).collect();
+        names
+            .into_iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let v = match row.as_ref(i) {
+                    Some(mysql_async::Value::Bytes(b)) => String::from_utf8_lossy(b).to_string(),
+                    Some(mysql_async::Value::Int(n)) => n.to_string(),
+                    Some(mysql_async::Value::UInt(n)) => n.to_string(),
+                    _ => String::new(),
+                };
+                (name, v)
+            })
+            .collect()
+    }))
+}
+
 /// Run statements as the control plane's administrator.
 pub async fn exec(layout: &Layout, statements: &[String]) -> Result<(), MysqlError> {
     let mut c = admin(layout).await?;
