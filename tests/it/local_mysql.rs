@@ -670,12 +670,41 @@ fn a_business_plan_runs_a_real_standby_that_replicates_and_is_tended() {
     let new_pid = std::fs::read_to_string(inst.join("standby-1/run/mariadbd.pid")).unwrap();
     assert_ne!(new_pid.trim(), pid.trim());
 
+    // Settings reach the standby too, at once.
+    l.avn(&["service", "update", "ha", "-c", "mysql.group_concat_max_len=4321"]).code(0);
+    assert_eq!(standby.one("SELECT @@global.group_concat_max_len"), "4321");
+
+    // A hostile avnadmin drops the replication account (it replicates to the standby too), and
+    // the standby restarts (a clean stop): its login is refused until the control plane makes
+    // the account again. (After a kill -9 instead, re-applying that DROP USER can fail on the
+    // standby, 1396: the control plane then builds it again; also safe, and slower.)
+    my.one("DROP USER 'avn_repl'@'127.0.0.1'");
+    my.one("INSERT INTO t VALUES (300)");
+    crate::support::wait_until("the standby to apply the DROP USER", Duration::from_secs(30), || {
+        (count(&standby) == "201").then_some(())
+    });
+    let pid = std::fs::read_to_string(inst.join("standby-1/run/mariadbd.pid")).unwrap();
+    let term = std::process::Command::new("kill").args(["-TERM", pid.trim()]).status().unwrap();
+    assert!(term.success(), "{}", l.log());
+    my.one("INSERT INTO t VALUES (301)");
+    crate::support::wait_until(l.with_log("replication repaired"), Duration::from_secs(60), || {
+        (count(&standby) == "202").then_some(())
+    });
+    wait_standby_running(&l, "ha");
+    assert!(l.log().contains("pointing it at the primary again"), "{}", l.log());
+    let new_pid = std::fs::read_to_string(inst.join("standby-1/run/mariadbd.pid")).unwrap();
+
     // A kill -9 of the control plane: the standby is adopted, not rebuilt nor doubled.
     l.kill9();
     l.spawn_server();
     wait_standby_running(&l, "ha");
     assert_eq!(l.processes("mariadbd"), 2);
-    assert_eq!(std::fs::read_to_string(inst.join("standby-1/run/mariadbd.pid")).unwrap().trim(), new_pid.trim());
+    assert_eq!(
+        std::fs::read_to_string(inst.join("standby-1/run/mariadbd.pid")).unwrap().trim(),
+        new_pid.trim(),
+        "{}",
+        l.log()
+    );
 
     // Power off: no server left; on again: the standby is back, with what it had.
     l.avn(&["service", "update", "ha", "--power-off"]).code(0);
@@ -685,7 +714,7 @@ fn a_business_plan_runs_a_real_standby_that_replicates_and_is_tended() {
     wait_standby_running(&l, "ha");
     my.one("INSERT INTO t VALUES (1000)");
     crate::support::wait_until("the standby to follow", Duration::from_secs(30), || {
-        (count(&standby) == "201").then_some(())
+        (count(&standby) == "203").then_some(())
     });
 
     // A fork of it to a one-node plan has no standby; the plan made smaller removes the standby.
@@ -696,7 +725,7 @@ fn a_business_plan_runs_a_real_standby_that_replicates_and_is_tended() {
         (!inst.join("standby-1").exists() && l.processes("mariadbd") == 2).then_some(())
     });
     assert_eq!(l.service("ha")["node_states"].as_array().unwrap().len(), 1);
-    assert_eq!(My::admin(&l, "ha").one("SELECT count(*) FROM t"), "201");
+    assert_eq!(My::admin(&l, "ha").one("SELECT count(*) FROM t"), "203");
 
     // Deleted: nothing of it runs.
     l.avn(&["service", "update", "ha", "--plan", "business-4"]).code(0);

@@ -212,9 +212,15 @@ pub async fn serve(
     for (_, mut r) in m.all_poolers() {
         r.stop().await;
     }
-    // Standbys before the primaries they replicate from.
+    // Standbys before the primaries they replicate from: those registered, and any other still
+    // running under an instance (one a build had just started).
     for mut r in m.all_standbys() {
         r.stop().await;
+    }
+    for inst in std::fs::read_dir(&m.instances).into_iter().flatten().flatten() {
+        for mut r in engines::mysql::standby::adopt_all_at(&inst.path()) {
+            r.stop().await;
+        }
     }
     for (_, mut r) in m.all_running() {
         r.stop().await;

@@ -236,12 +236,15 @@ fn tend_standbys(m: &Arc<Manager>, services: &[ServiceRec]) {
     static BUSY: std::sync::Mutex<Option<HashSet<String>>> = std::sync::Mutex::new(None);
     for rec in services.iter().filter(|r| r.service_type == "mysql") {
         let root = m.layout(&rec.id).root;
-        let running = rec.state == State::Running && rec.op.is_none() && m.running(&rec.id).is_some();
-        let to_tend = if running {
-            catalog::node_count(&rec.service_type, &rec.plan) > 1 || crate::engines::mysql::standby::any(&root)
-        } else {
-            // Not running: only standbys left running are stopped.
-            !crate::engines::mysql::standby::adopt_all_at(&root).is_empty()
+        let serving = rec.state == State::Running && rec.op.is_none();
+        let to_tend = match (serving, m.running(&rec.id).is_some()) {
+            (true, true) => {
+                catalog::node_count(&rec.service_type, &rec.plan) > 1 || crate::engines::mysql::standby::any(&root)
+            }
+            // Its primary died and is being restarted: the standbys keep running (and reconnect).
+            (true, false) => false,
+            // Powered off, failed, or being rebuilt: standbys left running are stopped.
+            (false, _) => !crate::engines::mysql::standby::adopt_all_at(&root).is_empty(),
         };
         if !to_tend {
             continue;
@@ -257,10 +260,12 @@ fn tend_standbys(m: &Arc<Manager>, services: &[ServiceRec]) {
             let lock = m.op_lock(&id);
             if let Ok(_guard) = lock.try_lock() {
                 if let Ok(Some(cur)) = m.store(|s| s.service_by_id(&id)) {
-                    let still_running = cur.state == State::Running && cur.op.is_none() && m.running(&id).is_some();
+                    let serving = cur.state == State::Running && cur.op.is_none();
                     match m.engine_of(&cur) {
-                        Ok(e) if still_running && !m.is_stopping() => e.tend_standbys(&m, &cur).await,
-                        Ok(e) if !still_running => e.stop_standbys(&m, &cur).await,
+                        Ok(e) if serving && m.running(&id).is_some() && !m.is_stopping() => {
+                            e.tend_standbys(&m, &cur).await
+                        }
+                        Ok(e) if !serving => e.stop_standbys(&m, &cur).await,
                         _ => {}
                     }
                 }

@@ -126,7 +126,7 @@ fn node_states(m: &crate::manager::Manager, rec: &ServiceRec) -> Vec<NodeState> 
     nodes
 }
 
-/// The primary, and each standby whose port is known, as a replica.
+/// The primary, and each standby whose server runs, as a replica.
 fn components(service_type: &str, rec: &ServiceRec) -> Vec<Component> {
     let c = |port: u16, usage: &str| Component {
         component: service_type.into(),
@@ -138,7 +138,8 @@ fn components(service_type: &str, rec: &ServiceRec) -> Vec<Component> {
         extra: Map::new(),
     };
     let mut out = vec![c(rec.port, "primary")];
-    out.extend(crate::engines::mysql::standby::status(&rec.id).iter().filter_map(|s| s.port).map(|p| c(p, "replica")));
+    let standbys = crate::engines::mysql::standby::status(&rec.id);
+    out.extend(standbys.iter().filter(|s| s.alive).filter_map(|s| s.port).map(|p| c(p, "replica")));
     out
 }
 

@@ -391,7 +391,14 @@ pub fn clock(layout: &Layout, from: &str) -> Vec<Tick> {
 async fn purge_archived(layout: &Layout, c: &mut mysql_async::Conn) -> Result<(), MysqlError> {
     let have = archived(layout);
     let first_unarchived = server_binlogs(layout).into_iter().find(|n| !have.contains(n));
-    if let Some(to) = first_unarchived {
+    // Never past what a standby still has to read (it may be disconnected: restarting, being
+    // built, or waiting for a restarted primary).
+    let first_needed = match super::standby::oldest_needed(layout) {
+        super::standby::Needs::Nothing => None,
+        super::standby::Needs::From(file) => Some(file),
+        super::standby::Needs::Unknown => return Ok(()),
+    };
+    if let Some(to) = first_unarchived.into_iter().chain(first_needed).min() {
         c.query_drop(format!("PURGE BINARY LOGS TO {}", sql::literal(&to))).await?;
     }
     Ok(())

@@ -184,21 +184,38 @@ pub fn uri(rec: &ServiceRec) -> (String, Map<String, Value>) {
 pub async fn apply_config(layout: &Layout, rec: &ServiceRec, reload: bool) -> Result<(), MysqlError> {
     server::write_option_file(layout, &primary(rec, rec.port))?;
     if reload {
-        let mut c = sql::admin(layout).await?;
-        let set = super::schema::option_lines(&rec.user_config);
-        let all = super::schema::mysql_settings_schema();
-        for key in all["properties"].as_object().expect("static").keys() {
-            let value = set.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-            // Names come from the schema; values were checked against it.
-            let stmt = match value {
-                Some(v) if v.parse::<f64>().is_ok() || v == "ON" || v == "OFF" => format!("SET GLOBAL {key} = {v}"),
-                Some(v) => format!("SET GLOBAL {key} = {}", sql::literal(&v)),
-                None => format!("SET GLOBAL {key} = DEFAULT"),
-            };
-            c.query_drop(stmt).await?;
-        }
-        c.disconnect().await?;
+        set_globals(layout, rec).await?;
     }
+    // The standbys too: in their option files, and at once on those that run.
+    for (standby, port) in super::standby::built(layout) {
+        server::write_option_file(&standby, &super::standby::instance(rec, port))?;
+        if reload && server::live_pid(&standby).is_some() {
+            // The primary has them already; a standby that cannot take them now has them at its
+            // next start.
+            if let Err(e) = set_globals(&standby, rec).await {
+                tracing::warn!(service = %rec.name, "settings on a standby node: {e}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `SET GLOBAL` each `mysql.*` option on a running server (its default when not set).
+async fn set_globals(layout: &Layout, rec: &ServiceRec) -> Result<(), MysqlError> {
+    let mut c = sql::admin(layout).await?;
+    let set = super::schema::option_lines(&rec.user_config);
+    let all = super::schema::mysql_settings_schema();
+    for key in all["properties"].as_object().expect("static").keys() {
+        let value = set.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        // Names come from the schema; values were checked against it.
+        let stmt = match value {
+            Some(v) if v.parse::<f64>().is_ok() || v == "ON" || v == "OFF" => format!("SET GLOBAL {key} = {v}"),
+            Some(v) => format!("SET GLOBAL {key} = {}", sql::literal(&v)),
+            None => format!("SET GLOBAL {key} = DEFAULT"),
+        };
+        c.query_drop(stmt).await?;
+    }
+    c.disconnect().await?;
     Ok(())
 }
 

@@ -105,11 +105,11 @@ pub async fn fork(maria: &Maria, m: &Arc<Manager>, rec: &ServiceRec, origin: &Fo
         cut.stop.as_ref().is_none_or(|stop| *stop > (label.binlog_file.clone(), label.binlog_pos))
     };
     let replay = replay.filter(beyond_backup);
+    maria.chown_tree(&layout.data())?;
     let relay = match &replay {
-        Some((label, cut)) => stage_relay_log(&src, &layout, label, cut)?,
+        Some((label, cut)) => stage_relay_log(maria, &src, &layout, label, cut)?,
         None => vec![],
     };
-    maria.chown_tree(&layout.data())?;
     if let Some((label, _)) = replay {
         let instance = server::Instance {
             port: rec.port,
@@ -302,7 +302,13 @@ pub struct RelayFile {
 /// `binlog.N` becomes `relay-bin.N` (a hard link to the archived file, which is never written
 /// again, or a copy), the cut's file copied only up to the cut, so the replay cannot go past it
 /// whatever the server does. Returns the files in order.
-fn stage_relay_log(src: &Layout, layout: &Layout, label: &Label, cut: &Cut) -> Result<Vec<RelayFile>, MysqlError> {
+fn stage_relay_log(
+    maria: &Maria,
+    src: &Layout,
+    layout: &Layout,
+    label: &Label,
+    cut: &Cut,
+) -> Result<Vec<RelayFile>, MysqlError> {
     let mut files = binlogs_from(src, label)?;
     if let Some((last, _)) = &cut.stop {
         files.retain(|f| f.file_name().is_some_and(|n| n.to_string_lossy().as_ref() <= last.as_str()));
@@ -329,18 +335,24 @@ fn stage_relay_log(src: &Layout, layout: &Layout, label: &Label, cut: &Cut) -> R
             )));
         }
         let archived = from.parent() == Some(src.archive().as_path());
-        if !(end == size && archived && std::fs::hard_link(from, &to).is_ok()) {
+        if end == size && archived && std::fs::hard_link(from, &to).is_ok() {
+            // The source's archived file itself: the fork's server may read it, never write it.
+            maria.share_read_only(&to)?;
+        } else {
             use std::io::Read;
             let mut out = std::fs::File::create(&to)?;
             let copied = std::io::copy(&mut std::fs::File::open(from)?.take(end), &mut out)?;
             if copied != end {
                 return Err(MysqlError::MissingBinlog(format!("{file_name} (shorter than position {end})")));
             }
+            maria.chown_tree(&to)?;
         }
         staged.push(RelayFile { name, len: end });
     }
     let index: String = staged.iter().map(|f| format!("{}\n", data.join(&f.name).display())).collect();
-    std::fs::write(data.join(format!("{}.index", server::RELAY_LOG)), index)?;
+    let index_file = data.join(format!("{}.index", server::RELAY_LOG));
+    std::fs::write(&index_file, index)?;
+    maria.chown_tree(&index_file)?;
     Ok(staged)
 }
 

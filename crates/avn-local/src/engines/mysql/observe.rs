@@ -31,7 +31,7 @@ pub async fn activity(layout: &Layout, limit: i64) -> Result<Vec<Map<String, Val
     let rows: Vec<Session> = c
         .exec(
             "SELECT ID, USER, HOST, DB, COMMAND, TIME, STATE, INFO FROM information_schema.PROCESSLIST \
-             WHERE USER NOT IN ('avn_admin', 'system user', 'event_scheduler') AND ID <> CONNECTION_ID() \
+             WHERE USER NOT IN ('avn_admin', 'avn_repl', 'system user', 'event_scheduler') AND ID <> CONNECTION_ID() \
              ORDER BY TIME DESC LIMIT ?",
             (limit,),
         )
@@ -94,6 +94,8 @@ const DIGEST_COLUMNS: [(&str, bool); 29] = [
 /// `quantile_*` and `query_sample_*`): those keys are absent.
 pub async fn query_stats(layout: &Layout, limit: i64) -> Result<Vec<Map<String, Value>>, MysqlError> {
     let mut c = sql::admin(layout).await?;
+    // FIRST_SEEN and LAST_SEEN are shown in the session's time zone: UTC, as printed.
+    c.query_drop("SET SESSION time_zone = '+00:00'").await?;
     let on: Option<i64> = c.query_first("SELECT @@performance_schema").await?;
     if on != Some(1) {
         c.disconnect().await?;

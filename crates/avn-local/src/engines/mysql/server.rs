@@ -106,6 +106,16 @@ impl Maria {
         walk(p, u, g).map_err(MysqlError::Io)
     }
 
+    /// A file the server only reads and another instance owns (an archived binary log staged by
+    /// a hard link): group-readable by the server's group, written by nobody, its owner unchanged.
+    pub fn share_read_only(&self, p: &Path) -> Result<(), MysqlError> {
+        use std::os::unix::fs::PermissionsExt;
+        let Some((_, g)) = self.run_as else { return Ok(()) };
+        std::os::unix::fs::lchown(p, None, Some(g.as_raw()))?;
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o440))?;
+        Ok(())
+    }
+
     /// The directories of a new instance, owned by the server's user where it writes.
     pub fn make_dirs(&self, layout: &Layout) -> Result<(), MysqlError> {
         use std::os::unix::fs::PermissionsExt;
@@ -247,6 +257,11 @@ pub fn write_option_file(layout: &Layout, i: &Instance<'_>) -> Result<(), MysqlE
     set("tmpdir", &p(tmp_dir(layout)));
     if (writes_stopped_marker(layout).exists() && !i.replay) || i.standby {
         set("read-only", "ON");
+    }
+    if i.standby || i.replay {
+        // Events are applied whatever server id wrote them: a source's old port (its id) may be
+        // this server's port now. Safe: neither writes a binary log.
+        set("replicate-same-server-id", "1");
     }
     if i.standby {
         set("relay-log", &p(layout.data().join(RELAY_LOG)));

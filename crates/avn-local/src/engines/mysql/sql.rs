@@ -120,6 +120,10 @@ pub fn unmeasured_accounts() -> String {
     let rows = [INTERNAL_ADMIN.to_string(), server::os_user()]
         .iter()
         .map(|u| format!("('localhost', {}, '%', 'NO', 'NO')", literal(u)))
+        .chain(std::iter::once(format!(
+            "('127.0.0.1', {}, '%', 'NO', 'NO')",
+            literal(super::standby::REPLICATION_USER)
+        )))
         .collect::<Vec<_>>()
         .join(", ");
     let insert =
@@ -199,7 +203,8 @@ pub async fn end_app_sessions(c: &mut Conn) -> Result<u64, MysqlError> {
         .query(
             "SELECT ID FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() \
              AND USER NOT IN ('system user', 'event_scheduler') \
-             AND NOT (USER IN ('avn_admin', 'root', 'mysql') AND HOST = 'localhost')",
+             AND NOT (USER IN ('avn_admin', 'root', 'mysql') AND HOST = 'localhost') \
+             AND NOT (USER = 'avn_repl' AND HOST LIKE '127.0.0.1%')",
         )
         .await?;
     let mut n = 0;
