@@ -709,9 +709,15 @@ fn a_business_plan_runs_a_real_standby_that_replicates_and_is_tended() {
     // Power off: no server left; on again: the standby is back, with what it had.
     l.avn(&["service", "update", "ha", "--power-off"]).code(0);
     assert_eq!(l.processes("mariadbd"), 0, "{}", l.log());
+    // Meanwhile another program takes the standby's port: the standby moves to a free one.
+    let squatter = std::net::TcpListener::bind(("127.0.0.1", standby.port.parse::<u16>().unwrap())).unwrap();
     l.avn(&["service", "update", "ha", "--power-on"]).code(0);
     wait_running(&l, &["ha"]);
     wait_standby_running(&l, "ha");
+    let moved = replica_port(&l, "ha").unwrap();
+    assert_ne!(moved, standby.port, "{}", l.log());
+    drop(squatter);
+    let standby = My { port: moved, ..My::admin(&l, "ha") };
     my.one("INSERT INTO t VALUES (1000)");
     crate::support::wait_until("the standby to follow", Duration::from_secs(30), || {
         (count(&standby) == "203").then_some(())

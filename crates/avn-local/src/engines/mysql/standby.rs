@@ -302,8 +302,17 @@ async fn restart(maria: &Maria, m: &Arc<Manager>, rec: &ServiceRec, l: &Layout) 
         .parse()
         .map_err(|_| MysqlError::Tool(format!("{}: not a port", port_file(l).display())))?;
     crate::engines::running::kill_leftovers(&l.root).await;
-    let running = engine::launch(maria, m, l, &instance(rec, port))?;
-    server::wait_ready(l, &running, engine::START_TIMEOUT).await?;
+    let mut running = engine::launch(maria, m, l, &instance(rec, port))?;
+    if let Err(e) = server::wait_ready(l, &running, engine::START_TIMEOUT).await {
+        running.stop().await;
+        // Someone else took its port meanwhile: it moves to a free one.
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+            let new = m.free_port().map_err(|e| MysqlError::Tool(e.to_string()))?;
+            avn_util::crashsafe::write(&port_file(l), new.to_string().as_bytes(), 0o644)?;
+            tracing::warn!(service = %rec.name, port, new, "a standby node's port is taken: it moves");
+        }
+        return Err(e);
+    }
     tracing::info!(service = %rec.name, port, "standby node started");
     Ok(running)
 }
