@@ -155,7 +155,13 @@ def main():
         for case, target, want_small in (("P1", t1, 0), ("P2", t2, a.small)):
             t_fork = fork(p, "src", case.lower(), "--pitr", target)
             assert mysql(p, case.lower(), "SELECT count(*) FROM t") == str(a.rows), case
-            assert mysql(p, case.lower(), "SELECT count(*) FROM small") == str(want_small), case
+            got = mysql(p, case.lower(), "SELECT count(*) FROM small")
+            if got != str(want_small):
+                svc = p.service(case.lower())
+                log = open(os.path.join(p.tmp, "server.log")).read().splitlines()
+                raise AssertionError(f"{case}: small holds {got}, not {want_small}; notifications "
+                                     f"{svc.get('service_notifications')}; log:\n" + "\n".join(
+                                         l for l in log if "cut" in l or "replayed" in l or "restored" in l))
             replayed_bytes, replay_s = replayed(p)
             # The bare pipe, cut where the fork was cut: at the target's second.
             copy, run = os.path.join(work, case + "-data"), os.path.join(work, case + "-run")

@@ -196,11 +196,19 @@ pub fn spawn_keeper(m: &Manager, rec: &ServiceRec) {
 /// privileges.
 async fn keep(layout: &Layout, running: &Running, name: &str, log_bin: bool) {
     sweep_temporaries(layout);
+    // Two loops, so that archiving (a copy of up to 64 MiB, synced) never delays the clock.
+    tokio::join!(keep_clock(layout, running, name, log_bin), keep_archive(layout, running, name, log_bin));
+}
+
+/// The clock: the server's binary log position read every [`CLOCK_EVERY`].
+async fn keep_clock(layout: &Layout, running: &Running, name: &str, log_bin: bool) {
+    if !log_bin {
+        return;
+    }
     let mut conn: Option<mysql_async::Conn> = None;
     // The last position seen, and when the look began; None until the first look (the clock's
     // BEFORE is then 0).
     let mut last: Option<((String, u64), i64)> = None;
-    let mut last_archive = tokio::time::Instant::now();
     let mut failing = false;
     while running.is_alive() {
         tokio::time::sleep(CLOCK_EVERY).await;
@@ -219,7 +227,7 @@ async fn keep(layout: &Layout, running: &Running, name: &str, log_bin: bool) {
             }
             last = None;
         }
-        if let Some(c) = conn.as_mut().filter(|_| log_bin) {
+        if let Some(c) = conn.as_mut() {
             // The position is read between these two instants: every commit up to it happened
             // before `after`, every later one after `began`.
             let began = now_us();
@@ -244,33 +252,49 @@ async fn keep(layout: &Layout, running: &Running, name: &str, log_bin: bool) {
                 }
             }
         }
-        if last_archive.elapsed() >= ARCHIVE_EVERY {
-            last_archive = tokio::time::Instant::now();
-            if let Some(c) = conn.as_mut() {
-                match sql::enforce_privileges(c).await {
-                    Ok(over) if !over.is_empty() => tracing::warn!(
-                        service = %name,
-                        accounts = ?over,
-                        "accounts held more than avnadmin may (written into mysql.*): taken back"
-                    ),
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(service = %name, "checking account privileges: {e}"),
+    }
+}
+
+/// Every [`ARCHIVE_EVERY`]: application accounts kept within `avnadmin`'s privileges, closed
+/// binary logs archived, then purged from the server's directory.
+async fn keep_archive(layout: &Layout, running: &Running, name: &str, log_bin: bool) {
+    let mut conn: Option<mysql_async::Conn> = None;
+    while running.is_alive() {
+        tokio::time::sleep(ARCHIVE_EVERY).await;
+        if !running.is_alive() {
+            break;
+        }
+        if conn.is_none() {
+            // The clock's loop says when the control plane cannot log in.
+            conn = sql::admin(layout).await.ok();
+        }
+        if let Some(c) = conn.as_mut() {
+            match sql::enforce_privileges(c).await {
+                Ok(over) if !over.is_empty() => tracing::warn!(
+                    service = %name,
+                    accounts = ?over,
+                    "accounts held more than avnadmin may (written into mysql.*): taken back"
+                ),
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(service = %name, "checking account privileges: {e}");
+                    conn = None;
                 }
             }
-            if !log_bin {
-                continue;
-            }
-            let l = layout.clone();
-            match tokio::task::spawn_blocking(move || archive_closed(&l)).await {
-                Ok(Ok(n)) if n > 0 => {
-                    if let Some(c) = conn.as_mut() {
-                        let _ = purge_archived(layout, c).await;
-                    }
+        }
+        if !log_bin {
+            continue;
+        }
+        let l = layout.clone();
+        match tokio::task::spawn_blocking(move || archive_closed(&l)).await {
+            Ok(Ok(n)) if n > 0 => {
+                if let Some(c) = conn.as_mut() {
+                    let _ = purge_archived(layout, c).await;
                 }
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::warn!(service = %name, "archiving binary logs: {e}"),
-                Err(e) => tracing::warn!(service = %name, "archiving binary logs: {e}"),
             }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(service = %name, "archiving binary logs: {e}"),
+            Err(e) => tracing::warn!(service = %name, "archiving binary logs: {e}"),
         }
     }
 }
