@@ -236,3 +236,52 @@ fn a_full_disk_fails_a_mysql_fork_and_leaves_the_source_serving() {
     drop(l);
     drop(disk);
 }
+
+#[test]
+fn a_standby_that_cannot_fit_is_not_built_and_the_primary_keeps_serving() {
+    let Some(disk) = SmallDisk::mount(400) else {
+        eprintln!("SKIPPED: cannot mount a tmpfs here (needs root)");
+        return;
+    };
+    let l = Local::start_with(tempfile::tempdir_in(&disk.path).unwrap(), vec![]);
+    l.avn(&["service", "create", "ha", "-t", "mysql", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
+    let my = crate::local_mysql::My::admin(&l, "ha");
+    my.one("CREATE TABLE t (id INT PRIMARY KEY)");
+    my.one("INSERT INTO t SELECT seq FROM seq_1_to_1000");
+    // Room for the primary's writes, not for a copy of its data directory.
+    let filler = disk.path.join("filler");
+    let st = std::process::Command::new("fallocate")
+        .args(["-l", &(disk.free().saturating_sub(40 << 20)).to_string()])
+        .arg(&filler)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    // A plan with a standby node: its build is refused, nothing of a copy is left, and the
+    // primary keeps taking writes.
+    l.avn(&["service", "update", "ha", "--plan", "business-4"]).code(0);
+    crate::support::wait_until(l.with_log("the standby build refused"), Duration::from_secs(60), || {
+        l.log().contains("not enough disk for a standby copy").then_some(())
+    });
+    let s = l.service("ha");
+    assert_eq!(s["node_states"][1]["state"], "syncing_data", "{s}");
+    assert!(!s["components"].as_array().unwrap().iter().any(|c| c["usage"] == "replica"), "{s}");
+    let (inst, _, _) = l.instance("ha");
+    assert!(!inst.join("standby-1/data").exists() && !inst.join("standby-1/data.partial").exists());
+    my.one("INSERT INTO t SELECT seq FROM seq_1001_to_2000");
+    // Space is back: the standby is built and holds every row.
+    std::fs::remove_file(&filler).unwrap();
+    crate::support::wait_until(l.with_log("the standby built once space is back"), Duration::from_secs(120), || {
+        (l.service("ha")["node_states"][1]["state"] == "running").then_some(())
+    });
+    let port = l.service("ha")["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["usage"] == "replica")
+        .map(|c| c["port"].as_u64().unwrap().to_string())
+        .unwrap();
+    let standby = crate::local_mysql::My { port, ..crate::local_mysql::My::admin(&l, "ha") };
+    assert_eq!(standby.one("SELECT count(*) FROM t"), "2000");
+    drop(l);
+    drop(disk);
+}
