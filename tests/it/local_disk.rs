@@ -25,6 +25,18 @@ impl SmallDisk {
         ok.then_some(SmallDisk { path })
     }
 
+    /// Fill the disk but for `leave` bytes; returns the filler file (remove it to free them).
+    fn fill_leaving(&self, leave: u64) -> std::path::PathBuf {
+        let filler = self.path.join("filler");
+        let st = std::process::Command::new("fallocate")
+            .args(["-l", &(self.free().saturating_sub(leave)).to_string()])
+            .arg(&filler)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        filler
+    }
+
     fn free(&self) -> u64 {
         let out = std::process::Command::new("df").args(["--output=avail", "-B1"]).arg(&self.path).output().unwrap();
         String::from_utf8_lossy(&out.stdout).lines().nth(1).unwrap().trim().parse().unwrap()
@@ -53,7 +65,6 @@ fn a_full_disk_fails_a_fork_briefly_removes_its_copy_and_archiving_resumes_after
     let uri = l.uri("src");
     sql(&uri, "CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 1000) g").unwrap();
     // Fill the disk until a copy of the source's base backup no longer fits.
-    let filler = disk.path.join("filler");
     // Room for the source's own WAL and archive, not for another copy of its base backup.
     let base = std::fs::read_dir(l.data_dir().join("instances"))
         .unwrap()
@@ -64,12 +75,7 @@ fn a_full_disk_fails_a_fork_briefly_removes_its_copy_and_archiving_resumes_after
     let backup: u64 = String::from_utf8_lossy(&out.stdout).split_whitespace().next().unwrap().parse().unwrap();
     let keep = (backup * 6 / 10).max(40 * 1024 * 1024);
     eprintln!("base backups: {backup} bytes; leaving {keep} bytes free");
-    let st = std::process::Command::new("fallocate")
-        .args(["-l", &(disk.free().saturating_sub(keep)).to_string()])
-        .arg(&filler)
-        .status()
-        .unwrap();
-    assert!(st.success());
+    let filler = disk.fill_leaving(keep);
     let r = l.avn(&["service", "fork", "src", "f1", "--timeout", "120"]);
     r.code(1);
     assert!(r.stderr.len() < 2000, "a short error, not one line per file: {} bytes\n{}", r.stderr.len(), r.stderr);
@@ -108,14 +114,8 @@ fn a_fork_that_cannot_fit_is_refused_before_anything_changes() {
     let uri = l.uri("src");
     sql(&uri, "CREATE TABLE t AS SELECT g AS id, repeat('x', 200) AS pad FROM generate_series(1, 100000) g").unwrap();
     l.wait_first_backup("src");
-    let filler = disk.path.join("filler");
     // Leave 40 MiB: less than a copy of the source needs.
-    let st = std::process::Command::new("fallocate")
-        .args(["-l", &disk.free().saturating_sub(40 << 20).to_string()])
-        .arg(&filler)
-        .status()
-        .unwrap();
-    assert!(st.success());
+    let filler = disk.fill_leaving(40 << 20);
     let v = l.service("src");
     assert!(v["avn_local_disk"]["fork_needs_bytes"].as_u64() > v["avn_local_disk"]["free_bytes"].as_u64(), "{v}");
     for args in [
@@ -165,10 +165,7 @@ fn a_service_stopped_by_a_full_disk_restarts_by_itself_when_space_is_back() {
     sql(&uri, "CREATE TABLE t (x int); INSERT INTO t VALUES (7)").unwrap();
     let (inst, _, _) = l.instance("db");
     // The disk fills up, and the server dies (a PANIC writing WAL, as a kill -9 stands in for).
-    let filler = disk.path.join("filler");
-    let st =
-        std::process::Command::new("fallocate").args(["-l", &disk.free().to_string()]).arg(&filler).status().unwrap();
-    assert!(st.success());
+    let filler = disk.fill_leaving(0);
     let _ = sql(&uri, "INSERT INTO t SELECT g FROM generate_series(1, 200000) g");
     let pid = std::fs::read_to_string(inst.join("data/postmaster.pid"))
         .ok()
@@ -208,13 +205,7 @@ fn a_full_disk_fails_a_mysql_fork_and_leaves_the_source_serving() {
     my.one("CREATE TABLE t (id INT PRIMARY KEY)");
     my.one("INSERT INTO t SELECT seq FROM seq_1_to_1000");
     // Room for the source's binary logs, not for a copy of its data directory.
-    let filler = disk.path.join("filler");
-    let st = std::process::Command::new("fallocate")
-        .args(["-l", &(disk.free().saturating_sub(40 << 20)).to_string()])
-        .arg(&filler)
-        .status()
-        .unwrap();
-    assert!(st.success());
+    let filler = disk.fill_leaving(40 << 20);
     let r = l.avn(&["service", "fork", "src", "f1", "--timeout", "120"]);
     r.code(1);
     assert!(r.stderr.len() < 2000, "a short error: {} bytes\n{}", r.stderr.len(), r.stderr);
@@ -249,13 +240,7 @@ fn a_standby_that_cannot_fit_is_not_built_and_the_primary_keeps_serving() {
     my.one("CREATE TABLE t (id INT PRIMARY KEY)");
     my.one("INSERT INTO t SELECT seq FROM seq_1_to_1000");
     // Room for the primary's writes, not for a copy of its data directory.
-    let filler = disk.path.join("filler");
-    let st = std::process::Command::new("fallocate")
-        .args(["-l", &(disk.free().saturating_sub(40 << 20)).to_string()])
-        .arg(&filler)
-        .status()
-        .unwrap();
-    assert!(st.success());
+    let filler = disk.fill_leaving(40 << 20);
     // A plan with a standby node: its build is refused, nothing of a copy is left, and the
     // primary keeps taking writes.
     l.avn(&["service", "update", "ha", "--plan", "business-4"]).code(0);
@@ -273,13 +258,7 @@ fn a_standby_that_cannot_fit_is_not_built_and_the_primary_keeps_serving() {
     crate::support::wait_until(l.with_log("the standby built once space is back"), Duration::from_secs(120), || {
         (l.service("ha")["node_states"][1]["state"] == "running").then_some(())
     });
-    let port = l.service("ha")["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["usage"] == "replica")
-        .map(|c| c["port"].as_u64().unwrap().to_string())
-        .unwrap();
+    let port = crate::local_mysql::replica_port(&l, "ha").unwrap();
     let standby = crate::local_mysql::My { port, ..crate::local_mysql::My::admin(&l, "ha") };
     assert_eq!(standby.one("SELECT count(*) FROM t"), "2000");
     drop(l);

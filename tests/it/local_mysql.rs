@@ -622,7 +622,7 @@ fn a_failed_mysql_rename_rolls_back_and_old_takes_writes_again() {
 }
 
 /// The port of a service's first standby (its `replica` component), once known.
-fn replica_port(l: &Local, name: &str) -> Option<String> {
+pub fn replica_port(l: &Local, name: &str) -> Option<String> {
     l.service(name)["components"]
         .as_array()?
         .iter()

@@ -138,12 +138,17 @@ pub fn adopt_all_at(primary_root: &Path) -> Vec<Running> {
 pub async fn stop_all(m: &Manager, id: &str) {
     let primary = m.layout(id);
     for (n, l) in existing(&primary) {
-        if let Some(mut r) = m.standby(id, n).or_else(|| server::adopt(&l)) {
-            r.stop().await;
-        }
-        m.set_standby(id, n, None);
+        stop_node(m, id, n, &l).await;
     }
     set_status(id, vec![]);
+}
+
+/// Stop standby `n` of a service, registered or only running (adopted), and forget it.
+async fn stop_node(m: &Manager, id: &str, n: usize, l: &Layout) {
+    if let Some(mut r) = m.standby(id, n).or_else(|| server::adopt(l)) {
+        r.stop().await;
+    }
+    m.set_standby(id, n, None);
 }
 
 /// Make a running service's standbys what its plan says: built, running and replicating; those
@@ -152,10 +157,7 @@ pub async fn tend(maria: &Maria, m: &Arc<Manager>, rec: &ServiceRec) {
     let want = crate::catalog::node_count(&rec.service_type, &rec.plan).saturating_sub(1) as usize;
     let primary = m.layout(&rec.id);
     for (n, l) in existing(&primary).into_iter().filter(|(n, _)| *n > want) {
-        if let Some(mut r) = m.standby(&rec.id, n).or_else(|| server::adopt(&l)) {
-            r.stop().await;
-        }
-        m.set_standby(&rec.id, n, None);
+        stop_node(m, &rec.id, n, &l).await;
         remove_tree(&l.root).await;
         tracing::info!(service = %rec.name, node = n, "standby node removed: the plan has fewer nodes");
     }
