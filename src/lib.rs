@@ -75,6 +75,7 @@ mod rename;
 mod settings;
 pub mod time;
 mod user_config;
+mod valkey;
 
 pub use error::ExitStatus;
 

@@ -64,7 +64,31 @@ pub fn check_source(req: &ForkRequest, source: &Service) -> Result<(), CliError>
             .hint("free some space where avn local keeps its services (`avn local status` shows where), then try again; nothing was changed"));
         }
     }
-    if matches!(req.target, Target::At { .. }) && !PITR_TYPES.contains(&stype.as_str()) {
+    let pitr_type = PITR_TYPES.contains(&stype.as_str());
+    if req.latest_snapshot && pitr_type {
+        return Err(CliError::usage(format!(
+            "--latest-snapshot is for services forked from backups; a {stype} fork restores the latest transaction without it"
+        ))
+        .hint("leave out --latest-snapshot (or pass --pitr TIME for an instant)"));
+    }
+    if !req.run_sql.is_empty() && !matches!(stype.as_str(), "pg" | "mysql") {
+        return Err(CliError::usage(format!("--run-sql runs SQL, and {stype} services have none")).hint(
+            "leave out --run-sql; prepare the fork's data with its own client once it is ready (`avn service cli NEW`)",
+        ));
+    }
+    if stype == "valkey"
+        && source.user_config.get("valkey_persistence").and_then(serde_json::Value::as_str) == Some("off")
+    {
+        return Err(CliError::usage(format!(
+            "'{}' has valkey_persistence 'off': it keeps no backups and can't be forked",
+            req.source
+        ))
+        .hint(format!(
+            "turn persistence on (`avn service update {} -c valkey_persistence=rdb`), wait for its first backup, then fork",
+            req.source
+        )));
+    }
+    if matches!(req.target, Target::At { .. }) && !pitr_type {
         return Err(CliError::usage(format!("{stype} services cannot be restored to an instant")).hint(format!(
             "fork from a named backup with --backup NAME (list them with `avn service backup-list {}`)",
             req.source
@@ -79,8 +103,9 @@ pub async fn preflight(ctx: &Context<'_>, req: &ForkRequest, source: &Service) -
     let (project, src_project) = (req.project.as_str(), req.source_project.as_str());
     let client = ctx.client()?;
     let stype = source.service_type.clone();
-    let backups = backups_of(ctx, client, req, source).await?;
-    let (target, basebackup_name) = resolve_target(ctx, req, &stype, &backups)?;
+    let mut backups = backups_of(ctx, client, req, source).await?;
+    let chosen = choose_backup(ctx, client, req, &stype, &mut backups).await?;
+    let (target, basebackup_name) = resolve_target(ctx, req, chosen.as_ref(), &stype, &backups)?;
     let (plan_name, cloud) = plan_and_cloud(ctx, client, req, source).await?;
     // Options, typed by the schema, and the fork keys.
     let mut user_config = Map::new();
@@ -154,18 +179,65 @@ async fn backups_of(
     Ok(backups)
 }
 
-/// What the fork restores: the requested target, or the end of `--backup` for types with
+/// For types forked from backups: the backup to restore when none was named. `--latest-snapshot`
+/// takes one now (avn local; not with `--dry-run`, which says it would); else the newest, as
+/// Aiven chooses it. Says which.
+async fn choose_backup(
+    ctx: &Context<'_>,
+    client: &avn_client::Client,
+    req: &ForkRequest,
+    stype: &str,
+    backups: &mut avn_api::BackupsResponse,
+) -> anyhow::Result<Option<String>> {
+    if PITR_TYPES.contains(&stype) || req.backup.is_some() {
+        return Ok(req.backup.clone());
+    }
+    if req.latest_snapshot && !req.dry_run {
+        let src_project = req.source_project.as_str();
+        let b = client.local_backup_now(src_project, &req.source).await.map_err(|e| {
+            let hint = if e.status() == Some(404) {
+                "--latest-snapshot needs avn local's control plane: Aiven takes backups on its schedule only; fork from the newest (leave the option out) or pass --backup NAME".to_string()
+            } else {
+                format!("nothing was created; fork from an existing backup with --backup NAME (`avn service backup-list {}`)", req.source)
+            };
+            CliError::failed(format!("cannot take a snapshot of '{}' now: {e}", req.source)).hint(hint)
+        })?;
+        ctx.printer
+            .info(&format!("Took a fresh snapshot of '{}': backup {} ({})", req.source, b.backup_name, b.backup_time));
+        *backups = client.service_backups(src_project, &req.source).await?;
+        return Ok(Some(b.backup_name));
+    }
+    let newest = backups.backups.iter().max_by(|a, b| a.backup_time.cmp(&b.backup_time)).map(|b| b.backup_name.clone());
+    if let Some(name) = &newest {
+        let time =
+            backups.backups.iter().find(|b| &b.backup_name == name).map(|b| b.backup_time.as_str()).unwrap_or("");
+        if req.latest_snapshot {
+            ctx.printer.info(&format!(
+                "Would take a fresh snapshot of '{}' and restore it (the newest backup now is {name}, {time})",
+                req.source
+            ));
+        } else {
+            ctx.printer.info(&format!(
+                "Restoring backup {name}, the newest ({time}): writes after it are not in the fork (--latest-snapshot takes a fresh one first)"
+            ));
+        }
+    }
+    Ok(newest)
+}
+
+/// What the fork restores: the requested target, or the end of backup `chosen` for types with
 /// point-in-time recovery (else that backup by name), checked against the PITR window.
 fn resolve_target(
     ctx: &Context<'_>,
     req: &ForkRequest,
+    chosen: Option<&String>,
     stype: &str,
     backups: &avn_api::BackupsResponse,
 ) -> Result<(Target, Option<String>), CliError> {
     let pitr_type = PITR_TYPES.contains(&stype);
     let mut target = req.target.clone();
     let mut basebackup_name = None;
-    if let Some(name) = &req.backup {
+    if let Some(name) = chosen {
         let Some(b) = backups.backups.iter().find(|b| &b.backup_name == name) else {
             let names: Vec<&str> = backups.backups.iter().map(|b| b.backup_name.as_str()).collect();
             return Err(CliError::usage(format!("'{}' has no backup named '{name}'", req.source))

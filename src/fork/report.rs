@@ -140,6 +140,7 @@ pub fn report(
         v["fork"] = json!({
             "source": a.source, "source_project": src_project,
             "target_time": target_value(target),
+            "backup": avn_api::ForkKeys::read(&fork.user_config).basebackup,
             "copied": {"databases": databases, "users": users, "connection_pools": pools, "configuration": config},
             "not_copied": {"integrations": not_copied, "sso": fork.service_type == "opensearch"},
             "integrations_copied": copied,
@@ -152,7 +153,9 @@ pub fn report(
     } else {
         let p = ctx.printer;
         let list = |v: &[String]| if v.is_empty() { "none".to_string() } else { v.join(", ") };
+        let backup = avn_api::ForkKeys::read(&fork.user_config).basebackup;
         let when = match (target, restored_before_target(fork)) {
+            (Target::Latest, _) if backup.is_some() => format!("backup {}", backup.as_deref().unwrap_or_default()),
             (Target::Latest, _) => "the latest transaction".to_string(),
             (Target::At { instant, .. }, None) => avn_api::time::format_zulu(*instant),
             (Target::At { instant, .. }, Some(held)) => format!(

@@ -22,6 +22,8 @@ pub struct ForkRequest {
     pub target: Target,
     /// Restore from this named backup instead.
     pub backup: Option<String>,
+    /// Take a backup of the source now and restore from it (types forked from backups).
+    pub latest_snapshot: bool,
     /// Check the source has this type.
     pub service_type: Option<String>,
     /// The fork's plan and cloud [default: the source's].
@@ -66,6 +68,7 @@ impl ForkRequest {
             new: new.to_string(),
             target: Target::Latest,
             backup: None,
+            latest_snapshot: false,
             service_type: None,
             plan: None,
             cloud: None,

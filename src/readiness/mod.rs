@@ -1,5 +1,5 @@
-//! Waiting until services are ready: RUNNING in the control plane and, for PostgreSQL, accepting
-//! a connection. Used by `service wait`, `create --wait`, forks and renames.
+//! Waiting until services are ready: RUNNING in the control plane and, for PostgreSQL, MySQL and
+//! Caching (Valkey), accepting a connection. Used by `service wait`, `create --wait`, forks and renames.
 
 use std::time::Duration;
 use std::time::Instant;
@@ -14,6 +14,7 @@ use crate::output::progress::WaitDisplay;
 
 mod mysql;
 mod postgres;
+mod valkey;
 
 /// Default limit of `service wait`, `service create --wait` and `service fork`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -124,12 +125,13 @@ impl Waiter<'_, '_> {
         Ok((moved, server_delay))
     }
 
-    /// Service `i` is RUNNING: for PostgreSQL and MySQL, ready once it accepts a connection.
+    /// Service `i` is RUNNING: for PostgreSQL, MySQL and Caching, ready once it accepts a
+    /// connection (a login, then a query or `PING`).
     async fn running(&mut self, i: usize, s: Service) -> anyhow::Result<()> {
         let name = &self.names[i];
         let since = *self.running_since[i].get_or_insert_with(Instant::now);
         let uri = match (s.service_type.as_str(), s.service_uri.as_deref()) {
-            ("pg" | "mysql", Some(uri)) => uri.to_string(),
+            ("pg" | "mysql" | "valkey" | "redis", Some(uri)) => uri.to_string(),
             _ => {
                 self.display.done(name, "RUNNING");
                 self.ready[i] = Some(s);
@@ -137,16 +139,18 @@ impl Waiter<'_, '_> {
             }
         };
         let printer = self.ctx.printer;
-        let check = if s.service_type == "mysql" {
-            let trust = self.ctx.pg_trust(self.project).await;
-            mysql::check(crate::mysql::MyConn::parse(&uri, trust)).await
-        } else {
-            postgres::check(self.ctx.pg_conn(self.project, &uri).await).await
-        };
-        let loopback = if s.service_type == "mysql" {
-            crate::mysql::MyConn::parse(&uri, Default::default()).is_ok_and(|c| c.is_loopback())
-        } else {
-            postgres::is_loopback(&uri)
+        let (check, loopback) = match s.service_type.as_str() {
+            "mysql" => {
+                let trust = self.ctx.pg_trust(self.project).await;
+                let loopback = crate::mysql::MyConn::parse(&uri, Default::default()).is_ok_and(|c| c.is_loopback());
+                (mysql::check(crate::mysql::MyConn::parse(&uri, trust)).await, loopback)
+            }
+            "valkey" | "redis" => {
+                let trust = self.ctx.pg_trust(self.project).await;
+                let loopback = crate::valkey::VkConn::parse(&uri, Default::default()).is_ok_and(|c| c.is_loopback());
+                (valkey::check(crate::valkey::VkConn::parse(&uri, trust)).await, loopback)
+            }
+            _ => (postgres::check(self.ctx.pg_conn(self.project, &uri).await).await, postgres::is_loopback(&uri)),
         };
         match check {
             postgres::Check::Ready => {

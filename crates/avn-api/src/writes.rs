@@ -1,6 +1,10 @@
-//! avn local's own endpoint for a rename of a MySQL service (`/v1/project/{p}/service/{s}/avn-local/writes`):
-//! Aiven has none, and a MySQL service's `avnadmin` cannot stop writes itself (`read_only` needs
-//! `READ_ONLY ADMIN`, which it does not hold, so that it cannot lift it either).
+//! avn local's own endpoints for renames (`/v1/project/{p}/service/{s}/avn-local/...`), which
+//! Aiven has not:
+//! - `writes`: stop or open a MySQL or Caching service's writes. A MySQL service's `avnadmin`
+//!   cannot stop writes itself (`read_only` needs `READ_ONLY ADMIN`, which it does not hold, so
+//!   that it cannot lift it either); a Caching service's users cannot change ACLs.
+//! - `digest`: a Caching service's key count and `DEBUG DIGEST`, which its users may not run.
+//! - `backup`: a backup now (a Caching fork restores a named snapshot; a rename takes a fresh one).
 
 use serde::Deserialize;
 use serde::Serialize;
@@ -34,3 +38,15 @@ pub struct WritesChange {
 
 /// The fence table a rename writes on a MySQL service (in `defaultdb`).
 pub const MYSQL_FENCE_TABLE: &str = "defaultdb.avn_rename_fence";
+
+/// The fence key a rename writes on a Caching service (as the control plane's own user).
+pub const VALKEY_FENCE_KEY: &str = "avn:rename-fence";
+
+/// `GET .../avn-local/digest`: what a Caching service holds, to compare a fork with its source.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Digest {
+    /// Keys in every database.
+    pub keys: u64,
+    /// `DEBUG DIGEST`: the same for the same keys, values and expiry times.
+    pub digest: String,
+}

@@ -96,6 +96,42 @@ impl Client {
         .await
     }
 
+    /// avn local only: a Caching service's key count and digest (a 404 elsewhere).
+    pub async fn local_digest(&self, project: &str, service: &str) -> Result<avn_api::writes::Digest> {
+        self.get(&path(&[
+            "project",
+            &encode_segment(project),
+            "service",
+            &encode_segment(service),
+            "avn-local",
+            "digest",
+        ]))
+        .await
+    }
+
+    /// avn local only: take a backup of a running service now (a 404 elsewhere).
+    pub async fn local_backup_now(&self, project: &str, service: &str) -> Result<avn_api::Backup> {
+        #[derive(serde::Deserialize)]
+        struct Out {
+            backup: avn_api::Backup,
+        }
+        let out: Out = self
+            .call(
+                Method::POST,
+                &path(&[
+                    "project",
+                    &encode_segment(project),
+                    "service",
+                    &encode_segment(service),
+                    "avn-local",
+                    "backup",
+                ]),
+                Some(&serde_json::json!({})),
+            )
+            .await?;
+        Ok(out.backup)
+    }
+
     /// The service versions and their life cycle (`GET /v1/service_versions`, or the account's).
     pub async fn service_versions(&self, account: Option<&str>) -> Result<Vec<avn_api::ServiceVersion>> {
         let p = match account {

@@ -196,6 +196,13 @@ pub async fn serve(
             missing.push(("mysql", e.to_string()));
         }
     }
+    match engines::valkey::Redis::discover() {
+        Ok(redis) => engines.push(engines::Engine::Valkey(redis)),
+        Err(e) => {
+            tracing::info!("valkey services are not available here: {e}");
+            missing.push(("valkey", e.to_string()));
+        }
+    }
     let m = Arc::new(manager::Manager::new(engines, missing, ca, instances, store, cfg.backup_interval));
     reconcile::reconcile(&m).await?;
     tokio::spawn(ops::backup_scheduler(m.clone()));

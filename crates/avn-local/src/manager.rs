@@ -105,6 +105,8 @@ impl Manager {
     /// The engine of a service type; a type this control plane knows but cannot run here (its
     /// server is not installed) is refused with how to install it.
     pub fn engine(&self, service_type: &str) -> Result<&Engine, OpError> {
+        // Caching's older name, as the official client still accepts it.
+        let service_type = if service_type == "redis" { "valkey" } else { service_type };
         if let Some(e) = self.engines.iter().find(|e| e.service_type() == service_type) {
             return Ok(e);
         }

@@ -36,6 +36,7 @@ pub async fn run(ctx: &Context<'_>, args: ForkArgs) -> anyhow::Result<()> {
         source_project: args.source_project.unwrap_or_else(|| project.clone()),
         target,
         backup: args.backup,
+        latest_snapshot: args.latest_snapshot,
         service_type: args.service_type,
         plan: args.plan,
         cloud: args.cloud,

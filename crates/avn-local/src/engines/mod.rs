@@ -57,6 +57,7 @@ pub mod postgres;
 pub mod running;
 #[cfg(test)]
 mod tests;
+pub mod valkey;
 
 pub use layout::Layout;
 pub use running::Running;
@@ -64,7 +65,9 @@ pub use running::Running;
 /// A server still running from the instance directory `root`, whatever its engine (found after
 /// a restart of the control plane, or by `avn local down` after a `kill -9` of it).
 pub fn adopt_any(root: &std::path::Path) -> Option<Running> {
-    postgres::running::adopt(&Layout::at(root).data()).or_else(|| mysql::server::adopt(&Layout::at(root)))
+    postgres::running::adopt(&Layout::at(root).data())
+        .or_else(|| mysql::server::adopt(&Layout::at(root)))
+        .or_else(|| valkey::server::adopt(&Layout::at(root)))
 }
 
 /// A connection pooler still running from the instance directory `root`, whatever its engine.
@@ -75,13 +78,16 @@ pub fn adopt_pooler_at(root: &std::path::Path) -> Option<Running> {
 /// The pid and port of the server the instance directory `root` records, whatever its engine
 /// (the pid may be stale).
 pub fn recorded_server(root: &std::path::Path) -> Option<(u32, u16)> {
-    postgres::running::postmaster_port(&Layout::at(root).data()).or_else(|| mysql::server::recorded(&Layout::at(root)))
+    postgres::running::postmaster_port(&Layout::at(root).data())
+        .or_else(|| mysql::server::recorded(&Layout::at(root)))
+        .or_else(|| valkey::server::recorded(&Layout::at(root)))
 }
 
 /// Whether a live server runs from the instance directory `root`.
 pub fn serves_from(root: &std::path::Path) -> bool {
     postgres::running::live_postmaster(&Layout::at(root).data()).is_some()
         || mysql::server::live_pid(&Layout::at(root)).is_some()
+        || valkey::server::live_pid(&Layout::at(root)).is_some()
 }
 
 /// A service's connection URI for its administrator on `127.0.0.1` (`SCHEME://USER:…@127.0.0.1:PORT/DB?TLS_KEY=TLS_VALUE`,
@@ -122,6 +128,14 @@ pub enum EngineError {
     Postgres(#[from] postgres::ClusterError),
     #[error(transparent)]
     Mysql(#[from] mysql::MysqlError),
+    #[error(transparent)]
+    Valkey(#[from] valkey::ValkeyError),
+}
+
+impl From<valkey::ValkeyError> for OpError {
+    fn from(e: valkey::ValkeyError) -> Self {
+        OpError::Engine(e.into())
+    }
 }
 
 impl From<mysql::MysqlError> for OpError {
@@ -142,6 +156,8 @@ pub enum Engine {
     Postgres(postgres::Pg),
     /// MySQL, served by MariaDB (Debian has no MySQL server).
     Mysql(mysql::Maria),
+    /// Caching (`valkey`), served by redis-server 7.0 (Debian has no Valkey).
+    Valkey(valkey::Redis),
 }
 
 impl Engine {
@@ -150,6 +166,7 @@ impl Engine {
         match self {
             Engine::Postgres(_) => "pg",
             Engine::Mysql(_) => "mysql",
+            Engine::Valkey(_) => "valkey",
         }
     }
 
@@ -158,6 +175,7 @@ impl Engine {
         match self {
             Engine::Postgres(_) => "PostgreSQL",
             Engine::Mysql(_) => "MariaDB",
+            Engine::Valkey(_) => "redis-server",
         }
     }
 
@@ -169,6 +187,10 @@ impl Engine {
                 "MySQL - Relational Database Management System (runs MariaDB {} on this machine, which speaks the MySQL protocol)",
                 maria.version
             ),
+            Engine::Valkey(redis) => format!(
+                "Caching - In-memory data store (runs redis-server {} on this machine, which speaks the Valkey protocol)",
+                redis.version
+            ),
         }
     }
 
@@ -177,6 +199,7 @@ impl Engine {
         match self {
             Engine::Postgres(_) => postgres::cluster::ADMIN,
             Engine::Mysql(_) => mysql::sql::ADMIN,
+            Engine::Valkey(_) => valkey::acl::ADMIN,
         }
     }
 
@@ -185,6 +208,7 @@ impl Engine {
         match self {
             Engine::Postgres(_) => Some("scram-sha-256"),
             Engine::Mysql(_) => Some("mysql_native_password"),
+            Engine::Valkey(_) => None,
         }
     }
 
@@ -208,6 +232,16 @@ impl Engine {
                 .collect(),
                 ..Default::default()
             },
+            Engine::Valkey(_) => avn_api::ConnectionInfo {
+                extra: [
+                    ("valkey".to_string(), Value::from(vec![uri])),
+                    ("valkey_params".to_string(), Value::from(vec![Value::Object(params)])),
+                    ("valkey_slave".to_string(), Value::Array(vec![])),
+                ]
+                .into_iter()
+                .collect(),
+                ..Default::default()
+            },
         }
     }
 
@@ -221,6 +255,12 @@ impl Engine {
             ]
             .into_iter()
             .collect(),
+            Engine::Valkey(redis) => [
+                ("redis_version".to_string(), Value::String(redis.version.clone())),
+                ("server".to_string(), Value::String(format!("redis-server {}", redis.version))),
+            ]
+            .into_iter()
+            .collect(),
         }
     }
 
@@ -229,6 +269,7 @@ impl Engine {
         match self {
             Engine::Postgres(pg) => postgres::schema::user_config_schema(&pg.major),
             Engine::Mysql(_) => mysql::schema::user_config_schema(),
+            Engine::Valkey(_) => valkey::schema::user_config_schema(),
         }
     }
 
@@ -237,6 +278,7 @@ impl Engine {
         match self {
             Engine::Postgres(pg) => &pg.major,
             Engine::Mysql(maria) => &maria.major,
+            Engine::Valkey(redis) => &redis.major,
         }
     }
 
@@ -246,6 +288,7 @@ impl Engine {
         match self {
             Engine::Postgres(pg) => Ok(postgres::engine::prepare(pg, &m.layout(&rec.id), rec).await?),
             Engine::Mysql(maria) => Ok(mysql::engine::prepare(maria, &m.layout(&rec.id)).await?),
+            Engine::Valkey(redis) => Ok(valkey::engine::prepare(redis, &m.layout(&rec.id), rec).await?),
         }
     }
 
@@ -256,6 +299,7 @@ impl Engine {
         match self {
             Engine::Postgres(pg) => Ok(postgres::engine::start(pg, m, rec, port, archive).await?),
             Engine::Mysql(maria) => Ok(mysql::engine::start(maria, m, rec, port).await?),
+            Engine::Valkey(redis) => Ok(valkey::engine::start(redis, m, rec, port).await?),
         }
     }
 
@@ -264,6 +308,8 @@ impl Engine {
         match self {
             Engine::Postgres(_) => Ok(postgres::cluster::create_admin(&m.layout(&rec.id), port, &rec.password).await?),
             Engine::Mysql(maria) => Ok(mysql::engine::bootstrap(maria, m, rec).await?),
+            // The ACL file made in `prepare` has the users: `default` with the service's password.
+            Engine::Valkey(_) => Ok(()),
         }
     }
 
@@ -272,6 +318,7 @@ impl Engine {
         match self {
             Engine::Postgres(_) => postgres::running::adopt(&layout.data()),
             Engine::Mysql(_) => mysql::server::adopt(layout),
+            Engine::Valkey(_) => valkey::server::adopt(layout),
         }
     }
 
@@ -281,6 +328,7 @@ impl Engine {
         match self {
             Engine::Postgres(pg) => Ok(postgres::engine::refresh_adopted(pg, m, rec).await?),
             Engine::Mysql(_) => Ok(mysql::engine::refresh_adopted(m, rec).await?),
+            Engine::Valkey(_) => Ok(false),
         }
     }
 
@@ -298,6 +346,7 @@ impl Engine {
                 Ok(postgres::basebackup::base_backup(pg, &m.layout(&rec.id), rec.port, name, previous).await?)
             }
             Engine::Mysql(maria) => Ok(mysql::backup::base_backup(maria, &m.layout(&rec.id), name, previous).await?),
+            Engine::Valkey(redis) => Ok(valkey::backup::base_backup(&m.layout(&rec.id), &redis.version, name).await?),
         }
     }
 
@@ -306,6 +355,7 @@ impl Engine {
         match self {
             Engine::Postgres(_) => postgres::engine::changes_since(&m.layout(&rec.id), rec.port, backup).await,
             Engine::Mysql(_) => mysql::engine::changes_since(&m.layout(&rec.id), backup).await,
+            Engine::Valkey(_) => None,
         }
     }
 
@@ -323,13 +373,14 @@ impl Engine {
         match self {
             Engine::Postgres(pg) => postgres::engine::trim_archive(pg, m, rec, oldest_kept, newest, go_on).await,
             Engine::Mysql(_) => mysql::engine::trim_archive(m, rec, oldest_kept).await,
+            Engine::Valkey(_) => {}
         }
     }
 
     /// After the server stopped (a power-off): what the archive needs from the stopped server.
     pub async fn after_stop(&self, m: &Manager, rec: &ServiceRec) {
         match self {
-            Engine::Postgres(_) => {}
+            Engine::Postgres(_) | Engine::Valkey(_) => {}
             Engine::Mysql(_) => {
                 if crate::catalog::keeps_backups(&rec.plan) {
                     let layout = m.layout(&rec.id);
@@ -346,7 +397,7 @@ impl Engine {
     /// caller holds the service's operation lock.
     pub async fn tend_standbys(&self, m: &Arc<Manager>, rec: &ServiceRec) {
         match self {
-            Engine::Postgres(_) => {}
+            Engine::Postgres(_) | Engine::Valkey(_) => {}
             Engine::Mysql(maria) => mysql::standby::tend(maria, m, rec).await,
         }
     }
@@ -354,7 +405,7 @@ impl Engine {
     /// Stop a service's standby nodes (before its primary stops).
     pub async fn stop_standbys(&self, m: &Manager, rec: &ServiceRec) {
         match self {
-            Engine::Postgres(_) => {}
+            Engine::Postgres(_) | Engine::Valkey(_) => {}
             Engine::Mysql(_) => mysql::standby::stop_all(m, &rec.id).await,
         }
     }
@@ -367,6 +418,8 @@ impl Engine {
                     .await?)
             }
             Engine::Mysql(_) => Ok(mysql::binlog::flush(&m.layout(&rec.id)).await.map(|_| ())?),
+            // Snapshots only: the server saves one as it stops, when persistence is on.
+            Engine::Valkey(_) => Ok(()),
         }
     }
 
@@ -377,6 +430,7 @@ impl Engine {
         match self {
             Engine::Postgres(pg) => postgres::fork::fork(pg, m, rec, fork).await,
             Engine::Mysql(maria) => mysql::fork::fork(maria, m, rec, fork).await,
+            Engine::Valkey(redis) => valkey::fork::fork(redis, m, rec, fork).await,
         }
     }
 
@@ -385,6 +439,7 @@ impl Engine {
         match self {
             Engine::Postgres(_) => postgres::fork::needs_bytes(m, source),
             Engine::Mysql(_) => mysql::fork::needs_bytes(m, source),
+            Engine::Valkey(_) => valkey::fork::needs_bytes(m, source),
         }
     }
 
@@ -393,22 +448,26 @@ impl Engine {
         match self {
             Engine::Postgres(_) => Ok(postgres::cluster::inventory(&m.layout(&rec.id), rec.port).await?),
             Engine::Mysql(_) => Ok(mysql::sql::inventory(&m.layout(&rec.id)).await?),
+            Engine::Valkey(_) => Ok(valkey::engine::inventory(&m.layout(&rec.id)).await?),
         }
     }
 
-    /// Create a login user with `password` (`user-create`).
+    /// Create a login user with `password` (`user-create`); `access`: a Caching user's rules
+    /// (checked by the caller with [`valkey::acl::rules`]).
     pub async fn create_user(
         &self,
         m: &Manager,
         rec: &ServiceRec,
         user: &str,
         password: &str,
+        access: &[String],
     ) -> Result<(), EngineError> {
         match self {
             Engine::Postgres(_) => {
                 Ok(postgres::cluster::create_user(&m.layout(&rec.id), rec.port, user, password).await?)
             }
             Engine::Mysql(_) => Ok(mysql::sql::create_user(&m.layout(&rec.id), user, password, false).await?),
+            Engine::Valkey(_) => Ok(valkey::acl::set_user(&m.layout(&rec.id), user, password, access, false).await?),
         }
     }
 
@@ -425,6 +484,7 @@ impl Engine {
                 Ok(postgres::cluster::set_password(&m.layout(&rec.id), rec.port, user, password).await?)
             }
             Engine::Mysql(_) => Ok(mysql::sql::set_password(&m.layout(&rec.id), user, password).await?),
+            Engine::Valkey(_) => Ok(valkey::acl::set_password(&m.layout(&rec.id), user, password).await?),
         }
     }
 
@@ -433,7 +493,7 @@ impl Engine {
         match self {
             Engine::Postgres(_) => Ok(postgres::cluster::allow_replication(&m.layout(&rec.id), rec.port, user).await?),
             // Their users hold REPLICATION SLAVE already.
-            Engine::Mysql(_) => Ok(()),
+            Engine::Mysql(_) | Engine::Valkey(_) => Ok(()),
         }
     }
 
@@ -442,6 +502,7 @@ impl Engine {
         match self {
             Engine::Postgres(_) => Ok(postgres::cluster::delete_user(&m.layout(&rec.id), rec.port, user).await?),
             Engine::Mysql(_) => Ok(mysql::sql::delete_user(&m.layout(&rec.id), user).await?),
+            Engine::Valkey(_) => Ok(valkey::acl::delete_user(&m.layout(&rec.id), user).await?),
         }
     }
 
@@ -459,6 +520,7 @@ impl Engine {
                 Ok(postgres::cluster::create_database(&m.layout(&rec.id), rec.port, name, lc_collate, lc_ctype).await?)
             }
             Engine::Mysql(_) => Ok(mysql::sql::create_database(&m.layout(&rec.id), name).await?),
+            Engine::Valkey(_) => Err(valkey::engine::no_databases().into()),
         }
     }
 
@@ -467,6 +529,7 @@ impl Engine {
         match self {
             Engine::Postgres(_) => Ok(postgres::cluster::databases(&m.layout(&rec.id), rec.port).await?),
             Engine::Mysql(_) => Ok(mysql::sql::databases(&m.layout(&rec.id)).await?),
+            Engine::Valkey(_) => Ok(vec![]),
         }
     }
 
@@ -475,6 +538,7 @@ impl Engine {
         match self {
             Engine::Postgres(_) => Ok(postgres::cluster::delete_database(&m.layout(&rec.id), rec.port, name).await?),
             Engine::Mysql(_) => Ok(mysql::sql::delete_database(&m.layout(&rec.id), name).await?),
+            Engine::Valkey(_) => Err(valkey::engine::no_databases().into()),
         }
     }
 
@@ -495,6 +559,12 @@ impl Engine {
                     .await
                     .unwrap_or_default()
             }
+            Engine::Valkey(_) => {
+                let path = valkey::server::log(&m.layout(&rec.id));
+                tokio::task::spawn_blocking(move || valkey::engine::entries(&std::fs::read(path).unwrap_or_default()))
+                    .await
+                    .unwrap_or_default()
+            }
         }
     }
 
@@ -503,6 +573,7 @@ impl Engine {
         match self {
             Engine::Postgres(pg) => format!("postgresql-{}.service", pg.major),
             Engine::Mysql(_) => "mysql.service".into(),
+            Engine::Valkey(_) => "redis-server.service".into(),
         }
     }
 
@@ -516,6 +587,7 @@ impl Engine {
         match self {
             Engine::Postgres(_) => Ok(postgres::observe::activity(&m.layout(&rec.id), rec.port, limit).await?),
             Engine::Mysql(_) => Ok(mysql::observe::activity(&m.layout(&rec.id), limit).await?),
+            Engine::Valkey(_) => Err(valkey::engine::no_queries().into()),
         }
     }
 
@@ -529,6 +601,7 @@ impl Engine {
         match self {
             Engine::Postgres(_) => Ok(postgres::observe::query_stats(&m.layout(&rec.id), rec.port, limit).await?),
             Engine::Mysql(_) => Ok(mysql::observe::query_stats(&m.layout(&rec.id), limit).await?),
+            Engine::Valkey(_) => Err(valkey::engine::no_queries().into()),
         }
     }
 
@@ -536,7 +609,7 @@ impl Engine {
     pub fn has_pools(&self) -> bool {
         match self {
             Engine::Postgres(_) => true,
-            Engine::Mysql(_) => false,
+            Engine::Mysql(_) | Engine::Valkey(_) => false,
         }
     }
 
@@ -553,7 +626,7 @@ impl Engine {
             Engine::Postgres(pg) => {
                 Ok(postgres::bouncer::configure(pg, &m.layout(&rec.id), rec.port, port, pools, passwords)?)
             }
-            Engine::Mysql(_) => Ok(()),
+            Engine::Mysql(_) | Engine::Valkey(_) => Ok(()),
         }
     }
 
@@ -567,7 +640,7 @@ impl Engine {
                 m.set_pooler(&rec.id, Some(running.clone()));
                 Ok(postgres::bouncer::wait_listening(&layout, port, &running).await?)
             }
-            Engine::Mysql(_) => Ok(()),
+            Engine::Mysql(_) | Engine::Valkey(_) => Ok(()),
         }
     }
 
@@ -575,7 +648,7 @@ impl Engine {
     pub fn reload_pooler(&self, running: &Running) {
         match self {
             Engine::Postgres(_) => postgres::bouncer::reload(running),
-            Engine::Mysql(_) => {}
+            Engine::Mysql(_) | Engine::Valkey(_) => {}
         }
     }
 
@@ -584,6 +657,7 @@ impl Engine {
         match self {
             Engine::Postgres(_) => postgres::engine::uri(rec),
             Engine::Mysql(_) => mysql::engine::uri(rec),
+            Engine::Valkey(_) => valkey::engine::uri(rec),
         }
     }
 
@@ -591,7 +665,7 @@ impl Engine {
     pub fn needs_restart(&self, key: &str) -> bool {
         match self {
             Engine::Postgres(_) => key == "max_connections",
-            Engine::Mysql(_) => false,
+            Engine::Mysql(_) | Engine::Valkey(_) => false,
         }
     }
 
@@ -601,6 +675,49 @@ impl Engine {
         match self {
             Engine::Postgres(pg) => Ok(postgres::engine::apply_config(pg, &m.layout(&rec.id), rec, reload).await?),
             Engine::Mysql(_) => Ok(mysql::engine::apply_config(&m.layout(&rec.id), rec, reload).await?),
+            Engine::Valkey(_) => Ok(valkey::engine::apply_config(&m.layout(&rec.id), rec, reload).await?),
+        }
+    }
+
+    /// Whether forks restore to an instant (`recovery_target_time`); else from named backups only.
+    pub fn has_pitr(&self) -> bool {
+        !matches!(self, Engine::Valkey(_))
+    }
+
+    /// Why this service keeps no backups and cannot be forked, beyond its plan (a Caching service
+    /// with persistence off).
+    pub fn no_backups_reason(&self, rec: &ServiceRec) -> Option<String> {
+        match self {
+            Engine::Valkey(_) if !valkey::server::persistent(&rec.user_config) => Some(format!(
+                "Service '{}' has valkey_persistence 'off': it keeps no backups and can't be forked (set -c valkey_persistence=rdb, then wait for its first backup)",
+                rec.name
+            )),
+            _ => None,
+        }
+    }
+
+    /// Each user's `access_control`, for the engines that have one (Caching's ACL rules).
+    pub async fn access_controls(&self, m: &Manager, rec: &ServiceRec) -> Option<Map<String, Value>> {
+        match self {
+            Engine::Valkey(_) => valkey::engine::access_controls(&m.layout(&rec.id)).await.ok(),
+            _ => None,
+        }
+    }
+
+    /// Replace a Caching user's rules, its password kept (`set-access-control`).
+    pub async fn set_access_control(
+        &self,
+        m: &Manager,
+        rec: &ServiceRec,
+        user: &str,
+        rules: &[String],
+    ) -> Result<(), EngineError> {
+        match self {
+            Engine::Valkey(_) => Ok(valkey::acl::set_user(&m.layout(&rec.id), user, "", rules, true).await?),
+            _ => Err(valkey::ValkeyError::NotApplicable(
+                "set-access-control applies to Caching (Valkey) services only".into(),
+            )
+            .into()),
         }
     }
 }

@@ -71,7 +71,7 @@ async fn users_and_databases_are_created_changed_and_deleted_for_real() {
     started.unwrap();
     e.bootstrap(&m, &rec, port).await.unwrap();
     let result = async {
-        e.create_user(&m, &rec, "app", "first-pw").await?;
+        e.create_user(&m, &rec, "app", "first-pw", &[]).await?;
         e.create_database(&m, &rec, "appdb", None, None).await?;
         let (dbs, users) = e.inventory(&m, &rec).await?;
         assert!(dbs.contains(&"appdb".to_string()) && users.contains(&"app".to_string()), "{dbs:?} {users:?}");

@@ -15,6 +15,9 @@ use crate::store::BackupRec;
 /// Take a base backup now and rotate old ones beyond the plan's `max_count`.
 pub async fn take_backup(m: &Arc<Manager>, id: &str) -> Result<BackupRec, OpError> {
     let rec = m.store(|s| s.service_by_id(id))?.ok_or(OpError::ServiceGone)?;
+    if let Some(why) = m.engine_of(&rec)?.no_backups_reason(&rec) {
+        return Err(crate::error::Refusal::invalid(why));
+    }
     let layout = m.layout(id);
     let ts = jiff::Timestamp::now();
     let name = format!(
@@ -73,6 +76,9 @@ pub async fn backup_scheduler(m: Arc<Manager>) {
         };
         for rec in services {
             if rec.state != State::Running || rec.op.is_some() || !catalog::keeps_backups(&rec.plan) {
+                continue;
+            }
+            if m.engine_of(&rec).map(|e| e.no_backups_reason(&rec).is_some()).unwrap_or(true) {
                 continue;
             }
             let newest = m.store(|s| s.backups(&rec.id)).ok().and_then(|b| b.last().cloned());

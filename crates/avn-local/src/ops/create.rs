@@ -50,13 +50,14 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> Result<Se
         op: Some(Op::Create),
         fork: None,
         tags: body.tags.clone().unwrap_or_default(),
-        service_type: body.service_type.clone(),
+        // `redis` is stored as `valkey`, its current name.
+        service_type: engine.service_type().to_string(),
     };
     if let Some(source_name) = fork_keys.service.clone() {
         attach_fork(m, project, &plan, &body, &fork_keys, &source_name, &mut rec)?;
     }
     let from = rec.fork.as_ref().map(|f| (f.source_id.as_str(), f.target));
-    if !m.store(|s| s.insert_service_with_inventory(&rec, from, &rec.create_time))? {
+    if !m.store(|s| s.insert_service_with_inventory(&rec, engine.admin(), from, &rec.create_time))? {
         if let Some(f) = &rec.fork {
             m.release(&f.source_id, &rec.id);
         }
@@ -122,11 +123,23 @@ fn attach_fork(
     let source = m.store(|s| s.service(&source_project, source_name))?.ok_or_else(|| {
         Refusal::invalid(format!("Service to fork from '{source_project}/{source_name}' does not exist"))
     })?;
-    if source.service_type != body.service_type {
+    let engine = m.engine(&body.service_type)?;
+    if source.service_type != engine.service_type() {
         return Err(Refusal::invalid(format!(
             "Service '{source_name}' is a {} service: a fork of it must be created with service type '{}', not '{}'",
             source.service_type, source.service_type, body.service_type
         )));
+    }
+    if let Some(why) = engine.no_backups_reason(&source) {
+        return Err(Refusal::invalid(why));
+    }
+    if !engine.has_pitr() {
+        if let Some(raw) = &fork_keys.target_time {
+            return Err(Refusal::invalid(format!(
+                "recovery_target_time '{raw}': {} services have no point-in-time recovery; fork from a backup (recovery_basebackup_name, or none for the newest)",
+                source.service_type
+            )));
+        }
     }
     let target = fork_target(m, &source, plan.has_backups(), &plan.service_plan, fork_keys)?;
     if let Some((need, free)) = super::fork::space(m, &source).filter(|(need, free)| need > free) {
@@ -172,10 +185,8 @@ fn attach_fork(
         backup,
     });
     // The administrator's password at the target (a later reset is not in the fork's copy).
-    rec.password = m
-        .store(|s| s.passwords(&source.id, target))?
-        .remove(crate::engines::postgres::cluster::ADMIN)
-        .unwrap_or_else(|| source.password.clone());
+    rec.password =
+        m.store(|s| s.passwords(&source.id, target))?.remove(engine.admin()).unwrap_or_else(|| source.password.clone());
     // The fork carries the source's configuration; the request's keys win.
     let mut merged = source.user_config.clone();
     avn_api::ForkKeys::remove(&mut merged);

@@ -9,7 +9,6 @@ use avn_api::inventory::DatabaseCreate;
 use avn_api::inventory::UserCreate;
 use avn_api::inventory::UserModify;
 
-use crate::engines::postgres::cluster::ADMIN;
 use crate::engines::postgres::cluster::DEFAULT_DB;
 use crate::error::OpError;
 use crate::error::Refusal;
@@ -56,7 +55,7 @@ pub(super) async fn lock_running(
 /// (what the service object shows, the pooler's users, what a fork sets).
 pub fn current_passwords(m: &Manager, rec: &ServiceRec) -> Result<std::collections::BTreeMap<String, String>, OpError> {
     let mut p = m.store(|s| s.passwords(&rec.id, None))?;
-    p.insert(ADMIN.into(), rec.password.clone());
+    p.insert(m.engine_of(rec)?.admin().into(), rec.password.clone());
     Ok(p)
 }
 
@@ -74,7 +73,12 @@ pub async fn create_user(
     body: &UserCreate,
 ) -> Result<(String, String), OpError> {
     let user = body.username.as_str();
-    if !avn_api::inventory::valid_username(user) || RESERVED_USERS.contains(&user) || user.starts_with("pg_") {
+    let found = find(m, project, name)?;
+    let valkey = !m.engine_of(&found)?.has_pitr();
+    let reserved = RESERVED_USERS.contains(&user)
+        || user.starts_with("pg_")
+        || (valkey && user == crate::engines::valkey::cmd::INTERNAL_ADMIN);
+    if !avn_api::inventory::valid_username(user) || reserved {
         return Err(Refusal::invalid(format!(
             "Invalid username '{user}': use 1 to 63 letters, digits, '_', '-' or '.', starting with a letter, digit or '_' (not 'pg_' or a reserved name)"
         )));
@@ -84,20 +88,25 @@ pub async fn create_user(
             "authentication '{a}' applies to MySQL services only; PostgreSQL users use scram-sha-256"
         )));
     }
-    if let Some(ac) = &body.access_control {
-        if ac.keys().any(|k| k != "pg_allow_replication") {
-            return Err(Refusal::invalid(
-                "access_control: PostgreSQL users take only pg_allow_replication (the ACL rules are for Valkey)",
-            ));
+    let rules = if valkey {
+        crate::engines::valkey::acl::rules(body.access_control.as_ref()).map_err(Refusal::invalid)?
+    } else {
+        if let Some(ac) = &body.access_control {
+            if ac.keys().any(|k| k != "pg_allow_replication") {
+                return Err(Refusal::invalid(
+                    "access_control: PostgreSQL users take only pg_allow_replication (the ACL rules are for Valkey)",
+                ));
+            }
         }
-    }
+        vec![]
+    };
     let (_guard, rec) = lock_running(m, project, name).await?;
     let (_, users) = m.engine_of(&rec)?.inventory(m, &rec).await?;
     if users.iter().any(|u| u == user) {
         return Err(Refusal::conflict(format!("Service user '{user}' already exists in '{name}'")));
     }
     let password = random_string(24);
-    m.engine_of(&rec)?.create_user(m, &rec, user, &password).await?;
+    m.engine_of(&rec)?.create_user(m, &rec, user, &password, &rules).await?;
     if body.access_control.as_ref().and_then(|a| a.get("pg_allow_replication")).and_then(|v| v.as_bool()) == Some(true)
     {
         m.engine_of(&rec)?.allow_replication(m, &rec, user).await?;
@@ -134,7 +143,19 @@ pub async fn modify_user(
             return Ok(());
         }
         avn_api::inventory::SET_ACCESS_CONTROL => {
-            return Err(Refusal::invalid("set-access-control applies to Valkey services only"));
+            let found = find(m, project, name)?;
+            if m.engine_of(&found)?.has_pitr() {
+                return Err(Refusal::invalid("set-access-control applies to Valkey services only"));
+            }
+            let rules = crate::engines::valkey::acl::rules(body.access_control.as_ref()).map_err(Refusal::invalid)?;
+            let (_guard, rec) = lock_running(m, project, name).await?;
+            let (_, users) = m.engine_of(&rec)?.inventory(m, &rec).await?;
+            if !users.iter().any(|u| u == user) {
+                return Err(Refusal::not_found(format!("Service user '{user}' does not exist in '{name}'")));
+            }
+            m.engine_of(&rec)?.set_access_control(m, &rec, user, &rules).await?;
+            m.forget_inventory(&rec.id);
+            return Ok(());
         }
         other => {
             return Err(Refusal::invalid(format!(
@@ -157,9 +178,10 @@ pub async fn modify_user(
     }
     let password = body.new_password.clone().unwrap_or_else(|| random_string(24));
     m.engine_of(&rec)?.set_password(m, &rec, user, &password).await?;
+    let admin = m.engine_of(&rec)?.admin();
     m.store(|s| {
         s.record_password(&rec.id, user, &password, &now())?;
-        if user == ADMIN {
+        if user == admin {
             s.set_admin_password(&rec.id, &password)?;
         }
         Ok(())
@@ -170,8 +192,9 @@ pub async fn modify_user(
 
 /// `DELETE {base}/user/{username}`: never the administrator, never a pool's user.
 pub async fn delete_user(m: &Arc<Manager>, project: &str, name: &str, user: &str) -> Result<(), OpError> {
-    if user == ADMIN {
-        return Err(Refusal::invalid(format!("The primary user '{ADMIN}' cannot be deleted")));
+    let admin = m.engine_of(&find(m, project, name)?)?.admin();
+    if user == admin {
+        return Err(Refusal::invalid(format!("The primary user '{admin}' cannot be deleted")));
     }
     let (_guard, rec) = lock_running(m, project, name).await?;
     let (_, users) = m.engine_of(&rec)?.inventory(m, &rec).await?;
@@ -269,6 +292,9 @@ fn in_words(e: crate::engines::EngineError, what: &str) -> OpError {
     let server_said = match &e {
         crate::engines::EngineError::Postgres(pg) => pg.sqlstate().is_some(),
         crate::engines::EngineError::Mysql(my) => my.server_code().is_some(),
+        crate::engines::EngineError::Valkey(v) => {
+            matches!(v, crate::engines::valkey::ValkeyError::Server(r) if matches!(r.kind(), redis::ErrorKind::Server(_)))
+        }
     };
     if server_said {
         return Refusal::invalid(format!("The server refused to change {what}: {}", crate::error::chain(&e)));

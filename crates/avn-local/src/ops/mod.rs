@@ -106,8 +106,9 @@ async fn finished(m: &Arc<Manager>, id: &str) {
     if let Err(e) = pools::sync(m, &r).await {
         tracing::warn!(service = %r.name, "its connection pools are not served: {e}");
     }
-    let needs_backup =
-        catalog::keeps_backups(&r.plan) && m.store(|s| s.backups(id)).map(|b| b.is_empty()).unwrap_or(false);
+    let needs_backup = catalog::keeps_backups(&r.plan)
+        && m.engine_of(&r).is_ok_and(|e| e.no_backups_reason(&r).is_none())
+        && m.store(|s| s.backups(id)).map(|b| b.is_empty()).unwrap_or(false);
     if needs_backup {
         let m2 = m.clone();
         let id = id.to_string();

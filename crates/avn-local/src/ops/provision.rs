@@ -18,7 +18,7 @@ pub async fn create(m: &Arc<Manager>, rec: &ServiceRec) -> Result<(), OpError> {
     let port = run_on_a_free_port(m, rec, has_backups).await?;
     m.report(&rec.id, "prepare", Some("prepare_percent"), 0, 70, 100);
     m.engine_of(rec)?.bootstrap(m, rec, port).await?;
-    if has_backups {
+    if has_backups && m.engine_of(rec)?.no_backups_reason(rec).is_none() {
         m.report(&rec.id, "basebackup", None, 0, 0, 1);
         super::backup::take_backup(m, &rec.id).await?;
     }

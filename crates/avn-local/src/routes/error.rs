@@ -49,7 +49,12 @@ impl From<ClusterError> for ApiError {
 
 impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
-        ApiError::Internal(e.into())
+        match e {
+            EngineError::Valkey(crate::engines::valkey::ValkeyError::NotApplicable(m)) => {
+                ApiError::Status(StatusCode::BAD_REQUEST, m)
+            }
+            e => ApiError::Internal(e.into()),
+        }
     }
 }
 
@@ -72,6 +77,7 @@ impl From<OpError> for ApiError {
                 };
                 ApiError::Status(status, r.to_string())
             }
+            OpError::Engine(e) => e.into(),
             e => ApiError::Internal(e),
         }
     }

@@ -60,6 +60,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/project/{p}/service/{s}", get(services::get).put(services::update).delete(services::delete))
         .route("/v1/project/{p}/service/{s}/backups", get(services::backups))
         .route("/v1/project/{p}/service/{s}/avn-local/writes", get(writes::get).post(writes::post))
+        .route("/v1/project/{p}/service/{s}/avn-local/digest", get(writes::digest))
+        .route("/v1/project/{p}/service/{s}/avn-local/backup", post(writes::backup))
         .route(
             "/v1/project/{p}/service/{s}/tags",
             get(services::tags).put(services::replace_tags).patch(services::update_tags),

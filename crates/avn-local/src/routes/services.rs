@@ -143,12 +143,17 @@ pub async fn backups(
     let mysql = rec.service_type == "mysql";
     let backups = s.manager.store(|st| st.backups(&rec.id))?.iter().map(|b| views::backup(b, mysql)).collect();
     let (pitr_range_start, pitr_range_end) = match s.manager.pitr_window(&rec)? {
-        Some((start, end)) => (Some(start), end),
-        None => (None, None),
+        // Caching forks from named backups only: it has no recovery window.
+        Some((start, end)) if s.manager.engine_of(&rec)?.has_pitr() => (Some(start), end),
+        _ => (None, None),
     };
     Ok(Json(BackupsResponse {
         backups,
-        pitr: Some(Pitr { primary_region: PitrRange { pitr_range_start, pitr_range_end }, additional_regions: vec![] }),
+        // Caching has no point-in-time recovery: no window at all, as on Aiven.
+        pitr: s.manager.engine_of(&rec)?.has_pitr().then_some(Pitr {
+            primary_region: PitrRange { pitr_range_start, pitr_range_end },
+            additional_regions: vec![],
+        }),
         backup_progress: Some(None),
         scheduled_backup_time: Some(ScheduledBackupTime {
             backup_interval_hours: Some(s.manager.backup_interval_hours()),

@@ -32,11 +32,19 @@ pub async fn service(s: &AppState, rec: &ServiceRec, detailed: bool) -> ApiResul
     // `service list` and `service get` show the same users, databases and pools.
     let (databases, users) = m.inventory(rec).await;
     let passwords = crate::ops::inventory::current_passwords(m, rec)?;
+    let access = match m.running(&rec.id) {
+        Some(_) => engine.access_controls(m, rec).await,
+        None => None,
+    };
     let users = users
         .into_iter()
         .map(|u| {
             let password = passwords.get(&u).cloned();
-            user(engine, &u, password)
+            let mut shown = user(engine, &u, password);
+            if let Some(ac) = access.as_ref().and_then(|a| a.get(&u)) {
+                shown.extra.insert("access_control".into(), ac.clone());
+            }
+            shown
         })
         .collect();
     let connection_pools = crate::ops::pools::view(m, rec)?;

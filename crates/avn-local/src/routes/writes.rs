@@ -1,5 +1,6 @@
-//! `GET`/`POST /v1/project/{p}/service/{s}/avn-local/writes`: avn local's own endpoint for renames
-//! of MySQL services (`avn_api::writes`).
+//! avn local's own endpoints for renames and forks (`avn_api::writes`):
+//! `GET`/`POST /v1/project/{p}/service/{s}/avn-local/writes`, `GET .../avn-local/digest` and
+//! `POST .../avn-local/backup`.
 
 use axum::body::Bytes;
 use axum::extract::Path;
@@ -27,4 +28,23 @@ pub async fn post(
     require_project(&s, &p)?;
     let body: avn_api::writes::WritesChange = parse(&body)?;
     Ok(Json(crate::ops::writes::change(&s.manager, &p, &name, &body).await?))
+}
+
+pub async fn digest(
+    State(s): State<AppState>,
+    Path((p, name)): Path<(String, String)>,
+) -> ApiResult<Json<avn_api::writes::Digest>> {
+    require_project(&s, &p)?;
+    Ok(Json(crate::ops::writes::digest(&s.manager, &p, &name).await?))
+}
+
+/// A backup now: `{"backup": {...}}`, as `backup-list` shows it.
+pub async fn backup(
+    State(s): State<AppState>,
+    Path((p, name)): Path<(String, String)>,
+) -> ApiResult<Json<serde_json::Value>> {
+    require_project(&s, &p)?;
+    let b = crate::ops::writes::backup_now(&s.manager, &p, &name).await?;
+    let rec = super::service_rec(&s, &p, &name)?;
+    Ok(Json(serde_json::json!({ "backup": super::views::backup(&b, rec.service_type == "mysql") })))
 }

@@ -200,6 +200,7 @@ impl Store {
     pub fn insert_service_with_inventory(
         &self,
         rec: &super::ServiceRec,
+        admin: &str,
         from: Option<(&str, Option<Timestamp>)>,
         now: &str,
     ) -> rusqlite::Result<bool> {
@@ -208,7 +209,7 @@ impl Store {
             return Ok(false);
         }
         match from {
-            None => self.record_password(&rec.id, crate::engines::postgres::cluster::ADMIN, &rec.password, now)?,
+            None => self.record_password(&rec.id, admin, &rec.password, now)?,
             Some((source, at)) => {
                 for (user, password) in self.passwords(source, at)? {
                     self.record_password(&rec.id, &user, &password, now)?;

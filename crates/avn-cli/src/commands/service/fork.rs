@@ -11,6 +11,8 @@ use clap::Args;
     Everything is checked before anything is created: SOURCE exists and can be forked, it has \
     backups, the time is inside its point-in-time recovery window, NEW is a valid free name, and \
     the plan exists and can be forked to. Type, plan and cloud default to SOURCE's.\n\n\
+    Caching (valkey) services are forked from a backup: --backup NAME, else the newest one (as on \
+    Aiven); --latest-snapshot takes a fresh one first (avn local). They have no --pitr.\n\n\
     Time forms for --pitr: RFC 3339 (2026-11-21T10:00:00Z, 2026-11-21T12:00:00+02:00), \
     'YYYY-MM-DD HH:MM:SS[.ffffff]' (UTC), relative (-90m, 2h ago, 1d3h ago), @UNIX_SECONDS, and \
     latest or now (the latest transaction, the default).\n\n\
@@ -19,7 +21,8 @@ use clap::Args;
     interrupted (the fork goes on).\n\n\
     Examples:\n  avn service fork db1 db1-staging\n  avn service fork db1 db1-incident --pitr '2026-11-21 09:58:00'\n  \
     avn service fork db1 db1-copy --pitr '2h ago' -p business-4 --copy-integrations\n  \
-    avn service fork db1 ci-copy --if-not-exists --timeout 20m --json\n  avn service fork db1 test --dry-run")]
+    avn service fork db1 ci-copy --if-not-exists --timeout 20m --json\n  avn service fork db1 test --dry-run\n  \
+    avn service fork cache cache-copy --latest-snapshot")]
 pub struct ForkArgs {
     /// Fork this service
     #[arg(value_parser = crate::service_name)]
@@ -33,6 +36,9 @@ pub struct ForkArgs {
     /// Restore from this backup (see `avn service backup-list SOURCE`)
     #[arg(long, value_name = "NAME", conflicts_with = "pitr")]
     pub backup: Option<String>,
+    /// Take a backup of SOURCE now and fork from it (types forked from backups, such as valkey; avn local)
+    #[arg(long, conflicts_with_all = ["pitr", "backup"])]
+    pub latest_snapshot: bool,
     /// Fork a service of this project [default: the current project]
     #[arg(long, value_name = "PROJECT")]
     pub source_project: Option<String>,
