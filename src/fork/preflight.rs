@@ -213,7 +213,7 @@ async fn choose_backup(
             backups.backups.iter().find(|b| &b.backup_name == name).map(|b| b.backup_time.as_str()).unwrap_or("");
         if req.latest_snapshot {
             ctx.printer.info(&format!(
-                "Would take a fresh snapshot of '{}' and restore it (the newest backup now is {name}, {time})",
+                "A fresh snapshot of '{}' is to be taken and restored (the newest backup now is {name}, {time})",
                 req.source
             ));
         } else {

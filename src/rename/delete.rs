@@ -135,10 +135,12 @@ impl Rename<'_, '_> {
             }
             Err(e) => return Err(keep(format!("'{}' cannot be checked ({e})", self.new))),
         }
-        if let (true, Some(before)) = (Self::is_pg(s) || s.service_type == "mysql", &j.verified_fingerprint) {
-            let now = match s.service_type == "mysql" {
-                true => super::mysql::fingerprint(&self.old_my().await?).await?,
-                false => postgres::fingerprint(&self.old_pg().await?).await?,
+        let fingerprinted = Self::is_pg(s) || s.service_type == "mysql" || s.service_type == "valkey";
+        if let (true, Some(before)) = (fingerprinted, &j.verified_fingerprint) {
+            let now = match s.service_type.as_str() {
+                "mysql" => super::mysql::fingerprint(&self.old_my().await?).await?,
+                "valkey" => super::valkey::fingerprint(self.ctx.client()?, &self.project, &self.old).await?,
+                _ => postgres::fingerprint(&self.old_pg().await?).await?,
             };
             let changes = postgres::fingerprint_changes(before, &now);
             if !changes.is_empty() {

@@ -29,6 +29,7 @@ mod repoint;
 mod rollback;
 mod saga;
 mod stages;
+mod valkey;
 
 use journal::Journal;
 use journal::State;

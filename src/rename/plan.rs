@@ -63,6 +63,8 @@ fn steps(
         "stop_writes",
         if o.writes_stopped {
             "skip: the operator stopped writes (--writes-stopped)".to_string()
+        } else if s.service_type == "valkey" {
+            format!("have avn local take the write commands from every user of '{old}' (kept across restarts), end their connections, write a fence key; prove a write fails")
         } else if s.local_writes {
             format!("have avn local set read_only on '{old}' (kept across restarts), end other sessions, commit a fence row and end them again; prove a write fails")
         } else {
@@ -75,10 +77,15 @@ fn steps(
     steps.push((
         "fork",
         format!(
-            "create '{new}' ({} on {} in {}) from '{old}' at its latest transaction, tags copied, termination protection {}; wait until it accepts connections",
+            "create '{new}' ({} on {} in {}) from '{old}' {}, tags copied, termination protection {}; wait until it accepts connections",
             body.service_type,
             body.plan,
             body.cloud.as_deref().unwrap_or(""),
+            if s.service_type == "valkey" {
+                "from a snapshot taken after the fence (avn local takes it)"
+            } else {
+                "at its latest transaction"
+            },
             if body.termination_protection { "on" } else { "off" }
         ),
     ));
@@ -98,6 +105,8 @@ fn steps(
             list(&s.users),
             list(&s.pools),
             match (pg || s.local_writes, o.checksum) {
+                _ if s.service_type == "valkey" =>
+                    "; the key count and DEBUG DIGEST of both (keys, values, expiry times)",
                 (true, true) => "; exact row counts and contents (checksum) of every user table",
                 (true, false) => "; exact row counts of every user table",
                 _ => "",

@@ -25,6 +25,9 @@ impl Rename<'_, '_> {
         if Self::is_pg(&snapshot) {
             self.check_unlogged(&mut snapshot, conn.as_ref()).await?;
         }
+        if snapshot.service_type == "valkey" {
+            self.check_valkey(client, &mut snapshot, conn.as_ref()).await?;
+        }
         if snapshot.service_type == "mysql" && !self.opts.writes_stopped {
             self.check_mysql_writes(client, &mut snapshot, conn.as_ref()).await?;
         }
@@ -109,6 +112,9 @@ impl Rename<'_, '_> {
             config_options: o.config.clone(),
             tags,
             termination_protection: svc.termination_protection,
+            // Caching: the fork step takes a fresh snapshot once writes are stopped (not now).
+            latest_snapshot: svc.service_type == "valkey",
+            dry_run: svc.service_type == "valkey",
             ..ForkRequest::new(&self.project, old, new)
         };
         Ok(fork::preflight(self.ctx, &req, svc).await?.body)
@@ -198,6 +204,47 @@ impl Rename<'_, '_> {
             CliError::usage(format!("cannot connect to '{old}' to verify the rename: {e}")).hint(
                 "stop writes yourself and pass --writes-stopped, or run from a machine that can reach the database",
             )
+        })?;
+        snapshot.local_writes = true;
+        Ok(())
+    }
+
+    /// Caching: on avn local only. Its control plane stops writes, writes the fence key, takes a
+    /// fresh snapshot and says what each side holds; Aiven does none of this (and forks Caching
+    /// from its scheduled backups only, which may lack the last writes), so a rename there could
+    /// lose data: refused. The service's own login must reach OLD, to prove writes fail.
+    async fn check_valkey(
+        &self,
+        client: &avn_client::Client,
+        snapshot: &mut Snapshot,
+        conn: Option<&Conn>,
+    ) -> anyhow::Result<()> {
+        let old = &self.old;
+        match client.local_writes(&self.project, old).await {
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => {
+                return Err(CliError::usage(format!(
+                    "avn cannot rename the Caching service '{old}' here: a fork restores a scheduled backup, which may lack the last writes, and there is no way to prove it does not"
+                ))
+                .hint("on Aiven, create the new service from a backup yourself (`avn service fork`) once writes to it have stopped and a backup taken after that exists")
+                .into())
+            }
+            Err(e) => return Err(e.into()),
+        }
+        if self.opts.writes_stopped {
+            return Err(CliError::usage(
+                "--writes-stopped does not apply to Caching services on avn local: avn stops their writes itself",
+            )
+            .hint("leave out --writes-stopped")
+            .into());
+        }
+        let uri = conn
+            .map(|c| c.uri.clone())
+            .ok_or_else(|| CliError::usage(format!("'{old}' has no service URI to verify the copy with")))?;
+        let vk = crate::valkey::VkConn::parse(&uri, self.ctx.pg_trust(&self.project).await)?;
+        vk.connect(std::time::Duration::from_secs(10)).await.map_err(|e| {
+            CliError::usage(format!("cannot connect to '{old}' to verify the rename: {e}"))
+                .hint("run from a machine that can reach the service")
         })?;
         snapshot.local_writes = true;
         Ok(())

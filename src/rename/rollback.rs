@@ -187,10 +187,13 @@ impl Rename<'_, '_> {
         // copied with.
         if snapshot_of(j).local_writes && j.fence.is_some() {
             // NEW takes writes (read_only is not copied); it may carry the fence.
+            let valkey = self.is_valkey(j);
             match async {
-                super::mysql::fence_remove(&self.my(&self.new_conn().await?.uri).await?)
-                    .await
-                    .map_err(anyhow::Error::from)
+                let uri = self.new_conn().await?.uri;
+                if valkey {
+                    return super::valkey::fence_remove(&self.vk(&uri).await?).await.map_err(anyhow::Error::from);
+                }
+                super::mysql::fence_remove(&self.my(&uri).await?).await.map_err(anyhow::Error::from)
             }
             .await
             {

@@ -95,13 +95,25 @@ impl Rename<'_, '_> {
             lease: j.lease.clone(),
         };
         let done = client.local_set_writes(&self.project, &self.old, &change).await?;
+        let ids = if self.ctx.printer.verbosity() > 0 { format!(" (fence {id})") } else { String::new() };
+        if self.is_valkey(j) {
+            let vk = self.vk(&self.old_conn().await?.uri).await?;
+            if let Err(why) = super::valkey::write_fails(&vk).await? {
+                return Err(anyhow::anyhow!("writes to '{}' do not fail after they were stopped: {why}", self.old));
+            }
+            j.verified_fingerprint = Some(super::valkey::fingerprint(client, &self.project, &self.old).await?);
+            j.save()?;
+            return Ok(Outcome::Done(format!(
+                "writes stopped on '{}' (its users lost their write commands, kept across restarts): a write fails, and {} open connection(s) were ended; then a fence key was written last{ids}: once '{}' holds it, '{}' has every write '{}' accepted",
+                self.old, done.sessions_ended, self.new, self.new, self.old
+            )));
+        }
         let my = self.old_my().await?;
         if let Err(why) = super::mysql::write_fails(&my).await? {
             return Err(anyhow::anyhow!("writes to '{}' do not fail after read_only was set: {why}", self.old));
         }
         j.verified_fingerprint = Some(super::mysql::fingerprint(&my).await?);
         j.save()?;
-        let ids = if self.ctx.printer.verbosity() > 0 { format!(" (fence {id})") } else { String::new() };
         Ok(Outcome::Done(format!(
             "writes stopped on '{}' (read_only, kept across restarts): a write fails, and {} open session(s) were ended; then a marker row was written last{ids}: once '{}' holds it, '{}' has every write '{}' accepted",
             self.old, done.sessions_ended, self.new, self.new, self.old
@@ -115,6 +127,16 @@ impl Rename<'_, '_> {
 
     pub(super) async fn old_my(&self) -> anyhow::Result<crate::mysql::MyConn> {
         self.my(&self.old_conn().await?.uri).await
+    }
+
+    /// A Caching service URI, parsed, with the project's TLS trust.
+    pub(super) async fn vk(&self, uri: &str) -> anyhow::Result<crate::valkey::VkConn> {
+        Ok(crate::valkey::VkConn::parse(uri, self.ctx.pg_trust(&self.project).await)?)
+    }
+
+    /// Whether OLD is a Caching service (whose writes avn local stops).
+    pub(super) fn is_valkey(&self, j: &Journal) -> bool {
+        j.old_snapshot.as_ref().is_some_and(|s| s.service_type == "valkey")
     }
 
     pub(super) async fn fork(&self, j: &mut Journal) -> anyhow::Result<Outcome> {
@@ -143,7 +165,7 @@ impl Rename<'_, '_> {
                 }
             }
         }
-        let body: avn_api::ServiceCreate = serde_json::from_value(j.fork_request.clone())?;
+        let mut body: avn_api::ServiceCreate = serde_json::from_value(j.fork_request.clone())?;
         let timeout =
             self.opts.timeout_seconds.map(Duration::from_secs_f64).unwrap_or(crate::readiness::DEFAULT_TIMEOUT);
         // A fork to "latest" reaches only what was archived: wait for the fence's segment first.
@@ -178,6 +200,19 @@ impl Rename<'_, '_> {
                 ))
             }
             Err(e) if e.is_not_found() => {
+                if self.is_valkey(j) && !self.opts.writes_stopped {
+                    // A Caching fork restores a snapshot: a fresh one, taken after the fence.
+                    let b = client.local_backup_now(&self.project, &self.old).await?;
+                    let mut keys = avn_api::ForkKeys::read(&body.user_config);
+                    keys.basebackup = Some(b.backup_name.clone());
+                    keys.write(&mut body.user_config);
+                    j.fork_request = serde_json::to_value(&body)?;
+                    j.save()?;
+                    self.ctx.printer.info(&format!(
+                        "Took a fresh snapshot of '{}' after the fence: backup {}",
+                        self.old, b.backup_name
+                    ));
+                }
                 j.created_new = true;
                 j.new_leased = body.tags.as_ref().is_some_and(|t| t.contains_key(avn_api::lease::TAG));
                 j.save()?;
@@ -203,7 +238,13 @@ impl Rename<'_, '_> {
             })?;
         if let Some(id) = &j.fence {
             let new_uri = self.new_conn().await?.uri;
-            let holds = if j.old_snapshot.as_ref().is_some_and(|s| s.local_writes) {
+            let holds = if self.is_valkey(j) {
+                let vk = self.vk(&new_uri).await?;
+                if fork_loses_fence() {
+                    super::valkey::fence_remove(&vk).await?;
+                }
+                super::valkey::fence_holds(&vk, id).await?
+            } else if j.old_snapshot.as_ref().is_some_and(|s| s.local_writes) {
                 let my = self.my(&new_uri).await?;
                 if fork_loses_fence() {
                     super::mysql::fence_remove(&my).await?;
@@ -222,6 +263,12 @@ impl Rename<'_, '_> {
                     self.new,
                     self.old
                 ));
+            }
+            if self.is_valkey(j) {
+                return Ok(Outcome::Done(format!(
+                    "'{}' forked from a snapshot of '{}' taken after its writes stopped, and ready; it holds the fence key, so it has every write '{}' accepted",
+                    self.new, self.old, self.old
+                )));
             }
             return Ok(Outcome::Done(format!(
                 "'{}' forked from '{}' at its latest transaction and ready; it holds the marker row, so it has every write '{}' accepted",
@@ -282,7 +329,10 @@ impl Rename<'_, '_> {
         cmp("connection pools", &s.pools, names(&fork.connection_pools, |p| p.pool_name.clone()), &mut problems);
         let mut tables = 0;
         let mut checksummed = None;
-        if s.local_writes {
+        let mut digests = None;
+        if s.service_type == "valkey" {
+            digests = Some(self.compare_digests(j, &mut problems).await?);
+        } else if s.local_writes {
             let old_my = self.old_my().await?;
             let new_my = self
                 .my(&Conn::of(&fork).map(|c| c.uri).ok_or_else(|| anyhow::anyhow!("no URI for '{}'", self.new))?)
@@ -329,7 +379,9 @@ impl Rename<'_, '_> {
         if let (Some(_), true) = (&j.fence, Self::is_pg(s)) {
             fence::remove(&self.pg(&self.new_conn().await?.uri).await?).await?;
         }
-        if let (Some(_), true) = (&j.fence, s.local_writes) {
+        if let (Some(_), true) = (&j.fence, s.service_type == "valkey") {
+            super::valkey::fence_remove(&self.vk(&self.new_conn().await?.uri).await?).await?;
+        } else if let (Some(_), true) = (&j.fence, s.local_writes) {
             super::mysql::fence_remove(&self.my(&self.new_conn().await?.uri).await?).await?;
         }
         let sums = match checksummed {
@@ -348,10 +400,46 @@ impl Rename<'_, '_> {
         } else {
             format!("; unlogged, left out (--force): {}", s.unlogged.join(", "))
         };
+        if let Some(keys) = digests {
+            return Ok(Outcome::Done(format!(
+                "same users; the same {keys} key(s), values and expiry times (DEBUG DIGEST equal)"
+            )));
+        }
         Ok(Outcome::Done(format!(
             "same databases, users and connection pools{}{sums}{skipped}",
             if tables > 0 { format!("; row counts equal in {tables} table(s)") } else { String::new() }
         )))
+    }
+
+    /// Caching: OLD's key count and digest (taken when its writes stopped) against NEW's. Keys
+    /// that expire meanwhile are gone from one side before the other: a difference is looked at
+    /// again, both sides afresh, a few times before it counts. Returns the keys compared.
+    async fn compare_digests(&self, j: &Journal, problems: &mut Vec<String>) -> anyhow::Result<u64> {
+        let client = self.ctx.client()?;
+        let mut old = match &j.verified_fingerprint {
+            Some(f) => f.clone(),
+            None => super::valkey::fingerprint(client, &self.project, &self.old).await?,
+        };
+        for attempt in 0..4 {
+            let new = super::valkey::fingerprint(client, &self.project, &self.new).await?;
+            if new == old {
+                return Ok(new.get("keys").and_then(|k| k.parse().ok()).unwrap_or(0));
+            }
+            if attempt == 3 {
+                let show = |f: &std::collections::BTreeMap<String, String>| {
+                    format!(
+                        "{} key(s), digest {}",
+                        f.get("keys").map_or("?", String::as_str),
+                        f.get("digest").map_or("?", String::as_str)
+                    )
+                };
+                problems.push(format!("'{}' has {}, '{}' has {}", self.old, show(&old), self.new, show(&new)));
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            old = super::valkey::fingerprint(client, &self.project, &self.old).await?;
+        }
+        Ok(0)
     }
 
     /// Tables whose row counts differ between OLD (`a`) and NEW (`b`), or that one lacks.

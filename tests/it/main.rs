@@ -27,6 +27,7 @@ mod local_recovery;
 mod local_secrets;
 mod local_support;
 mod local_tls;
+mod local_valkey;
 mod official_client;
 mod rename_failures;
 mod rename_fixture;

@@ -44,6 +44,7 @@ pub async fn run(ctx: &Context<'_>, cmd: ServiceCommand) -> anyhow::Result<()> {
         ServiceCommand::UserList(a) => users::list(ctx, a).await,
         ServiceCommand::UserGet(a) => users::get(ctx, a).await,
         ServiceCommand::UserCreate(a) => users::create(ctx, a).await,
+        ServiceCommand::UserSetAccessControl(a) => users::set_access_control(ctx, a).await,
         ServiceCommand::UserDelete(a) => users::delete(ctx, a).await,
         ServiceCommand::UserPasswordReset(a) => users::password_reset(ctx, a).await,
         ServiceCommand::UserCredsAcknowledge(a) => users::creds_acknowledge(ctx, a).await,

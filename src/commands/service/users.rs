@@ -42,19 +42,24 @@ pub async fn get(ctx: &Context<'_>, args: UserGetArgs) -> anyhow::Result<()> {
     ctx.printer.emit(user.clone(), &[user], &columns)
 }
 
-pub async fn create(ctx: &Context<'_>, args: UserCreateArgs) -> anyhow::Result<()> {
-    // The official client's access_control: each given rule list split on whitespace.
+/// The official client's access_control: each given rule list split on whitespace.
+fn access_control(lists: [(&str, &Option<String>); 4]) -> Map<String, Value> {
     let mut access_control = Map::new();
-    for (key, v) in [
-        ("valkey_acl_keys", &args.valkey_acl_keys),
-        ("valkey_acl_commands", &args.valkey_acl_commands),
-        ("valkey_acl_categories", &args.valkey_acl_categories),
-        ("valkey_acl_channels", &args.valkey_acl_channels),
-    ] {
+    for (key, v) in lists {
         if let Some(v) = v {
             access_control.insert(key.into(), v.split_whitespace().map(Value::from).collect());
         }
     }
+    access_control
+}
+
+pub async fn create(ctx: &Context<'_>, args: UserCreateArgs) -> anyhow::Result<()> {
+    let access_control = access_control([
+        ("valkey_acl_keys", &args.valkey_acl_keys),
+        ("valkey_acl_commands", &args.valkey_acl_commands),
+        ("valkey_acl_categories", &args.valkey_acl_categories),
+        ("valkey_acl_channels", &args.valkey_acl_channels),
+    ]);
     let body = UserCreate {
         username: args.username.clone(),
         authentication: args.authentication,
@@ -66,6 +71,22 @@ pub async fn create(ctx: &Context<'_>, args: UserCreateArgs) -> anyhow::Result<(
         "Created user '{}' in '{}'. Its password: avn service user-get {} --username {} --format '{{password}}'",
         args.username, args.name, args.name, args.username
     ));
+    Ok(())
+}
+
+pub async fn set_access_control(ctx: &Context<'_>, args: UserSetAccessControlArgs) -> anyhow::Result<()> {
+    let body = UserModify {
+        operation: avn_api::inventory::SET_ACCESS_CONTROL.into(),
+        access_control: Some(access_control([
+            ("valkey_acl_keys", &args.valkey_acl_keys),
+            ("valkey_acl_commands", &args.valkey_acl_commands),
+            ("valkey_acl_categories", &args.valkey_acl_categories),
+            ("valkey_acl_channels", &args.valkey_acl_channels),
+        ])),
+        ..Default::default()
+    };
+    ctx.client()?.service_user_modify(ctx.project()?, &args.name, &args.username, &body).await?;
+    ctx.printer.info(&format!("Access control of '{}' in '{}' set", args.username, args.name));
     Ok(())
 }
 

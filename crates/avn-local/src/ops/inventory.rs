@@ -147,12 +147,22 @@ pub async fn modify_user(
             if m.engine_of(&found)?.has_pitr() {
                 return Err(Refusal::invalid("set-access-control applies to Valkey services only"));
             }
-            let rules = crate::engines::valkey::acl::rules(body.access_control.as_ref()).map_err(Refusal::invalid)?;
+            // Checked before anything: then against the user's rules now.
+            crate::engines::valkey::acl::rules(body.access_control.as_ref()).map_err(Refusal::invalid)?;
             let (_guard, rec) = lock_running(m, project, name).await?;
             let (_, users) = m.engine_of(&rec)?.inventory(m, &rec).await?;
             if !users.iter().any(|u| u == user) {
                 return Err(Refusal::not_found(format!("Service user '{user}' does not exist in '{name}'")));
             }
+            // Each list given replaces the user's list of that kind; the others stay.
+            let mut merged = m
+                .engine_of(&rec)?
+                .access_controls(m, &rec)
+                .await
+                .and_then(|all| all.get(user).and_then(|a| a.as_object().cloned()))
+                .unwrap_or_default();
+            merged.extend(body.access_control.clone().unwrap_or_default());
+            let rules = crate::engines::valkey::acl::rules(Some(&merged)).map_err(Refusal::invalid)?;
             m.engine_of(&rec)?.set_access_control(m, &rec, user, &rules).await?;
             m.forget_inventory(&rec.id);
             return Ok(());

@@ -41,6 +41,7 @@ pub enum ServiceCommand {
     UserList(users::UserListArgs),
     UserGet(users::UserGetArgs),
     UserCreate(users::UserCreateArgs),
+    UserSetAccessControl(users::UserSetAccessControlArgs),
     UserDelete(users::UserDeleteArgs),
     UserPasswordReset(users::UserPasswordResetArgs),
     UserCredsAcknowledge(users::UserCredsAcknowledgeArgs),

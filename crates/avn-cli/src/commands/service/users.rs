@@ -59,6 +59,34 @@ pub struct UserCreateArgs {
     pub valkey_acl_channels: Option<String>,
 }
 
+/// Set a Valkey service user's access control
+#[derive(Debug, Args)]
+#[command(long_about = "Set a Caching (Valkey) service user's ACL rules, as the official client \
+    does; its password stays. Each list given replaces the user's list of that kind; the others \
+    stay as they are.\n\n\
+    Examples:\n  avn service user-set-access-control cache --username app --valkey-acl-keys 'app:* jobs:*'\n  \
+    avn service user-set-access-control cache --username app --valkey-acl-categories '+@read'")]
+pub struct UserSetAccessControlArgs {
+    /// The service
+    #[arg(value_parser = crate::service_name)]
+    pub name: String,
+    /// The user
+    #[arg(long)]
+    pub username: String,
+    /// Valkey: ACL rules for keys (space-separated)
+    #[arg(long, value_name = "RULES")]
+    pub valkey_acl_keys: Option<String>,
+    /// Valkey: ACL rules for commands (space-separated)
+    #[arg(long, value_name = "RULES")]
+    pub valkey_acl_commands: Option<String>,
+    /// Valkey: ACL rules for command categories (space-separated)
+    #[arg(long, value_name = "RULES")]
+    pub valkey_acl_categories: Option<String>,
+    /// Valkey: ACL rules for channels (space-separated)
+    #[arg(long, value_name = "RULES")]
+    pub valkey_acl_channels: Option<String>,
+}
+
 /// Delete a service user (no prompt, as in the official client)
 #[derive(Debug, Args)]
 #[command(long_about = "Delete a service user. There is no prompt, as in the official client: \

@@ -47,15 +47,20 @@ pub fn hashed(password: &str) -> String {
 }
 
 /// The rules of a service user from Aiven's `access_control` (`valkey_acl_keys`, `…_commands`,
-/// `…_categories`, `…_channels`, each a list); everything when absent. Refuses what is not a
-/// pattern, a category or a command.
+/// `…_categories`, `…_channels`, each a list); a list not given is everything of its kind (every
+/// key and channel, `+@all`, no single commands). Refuses what is not a pattern, a category or a
+/// command.
 pub fn rules(access: Option<&Map<String, Value>>) -> Result<Vec<String>, String> {
-    let Some(access) = access.filter(|a| !a.is_empty()) else {
-        return Ok(["~*", "&*", "+@all"].map(String::from).to_vec());
-    };
+    let none = Map::new();
+    let access = access.unwrap_or(&none);
     let list = |key: &str| -> Result<Vec<String>, String> {
+        let default = match key {
+            "valkey_acl_keys" | "valkey_acl_channels" => vec!["*".to_string()],
+            "valkey_acl_categories" => vec!["+@all".to_string()],
+            _ => vec![],
+        };
         match access.get(key) {
-            None | Some(Value::Null) => Ok(vec![]),
+            None | Some(Value::Null) => Ok(default),
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|v| v.as_str().map(String::from).ok_or_else(|| format!("access_control.{key}: a list of strings")))
@@ -167,6 +172,22 @@ pub fn ensure_admin(layout: &Layout) -> Result<(), ValkeyError> {
     let all = ["~*", "&*", "+@all"].map(String::from);
     out.push_str(&line(INTERNAL_ADMIN, admin_pw.trim(), &all, false));
     out.push('\n');
+    avn_util::crashsafe::write(&path, out.as_bytes(), 0o600)?;
+    Ok(())
+}
+
+/// In a stopped instance's ACL file: each user in `before` gets its line from there (the rules it
+/// had before a rename stopped writes).
+pub fn restore_rules_in_file(layout: &Layout, before: &BTreeMap<String, String>) -> Result<(), ValkeyError> {
+    let path = server::acl_file(layout);
+    let text = std::fs::read_to_string(&path)?;
+    let out: String = text
+        .lines()
+        .map(|l| match l.split_whitespace().nth(1).and_then(|u| before.get(u)) {
+            Some(saved) => format!("{saved}\n"),
+            None => format!("{l}\n"),
+        })
+        .collect();
     avn_util::crashsafe::write(&path, out.as_bytes(), 0o600)?;
     Ok(())
 }
@@ -310,6 +331,10 @@ mod tests {
         let r = super::rules(ac.as_object()).unwrap();
         assert_eq!(r, ["~app:*", "&news", "+@all", "-@dangerous", "+info"]);
         assert_eq!(super::rules(None).unwrap(), ["~*", "&*", "+@all"]);
+        let read = json!({"valkey_acl_categories": ["+@read"]});
+        assert_eq!(super::rules(read.as_object()).unwrap(), ["~*", "&*", "+@read"]);
+        let nothing = json!({"valkey_acl_keys": [], "valkey_acl_categories": []});
+        assert_eq!(super::rules(nothing.as_object()).unwrap(), ["&*"]);
         for bad in [
             json!({"valkey_acl_keys": ["a b"]}),
             json!({"valkey_acl_categories": ["all"]}),

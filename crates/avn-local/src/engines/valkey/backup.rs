@@ -12,6 +12,9 @@ use super::server;
 use super::ValkeyError;
 use crate::engines::Layout;
 
+/// In a backup taken while writes were stopped: each user's ACL rules from before the stop.
+pub const WRITES_STOPPED: &str = "writes-stopped";
+
 /// What a backup holds, beside its files.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Label {
@@ -42,6 +45,12 @@ pub async fn base_backup(layout: &Layout, version: &str, name: &str) -> Result<u
         // is as good.
         let rdb = copy_synced(&server::rdb_file(&l), &d.join(server::RDB_FILE))?;
         copy_synced(&server::acl_file(&l), &d.join(server::ACL_FILE))?;
+        // Taken while a rename keeps writes stopped: the users' rules from before the stop, which
+        // a fork (a new service) gets back.
+        match copy_synced(&server::writes_stopped_marker(&l), &d.join(WRITES_STOPPED)) {
+            Err(ValkeyError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
+            other => drop(other?),
+        }
         let label = Label { rdb_bytes: rdb, server: format!("redis-server {v}") };
         avn_util::crashsafe::write(
             &d.join("backup_label"),

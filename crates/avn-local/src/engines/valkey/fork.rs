@@ -51,6 +51,13 @@ pub async fn fork(redis: &Redis, m: &Arc<Manager>, rec: &ServiceRec, origin: &Fo
     m.report(&rec.id, "basebackup", Some("bytes_uncompressed"), 0, 0, total);
     tracing::info!(fork = %rec.name, backup = %name, bytes = label.rdb_bytes, "restoring snapshot");
     restore_files(&from, &layout).await?;
+    // A snapshot taken while a rename kept writes stopped: the fork is a new service, and its
+    // users get back the rules they had before the stop.
+    if let Ok(before) = std::fs::read(from.join(backup::WRITES_STOPPED)) {
+        let before: std::collections::BTreeMap<String, String> = serde_json::from_slice(&before)
+            .map_err(|e| super::ValkeyError::BadBackup(name.clone(), format!("{}: {e}", backup::WRITES_STOPPED)))?;
+        super::acl::restore_rules_in_file(&layout, &before)?;
+    }
     m.report(&rec.id, "basebackup", Some("bytes_uncompressed"), 0, total, total);
     m.report(&rec.id, "finalize", None, 0, 1, 1);
     engine::start(redis, m, rec, rec.port).await?;
