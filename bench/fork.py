@@ -24,6 +24,18 @@ copy floor; the median of three, `sync` before each). Then, on a second control 
         data directory.
 
 Goals (issue 12): every fork within 1.5x of its copy; disk within 1.5x of the data directory.
+
+Then Caching (issue 22), on a third control plane: a startup-4 `valkey` service (redis-server 7.0)
+holding --keys keys (`DEBUG POPULATE`, 80-byte values, as the control plane's own user), and
+
+  V1  a fork from a fresh snapshot (`--latest-snapshot`), timed from the command until the fork
+      accepts connections (AUTH and PING over TLS);
+  V2  a fork from the newest backup (Aiven's default, no snapshot first);
+
+each against the bare path measured in the same run, the median of three: `BGSAVE` and its wait,
+copying the RDB, starting a redis-server on the copy, until it answers `PING` (V2's bare path has
+no `BGSAVE`). Each fork's key count and `DEBUG DIGEST` are checked against the source's.
+Goal: V1 within 1.2x of its bare path.
 Prints every figure and ratio; nothing is picked for its number. Each copy line also shows what
 `sync` after the copy took: a fork is durable when it reports RUNNING, `cp -a` alone is not.
 
@@ -31,10 +43,12 @@ With --xfs, everything runs on a loop-mounted XFS image (root only; reflinks): f
 clone extents instead of copying bytes. Where that cannot be done, it says why and stops.
 
 Usage: bench/fork.py [--scale 70] [--avn target/release/avn] [--skip-disk] [--xfs]
+                     [--keys 2000000] [--skip-pg] [--skip-caching]
 """
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -139,12 +153,18 @@ def main():
     ap.add_argument("--avn", default=RELEASE)
     ap.add_argument("--skip-disk", action="store_true")
     ap.add_argument("--xfs", action="store_true")
+    ap.add_argument("--keys", type=int, default=2_000_000)
+    ap.add_argument("--skip-pg", action="store_true")
+    ap.add_argument("--skip-caching", action="store_true")
     a = ap.parse_args()
     base = "/var/tmp"
     if a.xfs:
         img, base = xfs_mount()
     try:
-        run(a, base)
+        if not a.skip_pg:
+            run(a, base)
+        if not a.skip_caching:
+            run_caching(a, base)
     finally:
         if a.xfs:
             subprocess.run(["umount", base])
@@ -265,6 +285,89 @@ def run(a, base):
         print(f"  data directory {sizes['data'] / 2**30:.2f} GiB (of which pg_wal {wal / 2**30:.2f} GiB), "
               f"base backups {sizes['base'] / 2**30:.2f} GiB, WAL archive {sizes['archive'] / 2**30:.2f} GiB "
               f"(of which compressed {zst / 2**30:.2f} GiB)" + (" [du of each; clones share extents]" if a.xfs else ""))
+
+
+def redis_cli_internal(p, name, *args):
+    """A command as the control plane's own ACL user, on the service's socket (root only)."""
+    root = data_dir(p, name)
+    pw = open(os.path.join(root, "admin.pw")).read().strip()
+    env = {"REDISCLI_AUTH": pw, "PATH": os.environ["PATH"]}
+    return subprocess.check_output(["redis-cli", "-s", os.path.join(root, "run", "redis.sock"), "--user",
+                                    "avn_admin", "--no-auth-warning", *args], env=env, text=True).strip()
+
+
+def bare_fork(p, name, port, snapshot):
+    """The bare path: (BGSAVE and its wait,) copy the RDB, start redis-server on it, PING."""
+    root = data_dir(p, name)
+    t0 = time.perf_counter()
+    if snapshot:
+        before = redis_cli_internal(p, name, "LASTSAVE")
+        redis_cli_internal(p, name, "BGSAVE")
+        while True:
+            info = redis_cli_internal(p, name, "INFO", "persistence")
+            if "rdb_bgsave_in_progress:0" in info and redis_cli_internal(p, name, "LASTSAVE") != before:
+                break
+            time.sleep(0.01)
+    dst = os.path.join(p.tmp, f"bare-{port}")
+    os.makedirs(dst, exist_ok=True)
+    subprocess.run(["cp", os.path.join(root, "data", "dump.rdb"), os.path.join(dst, "dump.rdb")], check=True)
+    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", dst,
+                               "--dbfilename", "dump.rdb", "--save", "", "--appendonly", "no",
+                               "--logfile", os.path.join(dst, "log")], stdout=subprocess.DEVNULL)
+    while subprocess.run(["redis-cli", "-p", str(port), "PING"], capture_output=True, text=True).stdout.strip() != "PONG":
+        time.sleep(0.01)
+    t = time.perf_counter() - t0
+    keys = subprocess.check_output(["redis-cli", "-p", str(port), "DBSIZE"], text=True).strip()
+    server.terminate()
+    server.wait()
+    shutil.rmtree(dst)
+    return t, keys
+
+
+def run_caching(a, base):
+    results = []
+    with local_plane(a.avn, serve_args=("--backup-interval", "1h"), base_dir=base) as p:
+        p.avn("service", "create", "cache", "-t", "valkey", "-p", "startup-4", "--wait")
+        while not newest_backup(p, "cache"):
+            time.sleep(0.1)
+        print(f"populating {a.keys} keys...", file=sys.stderr)
+        redis_cli_internal(p, "cache", "DEBUG", "POPULATE", str(a.keys), "key", "80")
+        digest = redis_cli_internal(p, "cache", "DEBUG", "DIGEST")
+        used = redis_cli_internal(p, "cache", "INFO", "memory")
+        mem = [l.split(":")[1] for l in used.splitlines() if l.startswith("used_memory_human:")][0]
+
+        def check(fork_name):
+            assert redis_cli_internal(p, fork_name, "DBSIZE") == str(a.keys), f"{fork_name}: wrong key count"
+            assert redis_cli_internal(p, fork_name, "DEBUG", "DIGEST") == digest, f"{fork_name}: digest differs"
+            p.avn("service", "terminate", fork_name, "--force")
+
+        port = 47000
+        for case, what, args, snapshot in [
+            ("V1", "fork from a fresh snapshot (--latest-snapshot)", ["--latest-snapshot"], True),
+            ("V2", "fork from the newest backup", [], False),
+        ]:
+            forks, bares = [], []
+            for i in range(3):
+                name = f"{case.lower()}-{i}"
+                subprocess.run(["sync"])
+                forks.append(fork(p, ["cache", name, *args]))
+                check(name)
+                subprocess.run(["sync"])
+                t, keys = bare_fork(p, "cache", port, snapshot)
+                port += 1
+                assert keys == str(a.keys), f"bare path: {keys} keys"
+                bares.append(t)
+            results.append((case, what, sorted(forks), sorted(bares)))
+        rdb = os.path.getsize(os.path.join(data_dir(p, "cache"), "data", "dump.rdb"))
+    print(f"\nCaching forks of {a.keys} keys ({mem} in memory, RDB {rdb / 2**20:.1f} MiB), redis-server 7.0:")
+    for case, what, forks, bares in results:
+        f, b = forks[1], bares[1]
+        print(f"  {case}  {what:<48} fork {f:5.2f} s ({forks[0]:.2f}-{forks[2]:.2f})   "
+              f"bare {b:5.2f} s ({bares[0]:.2f}-{bares[2]:.2f})   ratio {f / b:4.2f}")
+    print("  medians of 3 (range in brackets); goal: V1 <= 1.2x; the bare path of V2 has no BGSAVE")
+    for name, steps in PROFILES.items():
+        if steps:
+            print(f"  {name}: " + ", ".join(steps))
 
 
 if __name__ == "__main__":

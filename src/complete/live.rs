@@ -73,6 +73,7 @@ pub const SLOTS: &[(&str, &str, Kind)] = &[
     ("service user-delete", "name", Kind::Services),
     ("service user-password-reset", "name", Kind::Services),
     ("service user-creds-acknowledge", "name", Kind::Services),
+    ("service user-set-access-control", "name", Kind::Services),
     ("service database-list", "name", Kind::Services),
     ("service database-create", "name", Kind::Services),
     ("service database-delete", "name", Kind::Services),

@@ -117,7 +117,12 @@ impl Rename<'_, '_> {
             dry_run: svc.service_type == "valkey",
             ..ForkRequest::new(&self.project, old, new)
         };
-        Ok(fork::preflight(self.ctx, &req, svc).await?.body)
+        let mut body = fork::preflight(self.ctx, &req, svc).await?.body;
+        // Types forked from backups restore the newest one when the fork is created (taken after
+        // writes stopped, at best), not the one that was newest now. Caching's is set by the
+        // fork step (a fresh snapshot after the fence).
+        body.user_config.remove(avn_api::fork::BASEBACKUP);
+        Ok(body)
     }
 
     /// What the rename knows of OLD before it changes anything, and OLD's connection.

@@ -264,3 +264,47 @@ fn a_standby_that_cannot_fit_is_not_built_and_the_primary_keeps_serving() {
     drop(l);
     drop(disk);
 }
+
+/// A Caching service on a full disk: a snapshot cannot be written, so a fork from a fresh one is
+/// refused before it is created and leaves nothing; the server refuses writes rather than take
+/// ones it cannot keep, serves reads, and takes writes again soon after space is back.
+#[test]
+fn a_full_disk_fails_a_caching_snapshot_and_writes_resume_when_space_is_back() {
+    let Some(disk) = SmallDisk::mount(300) else {
+        eprintln!("SKIPPED: cannot mount a tmpfs here (needs root)");
+        return;
+    };
+    let l = Local::start_with(
+        tempfile::tempdir_in(&disk.path).unwrap(),
+        vec![("AVN_LOCAL_FORK_SPACE_CHECK".into(), "off".into())],
+    );
+    l.avn(&["service", "create", "cache", "-t", "valkey", "-p", "startup-4", "--wait", "--timeout", "120"]).code(0);
+    l.wait_first_backup("cache");
+    crate::local_valkey::internal(&l, "cache", &["DEBUG", "POPULATE", "300000", "key", "100"]);
+    let v = crate::local_valkey::Vk::admin(&l, "cache");
+    let filler = disk.fill_leaving(2 << 20);
+    let r = l.avn(&["service", "fork", "cache", "f1", "--latest-snapshot", "--timeout", "120"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("cannot take a snapshot of 'cache'"), "{}", r.stderr);
+    assert!(l.avn(&["service", "get", "f1"]).code != 0, "nothing was created");
+    let inst = crate::local_valkey::instance(&l, "cache");
+    let left: Vec<String> = std::fs::read_dir(inst.join("base"))
+        .unwrap()
+        .chain(std::fs::read_dir(inst.join("data")).unwrap())
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".partial") || n.starts_with("temp-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    let e = v.cmd(&["SET", "x", "1"]).unwrap_err();
+    assert!(e.contains("MISCONF"), "{e}");
+    assert_eq!(v.one(&["GET", "key:1"]).len(), 100, "reads go on");
+    std::fs::remove_file(&filler).unwrap();
+    crate::support::wait_until(l.with_log("writes to resume"), Duration::from_secs(60), || {
+        v.cmd(&["SET", "x", "1"]).ok().filter(|o| o == "OK")
+    });
+    let r = l.avn(&["service", "fork", "cache", "f2", "--latest-snapshot", "--timeout", "120"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(crate::local_valkey::Vk::admin(&l, "f2").one(&["DBSIZE"]), "300001");
+    drop(l);
+    drop(disk);
+}

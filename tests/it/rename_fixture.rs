@@ -14,8 +14,13 @@ use wiremock::ResponseTemplate;
 
 use crate::support::*;
 
-fn valkey(name: &str, state: &str) -> Value {
-    json!({"service_name": name, "service_type": "valkey", "plan": "startup-4", "cloud_name": "aws-eu-west-1",
+/// A service of the fixture's type: Grafana (forked from backups; avn cannot stop its writes).
+fn grafana(name: &str, state: &str) -> Value {
+    of_type("grafana", name, state)
+}
+
+fn of_type(stype: &str, name: &str, state: &str) -> Value {
+    json!({"service_name": name, "service_type": stype, "plan": "startup-4", "cloud_name": "aws-eu-west-1",
         "state": state, "create_time": "2026-01-01T00:00:00Z", "user_config": {"service_to_fork_from": "old"}})
 }
 
@@ -67,8 +72,13 @@ async fn tagged(env: &Env, m: &str, p: &str, tags: &Tags, service: Option<Value>
 }
 
 async fn fixture(env: &Env) {
+    fixture_of(env, "grafana").await
+}
+
+async fn fixture_of(env: &Env, stype: &str) {
+    let svc = |name: &str, state: &str| of_type(stype, name, state);
     let (old, new) = (Tags::default(), Tags::default());
-    tagged(env, "GET", "/v1/project/proj/service/old", &old, Some(valkey("old", "RUNNING"))).await;
+    tagged(env, "GET", "/v1/project/proj/service/old", &old, Some(svc("old", "RUNNING"))).await;
     for m in ["GET", "PATCH"] {
         tagged(env, m, "/v1/project/proj/service/old/tags", &old, None).await;
         tagged(env, m, "/v1/project/proj/service/new/tags", &new, None).await;
@@ -82,7 +92,7 @@ async fn fixture(env: &Env) {
     .await;
     env.mock("GET", "/v1/project/proj/service/old/integration", 200, json!({"service_integrations": []})).await;
     env.mock("GET", "/v1/project/proj/service/new/integration", 200, json!({"service_integrations": []})).await;
-    env.mock("GET", "/v1/project/proj/service-types/valkey/plans", 200, json!({"service_plans": [
+    env.mock("GET", &format!("/v1/project/proj/service-types/{stype}/plans"), 200, json!({"service_plans": [
         {"service_plan": "startup-4", "node_count": 1, "backup_config": {"interval": 24, "max_count": 2, "recovery_mode": "basic"}}]})).await;
     Mock::given(method("GET"))
         .and(path("/v1/project/proj/service/new"))
@@ -90,8 +100,8 @@ async fn fixture(env: &Env) {
         .up_to_n_times(3)
         .mount(&env.server)
         .await;
-    tagged(env, "GET", "/v1/project/proj/service/new", &new, Some(valkey("new", "RUNNING"))).await;
-    tagged(env, "POST", "/v1/project/proj/service", &new, Some(valkey("new", "REBUILDING"))).await;
+    tagged(env, "GET", "/v1/project/proj/service/new", &new, Some(svc("new", "RUNNING"))).await;
+    tagged(env, "POST", "/v1/project/proj/service", &new, Some(svc("new", "REBUILDING"))).await;
     env.mock("DELETE", "/v1/project/proj/service/old", 200, json!({})).await;
 }
 
@@ -102,7 +112,7 @@ async fn other_types_need_writes_stopped_by_the_operator() {
     let r = env.run(&["service", "rename", "old", "new", "--yes"]);
     r.code(2);
     assert!(
-        r.stderr.contains("cannot stop writes on a valkey service itself") && r.stderr.contains("--writes-stopped"),
+        r.stderr.contains("cannot stop writes on a grafana service itself") && r.stderr.contains("--writes-stopped"),
         "{}",
         r.stderr
     );
@@ -140,6 +150,22 @@ async fn other_types_need_writes_stopped_by_the_operator() {
     assert_eq!(writes[4].2["tags"]["avn_rename"], Value::Null);
 }
 
+/// A Caching service off avn local: a fork restores a scheduled backup, which may lack the last
+/// writes, so the rename is refused even when the operator says writes are stopped.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_caching_rename_off_avn_local_is_refused_even_with_writes_stopped() {
+    let env = Env::new().await;
+    fixture_of(&env, "valkey").await;
+    for extra in [&[][..], &["--writes-stopped"]] {
+        let mut args = vec!["service", "rename", "old", "new", "--yes"];
+        args.extend(extra);
+        let r = env.run(&args);
+        r.code(2);
+        assert!(r.stderr.contains("cannot rename the Caching service 'old' here"), "{}", r.stderr);
+    }
+    env.assert_no_writes().await;
+}
+
 /// A journal left by a rename that stopped before its delete step, as `service rename` writes it.
 fn stopped_journal(env: &Env, url: &str, old_created: &str) -> std::path::PathBuf {
     let steps: Vec<Value> = ["preflight", "stop_writes", "fork", "open_writes", "verify", "repoint", "delete"]
@@ -152,7 +178,7 @@ fn stopped_journal(env: &Env, url: &str, old_created: &str) -> std::path::PathBu
         "options": {"plan": null, "cloud": null, "config": [], "repoint_env": [], "repoint_exec": null,
             "keep_source": false, "writes_stopped": true, "yes": true, "remove_termination_protection": false,
             "timeout_seconds": null},
-        "old_snapshot": {"service_type": "valkey", "plan": "startup-4", "cloud": "aws-eu-west-1",
+        "old_snapshot": {"service_type": "grafana", "plan": "startup-4", "cloud": "aws-eu-west-1",
             "termination_protection": false, "conn": null, "databases": [], "users": [], "pools": [],
             "alterable": [], "integrations": [], "created": old_created},
         "fork_request": {}, "created_new": true, "old_created": old_created, "steps": steps,
@@ -186,7 +212,7 @@ async fn resume_never_deletes_a_service_the_journal_did_not_act_on() {
 
     // The journal's own service: the delete goes ahead.
     let env = Env::new().await;
-    env.mock("GET", "/v1/project/proj/service/new", 200, json!({"service": valkey("new", "RUNNING")})).await;
+    env.mock("GET", "/v1/project/proj/service/new", 200, json!({"service": grafana("new", "RUNNING")})).await;
     fixture(&env).await;
     stopped_journal(&env, &env.server.uri(), "2026-01-01T00:00:00Z");
     env.run(&["service", "rename", "old", "new", "--resume", "--yes"]).code(0);

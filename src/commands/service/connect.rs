@@ -201,8 +201,18 @@ pub async fn cli(ctx: &Context<'_>, args: CliArgs) -> anyhow::Result<()> {
             ];
             if s.ends_with('s') {
                 a.push("--tls".into());
+                // Checked against the project's CA where it is known (avn local's, for one).
+                if let Some(project) = project {
+                    if let crate::pg::Trust::ProjectCa(pem) = ctx.pg_trust(project).await {
+                        a.push("--cacert".into());
+                        a.push(ca_file(project, &pem)?.to_string_lossy().into());
+                    }
+                }
             }
-            ("valkey-cli", a, vec![("REDISCLI_AUTH", password)])
+            // The official client runs valkey-cli; where only redis-cli is installed (Debian 12),
+            // that one, which takes the same options.
+            let program = if on_path("valkey-cli") || !on_path("redis-cli") { "valkey-cli" } else { "redis-cli" };
+            (program, a, vec![("REDISCLI_AUTH", password)])
         }
         other => {
             return Err(CliError::usage(format!(
@@ -227,11 +237,16 @@ pub async fn cli(ctx: &Context<'_>, args: CliArgs) -> anyhow::Result<()> {
         .hint(match program {
             "psql" => "install it (Debian: apt-get install postgresql-client)",
             "mysql" => "install it (Debian: apt-get install mariadb-client)",
-            _ => "install valkey-cli (or redis-cli, and pass the URI to it yourself)",
+            _ => "install valkey-cli or redis-cli (Debian: apt-get install redis-tools)",
         })
         .into());
     }
     Err(e.into())
+}
+
+/// Whether an executable of that name is on `PATH`.
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
 }
 
 #[cfg(test)]

@@ -207,6 +207,7 @@ pub async fn watchdog(m: Arc<Manager>) {
         retry_failed_starts(&m, &services, &mut retries);
         restart_poolers(&m, &services).await;
         tend_standbys(&m, &services);
+        retry_failed_snapshots(&m, &services).await;
         suspects = restart_dead(&m, services, &suspects, &mut crashes);
     }
 }
@@ -226,6 +227,31 @@ async fn restart_poolers(m: &Arc<Manager>, services: &[ServiceRec]) {
         let Ok(Some(cur)) = m.store(|s| s.service_by_id(&rec.id)) else { continue };
         if let Err(e) = pools::sync(m, &cur).await {
             tracing::warn!(service = %cur.name, "starting its PgBouncer: {e}");
+        }
+    }
+}
+
+/// Caching services whose last snapshot failed refuse writes until one succeeds: one is tried
+/// again every 10 seconds, so writes resume soon after the disk has room again.
+async fn retry_failed_snapshots(m: &Arc<Manager>, services: &[ServiceRec]) {
+    static LAST: std::sync::Mutex<Option<HashMap<String, Instant>>> = std::sync::Mutex::new(None);
+    for rec in services.iter().filter(|r| r.service_type == "valkey" && r.state == State::Running && r.op.is_none()) {
+        if m.running(&rec.id).is_none() || !crate::engines::valkey::server::persistent(&rec.user_config) {
+            continue;
+        }
+        {
+            let mut last = LAST.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let last = last.get_or_insert_with(HashMap::new);
+            if last.get(&rec.id).is_some_and(|t| t.elapsed() < Duration::from_secs(10)) {
+                continue;
+            }
+            last.insert(rec.id.clone(), Instant::now());
+        }
+        if let Ok(true) = crate::engines::valkey::engine::retry_failed_snapshot(&m.layout(&rec.id)).await {
+            tracing::warn!(
+                service = %rec.name,
+                "its last snapshot failed, so it refuses writes until one succeeds: trying again"
+            );
         }
     }
 }

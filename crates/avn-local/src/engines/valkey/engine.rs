@@ -76,6 +76,21 @@ pub async fn apply_config(layout: &Layout, rec: &ServiceRec, reload: bool) -> Re
     Ok(())
 }
 
+/// A server whose last snapshot failed (a full disk, a failed fork()) refuses writes until one
+/// succeeds (`stop-writes-on-bgsave-error`: nothing is taken that cannot be kept). Its own save
+/// points may not try again for up to an hour: try now, when none runs. Returns whether it tried.
+pub async fn retry_failed_snapshot(layout: &Layout) -> Result<bool, ValkeyError> {
+    let mut c = cmd::admin(layout).await?;
+    let info: String = redis::cmd("INFO").arg("persistence").query_async(&mut c).await?;
+    let failed = cmd::parse_info(&info, "rdb_last_bgsave_status").as_deref() == Some("err");
+    let running = cmd::parse_info(&info, "rdb_bgsave_in_progress").as_deref() == Some("1");
+    if !failed || running {
+        return Ok(false);
+    }
+    let _: Result<String, _> = redis::cmd("BGSAVE").query_async(&mut c).await;
+    Ok(true)
+}
+
 /// The service's users (`ACL USERS`, the control plane's own left out); Caching has no databases.
 pub async fn inventory(layout: &Layout) -> Result<(Vec<String>, Vec<String>), ValkeyError> {
     let mut c = cmd::admin(layout).await?;
