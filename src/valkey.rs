@@ -109,18 +109,28 @@ impl VkConn {
             settings = settings.set_password(&self.password);
         }
         let info = addr.into_connection_info()?.set_redis_settings(settings);
-        let client = match (&self.trust, self.tls) {
-            (Trust::ProjectCa(pem), true) => redis::Client::build_with_tls(
-                info,
-                redis::TlsCertificates { client_tls: None, root_cert: Some(pem.as_ref().clone()) },
-            )?,
-            _ => redis::Client::open(info)?,
-        };
         let config = redis::AsyncConnectionConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(Duration::from_secs(600)));
-        Ok(client.get_multiplexed_async_connection_with_config(&config).await?)
+        if let (Trust::ProjectCa(pem), true) = (&self.trust, self.tls) {
+            // Verified against the project's CA first (avn local's services chain to it); a
+            // certificate that chains to the system's roots instead is verified against those.
+            let with_ca = redis::Client::build_with_tls(
+                info.clone(),
+                redis::TlsCertificates { client_tls: None, root_cert: Some(pem.as_ref().clone()) },
+            )?;
+            match with_ca.get_multiplexed_async_connection_with_config(&config).await.map_err(VkError::from) {
+                Err(VkError::Certificate(_)) => {}
+                other => return other,
+            }
+        }
+        Ok(redis::Client::open(info)?.get_multiplexed_async_connection_with_config(&config).await?)
     }
+}
+
+/// The system's trusted roots as PEM (Debian's bundle), or nothing where there is none.
+pub fn system_roots() -> Vec<u8> {
+    std::fs::read("/etc/ssl/certs/ca-certificates.crt").unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -14,7 +14,8 @@ pub fn render(columns: &[&str], rows: &[Value]) -> String {
     }
     let cells: Vec<Vec<String>> =
         rows.iter().map(|r| columns.iter().map(|c| cell(c, lookup(r, c).unwrap_or(&Value::Null))).collect()).collect();
-    let headers: Vec<String> = columns.iter().map(|c| c.rsplit('.').next().unwrap_or(c).to_uppercase()).collect();
+    // The whole (dotted) path, upper-cased, as the official client heads its columns.
+    let headers: Vec<String> = columns.iter().map(|c| c.to_uppercase()).collect();
     render_cells(&headers, &cells)
 }
 

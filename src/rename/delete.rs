@@ -139,7 +139,10 @@ impl Rename<'_, '_> {
         if let (true, Some(before)) = (fingerprinted, &j.verified_fingerprint) {
             let now = match s.service_type.as_str() {
                 "mysql" => super::mysql::fingerprint(&self.old_my().await?).await?,
-                "valkey" => super::valkey::fingerprint(self.ctx.client()?, &self.project, &self.old).await?,
+                "valkey" => {
+                    let cutoff = super::valkey::cutoff_of(before);
+                    super::valkey::fingerprint(self.ctx.client()?, &self.project, &self.old, cutoff).await?
+                }
                 _ => postgres::fingerprint(&self.old_pg().await?).await?,
             };
             let changes = postgres::fingerprint_changes(before, &now);

@@ -189,10 +189,12 @@ impl Rename<'_, '_> {
             // NEW takes writes (read_only is not copied); it may carry the fence.
             let valkey = self.is_valkey(j);
             match async {
-                let uri = self.new_conn().await?.uri;
                 if valkey {
-                    return super::valkey::fence_remove(&self.vk(&uri).await?).await.map_err(anyhow::Error::from);
+                    return super::valkey::fence_remove(self.ctx.client()?, &self.project, &self.new, j.lease.clone())
+                        .await
+                        .map_err(anyhow::Error::from);
                 }
+                let uri = self.new_conn().await?.uri;
                 super::mysql::fence_remove(&self.my(&uri).await?).await.map_err(anyhow::Error::from)
             }
             .await

@@ -101,7 +101,9 @@ impl Rename<'_, '_> {
             if let Err(why) = super::valkey::write_fails(&vk).await? {
                 return Err(anyhow::anyhow!("writes to '{}' do not fail after they were stopped: {why}", self.old));
             }
-            j.verified_fingerprint = Some(super::valkey::fingerprint(client, &self.project, &self.old).await?);
+            // Keys expiring soon are left out of every comparison of this rename (the same cutoff).
+            let cutoff = jiff::Timestamp::now().as_millisecond() + super::valkey::EXPIRY_MARGIN_MS;
+            j.verified_fingerprint = Some(super::valkey::fingerprint(client, &self.project, &self.old, cutoff).await?);
             j.save()?;
             return Ok(Outcome::Done(format!(
                 "writes stopped on '{}' (its users lost their write commands, kept across restarts): a write fails, and {} open connection(s) were ended; then a fence key was written last{ids}: once '{}' holds it, '{}' has every write '{}' accepted",
@@ -239,11 +241,10 @@ impl Rename<'_, '_> {
         if let Some(id) = &j.fence {
             let new_uri = self.new_conn().await?.uri;
             let holds = if self.is_valkey(j) {
-                let vk = self.vk(&new_uri).await?;
                 if fork_loses_fence() {
-                    super::valkey::fence_remove(&vk).await?;
+                    super::valkey::fence_remove(client, &self.project, &self.new, j.lease.clone()).await?;
                 }
-                super::valkey::fence_holds(&vk, id).await?
+                super::valkey::fence_holds(client, &self.project, &self.new, id).await?
             } else if j.old_snapshot.as_ref().is_some_and(|s| s.local_writes) {
                 let my = self.my(&new_uri).await?;
                 if fork_loses_fence() {
@@ -380,7 +381,7 @@ impl Rename<'_, '_> {
             fence::remove(&self.pg(&self.new_conn().await?.uri).await?).await?;
         }
         if let (Some(_), true) = (&j.fence, s.service_type == "valkey") {
-            super::valkey::fence_remove(&self.vk(&self.new_conn().await?.uri).await?).await?;
+            super::valkey::fence_remove(self.ctx.client()?, &self.project, &self.new, j.lease.clone()).await?;
         } else if let (Some(_), true) = (&j.fence, s.local_writes) {
             super::mysql::fence_remove(&self.my(&self.new_conn().await?.uri).await?).await?;
         }
@@ -402,7 +403,7 @@ impl Rename<'_, '_> {
         };
         if let Some(keys) = digests {
             return Ok(Outcome::Done(format!(
-                "same users; the same {keys} key(s), values and expiry times (DEBUG DIGEST equal)"
+                "same users; the same {keys} key(s), values and expiry times (digests equal; keys expiring within 30 minutes of the stop left out)"
             )));
         }
         Ok(Outcome::Done(format!(
@@ -411,35 +412,30 @@ impl Rename<'_, '_> {
         )))
     }
 
-    /// Caching: OLD's key count and digest (taken when its writes stopped) against NEW's. Keys
-    /// that expire meanwhile are gone from one side before the other: a difference is looked at
-    /// again, both sides afresh, a few times before it counts. Returns the keys compared.
+    /// Caching: OLD's key count and digest (taken when its writes stopped) against NEW's, both of
+    /// the keys that do not expire by the rename's cutoff. Returns the keys compared.
     async fn compare_digests(&self, j: &Journal, problems: &mut Vec<String>) -> anyhow::Result<u64> {
         let client = self.ctx.client()?;
-        let mut old = match &j.verified_fingerprint {
+        let old = match &j.verified_fingerprint {
             Some(f) => f.clone(),
-            None => super::valkey::fingerprint(client, &self.project, &self.old).await?,
+            None => {
+                let cutoff = jiff::Timestamp::now().as_millisecond() + super::valkey::EXPIRY_MARGIN_MS;
+                super::valkey::fingerprint(client, &self.project, &self.old, cutoff).await?
+            }
         };
-        for attempt in 0..4 {
-            let new = super::valkey::fingerprint(client, &self.project, &self.new).await?;
-            if new == old {
-                return Ok(new.get("keys").and_then(|k| k.parse().ok()).unwrap_or(0));
-            }
-            if attempt == 3 {
-                let show = |f: &std::collections::BTreeMap<String, String>| {
-                    format!(
-                        "{} key(s), digest {}",
-                        f.get("keys").map_or("?", String::as_str),
-                        f.get("digest").map_or("?", String::as_str)
-                    )
-                };
-                problems.push(format!("'{}' has {}, '{}' has {}", self.old, show(&old), self.new, show(&new)));
-                break;
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            old = super::valkey::fingerprint(client, &self.project, &self.old).await?;
+        let new = super::valkey::fingerprint(client, &self.project, &self.new, super::valkey::cutoff_of(&old)).await?;
+        if new != old {
+            let show = |f: &std::collections::BTreeMap<String, String>| {
+                format!(
+                    "{} key(s), digest {}",
+                    f.get("keys").map_or("?", String::as_str),
+                    f.get("digest").map_or("?", String::as_str)
+                )
+            };
+            problems.push(format!("'{}' has {}, '{}' has {}", self.old, show(&old), self.new, show(&new)));
+            return Ok(0);
         }
-        Ok(0)
+        Ok(new.get("keys").and_then(|k| k.parse().ok()).unwrap_or(0))
     }
 
     /// Tables whose row counts differ between OLD (`a`) and NEW (`b`), or that one lacks.

@@ -1,8 +1,8 @@
 //! A rename of a Caching service on avn local: writes stopped and the fence key written by the
-//! control plane (its users lose the `@write` commands and their connections; service users
-//! cannot change ACLs), a fresh snapshot forked, then what is read: the fence key on NEW with the
-//! service's own login over TLS, and the key count and `DEBUG DIGEST` of each side from the
-//! control plane (service users may not run `DEBUG`).
+//! control plane (its users lose the `@write` commands and their connections, each proven unable
+//! to write; service users cannot change ACLs), a fresh snapshot forked, then what the control
+//! plane reads on each side (whatever the service's users may read): the fence key on NEW, and
+//! the key count and digest of both.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -10,34 +10,57 @@ use std::time::Duration;
 use crate::valkey::VkConn;
 use crate::valkey::VkError;
 
-/// What a service holds: its key count and digest (equal for equal keys, values and expiry times).
+/// Keys that expire within this long after writes stopped are left out of the comparisons: one
+/// side may drop them before the other (the fork holds them by construction).
+pub const EXPIRY_MARGIN_MS: i64 = 30 * 60 * 1000;
+
+/// What a service holds: its key count and digest of the keys that do not expire by `cutoff`
+/// (UNIX milliseconds; database, name, value and exact expiry time of each), and the cutoff.
 pub async fn fingerprint(
     client: &avn_client::Client,
     project: &str,
     service: &str,
+    cutoff: i64,
 ) -> Result<BTreeMap<String, String>, avn_client::Error> {
-    let d = client.local_digest(project, service).await?;
-    Ok([("keys".to_string(), d.keys.to_string()), ("digest".to_string(), d.digest)].into_iter().collect())
+    let d = client.local_digest(project, service, cutoff).await?;
+    Ok([
+        ("keys".to_string(), d.keys.to_string()),
+        ("digest".to_string(), d.digest),
+        ("cutoff".into(), cutoff.to_string()),
+    ]
+    .into_iter()
+    .collect())
 }
 
-/// Whether the server holds the fence key with value `id`.
-pub async fn fence_holds(conn: &VkConn, id: &str) -> Result<bool, VkError> {
-    let mut c = conn.connect(Duration::from_secs(10)).await?;
-    let v: Option<String> =
-        redis::cmd("GET").arg(avn_api::writes::VALKEY_FENCE_KEY).query_async(&mut c).await.map_err(VkError::from)?;
-    Ok(v.as_deref() == Some(id))
+/// The cutoff a fingerprint was taken with (now, for one without).
+pub fn cutoff_of(f: &BTreeMap<String, String>) -> i64 {
+    f.get("cutoff").and_then(|c| c.parse().ok()).unwrap_or_else(|| jiff::Timestamp::now().as_millisecond())
 }
 
-/// Delete the fence key from a server that takes writes (NEW).
-pub async fn fence_remove(conn: &VkConn) -> Result<(), VkError> {
-    let mut c = conn.connect(Duration::from_secs(10)).await?;
-    let _: i64 =
-        redis::cmd("DEL").arg(avn_api::writes::VALKEY_FENCE_KEY).query_async(&mut c).await.map_err(VkError::from)?;
-    Ok(())
+/// Whether the service holds the fence key with value `id` (read by the control plane).
+pub async fn fence_holds(
+    client: &avn_client::Client,
+    project: &str,
+    service: &str,
+    id: &str,
+) -> Result<bool, avn_client::Error> {
+    Ok(client.local_fence(project, service).await?.fence.as_deref() == Some(id))
 }
 
-/// Prove that the service's own login can no longer write: a `SET` must be refused (`NOPERM`).
-/// Returns the server's refusal.
+/// Delete the fence key from NEW, as its control plane (NEW takes writes; `lease`: the rename's,
+/// which NEW was born with).
+pub async fn fence_remove(
+    client: &avn_client::Client,
+    project: &str,
+    service: &str,
+    lease: Option<String>,
+) -> Result<(), avn_client::Error> {
+    let change = avn_api::writes::WritesChange { stopped: false, fence: None, remove_fence: true, lease };
+    client.local_set_writes(project, service, &change).await.map(|_| ())
+}
+
+/// Prove that the service's own login can no longer write: a `SET` must be refused (`NOPERM`;
+/// the control plane has proven each user lacks the command). Returns the server's refusal.
 pub async fn write_fails(conn: &VkConn) -> Result<Result<String, String>, VkError> {
     let mut c = conn.connect(Duration::from_secs(10)).await?;
     let r: Result<(), redis::RedisError> = redis::cmd("SET").arg("avn:write-probe").arg("1").query_async(&mut c).await;

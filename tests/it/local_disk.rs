@@ -298,6 +298,10 @@ fn a_full_disk_fails_a_caching_snapshot_and_writes_resume_when_space_is_back() {
     let e = v.cmd(&["SET", "x", "1"]).unwrap_err();
     assert!(e.contains("MISCONF"), "{e}");
     assert_eq!(v.one(&["GET", "key:1"]).len(), 100, "reads go on");
+    // Stopped now, it would lose what it holds beyond its last snapshot: the power-off is refused.
+    let r = l.avn(&["service", "update", "cache", "--power-off"]);
+    assert!(r.code != 0 && r.stderr.contains("cannot save a snapshot now"), "{}", r.stderr);
+    assert_eq!(l.service("cache")["state"], "RUNNING");
     std::fs::remove_file(&filler).unwrap();
     crate::support::wait_until(l.with_log("writes to resume"), Duration::from_secs(60), || {
         v.cmd(&["SET", "x", "1"]).ok().filter(|o| o == "OK")

@@ -233,6 +233,15 @@ fn a_caching_service_is_real_with_tls_acl_users_and_its_options() {
     l.avn(&["service", "update", "cache", "--power-on"]).code(0);
     wait_running(&l, &["cache"]);
     assert_eq!(Vk::admin(&l, "cache").one(&["GET", "kept"]), "1");
+    // Persistence turned off: the snapshot left from before is not loaded at the next start.
+    l.avn(&["service", "update", "cache", "-c", "valkey_persistence=off"]).code(0);
+    wait_running(&l, &["cache"]);
+    l.avn(&["service", "update", "cache", "--power-off"]).code(0);
+    l.avn(&["service", "update", "cache", "--power-on"]).code(0);
+    wait_running(&l, &["cache"]);
+    assert_eq!(Vk::admin(&l, "cache").one(&["GET", "kept"]), "", "a stale snapshot was loaded");
+    l.avn(&["service", "update", "cache", "-c", "valkey_persistence=rdb"]).code(0);
+    wait_running(&l, &["cache"]);
     // `service cli` runs redis-cli (valkey-cli where installed) over TLS verified against the
     // project's CA, the password in its environment.
     let mut cli = l.cmd(&["service", "cli", "cache"]);
@@ -374,6 +383,11 @@ fn a_caching_rename_under_live_writes_loses_no_acknowledged_write() {
     let writer_login = Vk { user: "app".into(), password: pw.trim().to_string(), ..Vk::admin(&l, "shop") };
     let admin = Vk::admin(&l, "shop");
     admin.one(&["SET", "ttl", "t", "EX", "86400"]);
+    // Keys that expire while the rename runs, on one side before the other: left out of the
+    // comparison, which must not fail on them.
+    for i in 0..60 {
+        admin.one(&["SET", &format!("soon:{i}"), "x", "PX", &(200 + i * 50).to_string()]);
+    }
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stop2 = stop.clone();
     let writer = std::thread::spawn(move || {
@@ -386,6 +400,7 @@ fn a_caching_rename_under_live_writes_loses_no_acknowledged_write() {
                 // redis-cli prints nothing when its connection is ended before the reply.
                 Ok(out) if out.is_empty() => refused.push("no reply: the connection was ended".into()),
                 Ok(out) => refused.push(out),
+                Err(e) if e.is_empty() => refused.push("no reply: the connection was ended".into()),
                 Err(e) => refused.push(e),
             }
         }
@@ -399,11 +414,13 @@ fn a_caching_rename_under_live_writes_loses_no_acknowledged_write() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (acked, refused) = writer.join().unwrap();
     assert_eq!(r.code, 0, "{}\n{}", r.stderr, l.log());
-    assert!(r.stderr.contains("writes stopped on 'shop'") && r.stderr.contains("DEBUG DIGEST equal"), "{}", r.stderr);
+    assert!(r.stderr.contains("writes stopped on 'shop'") && r.stderr.contains("digests equal"), "{}", r.stderr);
     assert!(acked.len() > 5, "the writer wrote {} keys", acked.len());
     // Refused: no write permission any more, a connection ended, or no server (OLD deleted).
     assert!(
-        refused.iter().all(|e| e.contains("NOPERM") || e.contains("onnect") || e.contains("I/O error")),
+        refused
+            .iter()
+            .all(|e| e.contains("NOPERM") || e.contains("onnect") || e.contains("I/O error") || e.contains("no reply")),
         "{refused:?}"
     );
     let new = Vk::admin(&l, "shop-v2");

@@ -42,11 +42,20 @@ pub const MYSQL_FENCE_TABLE: &str = "defaultdb.avn_rename_fence";
 /// The fence key a rename writes on a Caching service (as the control plane's own user).
 pub const VALKEY_FENCE_KEY: &str = "avn:rename-fence";
 
-/// `GET .../avn-local/digest`: what a Caching service holds, to compare a fork with its source.
+/// `GET .../avn-local/digest?cutoff=MS`: what a Caching service holds, to compare a fork with its
+/// source. Keys that expire by `cutoff` (UNIX milliseconds) are left out.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Digest {
-    /// Keys in every database.
+    /// Keys in every database that do not expire by `cutoff`.
     pub keys: u64,
-    /// `DEBUG DIGEST`: the same for the same keys, values and expiry times.
+    /// The same for the same keys (database, name, value, exact expiry time), in any order.
     pub digest: String,
+    pub cutoff: i64,
+}
+
+/// `GET .../avn-local/fence`: the value of a Caching service's fence key [`VALKEY_FENCE_KEY`], read
+/// by the control plane (whatever the service's users may read).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct Fence {
+    pub fence: Option<String>,
 }

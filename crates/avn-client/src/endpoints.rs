@@ -96,15 +96,23 @@ impl Client {
         .await
     }
 
-    /// avn local only: a Caching service's key count and digest (a 404 elsewhere).
-    pub async fn local_digest(&self, project: &str, service: &str) -> Result<avn_api::writes::Digest> {
+    /// avn local only: a Caching service's key count and digest of the keys that do not expire by
+    /// `cutoff` (UNIX milliseconds), and its fence key (a 404 elsewhere).
+    pub async fn local_digest(&self, project: &str, service: &str, cutoff: i64) -> Result<avn_api::writes::Digest> {
+        let p =
+            path(&["project", &encode_segment(project), "service", &encode_segment(service), "avn-local", "digest"]);
+        self.get(&format!("{p}?cutoff={cutoff}")).await
+    }
+
+    /// avn local only: a Caching service's fence key, read by its control plane (a 404 elsewhere).
+    pub async fn local_fence(&self, project: &str, service: &str) -> Result<avn_api::writes::Fence> {
         self.get(&path(&[
             "project",
             &encode_segment(project),
             "service",
             &encode_segment(service),
             "avn-local",
-            "digest",
+            "fence",
         ]))
         .await
     }

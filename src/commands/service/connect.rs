@@ -204,8 +204,13 @@ pub async fn cli(ctx: &Context<'_>, args: CliArgs) -> anyhow::Result<()> {
                 // Checked against the project's CA where it is known (avn local's, for one).
                 if let Some(project) = project {
                     if let crate::pg::Trust::ProjectCa(pem) = ctx.pg_trust(project).await {
+                        // The project's CA and the system's roots: a server's certificate may
+                        // chain to either (avn local's to its CA).
+                        let mut bundle = pem.as_ref().clone();
+                        bundle.push(b'\n');
+                        bundle.extend(crate::valkey::system_roots());
                         a.push("--cacert".into());
-                        a.push(ca_file(project, &pem)?.to_string_lossy().into());
+                        a.push(ca_file(&format!("{project}-bundle"), &bundle)?.to_string_lossy().into());
                     }
                 }
             }

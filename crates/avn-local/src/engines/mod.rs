@@ -300,7 +300,7 @@ impl Engine {
         match self {
             Engine::Postgres(pg) => Ok(postgres::engine::start(pg, m, rec, port, archive).await?),
             Engine::Mysql(maria) => Ok(mysql::engine::start(maria, m, rec, port).await?),
-            Engine::Valkey(redis) => Ok(valkey::engine::start(redis, m, rec, port).await?),
+            Engine::Valkey(redis) => Ok(valkey::engine::start(redis, m, rec, port, false).await?),
         }
     }
 
@@ -677,6 +677,23 @@ impl Engine {
             Engine::Postgres(pg) => Ok(postgres::engine::apply_config(pg, &m.layout(&rec.id), rec, reload).await?),
             Engine::Mysql(_) => Ok(mysql::engine::apply_config(&m.layout(&rec.id), rec, reload).await?),
             Engine::Valkey(_) => Ok(valkey::engine::apply_config(&m.layout(&rec.id), rec, reload).await?),
+        }
+    }
+
+    /// Before a power-off: a Caching server with persistence saves a snapshot now, waited for; one
+    /// that cannot (a full disk) would lose the writes since its last snapshot when stopped, so
+    /// the power-off is refused.
+    pub async fn before_power_off(&self, m: &Manager, rec: &ServiceRec) -> Result<(), OpError> {
+        match self {
+            Engine::Valkey(_) if valkey::server::persistent(&rec.user_config) => {
+                valkey::cmd::snapshot(&m.layout(&rec.id)).await.map_err(|e| {
+                    crate::error::Refusal::conflict(format!(
+                        "Service '{}' cannot save a snapshot now ({e}): powered off, it would lose the writes since its last snapshot. Free disk space where avn local keeps its services, then try again",
+                        rec.name
+                    ))
+                })
+            }
+            _ => Ok(()),
         }
     }
 

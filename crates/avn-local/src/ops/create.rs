@@ -56,7 +56,7 @@ pub fn create(m: &Arc<Manager>, project: &str, body: ServiceCreate) -> Result<Se
     if let Some(source_name) = fork_keys.service.clone() {
         attach_fork(m, project, &plan, &body, &fork_keys, &source_name, &mut rec)?;
     }
-    let from = rec.fork.as_ref().map(|f| (f.source_id.as_str(), f.target));
+    let from = rec.fork.as_ref().map(|f| (f.source_id.as_str(), passwords_at(m, engine, f)));
     if !m.store(|s| s.insert_service_with_inventory(&rec, engine.admin(), from, &rec.create_time))? {
         if let Some(f) = &rec.fork {
             m.release(&f.source_id, &rec.id);
@@ -185,8 +185,9 @@ fn attach_fork(
         backup,
     });
     // The administrator's password at the target (a later reset is not in the fork's copy).
+    let at = passwords_at(m, engine, rec.fork.as_ref().expect("set above"));
     rec.password =
-        m.store(|s| s.passwords(&source.id, target))?.remove(engine.admin()).unwrap_or_else(|| source.password.clone());
+        m.store(|s| s.passwords(&source.id, at))?.remove(engine.admin()).unwrap_or_else(|| source.password.clone());
     // The fork carries the source's configuration; the request's keys win.
     let mut merged = source.user_config.clone();
     avn_api::ForkKeys::remove(&mut merged);
@@ -201,6 +202,17 @@ fn attach_fork(
         rec.tags = tags;
     }
     Ok(())
+}
+
+/// The instant whose passwords a fork's users get: its target; for engines forked from backups,
+/// the backup's time (what its copy of the users holds).
+fn passwords_at(m: &Manager, engine: &crate::engines::Engine, fork: &ForkOrigin) -> Option<Timestamp> {
+    if engine.has_pitr() {
+        return fork.target;
+    }
+    let name = fork.backup.as_deref()?;
+    let backups = m.store(|s| s.backups(&fork.source_id)).ok()?;
+    backups.iter().find(|b| b.backup_name == name).and_then(|b| avn_api::time::parse(&b.backup_time))
 }
 
 /// Check that `source` can be forked onto a plan (`plan_has_backups`) and read the request's

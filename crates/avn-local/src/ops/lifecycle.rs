@@ -54,6 +54,10 @@ pub async fn update(m: &Arc<Manager>, project: &str, name: &str, body: ServiceUp
             rec.op.map(Op::as_str).unwrap_or("")
         )));
     }
+    if body.powered == Some(false) && rec.state != State::PowerOff && m.running(&rec.id).is_some() {
+        // Before anything changes: a server that cannot keep what it holds is not stopped.
+        m.engine_of(&rec)?.before_power_off(m, &rec).await?;
+    }
     let (cfg, restart_needed) = merge_config(m.engine_of(&rec)?, &rec.user_config, &body.user_config);
     let config_changed = cfg != rec.user_config;
     if let Some(mb) = body.disk_space_mb {

@@ -130,9 +130,14 @@ pub async fn change(m: &Arc<Manager>, project: &str, name: &str, body: &WritesCh
     }
 }
 
-/// A Caching service's key count and digest (`DEBUG DIGEST`, which blocks the server for about
-/// 3 s per million keys: a rename asks for it only while writes are stopped).
-pub async fn digest(m: &Arc<Manager>, project: &str, name: &str) -> Result<avn_api::writes::Digest, OpError> {
+/// A Caching service's key count and digest of what does not expire by `cutoff` (see
+/// `valkey::cmd::digest`).
+pub async fn digest(
+    m: &Arc<Manager>,
+    project: &str,
+    name: &str,
+    cutoff: i64,
+) -> Result<avn_api::writes::Digest, OpError> {
     let (_guard, rec) = lock_service(m, project, name).await?;
     if !matches!(m.engine_of(&rec)?, Engine::Valkey(_)) {
         return Err(Refusal::invalid(format!(
@@ -140,8 +145,17 @@ pub async fn digest(m: &Arc<Manager>, project: &str, name: &str) -> Result<avn_a
             rec.service_type
         )));
     }
-    let (keys, digest) = valkey::cmd::digest(&m.layout(&rec.id)).await?;
-    Ok(avn_api::writes::Digest { keys, digest })
+    let (keys, digest) = valkey::cmd::digest(&m.layout(&rec.id), cutoff).await?;
+    Ok(avn_api::writes::Digest { keys, digest, cutoff })
+}
+
+/// A Caching service's fence key, read by the control plane.
+pub async fn fence(m: &Arc<Manager>, project: &str, name: &str) -> Result<avn_api::writes::Fence, OpError> {
+    let rec = m.store(|s| s.service(project, name))?.ok_or_else(|| Refusal::not_found("Service not found"))?;
+    if !matches!(m.engine_of(&rec)?, Engine::Valkey(_)) || m.running(&rec.id).is_none() {
+        return Err(Refusal::invalid(format!("Service '{name}' is not a running Caching service")));
+    }
+    Ok(avn_api::writes::Fence { fence: valkey::cmd::fence(&m.layout(&rec.id)).await? })
 }
 
 /// Take a backup of a running service now, under its operation lock (a fork from a fresh

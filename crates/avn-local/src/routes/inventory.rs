@@ -40,7 +40,15 @@ pub async fn create_user(State(s): State<AppState>, Path((p, name)): Base, body:
 pub async fn get_user(State(s): State<AppState>, Path((p, name, user)): Item) -> ApiResult<Json<UserOut>> {
     require_project(&s, &p)?;
     let password = inventory::user(&s.manager, &p, &name, &user).await?;
-    Ok(Json(UserOut { user: views::user(engine_named(&s, &p, &name)?, &user, password) }))
+    let engine = engine_named(&s, &p, &name)?;
+    let mut shown = views::user(engine, &user, password);
+    // A Caching user's ACL rules, as its server has them now.
+    if let Some(rec) = s.manager.store(|st| st.service(&p, &name))?.filter(|r| s.manager.running(&r.id).is_some()) {
+        if let Some(ac) = engine.access_controls(&s.manager, &rec).await.and_then(|mut a| a.remove(&user)) {
+            shown.extra.insert("access_control".into(), ac);
+        }
+    }
+    Ok(Json(UserOut { user: shown }))
 }
 
 /// The engine of service `name` in project `p`.

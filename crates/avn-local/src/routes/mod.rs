@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/project/{p}/service/{s}/backups", get(services::backups))
         .route("/v1/project/{p}/service/{s}/avn-local/writes", get(writes::get).post(writes::post))
         .route("/v1/project/{p}/service/{s}/avn-local/digest", get(writes::digest))
+        .route("/v1/project/{p}/service/{s}/avn-local/fence", get(writes::fence))
         .route("/v1/project/{p}/service/{s}/avn-local/backup", post(writes::backup))
         .route(
             "/v1/project/{p}/service/{s}/tags",

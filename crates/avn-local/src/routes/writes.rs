@@ -30,12 +30,28 @@ pub async fn post(
     Ok(Json(crate::ops::writes::change(&s.manager, &p, &name, &body).await?))
 }
 
+#[derive(serde::Deserialize)]
+pub struct DigestQuery {
+    /// Keys that expire by then (UNIX milliseconds) are left out; default: now.
+    cutoff: Option<i64>,
+}
+
 pub async fn digest(
     State(s): State<AppState>,
     Path((p, name)): Path<(String, String)>,
+    axum::extract::Query(q): axum::extract::Query<DigestQuery>,
 ) -> ApiResult<Json<avn_api::writes::Digest>> {
     require_project(&s, &p)?;
-    Ok(Json(crate::ops::writes::digest(&s.manager, &p, &name).await?))
+    let cutoff = q.cutoff.unwrap_or_else(|| jiff::Timestamp::now().as_millisecond());
+    Ok(Json(crate::ops::writes::digest(&s.manager, &p, &name, cutoff).await?))
+}
+
+pub async fn fence(
+    State(s): State<AppState>,
+    Path((p, name)): Path<(String, String)>,
+) -> ApiResult<Json<avn_api::writes::Fence>> {
+    require_project(&s, &p)?;
+    Ok(Json(crate::ops::writes::fence(&s.manager, &p, &name).await?))
 }
 
 /// A backup now: `{"backup": {...}}`, as `backup-list` shows it.

@@ -35,6 +35,10 @@ pub const RESTRICTED: &[&str] = &[
     "-bgrewriteaof",
     "-failover",
     "-migrate",
+    "-client|pause",
+    "-client|kill",
+    "-pfdebug",
+    "-replconf",
 ];
 
 /// The fence key a rename writes on the source once its writes are stopped.
@@ -163,7 +167,12 @@ pub fn new_file(password: &str, admin_password: &str) -> String {
 pub fn ensure_admin(layout: &Layout) -> Result<(), ValkeyError> {
     let admin_pw = std::fs::read_to_string(server::admin_password_file(layout))?;
     let path = server::acl_file(layout);
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut text = String::new();
+    match server::open_regular(&path) {
+        Ok(mut f) => drop(std::io::Read::read_to_string(&mut f, &mut text)?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e.into()),
+    }
     let mut out: String = text
         .lines()
         .filter(|l| l.split_whitespace().nth(1) != Some(INTERNAL_ADMIN))
@@ -180,7 +189,8 @@ pub fn ensure_admin(layout: &Layout) -> Result<(), ValkeyError> {
 /// had before a rename stopped writes).
 pub fn restore_rules_in_file(layout: &Layout, before: &BTreeMap<String, String>) -> Result<(), ValkeyError> {
     let path = server::acl_file(layout);
-    let text = std::fs::read_to_string(&path)?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut server::open_regular(&path)?, &mut text)?;
     let out: String = text
         .lines()
         .map(|l| match l.split_whitespace().nth(1).and_then(|u| before.get(u)) {
@@ -272,6 +282,24 @@ pub async fn stop_writes(layout: &Layout, fence: Option<&str>, remove_fence: boo
         let _: () = redis::cmd("ACL").arg("SETUSER").arg(user).arg("-@write").query_async(&mut c).await?;
     }
     save(&mut c).await?;
+    // Proof, user by user: a write command is refused for the command itself (not for a key).
+    for user in list(layout).await?.keys() {
+        let r: Result<String, redis::RedisError> = redis::cmd("ACL")
+            .arg("DRYRUN")
+            .arg(user)
+            .arg("SET")
+            .arg("avn:write-probe")
+            .arg("1")
+            .query_async(&mut c)
+            .await;
+        let refused = match &r {
+            Ok(text) => text.contains("'set' command"),
+            Err(e) => e.to_string().contains("'set' command"),
+        };
+        if !refused {
+            return Err(ValkeyError::Refused(format!("user '{user}' can still write after its writes were stopped")));
+        }
+    }
     let mut ended = 0;
     for user in users.keys() {
         let n: i64 = redis::cmd("CLIENT").arg("KILL").arg("USER").arg(user).query_async(&mut c).await.unwrap_or(0);

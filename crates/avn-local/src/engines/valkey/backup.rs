@@ -76,7 +76,7 @@ pub async fn base_backup(layout: &Layout, version: &str, name: &str) -> Result<u
 /// Copy a file and sync the copy (0600); returns its bytes.
 pub fn copy_synced(from: &Path, to: &Path) -> Result<u64, ValkeyError> {
     use std::os::unix::fs::OpenOptionsExt;
-    let mut src = std::fs::File::open(from)?;
+    let mut src = super::server::open_regular(from)?;
     let _ = std::fs::remove_file(to);
     let mut dst = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(to)?;
     let n = std::io::copy(&mut src, &mut dst)?;

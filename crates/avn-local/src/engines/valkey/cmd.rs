@@ -97,32 +97,84 @@ async fn wait_no_bgsave(c: &mut MultiplexedConnection) -> Result<(), ValkeyError
     }
 }
 
-/// `DBSIZE` of database 0 and every other, and `DEBUG DIGEST` (blocks the server meanwhile).
-pub async fn digest(layout: &Layout) -> Result<(u64, String), ValkeyError> {
+/// The fence key's value, as the control plane reads it (whatever the users may read).
+pub async fn fence(layout: &Layout) -> Result<Option<String>, ValkeyError> {
     let mut c = admin(layout).await?;
-    let keyspace: String = redis::cmd("INFO").arg("keyspace").query_async(&mut c).await?;
-    let keys = keyspace_keys(&keyspace);
-    let digest: String = redis::cmd("DEBUG").arg("DIGEST").query_async(&mut c).await?;
-    Ok((keys, digest))
+    Ok(redis::cmd("GET").arg(avn_api::writes::VALKEY_FENCE_KEY).query_async(&mut c).await?)
 }
 
-/// Keys in every database, from `INFO keyspace` (`db0:keys=3,expires=1,avg_ttl=0`).
-pub fn keyspace_keys(text: &str) -> u64 {
-    text.lines()
-        .filter(|l| l.starts_with("db"))
-        .filter_map(|l| l.split_once(':')?.1.split(',').find_map(|kv| kv.strip_prefix("keys=")?.parse::<u64>().ok()))
-        .sum()
+/// What the server holds, to compare a fork with its source: the keys of every database whose
+/// expiry is none or after `cutoff` (UNIX milliseconds), counted, and a digest of each one's
+/// database, name, value (`DEBUG DIGEST-VALUE`) and exact expiry time, combined in any order.
+/// Keys that expire by `cutoff` are left out on both sides: one side may have dropped them
+/// before the other. Read in batches (`SCAN`), so the server keeps serving meanwhile; a key
+/// `SCAN` returns twice is counted once.
+pub async fn digest(layout: &Layout, cutoff: i64) -> Result<(u64, String), ValkeyError> {
+    use sha2::Digest as _;
+    let mut c = admin(layout).await?;
+    let (_, dbs): (String, String) = redis::cmd("CONFIG").arg("GET").arg("databases").query_async(&mut c).await?;
+    let dbs: u32 = dbs.parse().unwrap_or(16);
+    let mut acc = [0u8; 32];
+    let mut keys = 0u64;
+    for db in 0..dbs {
+        let _: () = redis::cmd("SELECT").arg(db).query_async(&mut c).await?;
+        let mut seen = std::collections::HashSet::<[u8; 16]>::new();
+        let mut cursor = 0u64;
+        loop {
+            let (next, batch): (u64, Vec<Vec<u8>>) =
+                redis::cmd("SCAN").arg(cursor).arg("COUNT").arg(1000).query_async(&mut c).await?;
+            let fresh: Vec<Vec<u8>> = batch
+                .into_iter()
+                .filter(|k| {
+                    let h = sha2::Sha256::new().chain_update(db.to_le_bytes()).chain_update(k).finalize();
+                    seen.insert(h[..16].try_into().expect("16 bytes"))
+                })
+                .collect();
+            if !fresh.is_empty() {
+                let mut p = redis::pipe();
+                for k in &fresh {
+                    p.cmd("PEXPIRETIME").arg(k);
+                }
+                p.cmd("DEBUG").arg("DIGEST-VALUE").arg(&fresh);
+                let (expiries, values): (Vec<i64>, Vec<String>) = {
+                    let mut all: Vec<redis::Value> = p.query_async(&mut c).await?;
+                    let values: Vec<String> = redis::from_redis_value(all.pop().unwrap_or(redis::Value::Nil))
+                        .map_err(|e| ValkeyError::Refused(format!("DEBUG DIGEST-VALUE: {e}")))?;
+                    (all.into_iter().map(|v| redis::from_redis_value(v).unwrap_or(-2)).collect(), values)
+                };
+                for ((k, expiry), value) in fresh.iter().zip(expiries).zip(values) {
+                    // -2: gone meanwhile; -1: no expiry.
+                    if expiry == -2 || (expiry != -1 && expiry <= cutoff) {
+                        continue;
+                    }
+                    let h = sha2::Sha256::new()
+                        .chain_update(db.to_le_bytes())
+                        .chain_update((k.len() as u64).to_le_bytes())
+                        .chain_update(k)
+                        .chain_update(value.as_bytes())
+                        .chain_update(expiry.to_le_bytes())
+                        .finalize();
+                    for (a, b) in acc.iter_mut().zip(h) {
+                        *a ^= b;
+                    }
+                    keys += 1;
+                }
+            }
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+    }
+    Ok((keys, acc.iter().map(|b| format!("{b:02x}")).collect()))
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn info_fields_and_key_counts_are_read() {
+    fn info_fields_are_read() {
         let info = "# Persistence\r\nloading:0\r\nrdb_bgsave_in_progress:1\r\nrdb_last_bgsave_status:ok\r\n";
         assert_eq!(super::parse_info(info, "rdb_bgsave_in_progress").as_deref(), Some("1"));
         assert_eq!(super::parse_info(info, "rdb_bgsave").as_deref(), None);
-        let ks = "# Keyspace\r\ndb0:keys=3,expires=1,avg_ttl=0\r\ndb2:keys=4,expires=0,avg_ttl=0\r\n";
-        assert_eq!(super::keyspace_keys(ks), 7);
-        assert_eq!(super::keyspace_keys("# Keyspace\r\n"), 0);
     }
 }

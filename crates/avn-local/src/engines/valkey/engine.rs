@@ -22,23 +22,37 @@ pub async fn prepare(redis: &Redis, layout: &Layout, rec: &ServiceRec) -> Result
     let internal = crate::random::random_string(32);
     avn_util::crashsafe::write(&server::admin_password_file(layout), internal.as_bytes(), 0o600)?;
     avn_util::crashsafe::write(&server::acl_file(layout), acl::new_file(&rec.password, &internal).as_bytes(), 0o600)?;
-    redis.chown_tree(&layout.data())?;
+    server::give(redis, &server::acl_file(layout))?;
     Ok(())
 }
 
 /// Write the configuration, ACL and TLS files for `port`, spawn the server and wait until it
-/// answers (its RDB loaded).
-pub async fn start(redis: &Redis, m: &Manager, rec: &ServiceRec, port: u16) -> Result<(), ValkeyError> {
+/// answers (its RDB loaded). `restored`: its first start after a fork restored a snapshot, which
+/// it loads whatever its persistence; otherwise, without persistence, a snapshot left from
+/// before (persistence was on then) is not loaded: the data does not outlive a restart.
+pub async fn start(redis: &Redis, m: &Manager, rec: &ServiceRec, port: u16, restored: bool) -> Result<(), ValkeyError> {
     let layout = m.layout(&rec.id);
     let _ = std::fs::remove_file(server::pid_file(&layout));
     let _ = std::fs::remove_file(server::socket(&layout));
+    if !restored && !server::persistent(&rec.user_config) {
+        match std::fs::remove_file(server::rdb_file(&layout)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+    }
     acl::ensure_admin(&layout)?;
     server::write_conf(&layout, port, &rec.user_config)?;
     server::write_tls(redis, &layout, &m.ca)?;
     let log = server::log(&layout);
     drop(crate::engines::running::private_log(&log)?);
-    redis.chown_tree(&log)?;
-    redis.chown_tree(&layout.data())?;
+    // What the server writes, given to its user one path at a time (never a walk of a directory
+    // its user can change).
+    for p in [log, layout.data(), server::acl_file(&layout), server::rdb_file(&layout)] {
+        match server::give(redis, &p) {
+            Err(ValkeyError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {}
+            other => other?,
+        }
+    }
     let running = redis.spawn(&layout)?;
     m.set_running(&rec.id, Some(running.clone()));
     server::wait_ready(&layout, &running, server::START_TIMEOUT).await

@@ -60,7 +60,7 @@ pub async fn fork(redis: &Redis, m: &Arc<Manager>, rec: &ServiceRec, origin: &Fo
     }
     m.report(&rec.id, "basebackup", Some("bytes_uncompressed"), 0, total, total);
     m.report(&rec.id, "finalize", None, 0, 1, 1);
-    engine::start(redis, m, rec, rec.port).await?;
+    engine::start(redis, m, rec, rec.port, true).await?;
     Ok(())
 }
 

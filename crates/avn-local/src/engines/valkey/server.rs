@@ -74,21 +74,6 @@ impl Redis {
         Ok(Redis { server, version, major, run_as })
     }
 
-    /// Give a path (recursively) to the server's user (no-op when not root).
-    pub fn chown_tree(&self, p: &Path) -> Result<(), ValkeyError> {
-        let Some((u, g)) = self.run_as else { return Ok(()) };
-        fn walk(p: &Path, u: Uid, g: Gid) -> std::io::Result<()> {
-            std::os::unix::fs::lchown(p, Some(u.as_raw()), Some(g.as_raw()))?;
-            if std::fs::symlink_metadata(p)?.is_dir() {
-                for e in std::fs::read_dir(p)? {
-                    walk(&e?.path(), u, g)?;
-                }
-            }
-            Ok(())
-        }
-        walk(p, u, g).map_err(ValkeyError::Io)
-    }
-
     /// The directories of a new instance, owned by the server's user where it writes.
     pub fn make_dirs(&self, layout: &Layout) -> Result<(), ValkeyError> {
         use std::os::unix::fs::PermissionsExt;
@@ -97,7 +82,7 @@ impl Redis {
         for d in [layout.data(), layout.run()] {
             std::fs::create_dir_all(&d)?;
             std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700))?;
-            self.chown_tree(&d)?;
+            give(self, &d)?;
         }
         std::fs::create_dir_all(layout.base())?;
         std::fs::set_permissions(layout.base(), std::fs::Permissions::from_mode(0o700))?;
@@ -156,6 +141,26 @@ pub fn writes_stopped_marker(layout: &Layout) -> PathBuf {
     layout.root.join("writes-stopped")
 }
 
+/// Open a file the server's user can write (in its directory) for reading, without following a
+/// symbolic link, and only when it is a regular file: the control plane runs as root, and reads
+/// what it copies into backups and ACL files from there.
+pub fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new().read(true).custom_flags(nix::libc::O_NOFOLLOW).open(path)?;
+    if !f.metadata()?.is_file() {
+        return Err(std::io::Error::other(format!("{} is not a regular file", path.display())));
+    }
+    Ok(f)
+}
+
+/// Give one path (not what it points to) to the server's user (no-op when not root).
+pub fn give(redis: &Redis, path: &Path) -> Result<(), ValkeyError> {
+    if let Some((u, g)) = redis.run_as {
+        std::os::unix::fs::lchown(path, Some(u.as_raw()), Some(g.as_raw()))?;
+    }
+    Ok(())
+}
+
 /// Whether the service keeps RDB snapshots (`valkey_persistence`, `rdb` unless `off`).
 pub fn persistent(user_config: &Map<String, Value>) -> bool {
     user_config.get("valkey_persistence").and_then(Value::as_str) != Some("off")
@@ -192,6 +197,8 @@ pub fn write_conf(layout: &Layout, port: u16, user_config: &Map<String, Value>) 
     // For the control plane's own digest of the data (renames): its ACL user alone may run it.
     set("enable-debug-command", "local");
     set("appendonly", "no");
+    // RESTORE payloads are checked before they are loaded.
+    set("sanitize-dump-payload", "yes");
     set("maxmemory", "716mb");
     if persistent(user_config) {
         set("save", "\"3600 1 300 100 60 10000\"");
@@ -222,7 +229,7 @@ pub fn write_tls(redis: &Redis, layout: &Layout, ca: &crate::tls::Authority) -> 
         let _ = std::fs::remove_file(&path);
         let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
         f.write_all(body.as_bytes())?;
-        redis.chown_tree(&path)?;
+        give(redis, &path)?;
     }
     Ok(())
 }
