@@ -132,6 +132,11 @@ pub fn mismatch(req: &ForkRequest, source: &avn_api::Service, existing: &avn_api
             if has_time.is_none() && has_backup.is_none() {
                 return None;
             }
+            // Types forked from backups: a fork without a named backup restores the newest one
+            // (or a fresh snapshot), so any fork of the source from a backup is what was asked.
+            if !matches!(want_type, "pg" | "mysql") && has_time.is_none() {
+                return None;
+            }
             "the latest transaction".to_string()
         }
         (crate::time::Target::At { instant, .. }, None) => {

@@ -524,3 +524,48 @@ fn a_kill_9_of_the_control_plane_mid_fork_redoes_it_with_exactly_its_keys() {
     assert_eq!(after.len(), 2, "{after:?}");
     assert!(l.log().contains("redoing"), "{}", l.log());
 }
+
+/// The CI options on a Caching fork: `--if-not-exists` adopts the fork a first run made (from
+/// the newest backup, or a fresh snapshot), `--expires-in` sets its expiry, `--env-file` gets its
+/// URI, and `--replace` forks it again from a fresh snapshot.
+#[test]
+fn caching_forks_take_the_ci_options() {
+    let l = Local::start();
+    create(&l, "src", &[]);
+    l.wait_first_backup("src");
+    Vk::admin(&l, "src").one(&["SET", "a", "1"]);
+    let env_file = l.dir.path().join("ci.env");
+    let spec = format!("{}:REDIS_URL", env_file.display());
+    let args = [
+        "service",
+        "fork",
+        "src",
+        "ci",
+        "--latest-snapshot",
+        "--if-not-exists",
+        "--expires-in",
+        "1h",
+        "--env-file",
+        &spec,
+    ];
+    let r = l.avn(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let env = std::fs::read_to_string(&env_file).unwrap();
+    assert!(env.starts_with("REDIS_URL=rediss://default:"), "{env}");
+    assert!(l.service("ci")["tags"]["avn_expires_at"].is_string());
+    assert_eq!(Vk::admin(&l, "ci").one(&["GET", "a"]), "1");
+    // Again: adopted, not forked again (and no snapshot taken first).
+    let backups = l.avn(&["service", "backup-list", "src", "--json"]).code(0).json().as_array().unwrap().len();
+    let created = l.service("ci")["create_time"].clone();
+    let r = l.avn(&["service", "fork", "src", "ci", "--if-not-exists"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("already was a fork"), "{}", r.stderr);
+    assert_eq!(l.service("ci")["create_time"], created);
+    assert_eq!(l.avn(&["service", "backup-list", "src", "--json"]).code(0).json().as_array().unwrap().len(), backups);
+    // Replaced: a new fork from a fresh snapshot, holding what was written since.
+    Vk::admin(&l, "src").one(&["SET", "b", "2"]);
+    let r = l.avn(&["service", "fork", "src", "ci", "--latest-snapshot", "--replace", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_ne!(l.service("ci")["create_time"], created);
+    assert_eq!(Vk::admin(&l, "ci").one(&["GET", "b"]), "2");
+}
