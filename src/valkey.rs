@@ -19,6 +19,9 @@ pub enum VkError {
     Uri(String),
     #[error("TLS: {0}")]
     Certificate(String),
+    /// The server answered the TLS handshake with something else: no password was sent.
+    #[error("the server does not offer TLS: no password was sent ({0})")]
+    TlsDeclined(String),
     /// The server answered, and refused the login (`WRONGPASS`, a disabled user).
     #[error("{0}")]
     Refused(String),
@@ -42,6 +45,11 @@ impl From<redis::RedisError> for VkError {
             || e.code() == Some("LOADING")
         {
             VkError::Loading(text)
+        } else if ["InvalidContentType", "corrupt message", "InappropriateMessage", "wrong version number"]
+            .iter()
+            .any(|t| text.contains(t))
+        {
+            VkError::TlsDeclined(text)
         } else if text.contains("certificate") || text.contains("InvalidCertificate") || text.contains("UnknownIssuer")
         {
             VkError::Certificate(text)
@@ -85,6 +93,26 @@ impl VkConn {
             tls,
             trust,
         })
+    }
+
+    /// Whether a plain-text Caching server answers on this address: `PING` without a login, its
+    /// reply (`+PONG`, `-NOAUTH …`) read within 3 s. A server behind a `rediss://` URI that never
+    /// finishes a TLS handshake is one when this says so. No password is sent.
+    pub async fn answers_in_plain_text(&self) -> bool {
+        use tokio::io::AsyncReadExt;
+        use tokio::io::AsyncWriteExt;
+        let probe = async {
+            let mut s = tokio::net::TcpStream::connect((self.host.as_str(), self.port)).await.ok()?;
+            s.write_all(b"PING\r\n").await.ok()?;
+            let mut buf = [0u8; 64];
+            let n = s.read(&mut buf).await.ok()?;
+            Some(n > 0 && (buf[0] == b'+' || buf[0] == b'-'))
+        };
+        tokio::time::timeout(Duration::from_secs(3), probe).await.ok().flatten().unwrap_or(false)
+    }
+
+    pub fn is_tls(&self) -> bool {
+        self.tls
     }
 
     pub fn is_loopback(&self) -> bool {

@@ -569,3 +569,37 @@ fn caching_forks_take_the_ci_options() {
     assert_ne!(l.service("ci")["create_time"], created);
     assert_eq!(Vk::admin(&l, "ci").one(&["GET", "b"]), "2");
 }
+
+/// `service wait` on a Caching service whose server declines TLS (a plain redis-server behind a
+/// `rediss://` URI): it stops at once with the reason, and the password is never sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_caching_server_that_declines_tls_is_refused_at_once_without_the_password() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = std::process::Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .args(["--requirepass", "not-for-the-wire", "--loglevel", "verbose"])
+        .arg("--dir")
+        .arg(dir.path())
+        .arg("--logfile")
+        .arg(dir.path().join("log"))
+        .spawn()
+        .unwrap();
+    crate::support::wait_until("the plain server", Duration::from_secs(20), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+    });
+    let env = crate::support::Env::new().await;
+    let uri = format!("rediss://default:not-for-the-wire@127.0.0.1:{port}");
+    let service = serde_json::json!({"service_name": "cache", "service_type": "valkey", "plan": "startup-4",
+        "cloud_name": "local", "state": "RUNNING", "create_time": "2026-01-01T00:00:00Z", "user_config": {},
+        "service_uri": uri});
+    env.mock("GET", "/v1/project/proj/service/cache", 200, serde_json::json!({"service": service})).await;
+    // Exit 1 with the reason, not 3 (the wait's timeout).
+    let r = env.run(&["service", "wait", "cache", "--timeout", "120"]);
+    let _ = server.kill();
+    let _ = server.wait();
+    r.code(1);
+    assert!(r.stderr.contains("does not offer TLS") && r.stderr.contains("no password was sent"), "{}", r.stderr);
+    let log = std::fs::read_to_string(dir.path().join("log")).unwrap_or_default();
+    assert!(!log.contains("not-for-the-wire"), "{log}");
+}

@@ -7,11 +7,13 @@
 //! ```text
 //! <id>/                 0711, owned by the control plane's user
 //!   redis.conf          every setting the server runs with (rewritten at each start)
-//!   admin.pw            0600: the password of `avn_admin`, the control plane's own ACL user (a
-//!                       fork carries the ACL file, so this too)
+//!   admin.pw            0600: the password of `avn_admin`, the control plane's own ACL user (its
+//!                       line in the ACL file is written again from this before each start; a
+//!                       fork gets a password of its own)
 //!   redis.log           the server's log
 //!   data/               the server's directory: `dump.rdb`, `users.acl` (owned by its user)
-//!   base/<backup>/      backups: the RDB snapshot and the ACL file, and `backup_label`
+//!   base/<backup>/      backups: the RDB snapshot, the ACL file and `backup_label` (and, when taken
+//!                       while a rename kept writes stopped, the users' rules from before)
 //!   run/                socket, pid file, TLS certificate and key (owned by the server's user)
 //!   writes-stopped      while a rename keeps writes stopped: each user's ACL rules before
 //! ```
