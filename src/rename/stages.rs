@@ -102,8 +102,9 @@ impl Rename<'_, '_> {
                 return Err(anyhow::anyhow!("writes to '{}' do not fail after they were stopped: {why}", self.old));
             }
             // Keys expiring soon are left out of every comparison of this rename (the same cutoff).
+            // What OLD holds is read in the verify step, beside NEW (it does not change now).
             let cutoff = jiff::Timestamp::now().as_millisecond() + super::valkey::EXPIRY_MARGIN_MS;
-            j.verified_fingerprint = Some(super::valkey::fingerprint(client, &self.project, &self.old, cutoff).await?);
+            j.verified_fingerprint = Some([("cutoff".to_string(), cutoff.to_string())].into_iter().collect());
             j.save()?;
             return Ok(Outcome::Done(format!(
                 "writes stopped on '{}' (its users lost their write commands, kept across restarts): a write fails, and {} open connection(s) were ended; then a fence key was written last{ids}: once '{}' holds it, '{}' has every write '{}' accepted",
@@ -310,7 +311,7 @@ impl Rename<'_, '_> {
         Ok(Outcome::Done(format!("read-only defaults cleared on '{}', a write succeeds", self.new)))
     }
 
-    pub(super) async fn verify(&self, j: &Journal, s: &Snapshot) -> anyhow::Result<Outcome> {
+    pub(super) async fn verify(&self, j: &mut Journal, s: &Snapshot) -> anyhow::Result<Outcome> {
         let fork = self.ctx.client()?.service_get(&self.project, &self.new).await?;
         let mut problems = vec![];
         let cmp = |what: &str, a: &[String], b: Vec<String>, problems: &mut Vec<String>| {
@@ -412,18 +413,22 @@ impl Rename<'_, '_> {
         )))
     }
 
-    /// Caching: OLD's key count and digest (taken when its writes stopped) against NEW's, both of
-    /// the keys that do not expire by the rename's cutoff. Returns the keys compared.
-    async fn compare_digests(&self, j: &Journal, problems: &mut Vec<String>) -> anyhow::Result<u64> {
+    /// Caching: OLD's key count and digest against NEW's, both of the keys that do not expire by
+    /// the rename's cutoff (set when writes stopped), read side by side; OLD's is kept for the
+    /// delete step. Returns the keys compared.
+    async fn compare_digests(&self, j: &mut Journal, problems: &mut Vec<String>) -> anyhow::Result<u64> {
         let client = self.ctx.client()?;
-        let old = match &j.verified_fingerprint {
-            Some(f) => f.clone(),
-            None => {
-                let cutoff = jiff::Timestamp::now().as_millisecond() + super::valkey::EXPIRY_MARGIN_MS;
-                super::valkey::fingerprint(client, &self.project, &self.old, cutoff).await?
-            }
+        let cutoff = match &j.verified_fingerprint {
+            Some(f) => super::valkey::cutoff_of(f),
+            None => jiff::Timestamp::now().as_millisecond() + super::valkey::EXPIRY_MARGIN_MS,
         };
-        let new = super::valkey::fingerprint(client, &self.project, &self.new, super::valkey::cutoff_of(&old)).await?;
+        let (old, new) = tokio::join!(
+            super::valkey::fingerprint(client, &self.project, &self.old, cutoff),
+            super::valkey::fingerprint(client, &self.project, &self.new, cutoff)
+        );
+        let (old, new) = (old?, new?);
+        j.verified_fingerprint = Some(old.clone());
+        j.save()?;
         if new != old {
             let show = |f: &std::collections::BTreeMap<String, String>| {
                 format!(

@@ -97,6 +97,9 @@ pub async fn fence(layout: &Layout) -> Result<Option<String>, ValkeyError> {
     Ok(redis::cmd("GET").arg(avn_api::writes::VALKEY_FENCE_KEY).query_async(&mut c).await?)
 }
 
+/// A script that answers each key's expiry time (`PEXPIRETIME`: -1 none, -2 gone).
+const EXPIRY_TIMES: &str = "local r = {} for i, k in ipairs(KEYS) do r[i] = redis.call('PEXPIRETIME', k) end return r";
+
 /// What the server holds, to compare a fork with its source: the keys of every database whose
 /// expiry is none or after `cutoff` (UNIX milliseconds), counted, and a digest of each one's
 /// database, name, value (`DEBUG DIGEST-VALUE`) and exact expiry time, combined in any order.
@@ -116,7 +119,7 @@ pub async fn digest(layout: &Layout, cutoff: i64) -> Result<(u64, String), Valke
         let mut cursor = 0u64;
         loop {
             let (next, batch): (u64, Vec<Vec<u8>>) =
-                redis::cmd("SCAN").arg(cursor).arg("COUNT").arg(1000).query_async(&mut c).await?;
+                redis::cmd("SCAN").arg(cursor).arg("COUNT").arg(10_000).query_async(&mut c).await?;
             let fresh: Vec<Vec<u8>> = batch
                 .into_iter()
                 .filter(|k| {
@@ -125,17 +128,11 @@ pub async fn digest(layout: &Layout, cutoff: i64) -> Result<(u64, String), Valke
                 })
                 .collect();
             if !fresh.is_empty() {
-                let mut p = redis::pipe();
-                for k in &fresh {
-                    p.cmd("PEXPIRETIME").arg(k);
-                }
-                p.cmd("DEBUG").arg("DIGEST-VALUE").arg(&fresh);
-                let (expiries, values): (Vec<i64>, Vec<String>) = {
-                    let mut all: Vec<redis::Value> = p.query_async(&mut c).await?;
-                    let values: Vec<String> = redis::from_redis_value(all.pop().unwrap_or(redis::Value::Nil))
-                        .map_err(|e| ValkeyError::Refused(format!("DEBUG DIGEST-VALUE: {e}")))?;
-                    (all.into_iter().map(|v| redis::from_redis_value(v).unwrap_or(-2)).collect(), values)
-                };
+                // Each key's expiry in one script call, then each value's digest in one command.
+                let expiries: Vec<i64> =
+                    redis::cmd("EVAL").arg(EXPIRY_TIMES).arg(fresh.len()).arg(&fresh).query_async(&mut c).await?;
+                let values: Vec<String> =
+                    redis::cmd("DEBUG").arg("DIGEST-VALUE").arg(&fresh).query_async(&mut c).await?;
                 for ((k, expiry), value) in fresh.iter().zip(expiries).zip(values) {
                     // -2: gone meanwhile; -1: no expiry.
                     if expiry == -2 || (expiry != -1 && expiry <= cutoff) {
