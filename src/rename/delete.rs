@@ -139,9 +139,12 @@ impl Rename<'_, '_> {
         if let (true, Some(before)) = (fingerprinted, &j.verified_fingerprint) {
             let now = match s.service_type.as_str() {
                 "mysql" => super::mysql::fingerprint(&self.old_my().await?).await?,
+                // What moves only when a write command runs (keys expiring meanwhile do not).
                 "valkey" => {
-                    let cutoff = super::valkey::cutoff_of(before);
-                    super::valkey::fingerprint(self.ctx.client()?, &self.project, &self.old, cutoff).await?
+                    let now = super::valkey::write_calls(self.ctx.client()?, &self.project, &self.old).await?;
+                    let mut f = before.clone();
+                    f.insert("write_calls".into(), now);
+                    f
                 }
                 _ => postgres::fingerprint(&self.old_pg().await?).await?,
             };

@@ -101,9 +101,9 @@ impl Rename<'_, '_> {
             if let Err(why) = super::valkey::write_fails(&vk).await? {
                 return Err(anyhow::anyhow!("writes to '{}' do not fail after they were stopped: {why}", self.old));
             }
-            // Keys expiring soon are left out of every comparison of this rename (the same cutoff).
-            // What OLD holds is read in the verify step, beside NEW (it does not change now).
-            let cutoff = jiff::Timestamp::now().as_millisecond() + super::valkey::EXPIRY_MARGIN_MS;
+            // What OLD holds is read in the verify step, beside NEW (it does not change now); keys
+            // expiring soon are left out then, never before this cutoff.
+            let cutoff = super::valkey::cutoff_now(None);
             j.verified_fingerprint = Some([("cutoff".to_string(), cutoff.to_string())].into_iter().collect());
             j.save()?;
             return Ok(Outcome::Done(format!(
@@ -404,7 +404,7 @@ impl Rename<'_, '_> {
         };
         if let Some(keys) = digests {
             return Ok(Outcome::Done(format!(
-                "same users; the same {keys} key(s), values and expiry times (digests equal; keys expiring within 30 minutes of the stop left out)"
+                "same users; the same {keys} key(s), values and expiry times (digests equal; keys expiring within 5 minutes left out)"
             )));
         }
         Ok(Outcome::Done(format!(
@@ -418,16 +418,17 @@ impl Rename<'_, '_> {
     /// delete step. Returns the keys compared.
     async fn compare_digests(&self, j: &mut Journal, problems: &mut Vec<String>) -> anyhow::Result<u64> {
         let client = self.ctx.client()?;
-        let cutoff = match &j.verified_fingerprint {
-            Some(f) => super::valkey::cutoff_of(f),
-            None => jiff::Timestamp::now().as_millisecond() + super::valkey::EXPIRY_MARGIN_MS,
-        };
+        let cutoff = super::valkey::cutoff_now(j.verified_fingerprint.as_ref());
+        // OLD's write count first: the delete step deletes OLD only if no write ran on it since.
+        let writes = super::valkey::write_calls(client, &self.project, &self.old).await?;
         let (old, new) = tokio::join!(
             super::valkey::fingerprint(client, &self.project, &self.old, cutoff),
             super::valkey::fingerprint(client, &self.project, &self.new, cutoff)
         );
         let (old, new) = (old?, new?);
-        j.verified_fingerprint = Some(old.clone());
+        let mut kept = old.clone();
+        kept.insert("write_calls".into(), writes);
+        j.verified_fingerprint = Some(kept);
         j.save()?;
         if new != old {
             let show = |f: &std::collections::BTreeMap<String, String>| {

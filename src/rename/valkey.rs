@@ -10,9 +10,9 @@ use std::time::Duration;
 use crate::valkey::VkConn;
 use crate::valkey::VkError;
 
-/// Keys that expire within this long after writes stopped are left out of the comparisons: one
-/// side may drop them before the other (the fork holds them by construction).
-pub const EXPIRY_MARGIN_MS: i64 = 30 * 60 * 1000;
+/// Keys that expire within this long of the comparison are left out of it: one side may drop them
+/// before the other while both are read (the fork holds them by construction).
+pub const EXPIRY_MARGIN_MS: i64 = 5 * 60 * 1000;
 
 /// What a service holds: its key count and digest of the keys that do not expire by `cutoff`
 /// (UNIX milliseconds; database, name, value and exact expiry time of each), and the cutoff.
@@ -32,9 +32,21 @@ pub async fn fingerprint(
     .collect())
 }
 
-/// The cutoff a fingerprint was taken with (now, for one without).
-pub fn cutoff_of(f: &BTreeMap<String, String>) -> i64 {
-    f.get("cutoff").and_then(|c| c.parse().ok()).unwrap_or_else(|| jiff::Timestamp::now().as_millisecond())
+/// The cutoff for comparing OLD with NEW now: the margin from now, and never before the one the
+/// stop recorded. Sound because OLD takes no writes once stopped: a later cutoff only leaves out
+/// more keys on both sides.
+pub fn cutoff_now(stopped: Option<&BTreeMap<String, String>>) -> i64 {
+    let now = jiff::Timestamp::now().as_millisecond() + EXPIRY_MARGIN_MS;
+    stopped.and_then(|f| f.get("cutoff")).and_then(|c| c.parse().ok()).map_or(now, |c: i64| c.max(now))
+}
+
+/// How many write commands OLD has run (see `avn_api::writes::WritesState::write_calls`): the
+/// delete step checks that it has not moved since OLD was verified (expiry does not move it).
+pub async fn write_calls(client: &avn_client::Client, project: &str, service: &str) -> anyhow::Result<String> {
+    let state = client.local_writes(project, service).await?;
+    let n =
+        state.write_calls.ok_or_else(|| anyhow::anyhow!("avn local did not say how many writes '{service}' ran"))?;
+    Ok(n.to_string())
 }
 
 /// Whether the service holds the fence key with value `id` (read by the control plane).

@@ -603,3 +603,36 @@ async fn a_caching_server_that_declines_tls_is_refused_at_once_without_the_passw
     let log = std::fs::read_to_string(dir.path().join("log")).unwrap_or_default();
     assert!(!log.contains("not-for-the-wire"), "{log}");
 }
+
+/// The delete step of a Caching rename deletes OLD only if no write command ran on it since it
+/// was verified: keys expiring meanwhile never keep it, a write does.
+#[test]
+fn a_caching_rename_deletes_old_only_if_no_write_ran_since_it_was_verified() {
+    let l = Local::start();
+    for name in ["a", "b"] {
+        create(&l, name, &[]);
+        l.wait_first_backup(name);
+        let v = Vk::admin(&l, name);
+        v.one(&["SET", "k", "1"]);
+        v.one(&["SET", "soon", "x", "PX", "1500"]);
+        // Verified, then stopped (as by a crash) before the delete step.
+        let r = l
+            .cmd(&["service", "rename", name, &format!("{name}2"), "--yes"])
+            .env("FAILPOINTS", "rename-before-delete=return(crash)")
+            .output()
+            .unwrap();
+        assert!(!r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        assert!(String::from_utf8_lossy(&r.stderr).contains("digests equal"), "{}", String::from_utf8_lossy(&r.stderr));
+    }
+    // A key of OLD expires meanwhile: the rename finishes.
+    std::thread::sleep(Duration::from_millis(2000));
+    let r = l.avn(&["service", "rename", "a", "a2", "--resume", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(l.avn(&["service", "get", "a"]).code != 0, "OLD was deleted");
+    // A write on OLD after it was verified (by the control plane's own user, which users cannot
+    // be): OLD is kept.
+    internal(&l, "b", &["SET", "late", "1"]);
+    let r = l.avn(&["service", "rename", "b", "b2", "--resume", "--yes"]);
+    assert!(r.code != 0 && r.stderr.contains("changed after it was verified"), "{}", r.stderr);
+    assert_eq!(internal(&l, "b", &["GET", "late"]), "1", "OLD was kept");
+}

@@ -17,6 +17,11 @@ pub struct WritesState {
     /// Sessions of application users ended by this request.
     #[serde(default)]
     pub sessions_ended: u64,
+    /// `GET`, Caching: how many write commands the server has run since it started (scripts'
+    /// and transactions' included; expiry and eviction are not commands). A rename checks that it
+    /// has not moved since OLD was verified.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write_calls: Option<u64>,
 }
 
 /// `POST`: stop writes (then commit the fence row `fence`, as the control plane's own

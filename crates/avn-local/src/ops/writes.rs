@@ -63,11 +63,14 @@ pub async fn state(m: &Arc<Manager>, project: &str, name: &str) -> Result<Writes
         return Err(Refusal::conflict(format!("Service '{name}' is not running ({})", rec.state.as_str())));
     }
     let layout = m.layout(&rec.id);
-    let stopped = match m.engine_of(&rec)? {
-        Engine::Valkey(_) => valkey::acl::writes_stopped(&layout),
-        _ => mysql::sql::writes_stopped(&layout).await?,
-    };
-    Ok(WritesState { stopped, sessions_ended: 0 })
+    Ok(match m.engine_of(&rec)? {
+        Engine::Valkey(_) => WritesState {
+            stopped: valkey::acl::writes_stopped(&layout),
+            sessions_ended: 0,
+            write_calls: Some(valkey::cmd::write_calls(&layout).await?),
+        },
+        _ => WritesState { stopped: mysql::sql::writes_stopped(&layout).await?, sessions_ended: 0, write_calls: None },
+    })
 }
 
 pub async fn change(m: &Arc<Manager>, project: &str, name: &str, body: &WritesChange) -> Result<WritesState, OpError> {
@@ -87,7 +90,7 @@ pub async fn change(m: &Arc<Manager>, project: &str, name: &str, body: &WritesCh
             // file, so a restart keeps it.
             let sessions_ended = valkey::acl::stop_writes(&layout, body.fence.as_deref(), body.remove_fence).await?;
             tracing::info!(service = %rec.name, sessions_ended, "writes stopped");
-            return Ok(WritesState { stopped: true, sessions_ended });
+            return Ok(WritesState { stopped: true, sessions_ended, write_calls: None });
         }
         let marker = mysql::server::writes_stopped_marker(&layout);
         // The marker first: a restart from now on starts read-only.
@@ -95,7 +98,7 @@ pub async fn change(m: &Arc<Manager>, project: &str, name: &str, body: &WritesCh
         match mysql::sql::stop_writes(&layout, body.fence.as_deref(), body.remove_fence).await {
             Ok(sessions_ended) => {
                 tracing::info!(service = %rec.name, sessions_ended, "writes stopped");
-                Ok(WritesState { stopped: true, sessions_ended })
+                Ok(WritesState { stopped: true, sessions_ended, write_calls: None })
             }
             Err(e) => {
                 // Not stopped after all: a restart must not stop it either.
@@ -126,7 +129,7 @@ pub async fn change(m: &Arc<Manager>, project: &str, name: &str, body: &WritesCh
             }
         }
         tracing::info!(service = %rec.name, "writes opened");
-        Ok(WritesState { stopped: false, sessions_ended: 0 })
+        Ok(WritesState { stopped: false, sessions_ended: 0, write_calls: None })
     }
 }
 

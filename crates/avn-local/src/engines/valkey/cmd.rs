@@ -97,8 +97,36 @@ pub async fn fence(layout: &Layout) -> Result<Option<String>, ValkeyError> {
     Ok(redis::cmd("GET").arg(avn_api::writes::VALKEY_FENCE_KEY).query_async(&mut c).await?)
 }
 
-/// A script that answers each key's expiry time (`PEXPIRETIME`: -1 none, -2 gone).
+/// A read-only script that answers each key's expiry time (`PEXPIRETIME`: -1 none, -2 gone).
 const EXPIRY_TIMES: &str = "local r = {} for i, k in ipairs(KEYS) do r[i] = redis.call('PEXPIRETIME', k) end return r";
+
+const FENCE: &str = avn_api::writes::VALKEY_FENCE_KEY;
+
+/// How many write commands the server has run since it started: the `calls` of every command of
+/// the `@write` category in `INFO commandstats` (commands run by scripts and transactions
+/// included; expiry and eviction are not commands, and refused commands are not calls).
+pub async fn write_calls(layout: &Layout) -> Result<u64, ValkeyError> {
+    let mut c = admin(layout).await?;
+    let writes: Vec<String> =
+        redis::cmd("COMMAND").arg("LIST").arg("FILTERBY").arg("ACLCAT").arg("write").query_async(&mut c).await?;
+    let stats: String = redis::cmd("INFO").arg("commandstats").query_async(&mut c).await?;
+    Ok(sum_calls(&stats, &writes))
+}
+
+/// The `calls` of `commands` (subcommands named `parent|sub`, as `COMMAND LIST` names them) in an
+/// `INFO commandstats` answer.
+pub fn sum_calls(stats: &str, commands: &[String]) -> u64 {
+    let set: std::collections::HashSet<&str> = commands.iter().map(String::as_str).collect();
+    stats
+        .lines()
+        .filter_map(|l| l.strip_prefix("cmdstat_"))
+        .filter_map(|l| {
+            let (name, rest) = l.split_once(':')?;
+            set.contains(name).then_some(rest)
+        })
+        .filter_map(|rest| rest.split(',').find_map(|kv| kv.strip_prefix("calls=")?.parse::<u64>().ok()))
+        .sum()
+}
 
 /// What the server holds, to compare a fork with its source: the keys of every database whose
 /// expiry is none or after `cutoff` (UNIX milliseconds), counted, and a digest of each one's
@@ -130,12 +158,13 @@ pub async fn digest(layout: &Layout, cutoff: i64) -> Result<(u64, String), Valke
             if !fresh.is_empty() {
                 // Each key's expiry in one script call, then each value's digest in one command.
                 let expiries: Vec<i64> =
-                    redis::cmd("EVAL").arg(EXPIRY_TIMES).arg(fresh.len()).arg(&fresh).query_async(&mut c).await?;
+                    redis::cmd("EVAL_RO").arg(EXPIRY_TIMES).arg(fresh.len()).arg(&fresh).query_async(&mut c).await?;
                 let values: Vec<String> =
                     redis::cmd("DEBUG").arg("DIGEST-VALUE").arg(&fresh).query_async(&mut c).await?;
                 for ((k, expiry), value) in fresh.iter().zip(expiries).zip(values) {
-                    // -2: gone meanwhile; -1: no expiry.
-                    if expiry == -2 || (expiry != -1 && expiry <= cutoff) {
+                    // -2: gone meanwhile; -1: no expiry. The fence key is checked on its own (a
+                    // rename removes it from NEW once verified).
+                    if expiry == -2 || (expiry != -1 && expiry <= cutoff) || (db == 0 && k == FENCE.as_bytes()) {
                         continue;
                     }
                     let h = sha2::Sha256::new()
@@ -162,6 +191,16 @@ pub async fn digest(layout: &Layout, cutoff: i64) -> Result<(u64, String), Valke
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn write_calls_are_summed_with_subcommands() {
+        let stats = "# Commandstats\r\ncmdstat_set:calls=5,usec=9,usec_per_call=1.8,rejected_calls=2,failed_calls=0\r\n\
+                     cmdstat_get:calls=7,usec=1\r\ncmdstat_function|load:calls=1,usec=3\r\ncmdstat_function|list:calls=4\r\n\
+                     cmdstat_del:calls=2,usec=1\r\n";
+        let writes = ["set", "del", "function|load"].map(String::from);
+        assert_eq!(super::sum_calls(stats, &writes), 8);
+        assert_eq!(super::sum_calls(stats, &[]), 0);
+    }
+
     #[test]
     fn info_fields_are_read() {
         let info = "# Persistence\r\nloading:0\r\nrdb_bgsave_in_progress:1\r\nrdb_last_bgsave_status:ok\r\n";

@@ -146,7 +146,11 @@ pub fn writes_stopped_marker(layout: &Layout) -> PathBuf {
 /// what it copies into backups and ACL files from there.
 pub fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    let f = std::fs::OpenOptions::new().read(true).custom_flags(nix::libc::O_NOFOLLOW).open(path)?;
+    // Not blocking either: a FIFO put there would otherwise hang the open.
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_NONBLOCK)
+        .open(path)?;
     if !f.metadata()?.is_file() {
         return Err(std::io::Error::other(format!("{} is not a regular file", path.display())));
     }
