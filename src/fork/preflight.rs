@@ -212,10 +212,12 @@ async fn choose_backup(
         let time =
             backups.backups.iter().find(|b| &b.backup_name == name).map(|b| b.backup_time.as_str()).unwrap_or("");
         if req.latest_snapshot {
+            // Not taken by a dry run (nor by a rename's preflight): its name is not known yet.
             ctx.printer.info(&format!(
                 "A fresh snapshot of '{}' is to be taken and restored (the newest backup now is {name}, {time})",
                 req.source
             ));
+            return Ok(None);
         } else {
             ctx.printer.info(&format!(
                 "Restoring backup {name}, the newest ({time}): writes after it are not in the fork (--latest-snapshot takes a fresh one first)"

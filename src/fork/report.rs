@@ -41,9 +41,14 @@ pub fn print_dry_run(
         body.cloud.as_deref().unwrap_or(""),
         a.source
     )];
-    steps.push(match target {
-        Target::Latest => "restore the latest transaction".to_string(),
-        Target::At { instant, .. } => format!("restore to {}", avn_api::time::format_zulu(*instant)),
+    let backup = avn_api::ForkKeys::read(&body.user_config).basebackup;
+    steps.push(match (target, backup) {
+        (Target::Latest, _) if req.latest_snapshot => {
+            format!("take a fresh snapshot (backup) of '{}', then restore it", a.source)
+        }
+        (Target::Latest, Some(b)) => format!("restore backup {b}"),
+        (Target::Latest, None) => "restore the latest transaction".to_string(),
+        (Target::At { instant, .. }, _) => format!("restore to {}", avn_api::time::format_zulu(*instant)),
     });
     if let Some(timeout) = req.wait {
         steps.push(format!("wait until it is RUNNING and accepts connections (up to {})", time::humanize(timeout)));

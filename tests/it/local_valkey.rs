@@ -534,6 +534,13 @@ fn caching_forks_take_the_ci_options() {
     create(&l, "src", &[]);
     l.wait_first_backup("src");
     Vk::admin(&l, "src").one(&["SET", "a", "1"]);
+    // A dry run says what it would do and takes no snapshot.
+    let before = l.avn(&["service", "backup-list", "src", "--json"]).code(0).json();
+    let r = l.avn(&["service", "fork", "src", "dry", "--latest-snapshot", "--dry-run"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("take a fresh snapshot") || r.stderr.contains("take a fresh snapshot"), "{}", r.stderr);
+    assert_eq!(l.avn(&["service", "backup-list", "src", "--json"]).code(0).json(), before);
+    assert!(l.avn(&["service", "get", "dry"]).code != 0);
     let env_file = l.dir.path().join("ci.env");
     let spec = format!("{}:REDIS_URL", env_file.display());
     let args = [
