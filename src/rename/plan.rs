@@ -106,7 +106,7 @@ fn steps(
             list(&s.pools),
             match (pg || s.local_writes, o.checksum) {
                 _ if s.service_type == "valkey" =>
-                    "; the key count and DEBUG DIGEST of both (keys, values, expiry times)",
+                    "; the key count and a digest of both (keys, values, expiry times; keys expiring within 5 minutes left out)",
                 (true, true) => "; exact row counts and contents (checksum) of every user table",
                 (true, false) => "; exact row counts of every user table",
                 _ => "",

@@ -3,7 +3,8 @@
 //! - `writes`: stop or open a MySQL or Caching service's writes. A MySQL service's `avnadmin`
 //!   cannot stop writes itself (`read_only` needs `READ_ONLY ADMIN`, which it does not hold, so
 //!   that it cannot lift it either); a Caching service's users cannot change ACLs.
-//! - `digest`: a Caching service's key count and `DEBUG DIGEST`, which its users may not run.
+//! - `digest`: a Caching service's key count and digest (with `DEBUG DIGEST-VALUE`, which its users
+//!   may not run); `fence`: its fence key, whatever its users may read.
 //! - `backup`: a backup now (a Caching fork restores a named snapshot; a rename takes a fresh one).
 
 use serde::Deserialize;

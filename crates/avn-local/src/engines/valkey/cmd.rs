@@ -15,7 +15,7 @@ use crate::engines::Layout;
 /// The control plane's own ACL user.
 pub const INTERNAL_ADMIN: &str = "avn_admin";
 
-/// How long one command may take (a `DEBUG DIGEST` of millions of keys takes seconds).
+/// How long one command may take (a snapshot of millions of keys takes seconds).
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// A session as `avn_admin` on the instance's socket.
