@@ -68,53 +68,31 @@ impl Client {
         Ok(self.get::<wrap::VpcsOut>(&path(&["project", &encode_segment(project), "vpcs"])).await?.vpcs)
     }
 
-    /// avn local only: whether a MySQL service's writes are stopped (a 404 elsewhere).
+    /// avn local only: whether a MySQL or Caching service's writes are stopped (a 404 elsewhere).
     pub async fn local_writes(&self, project: &str, service: &str) -> Result<avn_api::writes::WritesState> {
-        self.get(&path(&[
-            "project",
-            &encode_segment(project),
-            "service",
-            &encode_segment(service),
-            "avn-local",
-            "writes",
-        ]))
-        .await
+        self.get(&local_path(project, service, "writes")).await
     }
 
-    /// avn local only: stop a MySQL service's writes (committing a fence row), or lift the stop.
+    /// avn local only: stop a MySQL or Caching service's writes (writing the fence), or lift the
+    /// stop.
     pub async fn local_set_writes(
         &self,
         project: &str,
         service: &str,
         change: &avn_api::writes::WritesChange,
     ) -> Result<avn_api::writes::WritesState> {
-        self.call(
-            Method::POST,
-            &path(&["project", &encode_segment(project), "service", &encode_segment(service), "avn-local", "writes"]),
-            Some(change),
-        )
-        .await
+        self.call(Method::POST, &local_path(project, service, "writes"), Some(change)).await
     }
 
     /// avn local only: a Caching service's key count and digest of the keys that do not expire by
-    /// `cutoff` (UNIX milliseconds), and its fence key (a 404 elsewhere).
+    /// `cutoff` (UNIX milliseconds) (a 404 elsewhere).
     pub async fn local_digest(&self, project: &str, service: &str, cutoff: i64) -> Result<avn_api::writes::Digest> {
-        let p =
-            path(&["project", &encode_segment(project), "service", &encode_segment(service), "avn-local", "digest"]);
-        self.get(&format!("{p}?cutoff={cutoff}")).await
+        self.get(&format!("{}?cutoff={cutoff}", local_path(project, service, "digest"))).await
     }
 
     /// avn local only: a Caching service's fence key, read by its control plane (a 404 elsewhere).
     pub async fn local_fence(&self, project: &str, service: &str) -> Result<avn_api::writes::Fence> {
-        self.get(&path(&[
-            "project",
-            &encode_segment(project),
-            "service",
-            &encode_segment(service),
-            "avn-local",
-            "fence",
-        ]))
-        .await
+        self.get(&local_path(project, service, "fence")).await
     }
 
     /// avn local only: take a backup of a running service now (a 404 elsewhere).
@@ -123,20 +101,8 @@ impl Client {
         struct Out {
             backup: avn_api::Backup,
         }
-        let out: Out = self
-            .call(
-                Method::POST,
-                &path(&[
-                    "project",
-                    &encode_segment(project),
-                    "service",
-                    &encode_segment(service),
-                    "avn-local",
-                    "backup",
-                ]),
-                Some(&serde_json::json!({})),
-            )
-            .await?;
+        let body = serde_json::json!({});
+        let out: Out = self.call(Method::POST, &local_path(project, service, "backup"), Some(&body)).await?;
         Ok(out.backup)
     }
 
@@ -304,6 +270,11 @@ fn service_path(project: &str, service: &str, tail: Option<&str>) -> String {
         parts.push(t);
     }
     path(&parts)
+}
+
+/// The path of one of avn local's own endpoints of a service (`.../service/{s}/avn-local/{leaf}`).
+fn local_path(project: &str, service: &str, leaf: &str) -> String {
+    service_path(project, service, Some(&format!("avn-local/{leaf}")))
 }
 
 impl Client {

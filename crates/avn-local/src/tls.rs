@@ -91,6 +91,29 @@ impl Authority {
         &self.cert_pem
     }
 
+    /// Write a new server certificate and key and the CA into `dir` (`server-cert.pem`,
+    /// `server-key.pem`, `ca.pem`): each file created anew, 0600 (never written through what
+    /// another user left under its name), then given to `owner` (the server's user and group,
+    /// when the control plane runs as root).
+    pub fn write_server_files(&self, dir: &std::path::Path, owner: Option<(u32, u32)>) -> Result<(), TlsError> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let (cert, key) = self.issue_server()?;
+        for (name, body) in
+            [("server-cert.pem", cert.as_str()), ("server-key.pem", key.as_str()), ("ca.pem", self.cert_pem())]
+        {
+            let path = dir.join(name);
+            let io = |source| TlsError::Io { context: path.display().to_string(), source };
+            let _ = std::fs::remove_file(&path);
+            let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path).map_err(io)?;
+            f.write_all(body.as_bytes()).map_err(io)?;
+            if let Some((u, g)) = owner {
+                std::os::unix::fs::lchown(&path, Some(u), Some(g)).map_err(io)?;
+            }
+        }
+        Ok(())
+    }
+
     /// A new server certificate and key (PEM) for a cluster on this machine.
     pub fn issue_server(&self) -> Result<(String, String), TlsError> {
         let mut p = CertificateParams::new(vec!["localhost".to_string()])?;

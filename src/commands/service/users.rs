@@ -54,12 +54,7 @@ fn access_control(lists: [(&str, &Option<String>); 4]) -> Map<String, Value> {
 }
 
 pub async fn create(ctx: &Context<'_>, args: UserCreateArgs) -> anyhow::Result<()> {
-    let access_control = access_control([
-        ("valkey_acl_keys", &args.valkey_acl_keys),
-        ("valkey_acl_commands", &args.valkey_acl_commands),
-        ("valkey_acl_categories", &args.valkey_acl_categories),
-        ("valkey_acl_channels", &args.valkey_acl_channels),
-    ]);
+    let access_control = access_control(args.acl.lists());
     let body = UserCreate {
         username: args.username.clone(),
         authentication: args.authentication,
@@ -77,12 +72,7 @@ pub async fn create(ctx: &Context<'_>, args: UserCreateArgs) -> anyhow::Result<(
 pub async fn set_access_control(ctx: &Context<'_>, args: UserSetAccessControlArgs) -> anyhow::Result<()> {
     let body = UserModify {
         operation: avn_api::inventory::SET_ACCESS_CONTROL.into(),
-        access_control: Some(access_control([
-            ("valkey_acl_keys", &args.valkey_acl_keys),
-            ("valkey_acl_commands", &args.valkey_acl_commands),
-            ("valkey_acl_categories", &args.valkey_acl_categories),
-            ("valkey_acl_channels", &args.valkey_acl_channels),
-        ])),
+        access_control: Some(access_control(args.acl.lists())),
         ..Default::default()
     };
     ctx.client()?.service_user_modify(ctx.project()?, &args.name, &args.username, &body).await?;

@@ -45,6 +45,13 @@ pub struct UserCreateArgs {
     /// MySQL: how the user authenticates
     #[arg(long, value_parser = ["caching_sha2_password", "mysql_native_password"])]
     pub authentication: Option<String>,
+    #[command(flatten)]
+    pub acl: ValkeyAclArgs,
+}
+
+/// The official client's Valkey ACL flags (`user-create`, `user-set-access-control`).
+#[derive(Debug, Args)]
+pub struct ValkeyAclArgs {
     /// Valkey: ACL rules for keys (space-separated)
     #[arg(long, value_name = "RULES")]
     pub valkey_acl_keys: Option<String>,
@@ -57,6 +64,18 @@ pub struct UserCreateArgs {
     /// Valkey: ACL rules for channels (space-separated)
     #[arg(long, value_name = "RULES")]
     pub valkey_acl_channels: Option<String>,
+}
+
+impl ValkeyAclArgs {
+    /// The lists given, by their `access_control` key.
+    pub fn lists(&self) -> [(&'static str, &Option<String>); 4] {
+        [
+            ("valkey_acl_keys", &self.valkey_acl_keys),
+            ("valkey_acl_commands", &self.valkey_acl_commands),
+            ("valkey_acl_categories", &self.valkey_acl_categories),
+            ("valkey_acl_channels", &self.valkey_acl_channels),
+        ]
+    }
 }
 
 /// Set a Valkey service user's access control
@@ -73,18 +92,8 @@ pub struct UserSetAccessControlArgs {
     /// The user
     #[arg(long)]
     pub username: String,
-    /// Valkey: ACL rules for keys (space-separated)
-    #[arg(long, value_name = "RULES")]
-    pub valkey_acl_keys: Option<String>,
-    /// Valkey: ACL rules for commands (space-separated)
-    #[arg(long, value_name = "RULES")]
-    pub valkey_acl_commands: Option<String>,
-    /// Valkey: ACL rules for command categories (space-separated)
-    #[arg(long, value_name = "RULES")]
-    pub valkey_acl_categories: Option<String>,
-    /// Valkey: ACL rules for channels (space-separated)
-    #[arg(long, value_name = "RULES")]
-    pub valkey_acl_channels: Option<String>,
+    #[command(flatten)]
+    pub acl: ValkeyAclArgs,
 }
 
 /// Delete a service user (no prompt, as in the official client)

@@ -300,19 +300,8 @@ pub fn write_option_file(layout: &Layout, i: &Instance<'_>) -> Result<(), MysqlE
 /// Write the server's certificate and key (signed by the project CA) and the CA, readable by
 /// the server's user only.
 pub fn write_tls(maria: &Maria, layout: &Layout, ca: &crate::tls::Authority) -> Result<(), MysqlError> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let (cert, key) = ca.issue_server().map_err(|e| MysqlError::Tls(e.to_string()))?;
-    for (name, body) in
-        [("server-cert.pem", cert.as_str()), ("server-key.pem", key.as_str()), ("ca.pem", ca.cert_pem())]
-    {
-        let path = layout.run().join(name);
-        let _ = std::fs::remove_file(&path);
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
-        f.write_all(body.as_bytes())?;
-        maria.chown_tree(&path)?;
-    }
-    Ok(())
+    let owner = maria.run_as.map(|(u, g)| (u.as_raw(), g.as_raw()));
+    ca.write_server_files(&layout.run(), owner).map_err(|e| MysqlError::Tls(e.to_string()))
 }
 
 /// The server of this instance still running (its pid file names a live `mariadbd` whose option

@@ -224,19 +224,8 @@ fn quote(s: &str) -> String {
 /// Write the server's certificate and key (signed by the project CA) and the CA, readable by
 /// the server's user only.
 pub fn write_tls(redis: &Redis, layout: &Layout, ca: &crate::tls::Authority) -> Result<(), ValkeyError> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let (cert, key) = ca.issue_server().map_err(|e| ValkeyError::Tls(e.to_string()))?;
-    for (name, body) in
-        [("server-cert.pem", cert.as_str()), ("server-key.pem", key.as_str()), ("ca.pem", ca.cert_pem())]
-    {
-        let path = layout.run().join(name);
-        let _ = std::fs::remove_file(&path);
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
-        f.write_all(body.as_bytes())?;
-        give(redis, &path)?;
-    }
-    Ok(())
+    let owner = redis.run_as.map(|(u, g)| (u.as_raw(), g.as_raw()));
+    ca.write_server_files(&layout.run(), owner).map_err(|e| ValkeyError::Tls(e.to_string()))
 }
 
 /// The server of this instance still running (its pid file names a live redis-server whose
